@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs whatever is missing for `make start` / `make test`: Debian packages (when root) and npm deps.
+# Idempotent and quiet when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test="${1:-start}"
+# command → Debian package providing it
+declare -A pkgs=(
+  [ffmpeg]=ffmpeg [ffprobe]=ffmpeg [espeak-ng]=espeak-ng
+)
+if [ "$want_test" = test ] || [ "$want_test" = stack ]; then
+  pkgs+=([redis-server]=redis-server [prometheus]=prometheus [promtool]=prometheus
+         [prometheus-alertmanager]=prometheus-alertmanager [amtool]=prometheus-alertmanager)
+fi
+if [ "$want_test" = test ]; then
+  pkgs+=([chromium]=chromium [docker-compose]=docker-compose)
+fi
+missing=()
+for cmd in "${!pkgs[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkgs[$cmd]}")
+done
+# drawtext needs a TrueType font; DejaVu is what the encoder looks for first.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+if [ ${#missing[@]} -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages: ${missing[*]}" >&2
+    echo "setup: install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+# Debian starts these as system services on install; tests start their own on other ports.
+if [ "$(id -u)" = 0 ] && command -v systemctl >/dev/null 2>&1; then
+  for svc in redis-server prometheus prometheus-alertmanager; do
+    systemctl stop "$svc" >/dev/null 2>&1 || true
+  done
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+fi

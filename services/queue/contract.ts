@@ -1,0 +1,116 @@
+/**
+ * The queue contract. Two backends implement it: `embedded` (SQLite, in-process, the default) and
+ * `bullmq` (Redis, many processes on many machines). Each backend owns its connections: it opens
+ * them in its factory and closes them in `close()`; callers never see a Redis or SQLite handle.
+ *
+ * Split of duties:
+ * - The backend stores job records (`JobStore`), moves queue entries (waiting → active → done or
+ *   delayed), recovers work interrupted by a crash (embedded: on start; bullmq: stalled-job
+ *   checks), delivers cancellation to whichever process runs the job, and reports queue figures.
+ * - The worker's handler decides what an attempt's outcome means (complete, retry after a delay,
+ *   fail, cancelled) and writes the job record's status; the backend only schedules accordingly.
+ */
+import type { JobRecord, JobStatus } from '../shared/job';
+
+/** Paging and filtering for `JobStore.list`, newest first. */
+export interface ListOptions {
+  status?: JobStatus;
+  limit: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+/** One page of jobs, newest first. */
+export interface JobPage {
+  jobs: JobRecord[];
+  nextCursor: string | null;
+}
+
+/** Fields a status change may write; `id`, `request` and `createdAt` never change. */
+export type JobPatch = Partial<Omit<JobRecord, 'id' | 'request' | 'createdAt'>>;
+
+/** Durable job records: the one source of truth every API replica reads. */
+export interface JobStore {
+  create(job: JobRecord): Promise<void>;
+  get(id: string): Promise<JobRecord | null>;
+  /**
+   * Applies `patch` and returns the new record. When `onlyIf` is given, writes only if the
+   * current status is one of them (returns null otherwise), so a late worker cannot overwrite
+   * a cancellation.
+   */
+  update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[]): Promise<JobRecord | null>;
+  list(options: ListOptions): Promise<JobPage>;
+  /** Every job created at or after `sinceMs` (epoch ms), for the admin summary. */
+  createdSince(sinceMs: number): Promise<JobRecord[]>;
+}
+
+/** Queue figures, observed as `render_queue_size{state}` and `render_queue_oldest_job_age_seconds`. */
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  /** Age of the oldest waiting job in seconds; 0 when none waits. */
+  oldestWaitingAgeSeconds: number;
+}
+
+/** What the backend hands the worker for one attempt. */
+export interface QueuedJob {
+  id: string;
+  /** 1-based: how many times processing of this job has started, counting this one. */
+  attempt: number;
+  /** W3C trace context captured at enqueue. */
+  carrier: Record<string, string>;
+  /** When the job (or its retry) entered the queue, epoch ms. */
+  enqueuedAt: number;
+}
+
+/** The handler's verdict on one attempt; the backend schedules accordingly. */
+export type AttemptOutcome =
+  | { kind: 'completed' }
+  | { kind: 'retry'; delayMs: number }
+  | { kind: 'failed' }
+  | { kind: 'cancelled' };
+
+/** Runs one attempt; `signal` aborts when the job is cancelled or the worker shuts down. Must not throw. */
+export type JobHandler = (job: QueuedJob, signal: AbortSignal) => Promise<AttemptOutcome>;
+
+/** A worker seen by the backend, for the admin summary's liveness view. */
+export interface WorkerInfo {
+  id: string;
+  hostname: string;
+  pid: number;
+  concurrency: number;
+  active: number;
+  lastSeenAt: string;
+}
+
+/** A running consumer; `close()` stops taking jobs, aborts running ones for later recovery and waits for them. */
+export interface WorkerHandle {
+  readonly id: string;
+  close(): Promise<void>;
+}
+
+/** Result of a cancel request. */
+export type CancelResult = 'removed-from-queue' | 'signalled-running' | 'not-found';
+
+/** The queue contract every backend implements. */
+export interface QueueBackend {
+  readonly kind: 'embedded' | 'bullmq';
+  /** The value of `messaging.system` on queue spans. */
+  readonly messagingSystem: string;
+  /** The queue's name (`messaging.destination.name`). */
+  readonly queueName: string;
+  readonly store: JobStore;
+  /** Puts an already-stored job on the queue, after `delayMs`. */
+  enqueue(id: string, carrier: Record<string, string>, delayMs?: number): Promise<void>;
+  /** Removes a waiting job, or asks the process running it to abort. */
+  cancel(id: string): Promise<CancelResult>;
+  counts(): Promise<QueueCounts>;
+  /** Resolves when the backend answers; rejects with the reason otherwise (readiness). */
+  ping(): Promise<void>;
+  /** Starts consuming with `concurrency` parallel jobs. */
+  startWorker(handler: JobHandler, options: { concurrency: number; heartbeatMs: number }): Promise<WorkerHandle>;
+  /** Workers that heartbeated recently. */
+  workers(): Promise<WorkerInfo[]>;
+  close(): Promise<void>;
+}

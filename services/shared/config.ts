@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v))
+  .pipe(z.url().optional());
+
+/** Every environment variable the services read, with its default. The README's table mirrors this list. */
+const envSchema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  REDIS_URL: optionalUrl,
+  RENDER_QUEUE_NAME: z.string().regex(/^[a-z0-9-]{1,64}$/).default('render'),
+  RENDER_DATA_DIR: z.string().min(1).default('./data'),
+  RENDER_OUTPUT_DIR: z.string().min(1).optional(),
+  RENDER_CONCURRENCY: int(1, 64).default(1),
+  RENDER_MAX_ATTEMPTS: int(1, 20).default(3),
+  RENDER_BACKOFF_MS: int(0, 3_600_000).default(5000),
+  RENDER_FETCH_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  RENDER_FETCH_MAX_BYTES: int(1024, 2 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
+  RENDER_FETCH_MAX_REDIRECTS: int(0, 10).default(3),
+  RENDER_TTS_TIMEOUT_MS: int(100, 600_000).default(60_000),
+  RENDER_ENCODE_TIMEOUT_MS: int(1000, 6 * 3_600_000).default(2 * 3_600_000),
+  RENDER_STORE_TIMEOUT_MS: int(100, 600_000).default(60_000),
+  RENDER_HEARTBEAT_MS: int(100, 600_000).default(10_000),
+  PUBLIC_URL: optionalUrl,
+  ADMIN_TOKEN: optionalSecret,
+  METRICS_TOKEN: optionalSecret,
+  METRICS_PORT: int(0, 65535).default(9464),
+  WEBHOOK_SECRET: optionalSecret,
+  GRAFANA_URL: optionalUrl,
+  GRAFANA_TEMPO_UID: z.string().default('tempo'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The services' configuration: read once at start-up, validated, frozen. */
+export interface Config {
+  port: number;
+  host: string;
+  redisUrl: string | undefined;
+  queueName: string;
+  dataDir: string;
+  outputDir: string;
+  concurrency: number;
+  maxAttempts: number;
+  backoffMs: number;
+  fetch: { timeoutMs: number; maxBytes: number; maxRedirects: number };
+  timeouts: { tts: number; encode: number; store: number };
+  heartbeatMs: number;
+  publicUrl: string | undefined;
+  adminToken: string | undefined;
+  metricsToken: string | undefined;
+  metricsPort: number;
+  webhookSecret: string | undefined;
+  grafanaUrl: string | undefined;
+  grafanaTempoUid: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+}
+
+/** A bad environment value; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.RENDER_DATA_DIR);
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    queueName: e.RENDER_QUEUE_NAME,
+    dataDir,
+    outputDir: path.resolve(e.RENDER_OUTPUT_DIR ?? path.join(dataDir, 'outputs')),
+    concurrency: e.RENDER_CONCURRENCY,
+    maxAttempts: e.RENDER_MAX_ATTEMPTS,
+    backoffMs: e.RENDER_BACKOFF_MS,
+    fetch: Object.freeze({ timeoutMs: e.RENDER_FETCH_TIMEOUT_MS, maxBytes: e.RENDER_FETCH_MAX_BYTES, maxRedirects: e.RENDER_FETCH_MAX_REDIRECTS }),
+    timeouts: Object.freeze({ tts: e.RENDER_TTS_TIMEOUT_MS, encode: e.RENDER_ENCODE_TIMEOUT_MS, store: e.RENDER_STORE_TIMEOUT_MS }),
+    heartbeatMs: e.RENDER_HEARTBEAT_MS,
+    publicUrl: e.PUBLIC_URL,
+    adminToken: e.ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
+    webhookSecret: e.WEBHOOK_SECRET,
+    grafanaUrl: e.GRAFANA_URL,
+    grafanaTempoUid: e.GRAFANA_TEMPO_UID,
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+/** Exponential backoff for attempt n (1-based) that just failed: base, 2×base, 4×base… */
+export function backoffDelayMs(baseMs: number, attempt: number): number {
+  return baseMs * 2 ** Math.max(0, attempt - 1);
+}

@@ -1,0 +1,19 @@
+import { RenderError, type RenderErrorOptions } from './render-error';
+
+/** Codes for an asset that downloaded but cannot be used. */
+export type AssetRejectedCode = 'ASSET_INVALID' | 'ASSET_NOT_FOUND' | 'ASSET_REDIRECT_LIMIT';
+
+/** An asset answered but is unusable (wrong content type, 404, too many redirects); retrying will not help. */
+export class AssetRejectedError extends RenderError {
+  readonly category = 'validation' as const;
+  readonly httpStatus = 422;
+  readonly retryable = false;
+
+  constructor(
+    readonly code: AssetRejectedCode,
+    message: string,
+    options?: RenderErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,100 @@
+import type { RenderRequest } from './request';
+import type { ErrorCategory } from './errors/categories';
+
+/** Every status a job can be in; `retrying` means a retryable failure is waiting for its next attempt. */
+export const JOB_STATUSES = ['queued', 'processing', 'retrying', 'completed', 'failed', 'cancelled'] as const;
+/** A job's lifecycle status. */
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Statuses after which nothing runs unless a user retries the job. */
+export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+
+/** Pipeline stages, in the order the worker runs them. */
+export const STAGES = ['fetch', 'tts', 'encode', 'store'] as const;
+/** One pipeline stage. */
+export type Stage = (typeof STAGES)[number];
+
+/** The error a failed (or retrying) job reports to its users. */
+export interface JobError {
+  code: string;
+  category: ErrorCategory;
+  message: string;
+  retryable: boolean;
+}
+
+/** Where and what the rendered video is. */
+export interface JobOutput {
+  url: string;
+  bytes: number;
+  durationSeconds: number;
+  width: number;
+  height: number;
+}
+
+/** A job as it is stored: the public fields plus what the worker needs (the request, the trace carrier, the file path). */
+export interface JobRecord {
+  id: string;
+  title: string;
+  status: JobStatus;
+  stage: Stage | null;
+  progress: number;
+  attempts: number;
+  maxAttempts: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationSeconds: number | null;
+  queueWaitSeconds: number | null;
+  error: JobError | null;
+  output: JobOutput | null;
+  /** Local path of the stored MP4; never shown to clients. */
+  outputPath: string | null;
+  traceId: string | null;
+  /** W3C trace context of the enqueue (PRODUCER) span, so every attempt's CONSUMER span joins the same trace. */
+  traceCarrier: Record<string, string>;
+  request: RenderRequest;
+  /** Recent sample messages and error history are kept bounded; this is the last error's time. */
+  updatedAt: string;
+}
+
+/** The job as the API returns it. */
+export type PublicJob = Omit<JobRecord, 'outputPath' | 'traceCarrier' | 'request' | 'updatedAt'> & {
+  slides: number;
+};
+
+/** Strips internal fields: clients never see file paths, trace carriers or the deck's content. */
+export function toPublicJob(job: JobRecord): PublicJob {
+  const { outputPath: _p, traceCarrier: _c, request, updatedAt: _u, ...rest } = job;
+  return { ...rest, slides: request.slides.length };
+}
+
+/** True once a job will not run again on its own. */
+export function isFinal(status: JobStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+
+/** A new record for a validated request, in status `queued`. */
+export function newJobRecord(id: string, request: RenderRequest, maxAttempts: number, now = new Date()): JobRecord {
+  const iso = now.toISOString();
+  return {
+    id,
+    title: request.title,
+    status: 'queued',
+    stage: null,
+    progress: 0,
+    attempts: 0,
+    maxAttempts,
+    createdAt: iso,
+    startedAt: null,
+    finishedAt: null,
+    durationSeconds: null,
+    queueWaitSeconds: null,
+    error: null,
+    output: null,
+    outputPath: null,
+    traceId: null,
+    traceCarrier: {},
+    request,
+    updatedAt: iso,
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Attribute names: OpenTelemetry semantic conventions where one exists (`messaging.*`, `error.type`),
+ * and the `render.*` namespace for ours. Job ids and other high-cardinality values go on spans and
+ * logs only; metric labels use the short fixed-set keys in `METRIC_LABELS`.
+ */
+export const ATTR = Object.freeze({
+  MESSAGING_SYSTEM: 'messaging.system',
+  MESSAGING_DESTINATION_NAME: 'messaging.destination.name',
+  MESSAGING_OPERATION_TYPE: 'messaging.operation.type',
+  MESSAGING_OPERATION_NAME: 'messaging.operation.name',
+  MESSAGING_MESSAGE_ID: 'messaging.message.id',
+  ERROR_TYPE: 'error.type',
+  RENDER_JOB_ID: 'render.job.id',
+  RENDER_JOB_ATTEMPT: 'render.job.attempt',
+  RENDER_JOB_MAX_ATTEMPTS: 'render.job.max_attempts',
+  RENDER_JOB_STATUS: 'render.job.status',
+  RENDER_JOB_SLIDES: 'render.job.slides',
+  RENDER_JOB_WIDTH: 'render.job.width',
+  RENDER_JOB_HEIGHT: 'render.job.height',
+  RENDER_JOB_FPS: 'render.job.fps',
+  RENDER_JOB_QUALITY: 'render.job.quality',
+  RENDER_QUEUE_WAIT_SECONDS: 'render.queue.wait_seconds',
+  RENDER_STAGE: 'render.stage',
+  RENDER_SLIDE_INDEX: 'render.slide.index',
+  RENDER_ASSET_KIND: 'render.asset.kind',
+  RENDER_ASSET_BYTES: 'render.asset.bytes',
+  RENDER_ERROR_CATEGORY: 'render.error.category',
+  RENDER_ERROR_RETRYABLE: 'render.error.retryable',
+  RENDER_RETRY_DELAY_MS: 'render.retry.delay_ms',
+  RENDER_FFMPEG_EXIT_CODE: 'render.ffmpeg.exit_code',
+  RENDER_FFMPEG_SPEED: 'render.ffmpeg.speed',
+  RENDER_OUTPUT_DURATION_SECONDS: 'render.output.duration_seconds',
+  RENDER_OUTPUT_BYTES: 'render.output.bytes',
+  RENDER_WEBHOOK_EVENT: 'render.webhook.event',
+  RENDER_WEBHOOK_ATTEMPT: 'render.webhook.attempt',
+});
+
+/** Span event names. */
+export const EVENTS = Object.freeze({
+  JOB_CANCELLED: 'render.job.cancelled',
+  JOB_RETRY_SCHEDULED: 'render.job.retry_scheduled',
+  FFMPEG_PROGRESS: 'render.ffmpeg.progress',
+});
+
+/** Metric label keys: the names users already query (`status`, `category`, …). */
+export const METRIC_LABELS = Object.freeze({
+  STATUS: 'status',
+  CATEGORY: 'category',
+  STATE: 'state',
+  TYPE: 'type',
+  STAGE: 'stage',
+  EVENT: 'event',
+  OUTCOME: 'outcome',
+  SIGNAL: 'signal',
+});

@@ -1,0 +1,215 @@
+/**
+ * The one module that declares every instrument, with unit, description and buckets, and the typed
+ * functions the services record through. It uses only `@opentelemetry/api`: with the SDK disabled
+ * every call is a no-op. Instruments are created on first use, after the bootstrap in
+ * `instrumentation/` has registered the global MeterProvider.
+ *
+ * Counters are named without `_total`: the Prometheus serialization adds it, so users scrape
+ * `render_jobs_total` and `render_errors_total` exactly as before.
+ */
+import { metrics, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
+import type { ErrorCategory } from '../shared/errors/categories';
+import type { JobStatus, Stage } from '../shared/job';
+import { METRIC_LABELS as L } from './attributes';
+
+/** Name of the meter every instrument belongs to. */
+export const METER_NAME = 'render-o11y';
+
+/** Histogram buckets, in seconds unless said otherwise. */
+export const BUCKETS = Object.freeze({
+  renderDuration: [1, 5, 10, 30, 60, 120, 300, 600, 1800],
+  queueWait: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800],
+  stageDuration: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+  encodeSpeed: [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
+});
+
+/** Every metric name as Prometheus shows it, for rules, dashboards and tests. */
+export const METRIC_NAMES = Object.freeze({
+  jobs: 'render_jobs_total',
+  duration: 'render_duration_seconds',
+  queueSize: 'render_queue_size',
+  errors: 'render_errors_total',
+  memory: 'system_memory_usage',
+  uptime: 'system_uptime',
+  queueWait: 'render_queue_wait_seconds',
+  stageDuration: 'render_stage_duration_seconds',
+  inProgress: 'render_jobs_in_progress',
+  oldestAge: 'render_queue_oldest_job_age_seconds',
+  encodeSpeed: 'render_encode_speed_ratio',
+  outputSeconds: 'render_output_video_seconds_total',
+  retries: 'render_retries_total',
+  workerHeartbeat: 'render_worker_last_heartbeat_timestamp_seconds',
+  workersAlive: 'render_workers_alive',
+  webhooks: 'render_webhook_deliveries_total',
+  telemetryExportFailures: 'telemetry_export_failures_total',
+  telemetrySpansDropped: 'telemetry_spans_dropped_total',
+});
+
+/** Queue figures as a backend reports them. */
+export interface QueueSnapshot {
+  waiting: number;
+  active: number;
+  delayed: number;
+  oldestWaitingAgeSeconds: number;
+  workersAlive: number;
+}
+
+function create(meter: Meter) {
+  const startedAt = Date.now();
+  const instruments = {
+    jobs: meter.createCounter('render_jobs', { unit: '{job}', description: 'Jobs reaching each status (one increment per transition).' }),
+    duration: meter.createHistogram('render_duration_seconds', {
+      unit: 's',
+      description: 'Processing time of finished jobs, from the start of their last attempt to completion or failure.',
+      advice: { explicitBucketBoundaries: BUCKETS.renderDuration },
+    }),
+    errors: meter.createCounter('render_errors', { unit: '{error}', description: 'Failed attempts by error category (retried or final).' }),
+    queueWait: meter.createHistogram('render_queue_wait_seconds', {
+      unit: 's',
+      description: 'Time a job waited in the queue before an attempt started.',
+      advice: { explicitBucketBoundaries: BUCKETS.queueWait },
+    }),
+    stageDuration: meter.createHistogram('render_stage_duration_seconds', {
+      unit: 's',
+      description: 'Time spent in each pipeline stage per attempt.',
+      advice: { explicitBucketBoundaries: BUCKETS.stageDuration },
+    }),
+    inProgress: meter.createUpDownCounter('render_jobs_in_progress', { unit: '{job}', description: 'Jobs being processed by this process right now.' }),
+    encodeSpeed: meter.createHistogram('render_encode_speed_ratio', {
+      unit: '1',
+      description: 'FFmpeg encode speed as a multiple of real time (2 = twice as fast as playback).',
+      advice: { explicitBucketBoundaries: BUCKETS.encodeSpeed },
+    }),
+    outputSeconds: meter.createCounter('render_output_video_seconds', { unit: 's', description: 'Seconds of video produced by completed jobs.' }),
+    retries: meter.createCounter('render_retries', { unit: '{retry}', description: 'Attempts scheduled for a retry, by the error category that caused them.' }),
+    webhooks: meter.createCounter('render_webhook_deliveries', { unit: '{delivery}', description: 'Webhook deliveries by event and outcome.' }),
+    exportFailures: meter.createCounter('telemetry_export_failures', { unit: '{failure}', description: 'Telemetry export calls that failed, by signal.' }),
+    spansDropped: meter.createCounter('telemetry_spans_dropped', { unit: '{span}', description: 'Spans dropped because the export queue was full or the export failed.' }),
+    memory: meter.createObservableGauge('system_memory_usage', { unit: 'By', description: 'Memory used by this process, by type (rss, heap_used, heap_total, external).' }),
+    uptime: meter.createObservableGauge('system_uptime', { unit: 's', description: 'Seconds since this process started.' }),
+    queueSize: meter.createObservableGauge('render_queue_size', { unit: '{job}', description: 'Jobs in the queue by state (waiting, active, delayed), observed from the queue backend.' }),
+    oldestAge: meter.createObservableGauge('render_queue_oldest_job_age_seconds', { unit: 's', description: 'Age of the oldest waiting job; 0 when none waits.' }),
+    workersAlive: meter.createObservableGauge('render_workers_alive', { unit: '{worker}', description: 'Workers that heartbeated to the queue backend recently.' }),
+    heartbeat: meter.createObservableGauge('render_worker_last_heartbeat_timestamp_seconds', {
+      unit: 's',
+      description: "Unix time of this worker's last successful heartbeat to the queue backend.",
+    }),
+  };
+  meter.addBatchObservableCallback(
+    (result: BatchObservableResult) => {
+      const mem = process.memoryUsage();
+      result.observe(instruments.memory, mem.rss, { [L.TYPE]: 'rss' });
+      result.observe(instruments.memory, mem.heapUsed, { [L.TYPE]: 'heap_used' });
+      result.observe(instruments.memory, mem.heapTotal, { [L.TYPE]: 'heap_total' });
+      result.observe(instruments.memory, mem.external, { [L.TYPE]: 'external' });
+      result.observe(instruments.uptime, (Date.now() - startedAt) / 1000);
+    },
+    [instruments.memory, instruments.uptime],
+  );
+  return instruments;
+}
+
+type Instruments = ReturnType<typeof create>;
+let current: Instruments | undefined;
+let boundProvider: unknown;
+
+function inst(): Instruments {
+  // Re-create if the global provider changed (tests install their own provider per test file).
+  const provider = metrics.getMeterProvider();
+  if (!current || boundProvider !== provider) {
+    current = create(metrics.getMeter(METER_NAME));
+    boundProvider = provider;
+  }
+  return current;
+}
+
+/** Counts a job reaching `status`. */
+export function recordJobStatus(status: JobStatus): void {
+  inst().jobs.add(1, { [L.STATUS]: status });
+}
+
+/** Records a finished job's processing time. */
+export function recordRenderDuration(status: 'completed' | 'failed', seconds: number): void {
+  inst().duration.record(seconds, { [L.STATUS]: status });
+}
+
+/** Counts a failed attempt in its category, and a retry when one is scheduled. */
+export function recordError(category: ErrorCategory, retried: boolean): void {
+  const i = inst();
+  i.errors.add(1, { [L.CATEGORY]: category });
+  if (retried) i.retries.add(1, { [L.CATEGORY]: category });
+}
+
+/** Records how long a job waited before an attempt started. */
+export function recordQueueWait(seconds: number): void {
+  inst().queueWait.record(Math.max(0, seconds));
+}
+
+/** Records one stage's duration. */
+export function recordStageDuration(stage: Stage, seconds: number): void {
+  inst().stageDuration.record(seconds, { [L.STAGE]: stage });
+}
+
+/** Marks a job starting (+1) or leaving (-1) processing in this process. */
+export function recordInProgress(delta: 1 | -1): void {
+  inst().inProgress.add(delta);
+}
+
+/** Records FFmpeg's final speed (× real time) and the seconds of video produced. */
+export function recordEncode(speedRatio: number | null, videoSeconds: number): void {
+  const i = inst();
+  if (speedRatio !== null && Number.isFinite(speedRatio) && speedRatio > 0) i.encodeSpeed.record(speedRatio);
+  i.outputSeconds.add(videoSeconds);
+}
+
+/** Counts a webhook delivery attempt's outcome. */
+export function recordWebhook(event: string, outcome: 'delivered' | 'failed'): void {
+  inst().webhooks.add(1, { [L.EVENT]: event, [L.OUTCOME]: outcome });
+}
+
+/** Counts a failed telemetry export, and the spans it dropped. */
+export function recordTelemetryExportFailure(signal: 'traces' | 'metrics' | 'logs', droppedSpans = 0): void {
+  const i = inst();
+  i.exportFailures.add(1, { [L.SIGNAL]: signal });
+  if (droppedSpans > 0) i.spansDropped.add(droppedSpans);
+}
+
+/** Counts spans dropped before export (queue full). */
+export function recordSpansDropped(count: number): void {
+  if (count > 0) inst().spansDropped.add(count);
+}
+
+/**
+ * Observes the queue from the process that owns the API (one per queue, not per worker), so rules
+ * need no de-duplication across workers. `snapshot` is called once per collection.
+ */
+export function observeQueue(snapshot: () => Promise<QueueSnapshot>): () => void {
+  const i = inst();
+  const observables: Observable[] = [i.queueSize, i.oldestAge, i.workersAlive];
+  const callback = async (result: BatchObservableResult) => {
+    try {
+      const s = await snapshot();
+      result.observe(i.queueSize, s.waiting, { [L.STATE]: 'waiting' });
+      result.observe(i.queueSize, s.active, { [L.STATE]: 'active' });
+      result.observe(i.queueSize, s.delayed, { [L.STATE]: 'delayed' });
+      result.observe(i.oldestAge, s.oldestWaitingAgeSeconds);
+      result.observe(i.workersAlive, s.workersAlive);
+    } catch {
+      // An unreachable backend yields no queue sample rather than a wrong zero; readiness reports the reason.
+    }
+  };
+  const meter = metrics.getMeter(METER_NAME);
+  meter.addBatchObservableCallback(callback, observables);
+  return () => meter.removeBatchObservableCallback(callback, observables);
+}
+
+/** Exposes this worker's last heartbeat time; `lastBeatMs` returns epoch ms or null before the first beat. */
+export function observeHeartbeat(lastBeatMs: () => number | null): () => void {
+  const i = inst();
+  const callback = (result: { observe(value: number, attributes?: Attributes): void }) => {
+    const t = lastBeatMs();
+    if (t !== null) result.observe(t / 1000);
+  };
+  i.heartbeat.addCallback(callback);
+  return () => i.heartbeat.removeCallback(callback);
+}

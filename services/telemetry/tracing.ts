@@ -1,0 +1,136 @@
+/**
+ * Span helpers for a job's lifecycle, on `@opentelemetry/api` only. One trace per job: the
+ * `POST /api/jobs` server span → PRODUCER (enqueue) → one CONSUMER per attempt (parent: the
+ * enqueue, via the W3C carrier stored with the job) → a span per stage. No user content (slide
+ * text, narration, URLs' query strings) goes into attributes.
+ */
+import {
+  context,
+  propagation,
+  trace,
+  SpanKind,
+  SpanStatusCode,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
+import { classifyError } from '../shared/errors/classify';
+import type { RenderError } from '../shared/errors/render-error';
+import { ATTR, EVENTS } from './attributes';
+
+/** Name and version of the tracer every span of ours comes from. */
+export const TRACER_NAME = 'render-o11y';
+
+const tracer = () => trace.getTracer(TRACER_NAME);
+
+/** Where a queue span points: the backend's messaging system and queue name. */
+export interface QueueTarget {
+  messagingSystem: string;
+  queueName: string;
+}
+
+/** Starts the PRODUCER span of an enqueue and returns it with the carrier to store on the job. */
+export function startEnqueueSpan(jobId: string, target: QueueTarget, attributes: Attributes = {}): { span: Span; carrier: Record<string, string> } {
+  const span = tracer().startSpan(`send ${target.queueName}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: {
+      [ATTR.MESSAGING_SYSTEM]: target.messagingSystem,
+      [ATTR.MESSAGING_DESTINATION_NAME]: target.queueName,
+      [ATTR.MESSAGING_OPERATION_TYPE]: 'send',
+      [ATTR.MESSAGING_OPERATION_NAME]: 'send',
+      [ATTR.MESSAGING_MESSAGE_ID]: jobId,
+      [ATTR.RENDER_JOB_ID]: jobId,
+      ...attributes,
+    },
+  });
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(context.active(), span), carrier);
+  return { span, carrier };
+}
+
+/** The trace id of a stored carrier (`traceparent`), or null when tracing is off. */
+export function traceIdOfCarrier(carrier: Record<string, string>): string | null {
+  const ctx = propagation.extract(context.active(), carrier);
+  const sc = trace.getSpanContext(ctx);
+  return sc && sc.traceId !== '00000000000000000000000000000000' ? sc.traceId : null;
+}
+
+/**
+ * Runs one attempt inside a CONSUMER span whose parent is the enqueue span carried by the job.
+ * `fn` receives the span so it can set outcome attributes; the span ends when `fn` settles.
+ */
+export async function withConsumerSpan<T>(
+  job: { id: string; attempt: number; carrier: Record<string, string> },
+  target: QueueTarget,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const parent = propagation.extract(context.active(), job.carrier);
+  const span = tracer().startSpan(
+    `process ${target.queueName}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        [ATTR.MESSAGING_SYSTEM]: target.messagingSystem,
+        [ATTR.MESSAGING_DESTINATION_NAME]: target.queueName,
+        [ATTR.MESSAGING_OPERATION_TYPE]: 'process',
+        [ATTR.MESSAGING_OPERATION_NAME]: 'process',
+        [ATTR.MESSAGING_MESSAGE_ID]: job.id,
+        [ATTR.RENDER_JOB_ID]: job.id,
+        [ATTR.RENDER_JOB_ATTEMPT]: job.attempt,
+      },
+    },
+    parent,
+  );
+  try {
+    return await context.with(trace.setSpan(parent, span), () => fn(span));
+  } finally {
+    span.end();
+  }
+}
+
+/** Runs `fn` in an INTERNAL child span named after the stage; a thrown error marks the span and is rethrown. */
+export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, kind = SpanKind.INTERNAL): Promise<T> {
+  return tracer().startActiveSpan(name, { kind, attributes }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (err) {
+      markSpanError(span, classifyError(err));
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Sets ERROR status, records the exception and the error's code and category. */
+export function markSpanError(span: Span, err: RenderError): void {
+  span.recordException(err);
+  span.setAttributes({
+    [ATTR.ERROR_TYPE]: err.code,
+    [ATTR.RENDER_ERROR_CATEGORY]: err.category,
+    [ATTR.RENDER_ERROR_RETRYABLE]: err.retryable,
+  });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err.code });
+}
+
+/** Adds the cancellation event a cancelled attempt's spans end with. */
+export function markSpanCancelled(span: Span): void {
+  span.addEvent(EVENTS.JOB_CANCELLED);
+}
+
+/** The active span's trace and span ids, for log correlation; empty when there is none. */
+export function activeTraceIds(ctx: Context = context.active()): { trace_id?: string; span_id?: string } {
+  const sc = trace.getSpanContext(ctx);
+  if (!sc || sc.traceId === '00000000000000000000000000000000') return {};
+  return { trace_id: sc.traceId, span_id: sc.spanId };
+}
+
+/** Strips the query string and fragment from a URL so no token in them reaches a span. */
+export function safeUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(invalid url)';
+  }
+}
