@@ -87,6 +87,8 @@ export interface WorkerInfo {
 /** A running consumer; `close()` stops taking jobs, aborts running ones for later recovery and waits for them. */
 export interface WorkerHandle {
   readonly id: string;
+  /** Epoch ms of the last heartbeat the backend accepted, or null before the first. */
+  lastHeartbeatAt(): number | null;
   close(): Promise<void>;
 }
 
