@@ -71,7 +71,14 @@ export type AttemptOutcome =
   | { kind: 'failed' }
   | { kind: 'cancelled' };
 
-/** Runs one attempt; `signal` aborts when the job is cancelled or the worker shuts down. Must not throw. */
+/** Why the backend aborted a running attempt (`signal.reason`). */
+export type AbortReason = 'cancelled' | 'shutdown';
+
+/**
+ * Runs one attempt; must not throw. The backend aborts `signal` with reason `'cancelled'` when a
+ * user cancels the job, and `'shutdown'` when the worker closes: after a shutdown abort the
+ * backend ignores the outcome and leaves the entry to be recovered (resumed) later.
+ */
 export type JobHandler = (job: QueuedJob, signal: AbortSignal) => Promise<AttemptOutcome>;
 
 /** A worker seen by the backend, for the admin summary's liveness view. */
