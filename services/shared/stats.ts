@@ -3,7 +3,7 @@
  * `/admin/metrics` page, so both always show the same figures.
  */
 import type { ErrorCategory } from './errors/categories';
-import type { JobStatus } from './job';
+import { JOB_STATUSES, type JobRecord, type JobStatus } from './job';
 
 /** Ranges the summary accepts. */
 export const SUMMARY_RANGES = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
@@ -60,5 +60,127 @@ export interface Summary {
     workers: WorkerStatus[];
     uptimeSeconds: number;
     memory: { rss: number; heapUsed: number; heapTotal: number; external: number };
+  };
+}
+
+/** Queue figures as the backend reports them (same shape as the queue contract's counts). */
+export interface SummaryQueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  oldestWaitingAgeSeconds: number;
+}
+
+/** A worker as the backend reports it, before the aggregator adds `lastSeenSecondsAgo`. */
+export type WorkerSeen = Omit<WorkerStatus, 'lastSeenSecondsAgo'>;
+
+/** Everything `computeSummary` needs; gathered by the API's SummaryService so the aggregation stays pure. */
+export interface SummaryInput {
+  range: SummaryRange;
+  now: Date;
+  backend: Summary['backend'];
+  /** Jobs created within the range. */
+  jobs: readonly JobRecord[];
+  /** Null when the queue could not be read. */
+  queue: SummaryQueueCounts | null;
+  queueError: string | null;
+  workers: readonly WorkerSeen[];
+  uptimeSeconds: number;
+  memory: Summary['service']['memory'];
+}
+
+/** How many error samples each category keeps. */
+export const ERROR_SAMPLES_PER_CATEGORY = 3;
+
+/**
+ * Percentile by the nearest-rank method over ascending `sorted`: the smallest value with at least
+ * q% of samples at or below it. Chosen over interpolation so every reported figure is a real job's duration.
+ */
+export function nearestRank(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.max(1, Math.ceil((q / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1];
+}
+
+/** Count, mean, nearest-rank percentiles, min and max of some durations (seconds). */
+export function durationStats(values: readonly number[]): DurationStats {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  return {
+    count: n,
+    avg: n ? sorted.reduce((s, v) => s + v, 0) / n : null,
+    p50: nearestRank(sorted, 50),
+    p90: nearestRank(sorted, 90),
+    p95: nearestRank(sorted, 95),
+    p99: nearestRank(sorted, 99),
+    min: n ? sorted[0] : null,
+    max: n ? sorted[n - 1] : null,
+  };
+}
+
+const durationsOf = (jobs: readonly JobRecord[], status: JobStatus) =>
+  jobs.filter((j) => j.status === status && j.durationSeconds !== null) as (JobRecord & { durationSeconds: number })[];
+
+/** Groups final failures by category, most frequent first, each with its most recent samples. */
+function errorsByCategory(jobs: readonly JobRecord[]): CategoryErrors[] {
+  const groups = new Map<ErrorCategory, JobRecord[]>();
+  for (const job of jobs) {
+    if (job.status !== 'failed' || !job.error) continue;
+    const list = groups.get(job.error.category) ?? [];
+    list.push(job);
+    groups.set(job.error.category, list);
+  }
+  const at = (j: JobRecord) => j.finishedAt ?? j.updatedAt;
+  return [...groups.entries()]
+    .map(([category, list]) => ({
+      category,
+      count: list.length,
+      samples: [...list]
+        .sort((a, b) => at(b).localeCompare(at(a)))
+        .slice(0, ERROR_SAMPLES_PER_CATEGORY)
+        .map((j) => ({ jobId: j.id, code: j.error!.code, message: j.error!.message, at: at(j) })),
+    }))
+    .sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
+}
+
+/**
+ * The pure aggregation behind the admin summary. Durations are split by outcome (completed vs
+ * failed); errors count final failures only (a job that later succeeded is not an error users saw).
+ */
+export function computeSummary(input: SummaryInput): Summary {
+  const { jobs, now } = input;
+  const totals = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+  for (const job of jobs) totals[job.status]++;
+  const finished = totals.completed + totals.failed;
+  const completed = durationsOf(jobs, 'completed');
+  const pick = (better: (a: number, b: number) => boolean) =>
+    completed.reduce<(typeof completed)[number] | null>((best, j) => (best === null || better(j.durationSeconds, best.durationSeconds) ? j : best), null);
+  const brief = (j: (typeof completed)[number] | null) => (j ? { jobId: j.id, title: j.title, seconds: j.durationSeconds } : null);
+  const waits = jobs.map((j) => j.queueWaitSeconds).filter((w): w is number => w !== null);
+  return {
+    range: input.range,
+    generatedAt: now.toISOString(),
+    backend: input.backend,
+    totals: { ...totals, total: jobs.length },
+    successRate: finished ? totals.completed / finished : null,
+    duration: {
+      completed: durationStats(completed.map((j) => j.durationSeconds)),
+      failed: durationStats(durationsOf(jobs, 'failed').map((j) => j.durationSeconds)),
+    },
+    fastest: brief(pick((a, b) => a < b)),
+    slowest: brief(pick((a, b) => a > b)),
+    avgQueueWaitSeconds: waits.length ? waits.reduce((s, v) => s + v, 0) / waits.length : null,
+    queue: input.queue ? { ...input.queue } : null,
+    errors: errorsByCategory(jobs),
+    service: {
+      queueReachable: input.queue !== null,
+      queueError: input.queueError,
+      workers: input.workers.map((w) => ({
+        ...w,
+        lastSeenSecondsAgo: Math.max(0, (now.getTime() - Date.parse(w.lastSeenAt)) / 1000),
+      })),
+      uptimeSeconds: input.uptimeSeconds,
+      memory: { ...input.memory },
+    },
   };
 }

@@ -1,0 +1,40 @@
+import type { QueueBackend, QueueCounts } from '../queue/contract';
+import { computeSummary, SUMMARY_RANGES, type Summary, type SummaryRange, type WorkerSeen } from '../shared/stats';
+
+/** Gathers jobs, queue figures, workers and process figures, then aggregates them with `computeSummary`. */
+export class SummaryService {
+  private readonly backend: QueueBackend;
+  private readonly startedAt: number;
+
+  constructor(deps: { backend: QueueBackend; startedAt?: number }) {
+    this.backend = deps.backend;
+    this.startedAt = deps.startedAt ?? Date.now();
+  }
+
+  /** The summary over jobs created within `range` before `now`. */
+  async summary(range: SummaryRange, now: Date = new Date()): Promise<Summary> {
+    const jobs = await this.backend.store.createdSince(now.getTime() - SUMMARY_RANGES[range]);
+    let queue: QueueCounts | null = null;
+    let queueError: string | null = null;
+    let workers: WorkerSeen[] = [];
+    // An unreachable queue is what an operator most needs to see, so it is reported, not thrown.
+    try {
+      queue = await this.backend.counts();
+      workers = await this.backend.workers();
+    } catch (err) {
+      queueError = err instanceof Error ? err.message : String(err);
+    }
+    const mem = process.memoryUsage();
+    return computeSummary({
+      range,
+      now,
+      backend: this.backend.kind,
+      jobs,
+      queue,
+      queueError,
+      workers,
+      uptimeSeconds: Math.max(0, (now.getTime() - this.startedAt) / 1000),
+      memory: { rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external },
+    });
+  }
+}
