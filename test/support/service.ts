@@ -1,0 +1,100 @@
+/**
+ * Starts the real services as child processes, the way users run them (`node --import tsx
+ * --import ./instrumentation/register.ts <entry>`), for end-to-end tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, waitFor } from './ports';
+
+/** The repository root. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Which process to start. */
+export type Entry = 'services/main.ts' | 'services/api/main.ts' | 'services/worker/main.ts';
+
+/** Options for startService; `env` overrides everything else. */
+export interface ServiceOptions {
+  entry?: Entry;
+  env?: Record<string, string | undefined>;
+  /** Reuse a data dir (restart tests); a fresh temp dir otherwise, removed by `cleanup()`. */
+  dataDir?: string;
+  /** Telemetry on (the default) or OTEL_SDK_DISABLED=true. */
+  telemetry?: boolean;
+  readyTimeoutMs?: number;
+}
+
+/** A started service. */
+export interface RunningService {
+  /** Base URL: the API for main/api entries, the metrics server for the worker. */
+  url: string;
+  port: number;
+  dataDir: string;
+  child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null when killed by a signal). */
+  stop(graceMs?: number): Promise<number | null>;
+  /** Removes the temp data dir this helper created. */
+  cleanup(): void;
+}
+
+/** Starts a service and waits until `/healthz` answers. */
+export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
+  const entry = options.entry ?? 'services/main.ts';
+  const ownDir = !options.dataDir;
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'render-o11y-test-'));
+  const port = await freePort();
+  const isWorker = entry === 'services/worker/main.ts';
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: isWorker ? undefined : String(port),
+    METRICS_PORT: isWorker ? String(port) : String(await freePort()),
+    RENDER_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    OTEL_SDK_DISABLED: options.telemetry === false ? 'true' : 'false',
+    OTEL_TRACES_EXPORTER: 'none',
+    ...options.env,
+  };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './instrumentation/register.ts', entry], {
+    cwd: REPO_ROOT,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  let exited = false;
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => ((exited = true), resolve(code))));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(`${entry} /healthz`, async () => {
+      if (exited) throw new Error(`process exited early:\n${out}`);
+      return (await fetch(`${url}/healthz`)).ok;
+    }, options.readyTimeoutMs ?? 30_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${String(err)}\n--- output ---\n${out}`);
+  }
+  return {
+    url,
+    port,
+    dataDir,
+    child,
+    output: () => out,
+    async stop(graceMs = 8000) {
+      if (exited) return exit;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exit;
+      clearTimeout(timer);
+      return code;
+    },
+    cleanup() {
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
