@@ -15,4 +15,5 @@ export * from './tts-error';
 export * from './storage-error';
 export * from './job-cancelled-error';
 export * from './internal-error';
+export * from './queue-unavailable-error';
 export * from './classify';

@@ -1,0 +1,44 @@
+import express from 'express';
+import type { QueueBackend } from '../queue/contract';
+import type { Config } from '../shared/config';
+import { LIMITS } from '../shared/request';
+import type { Logger } from '../telemetry/logger';
+import { metricsRequestHandler } from '../telemetry/metrics-http';
+import { adminPageRouter } from './admin/router';
+import { errorHandler, notFound } from './errors';
+import { requestLog } from './request-log';
+import { adminSummaryRouter } from './routes/admin-summary';
+import { healthRouter } from './routes/health';
+import { jobActionsRouter } from './routes/job-actions';
+import { jobOutputRouter } from './routes/job-output';
+import { jobsRouter } from './routes/jobs';
+import { SummaryService } from './summary-service';
+
+/** What the app needs; the caller owns the backend's lifecycle. */
+export interface AppDeps {
+  config: Readonly<Config>;
+  backend: QueueBackend;
+  logger: Logger;
+}
+
+/** The render API as an Express 5 app (not listening; see server.ts). */
+export function createApp({ config, backend, logger }: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind a proxy the client address comes from X-Forwarded-For; only loopback proxies are trusted.
+  app.set('trust proxy', 'loopback');
+  const summary = new SummaryService({ backend });
+
+  app.use(requestLog(logger));
+  app.use(express.json({ limit: LIMITS.maxBodyBytes }));
+  app.use(healthRouter({ backend }));
+  app.get('/api/metrics', metricsRequestHandler({ token: config.metricsToken }));
+  app.use('/api/admin', adminSummaryRouter({ adminToken: config.adminToken, summary }));
+  app.use('/api/jobs', jobsRouter({ config, backend }));
+  app.use('/api/jobs', jobActionsRouter({ config, backend }));
+  app.use('/api/jobs', jobOutputRouter({ backend }));
+  app.use('/admin', adminPageRouter({ config, summary, backend }));
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,38 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../telemetry/logger';
+import { BadRequestError, InternalError, RenderError } from '../shared/errors';
+import { LIMITS } from '../shared/request';
+
+/** body-parser's error types → our stable client error codes. */
+const BODY_ERRORS: Record<string, () => RenderError> = {
+  'entity.parse.failed': () => new BadRequestError('INVALID_JSON', 'the request body is not valid JSON'),
+  'entity.too.large': () => new BadRequestError('PAYLOAD_TOO_LARGE', `the request body exceeds ${LIMITS.maxBodyBytes} bytes`, 413),
+  'charset.unsupported': () => new BadRequestError('UNSUPPORTED_MEDIA_TYPE', 'the body charset must be utf-8', 415),
+  'encoding.unsupported': () => new BadRequestError('UNSUPPORTED_MEDIA_TYPE', 'the body content-encoding is not supported', 415),
+  'request.aborted': () => new BadRequestError('REQUEST_ABORTED', 'the client aborted the request'),
+};
+
+/** Any unmatched route: 404 NOT_FOUND. */
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new BadRequestError('NOT_FOUND', `no route for ${req.method} ${req.path}`, 404));
+};
+
+/** The one error handler: RenderErrors keep their status and code; anything else is a logged 500. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const type = typeof err?.type === 'string' ? err.type : '';
+    let error: RenderError;
+    if (err instanceof RenderError) error = err;
+    else if (BODY_ERRORS[type]) error = BODY_ERRORS[type]();
+    else {
+      error = new InternalError('internal error');
+      logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    }
+    if (error.httpStatus >= 500 && err instanceof RenderError) {
+      logger.warn({ err, code: error.code, method: req.method, path: req.path }, 'request failed');
+    }
+    res.locals.errorCode = error.code;
+    res.status(error.httpStatus).json(error.toResponseBody());
+  };
+}

@@ -1,0 +1,61 @@
+import { Router } from 'express';
+import type { JobStatus } from '../../shared/job';
+import { toPublicJob } from '../../shared/job';
+import { JobStateError } from '../../shared/errors';
+import { recordJobStatus } from '../../telemetry/metrics';
+import { persistAndEnqueue } from '../enqueue';
+import { queueCall } from '../queue-call';
+import { loadJob, type JobRouteDeps } from './jobs';
+
+const CANCELLABLE: readonly JobStatus[] = ['queued', 'retrying', 'processing'];
+const RETRYABLE: readonly JobStatus[] = ['failed', 'cancelled'];
+
+/** Cancel and retry: status changes a user asks for. */
+export function jobActionsRouter({ config, backend }: JobRouteDeps): Router {
+  const router = Router();
+
+  router.delete('/:id', async (req, res) => {
+    const id = req.params.id;
+    const current = await loadJob(backend, id);
+    // onlyIf makes the write lose cleanly against a worker finishing the job at the same moment.
+    const job = CANCELLABLE.includes(current.status)
+      ? await queueCall(() => backend.store.update(id, { status: 'cancelled', finishedAt: new Date().toISOString() }, CANCELLABLE))
+      : null;
+    if (!job) {
+      const latest = await loadJob(backend, id);
+      throw new JobStateError('JOB_ALREADY_FINISHED', `job ${id} is already ${latest.status}`);
+    }
+    await queueCall(() => backend.cancel(id));
+    recordJobStatus('cancelled');
+    res.locals.jobId = id;
+    res.json(toPublicJob(job));
+  });
+
+  router.post('/:id/retry', async (req, res) => {
+    const id = req.params.id;
+    const current = await loadJob(backend, id);
+    const notRetryable = () => new JobStateError('JOB_NOT_RETRYABLE', `job ${id} is ${current.status}; only failed or cancelled jobs can be retried`);
+    if (!RETRYABLE.includes(current.status)) throw notRetryable();
+    const patch = {
+      status: 'queued' as const,
+      error: null,
+      output: null,
+      outputPath: null,
+      stage: null,
+      progress: 0,
+      attempts: 0,
+      maxAttempts: config.maxAttempts,
+      startedAt: null,
+      finishedAt: null,
+      durationSeconds: null,
+      queueWaitSeconds: null,
+      updatedAt: new Date().toISOString(),
+    };
+    const job = await persistAndEnqueue(backend, { kind: 'reset', id, patch, onlyIf: RETRYABLE });
+    if (!job) throw notRetryable();
+    res.locals.jobId = id;
+    res.status(202).location(`/api/jobs/${id}`).json(toPublicJob(job));
+  });
+
+  return router;
+}

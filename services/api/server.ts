@@ -1,0 +1,41 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { observeQueue } from '../telemetry/metrics';
+import { createApp, type AppDeps } from './app';
+
+/** A listening API: its URL and how to stop it. */
+export interface ListeningApi {
+  server: Server;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish briefly, then drops what is left. */
+  close(): Promise<void>;
+}
+
+/** How long in-flight requests may take to finish once the server closes. */
+const DRAIN_MS = 2000;
+
+/** Creates the app, observes the queue (once per API process) and listens on `host:port` (0 = ephemeral). */
+export async function listenApi(deps: AppDeps & { host: string; port: number }): Promise<ListeningApi> {
+  const { backend } = deps;
+  const app = createApp(deps);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(deps.port, deps.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const stopObserving = observeQueue(async () => ({ ...(await backend.counts()), workersAlive: (await backend.workers()).length }));
+  const { port } = server.address() as AddressInfo;
+  const shownHost = deps.host === '0.0.0.0' || deps.host === '::' ? 'localhost' : deps.host;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        stopObserving();
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), DRAIN_MS).unref();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/** The embedded single process (`npm start`): queue backend, API and worker in one process. */
+import type { QueueBackend } from './queue/contract';
+import { createQueueBackend } from './queue';
+import { startWorkerRuntime } from './worker/runtime';
+import { exitOnSignals, loadConfigOrExit } from './api/lifecycle';
+import { listenApi } from './api/server';
+import type { ApiServerOptions } from './api/main';
+import type { Config } from './shared/config';
+import { createLogger } from './telemetry/logger';
+
+/** A running single process. */
+export interface RunningService {
+  url: string;
+  config: Readonly<Config>;
+  backend: QueueBackend;
+  close(): Promise<void>;
+}
+
+/** Starts backend, worker and API; `close()` stops them in reverse order. */
+export async function startServer(options: ApiServerOptions = {}): Promise<RunningService> {
+  const config = options.config ?? loadConfigOrExit();
+  const logger = options.logger ?? createLogger('render-o11y', config.logLevel);
+  const backend = await createQueueBackend(config, logger);
+  let worker: Awaited<ReturnType<typeof startWorkerRuntime>> | undefined;
+  let api: Awaited<ReturnType<typeof listenApi>> | undefined;
+  try {
+    worker = await startWorkerRuntime({ config, backend, logger });
+    api = await listenApi({ config, backend, logger, host: config.host, port: config.port });
+  } catch (err) {
+    await worker?.close();
+    await backend.close();
+    throw err;
+  }
+  logger.info({ url: api.url, backend: backend.kind, concurrency: config.concurrency }, `render-o11y listening on ${api.url}`);
+  const running = { api, worker };
+  // The API stops first so no new job arrives while the worker hands its running ones back for recovery.
+  const close = async () => {
+    await running.api.close();
+    await running.worker.close();
+    await backend.close();
+  };
+  if (options.handleSignals) exitOnSignals(close, logger);
+  return { url: api.url, config, backend, close };
+}
+
+if (require.main === module) {
+  startServer({ handleSignals: true }).catch((err) => {
+    console.error('render-o11y failed to start:', err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
