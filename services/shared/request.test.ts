@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LIMITS, parseRenderRequest } from './request';
+
+const slide = { title: 'a', content: 'b', duration: 1 };
+const paths = (body: unknown) => {
+  const r = parseRenderRequest(body);
+  assert.equal(r.ok, false);
+  return r.ok ? [] : r.details.map((d) => d.path);
+};
+
+test('a minimal deck gets every default filled in', () => {
+  const r = parseRenderRequest({ title: 'T', slides: [{}] });
+  assert.ok(r.ok);
+  assert.deepEqual(r.request.config, { width: 1920, height: 1080, fps: 30, quality: 'medium', voice: 'pt-br' });
+  assert.equal(r.request.slides[0].duration, 5);
+  assert.equal(r.request.slides[0].transition, 'fade');
+});
+
+test('field paths name the slide and the field at fault', () => {
+  assert.deepEqual(paths({ title: 'T', slides: [slide, { ...slide, duration: 0.1 }] }), ['slides.1.duration']);
+  assert.deepEqual(paths({ title: 'T', slides: [{ ...slide, imageUrl: 'ftp://x/y.png' }] }), ['slides.0.imageUrl']);
+  assert.deepEqual(paths({ title: 'T', slides: [{ ...slide, extra: 1 }] }), ['slides.0']);
+  assert.deepEqual(paths({ title: 'T', slides: [slide], config: { width: 641 } }), ['config.width']);
+  assert.deepEqual(paths(null), ['(body)']);
+  assert.deepEqual(paths({ slides: [slide] }), ['title']);
+});
+
+test('bounds: slide count, dimensions, fps, total length', () => {
+  assert.ok(parseRenderRequest({ title: 'T', slides: Array(LIMITS.maxSlides).fill(slide) }).ok);
+  assert.deepEqual(paths({ title: 'T', slides: Array(LIMITS.maxSlides + 1).fill(slide) }), ['slides']);
+  assert.deepEqual(paths({ title: 'T', slides: [] }), ['slides']);
+  assert.ok(parseRenderRequest({ title: 'T', slides: [slide], config: { width: LIMITS.maxDimension, height: LIMITS.minDimension } }).ok);
+  assert.deepEqual(paths({ title: 'T', slides: [slide], config: { width: LIMITS.maxDimension + 2 } }), ['config.width']);
+  assert.deepEqual(paths({ title: 'T', slides: [slide], config: { fps: LIMITS.maxFps + 1 } }), ['config.fps']);
+  const long = { ...slide, duration: LIMITS.maxSlideSeconds };
+  const tooMany = Math.floor(LIMITS.maxTotalSeconds / LIMITS.maxSlideSeconds) + 1;
+  assert.deepEqual(paths({ title: 'T', slides: Array(tooMany).fill(long) }), ['slides']);
+});
+
+test('voice names and webhook URLs are checked', () => {
+  assert.deepEqual(paths({ title: 'T', slides: [slide], config: { voice: 'en us; rm -rf' } }), ['config.voice']);
+  assert.deepEqual(paths({ title: 'T', slides: [slide], webhookUrl: 'not a url' }), ['webhookUrl']);
+  assert.ok(parseRenderRequest({ title: 'T', slides: [slide], config: { voice: 'en-us' }, webhookUrl: 'http://127.0.0.1:1/hook' }).ok);
+});
