@@ -1,0 +1,123 @@
+/** The BullMQ backend: Redis holds the queue, the job records and worker heartbeats, shared by every process. */
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { CancelResult, JobHandler, QueueBackend, QueueCounts, WorkerHandle, WorkerInfo } from '../contract';
+import type { Config } from '../../shared/config';
+import type { Logger } from '../../telemetry/logger';
+import { bullmqJobId, RedisKeys } from './keys';
+import { closeRedis, connectRedis, withTimeout } from './redis';
+import { RedisJobStore } from './redis-job-store';
+import { listWorkers } from './heartbeats';
+import { BullmqWorkerHandle, type BullmqJobData, type StallTuning } from './bullmq-worker';
+
+/** Optional tuning; production keeps the defaults (recovery of a dead worker's job within ~30 s). */
+export type BullmqOptions = Partial<StallTuning> & { pingTimeoutMs?: number };
+
+const DEFAULT_TUNING: StallTuning = { lockDurationMs: 10_000, stalledIntervalMs: 10_000, maxStalledCount: 5 };
+
+/** `QueueBackend` over Redis with BullMQ. */
+export class BullmqBackend implements QueueBackend {
+  readonly kind = 'bullmq' as const;
+  readonly messagingSystem = 'bullmq';
+  readonly store: RedisJobStore;
+  private readonly keys: RedisKeys;
+  private readonly queue: Queue<BullmqJobData>;
+  private readonly workerSet = new Set<BullmqWorkerHandle>();
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    readonly queueName: string,
+    private readonly redisUrl: string,
+    private readonly client: Redis,
+    private readonly logger: Logger,
+    private readonly tuning: StallTuning,
+    private readonly pingTimeoutMs: number,
+  ) {
+    this.keys = new RedisKeys(queueName);
+    this.store = new RedisJobStore(client, this.keys);
+    this.queue = new Queue<BullmqJobData>(queueName, { connection: client });
+    this.queue.on('error', (err) => logger.warn({ err }, 'bullmq queue error'));
+  }
+
+  async enqueue(id: string, carrier: Record<string, string>, delayMs = 0): Promise<void> {
+    const delay = Math.max(0, delayMs);
+    await this.queue.add('render', { id, carrier, enqueuedAt: Date.now() + delay }, { jobId: bullmqJobId(id), delay, removeOnComplete: true, removeOnFail: true });
+  }
+
+  async cancel(id: string): Promise<CancelResult> {
+    const job = await this.queue.getJob(bullmqJobId(id));
+    if (!job) return 'not-found';
+    const state = await job.getState();
+    if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
+      try {
+        await job.remove();
+        return 'removed-from-queue';
+      } catch {
+        // A worker took it between our read and the removal (it is locked now): signal it instead.
+      }
+    } else if (state !== 'active') {
+      return 'not-found';
+    }
+    await this.client.publish(this.keys.cancelChannel(), id);
+    return 'signalled-running';
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const c = await this.queue.getJobCounts('wait', 'prioritized', 'active', 'delayed');
+    const [oldest] = await this.queue.getWaiting(0, 0);
+    const enqueuedAt = oldest ? (oldest.data.enqueuedAt ?? oldest.timestamp) : null;
+    return {
+      waiting: (c.wait ?? 0) + (c.prioritized ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      oldestWaitingAgeSeconds: enqueuedAt === null ? 0 : Math.max(0, (Date.now() - enqueuedAt) / 1000),
+    };
+  }
+
+  async ping(): Promise<void> {
+    await withTimeout(this.client.ping(), this.pingTimeoutMs, 'redis ping');
+  }
+
+  async startWorker(handler: JobHandler, options: { concurrency: number; heartbeatMs: number }): Promise<WorkerHandle> {
+    if (this.closed) throw new Error('queue backend is closed');
+    const deps = { redisUrl: this.redisUrl, queueName: this.queueName, client: this.client, keys: this.keys, logger: this.logger, tuning: this.tuning };
+    const worker: BullmqWorkerHandle = new BullmqWorkerHandle(deps, handler, options, () => this.workerSet.delete(worker));
+    this.workerSet.add(worker);
+    try {
+      await worker.start();
+    } catch (err) {
+      await worker.close();
+      throw err;
+    }
+    return worker;
+  }
+
+  async workers(): Promise<WorkerInfo[]> {
+    return listWorkers(this.client, this.keys);
+  }
+
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    await Promise.all([...this.workerSet].map((w) => w.close()));
+    await withTimeout(this.queue.close(), 2000, 'bullmq queue close').catch((err) => this.logger.warn({ err }, 'bullmq queue close'));
+    await closeRedis(this.client);
+  }
+}
+
+/** Connects to `config.redisUrl`; does not wait for Redis, so a process starts (and reports not-ready) while Redis is down. */
+export async function createBullmqBackend(
+  config: Readonly<Pick<Config, 'queueName'> & { redisUrl: string }>,
+  logger: Logger,
+  options: BullmqOptions = {},
+): Promise<QueueBackend> {
+  const tuning: StallTuning = {
+    lockDurationMs: options.lockDurationMs ?? DEFAULT_TUNING.lockDurationMs,
+    stalledIntervalMs: options.stalledIntervalMs ?? DEFAULT_TUNING.stalledIntervalMs,
+    maxStalledCount: options.maxStalledCount ?? DEFAULT_TUNING.maxStalledCount,
+  };
+  return new BullmqBackend(config.queueName, config.redisUrl, connectRedis(config.redisUrl, false), logger, tuning, options.pingTimeoutMs ?? 1000);
+}

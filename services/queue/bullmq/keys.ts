@@ -1,0 +1,63 @@
+/** Our Redis key names (BullMQ's own keys live under its `bull:` prefix). */
+import type { JobStatus } from '../../shared/job';
+
+/** Key names for one queue. */
+export class RedisKeys {
+  private readonly base: string;
+
+  constructor(queueName: string) {
+    this.base = `render-o11y:${queueName}`;
+  }
+
+  /** The JSON document of one job. */
+  job(id: string): string {
+    return `${this.base}:job:${id}`;
+  }
+
+  /** Every job, as `createdIndexMember`s in one lexicographic sorted set. */
+  allJobs(): string {
+    return `${this.base}:jobs`;
+  }
+
+  /** Jobs currently in `status`, same members. */
+  byStatus(status: JobStatus): string {
+    return `${this.base}:jobs:${status}`;
+  }
+
+  /** Worker ids scored by last heartbeat. */
+  workers(): string {
+    return `${this.base}:workers`;
+  }
+
+  /** One worker's info, expiring when it stops heartbeating. */
+  worker(id: string): string {
+    return `${this.base}:worker:${id}`;
+  }
+
+  /** Pub/sub channel carrying job ids to cancel. */
+  cancelChannel(): string {
+    return `${this.base}:cancel`;
+  }
+}
+
+const MS_DIGITS = 15;
+
+/** Sorted-set member ordering jobs by creation time then id (all scores are 0, so order is lexicographic). */
+export function createdIndexMember(createdMs: number, id: string): string {
+  return `${String(createdMs).padStart(MS_DIGITS, '0')}|${id}`;
+}
+
+/** The lower bound of members created at or after `ms`. */
+export function createdIndexFloor(ms: number): string {
+  return `[${String(Math.max(0, Math.floor(ms))).padStart(MS_DIGITS, '0')}`;
+}
+
+/** The job id inside a member. */
+export function idOfMember(member: string): string {
+  return member.slice(MS_DIGITS + 1);
+}
+
+/** BullMQ job id for our id: BullMQ rejects ':' and integer-looking custom ids, so escape and prefix. */
+export function bullmqJobId(id: string): string {
+  return `r-${id.replace(/%/g, '%25').replace(/:/g, '%3A')}`;
+}

@@ -1,0 +1,96 @@
+/**
+ * Job records in Redis: one JSON string per job plus lexicographic sorted sets (all jobs, and one per
+ * status) whose members sort by creation time then id, so paging and `createdSince` never scan.
+ */
+import type { Redis } from 'ioredis';
+import type { JobPage, JobPatch, JobStore, ListOptions } from '../contract';
+import type { JobRecord, JobStatus } from '../../shared/job';
+import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed } from '../job-patch';
+import { createdIndexFloor, createdIndexMember, idOfMember, type RedisKeys } from './keys';
+
+// KEYS: job, all-jobs index, status index. ARGV: json, member.
+const CREATE = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  redis.call('ZADD', KEYS[2], 0, ARGV[2])
+  redis.call('ZADD', KEYS[3], 0, ARGV[2])
+  return 1
+end
+return 0`;
+
+// Compare-and-set. KEYS: job, old status index, new status index. ARGV: expected json, new json, member.
+const SWAP = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+if KEYS[2] ~= KEYS[3] then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  redis.call('ZADD', KEYS[3], 0, ARGV[3])
+end
+return 1`;
+
+const MGET_CHUNK = 500;
+const MAX_SWAP_TRIES = 20;
+
+/** `JobStore` over Redis, shared by every API replica and worker. */
+export class RedisJobStore implements JobStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async create(job: JobRecord): Promise<void> {
+    const member = createdIndexMember(epochMs(job.createdAt), job.id);
+    const created = await this.redis.eval(CREATE, 3, this.keys.job(job.id), this.keys.allJobs(), this.keys.byStatus(job.status), JSON.stringify(job), member);
+    if (created !== 1) throw new Error(`job ${job.id} already exists`);
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    const raw = await this.redis.get(this.keys.job(id));
+    return raw === null ? null : (JSON.parse(raw) as JobRecord);
+  }
+
+  async update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[]): Promise<JobRecord | null> {
+    // Optimistic: the script writes only if nobody changed the record since we read it; otherwise re-read.
+    for (let i = 0; i < MAX_SWAP_TRIES; i++) {
+      const raw = await this.redis.get(this.keys.job(id));
+      if (raw === null) return null;
+      const current = JSON.parse(raw) as JobRecord;
+      if (!statusAllowed(current.status, onlyIf)) return null;
+      const next = applyJobPatch(current, patch);
+      const member = createdIndexMember(epochMs(current.createdAt), id);
+      const keys = [this.keys.job(id), this.keys.byStatus(current.status), this.keys.byStatus(next.status)];
+      if ((await this.redis.eval(SWAP, 3, ...keys, raw, JSON.stringify(next), member)) === 1) return next;
+    }
+    throw new Error(`job ${id} changed concurrently ${MAX_SWAP_TRIES} times; update abandoned`);
+  }
+
+  async list(options: ListOptions): Promise<JobPage> {
+    const index = options.status ? this.keys.byStatus(options.status) : this.keys.allJobs();
+    const limit = Math.max(1, Math.floor(options.limit));
+    const max = options.cursor ? `(${createdIndexMember(...decodeCursor(options.cursor))}` : '+';
+    const members = await this.redis.zrange(index, max, '-', 'BYLEX', 'REV', 'LIMIT', 0, limit + 1);
+    const page = members.slice(0, limit);
+    const jobs = await this.load(page.map(idOfMember));
+    const last = page[page.length - 1];
+    const lastMs = last === undefined ? 0 : Number(last.slice(0, last.indexOf('|')));
+    return { jobs, nextCursor: members.length > limit && last !== undefined ? encodeCursor([lastMs, idOfMember(last)]) : null };
+  }
+
+  async createdSince(sinceMs: number): Promise<JobRecord[]> {
+    const members = await this.redis.zrange(this.keys.allJobs(), '+', createdIndexFloor(sinceMs), 'BYLEX', 'REV');
+    return this.load(members.map(idOfMember));
+  }
+
+  /** Fetches records in order, in pipelined chunks; ids whose record vanished are skipped. */
+  private async load(ids: string[]): Promise<JobRecord[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (let i = 0; i < ids.length; i += MGET_CHUNK) pipeline.mget(...ids.slice(i, i + MGET_CHUNK).map((id) => this.keys.job(id)));
+    const results = (await pipeline.exec()) ?? [];
+    const jobs: JobRecord[] = [];
+    for (const [err, values] of results) {
+      if (err) throw err;
+      for (const raw of values as (string | null)[]) if (raw !== null) jobs.push(JSON.parse(raw) as JobRecord);
+    }
+    return jobs;
+  }
+}

@@ -1,0 +1,148 @@
+/** The in-process consumer of the embedded backend: a wake-up loop running up to `concurrency` handlers. */
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { AbortReason, AttemptOutcome, JobHandler, WorkerHandle } from '../contract';
+import type { Logger } from '../../telemetry/logger';
+import type { Db } from './database';
+import type { ClaimedEntry, SqliteQueue } from './sqlite-queue';
+
+/** Longest sleep between checks: catches entries written by another process and cancel flags. */
+const MAX_IDLE_MS = 1000;
+
+/** Options of one embedded worker. */
+export interface EmbeddedWorkerOptions {
+  concurrency: number;
+  heartbeatMs: number;
+}
+
+/** Runs handlers for due entries; `wake()` makes it look now instead of at its next tick. */
+export class EmbeddedWorker implements WorkerHandle {
+  readonly id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private lastBeat: number | null = null;
+  private closing = false;
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly queue: SqliteQueue,
+    private readonly handler: JobHandler,
+    private readonly options: EmbeddedWorkerOptions,
+    private readonly logger: Logger,
+    /** Called once closed, so the backend stops waking a stopped loop. */
+    private readonly onClosed: () => void = () => {},
+  ) {}
+
+  /** Registers the worker and starts the loop. */
+  start(): void {
+    this.beat();
+    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
+    this.heartbeat.unref();
+    this.wake();
+  }
+
+  lastHeartbeatAt(): number | null {
+    return this.lastBeat;
+  }
+
+  /** Looks for work on the next turn of the event loop (coalesced). */
+  wake(): void {
+    if (this.closing) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), 0);
+    this.timer.unref();
+  }
+
+  /** Aborts the running attempt of `id` in this process; true when there was one. */
+  abort(id: string, reason: AbortReason): boolean {
+    const run = this.running.get(id);
+    if (!run) return false;
+    run.controller.abort(reason);
+    return true;
+  }
+
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.timer);
+    clearInterval(this.heartbeat);
+    for (const run of this.running.values()) run.controller.abort('shutdown' satisfies AbortReason);
+    await Promise.all([...this.running.values()].map((r) => r.done));
+    // Without our heartbeat row the entries we leave active are recoverable by the next start.
+    this.safely('unregister', () => this.db.prepare('DELETE FROM workers WHERE id = ?').run(this.id));
+    this.onClosed();
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    if (this.closing) return;
+    this.safely('poll', () => {
+      for (const id of this.queue.cancelRequested(this.id)) this.abort(id, 'cancelled');
+      this.queue.recover();
+      while (this.running.size < this.options.concurrency) {
+        const entry = this.queue.claim(this.id);
+        if (!entry) break;
+        this.run(entry);
+      }
+    });
+    const next = this.safely('schedule', () => this.queue.nextRunAt()) ?? null;
+    const delay = next === null ? MAX_IDLE_MS : Math.min(MAX_IDLE_MS, Math.max(0, next - Date.now()));
+    if (!this.closing && !this.timer) {
+      this.timer = setTimeout(() => this.tick(), delay);
+      this.timer.unref();
+    }
+  }
+
+  private run(entry: ClaimedEntry): void {
+    const controller = new AbortController();
+    const done = this.attempt(entry, controller).finally(() => {
+      this.running.delete(entry.id);
+      this.wake();
+    });
+    this.running.set(entry.id, { controller, done });
+  }
+
+  private async attempt(entry: ClaimedEntry, controller: AbortController): Promise<void> {
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await this.handler({ id: entry.id, attempt: entry.attempt, carrier: entry.carrier, enqueuedAt: entry.enqueuedAt }, controller.signal);
+    } catch (err) {
+      this.logger.error({ err, jobId: entry.id }, 'job handler threw; the entry is dropped (handlers must not throw)');
+      outcome = { kind: 'failed' };
+    }
+    if (controller.signal.reason === 'shutdown') return;
+    this.safely('settle', () => {
+      if (outcome.kind === 'retry') this.queue.retry(entry.id, outcome.delayMs);
+      else this.queue.finish(entry.id);
+    });
+  }
+
+  private beat(): void {
+    const now = Date.now();
+    const ok = this.safely('heartbeat', () =>
+      this.db
+        .prepare(
+          `INSERT INTO workers (id, hostname, pid, concurrency, active, heartbeat_ms, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET active = excluded.active, last_seen = excluded.last_seen`,
+        )
+        .run(this.id, os.hostname(), process.pid, this.options.concurrency, this.running.size, this.options.heartbeatMs, now),
+    );
+    if (ok) this.lastBeat = now;
+  }
+
+  /** Runs a database step; a failure (disk full, file locked) is logged and retried on the next tick instead of crashing the process. */
+  private safely<T>(what: string, fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      this.logger.error({ err }, `embedded queue ${what} failed`);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/** Job records in SQLite: the JSON document plus the indexed columns lists and summaries filter on. */
+import type { JobPage, JobPatch, JobStore, ListOptions } from '../contract';
+import type { JobRecord, JobStatus } from '../../shared/job';
+import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed } from '../job-patch';
+import type { Db } from './database';
+
+interface Row {
+  id: string;
+  created_at: number;
+  data: string;
+}
+
+/** `JobStore` over the embedded database; every method is one statement or one transaction. */
+export class SqliteJobStore implements JobStore {
+  private readonly insertStmt;
+  private readonly getStmt;
+  private readonly writeStmt;
+  private readonly sinceStmt;
+  private readonly updateTx;
+
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare('INSERT INTO jobs (id, status, created_at, finished_at, data) VALUES (?, ?, ?, ?, ?)');
+    this.getStmt = db.prepare<[string], Row>('SELECT id, created_at, data FROM jobs WHERE id = ?');
+    this.writeStmt = db.prepare('UPDATE jobs SET status = ?, finished_at = ?, data = ? WHERE id = ?');
+    this.sinceStmt = db.prepare<[number], Row>('SELECT id, created_at, data FROM jobs WHERE created_at >= ? ORDER BY created_at DESC, id DESC');
+    this.updateTx = db.transaction((id: string, patch: JobPatch, onlyIf?: readonly JobStatus[]): JobRecord | null => {
+      const row = this.getStmt.get(id);
+      if (!row) return null;
+      const current = JSON.parse(row.data) as JobRecord;
+      if (!statusAllowed(current.status, onlyIf)) return null;
+      const next = applyJobPatch(current, patch);
+      this.writeStmt.run(next.status, finishedMs(next), JSON.stringify(next), id);
+      return next;
+    });
+  }
+
+  async create(job: JobRecord): Promise<void> {
+    this.insertStmt.run(job.id, job.status, epochMs(job.createdAt), finishedMs(job), JSON.stringify(job));
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    const row = this.getStmt.get(id);
+    return row ? (JSON.parse(row.data) as JobRecord) : null;
+  }
+
+  async update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[]): Promise<JobRecord | null> {
+    // IMMEDIATE takes the write lock before the read, so no other connection can interleave a write.
+    return this.updateTx.immediate(id, patch, onlyIf);
+  }
+
+  async list(options: ListOptions): Promise<JobPage> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (options.status) {
+      where.push('status = ?');
+      params.push(options.status);
+    }
+    if (options.cursor) {
+      const [ms, id] = decodeCursor(options.cursor);
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(ms, ms, id);
+    }
+    const limit = Math.max(1, Math.floor(options.limit));
+    const sql = `SELECT id, created_at, data FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare<(string | number)[], Row>(sql).all(...params, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      jobs: page.map((r) => JSON.parse(r.data) as JobRecord),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.created_at, last.id]) : null,
+    };
+  }
+
+  async createdSince(sinceMs: number): Promise<JobRecord[]> {
+    return this.sinceStmt.all(sinceMs).map((r) => JSON.parse(r.data) as JobRecord);
+  }
+}
+
+function finishedMs(job: JobRecord): number | null {
+  return job.finishedAt ? epochMs(job.finishedAt) : null;
+}

@@ -1,0 +1,154 @@
+/** Queue entries in SQLite: waiting → active → deleted when done, or delayed until `run_at` for a retry. */
+import os from 'node:os';
+import type { QueueCounts } from '../contract';
+import type { Db } from './database';
+
+/** An entry a worker has just claimed; `attempt` already counts this start. */
+export interface ClaimedEntry {
+  id: string;
+  attempt: number;
+  carrier: Record<string, string>;
+  enqueuedAt: number;
+}
+
+interface EntryRow {
+  id: string;
+  attempt: number;
+  carrier: string;
+  enqueued_at: number;
+}
+
+/** What `cancel` found: the entry was deleted, is running somewhere (now flagged), or does not exist. */
+export type EntryCancel = 'removed' | 'flagged-active' | 'not-found';
+
+/** Statement set over the `queue` and `workers` tables. */
+export class SqliteQueue {
+  private readonly claimTx;
+  private readonly cancelTx;
+
+  constructor(private readonly db: Db) {
+    const promote = db.prepare("UPDATE queue SET state = 'waiting' WHERE state = 'delayed' AND run_at <= ?");
+    const next = db.prepare<[number], EntryRow>(
+      "SELECT id, attempt, carrier, enqueued_at FROM queue WHERE state = 'waiting' AND run_at <= ? ORDER BY run_at, enqueued_at, id LIMIT 1",
+    );
+    const activate = db.prepare("UPDATE queue SET state = 'active', attempt = attempt + 1, worker_id = ?, cancel_requested = 0 WHERE id = ?");
+    this.claimTx = db.transaction((workerId: string, now: number): ClaimedEntry | null => {
+      promote.run(now);
+      const row = next.get(now);
+      if (!row) return null;
+      activate.run(workerId, row.id);
+      return { id: row.id, attempt: row.attempt + 1, carrier: JSON.parse(row.carrier) as Record<string, string>, enqueuedAt: row.enqueued_at };
+    });
+    const stateOf = db.prepare<[string], { state: string }>('SELECT state FROM queue WHERE id = ?');
+    const remove = db.prepare('DELETE FROM queue WHERE id = ?');
+    const flag = db.prepare('UPDATE queue SET cancel_requested = 1 WHERE id = ?');
+    this.cancelTx = db.transaction((id: string): EntryCancel => {
+      const row = stateOf.get(id);
+      if (!row) return 'not-found';
+      if (row.state === 'active') {
+        flag.run(id);
+        return 'flagged-active';
+      }
+      remove.run(id);
+      return 'removed';
+    });
+  }
+
+  /** Adds an entry (a no-op when the job is already queued, so a double submit cannot run it twice). */
+  enqueue(id: string, carrier: Record<string, string>, delayMs: number, now = Date.now()): void {
+    const runAt = now + Math.max(0, delayMs);
+    this.db
+      .prepare('INSERT INTO queue (id, state, run_at, attempt, carrier, enqueued_at) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING')
+      .run(id, delayMs > 0 ? 'delayed' : 'waiting', runAt, JSON.stringify(carrier), runAt);
+  }
+
+  /** Takes the next due entry for `workerId`, or null when nothing is due. */
+  claim(workerId: string, now = Date.now()): ClaimedEntry | null {
+    return this.claimTx.immediate(workerId, now);
+  }
+
+  /** Drops a finished entry. */
+  finish(id: string): void {
+    this.db.prepare('DELETE FROM queue WHERE id = ?').run(id);
+  }
+
+  /** Parks an entry until `now + delayMs`; the next claim increments its attempt. */
+  retry(id: string, delayMs: number, now = Date.now()): void {
+    const runAt = now + Math.max(0, delayMs);
+    this.db
+      .prepare("UPDATE queue SET state = 'delayed', run_at = ?, enqueued_at = ?, worker_id = NULL, cancel_requested = 0 WHERE id = ?")
+      .run(runAt, runAt, id);
+  }
+
+  /** Deletes a waiting/delayed entry, or flags an active one for its worker to abort. */
+  cancel(id: string): EntryCancel {
+    return this.cancelTx.immediate(id);
+  }
+
+  /** Ids among `workerId`'s active entries that a cancel has flagged (another process may have written the flag). */
+  cancelRequested(workerId: string): string[] {
+    return this.db
+      .prepare<[string], { id: string }>("SELECT id FROM queue WHERE worker_id = ? AND state = 'active' AND cancel_requested = 1")
+      .all(workerId)
+      .map((r) => r.id);
+  }
+
+  /** Soonest `run_at` among delayed/waiting entries, so the loop can sleep exactly until then. */
+  nextRunAt(): number | null {
+    const row = this.db.prepare<[], { t: number | null }>("SELECT MIN(run_at) AS t FROM queue WHERE state IN ('waiting', 'delayed')").get();
+    return row?.t ?? null;
+  }
+
+  /**
+   * Puts active entries whose worker is gone back to `waiting`: no heartbeat row (closed), a stale
+   * heartbeat, or a process on this host that no longer exists (a crash). Returns how many moved.
+   */
+  recover(now = Date.now()): number {
+    const owners = this.db
+      .prepare<[], { worker_id: string | null; hostname: string | null; pid: number | null; heartbeat_ms: number | null; last_seen: number | null }>(
+        "SELECT DISTINCT q.worker_id, w.hostname, w.pid, w.heartbeat_ms, w.last_seen FROM queue q LEFT JOIN workers w ON w.id = q.worker_id WHERE q.state = 'active'",
+      )
+      .all();
+    const release = this.db.prepare("UPDATE queue SET state = 'waiting', worker_id = NULL, enqueued_at = ?, run_at = ? WHERE state = 'active' AND worker_id IS ?");
+    let moved = 0;
+    for (const o of owners) {
+      const alive =
+        o.last_seen !== null &&
+        o.heartbeat_ms !== null &&
+        now - o.last_seen <= 3 * o.heartbeat_ms &&
+        !(o.hostname === os.hostname() && o.pid !== null && !processExists(o.pid));
+      if (!alive) moved += release.run(now, now, o.worker_id).changes;
+    }
+    return moved;
+  }
+
+  /** Figures for `render_queue_size` and the oldest waiting age. */
+  counts(now = Date.now()): QueueCounts {
+    const row = this.db
+      .prepare<[number, number, number], { waiting: number; delayed: number; active: number; oldest: number | null }>(
+        `SELECT
+           COALESCE(SUM(state IN ('waiting', 'delayed') AND run_at <= ?), 0) AS waiting,
+           COALESCE(SUM(state IN ('waiting', 'delayed') AND run_at > ?), 0) AS delayed,
+           COALESCE(SUM(state = 'active'), 0) AS active,
+           MIN(CASE WHEN state IN ('waiting', 'delayed') AND run_at <= ? THEN enqueued_at END) AS oldest
+         FROM queue`,
+      )
+      .get(now, now, now)!;
+    return {
+      waiting: row.waiting,
+      active: row.active,
+      delayed: row.delayed,
+      oldestWaitingAgeSeconds: row.oldest === null ? 0 : Math.max(0, (now - row.oldest) / 1000),
+    };
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM means it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
