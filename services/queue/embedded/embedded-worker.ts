@@ -52,7 +52,6 @@ export class EmbeddedWorker implements WorkerHandle {
     if (this.closing) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => this.tick(), 0);
-    this.timer.unref();
   }
 
   /** Aborts the running attempt of `id` in this process; true when there was one. */
@@ -94,8 +93,8 @@ export class EmbeddedWorker implements WorkerHandle {
     const next = this.safely('schedule', () => this.queue.nextRunAt()) ?? null;
     const delay = next === null ? MAX_IDLE_MS : Math.min(MAX_IDLE_MS, Math.max(0, next - Date.now()));
     if (!this.closing && !this.timer) {
+      // Not unref'd: a running worker keeps its process alive until closed.
       this.timer = setTimeout(() => this.tick(), delay);
-      this.timer.unref();
     }
   }
 

@@ -1,0 +1,203 @@
+/** The queue contract, run against both real backends (SQLite file; Redis at REDIS_TEST_URL). */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { QueuedJob, QueueBackend } from './contract';
+import { BadRequestError } from '../shared/errors/bad-request-error';
+import { aborted, deferred, freshQueue, jobRecord, waitFor, type BackendKind } from './test-support';
+
+const T = { timeout: 30_000 };
+const heartbeatMs = 200;
+
+async function withQueue(kind: BackendKind, fn: (backend: QueueBackend, reopen: () => Promise<QueueBackend>) => Promise<void>): Promise<void> {
+  const q = await freshQueue(kind, { lockDurationMs: 2000, stalledIntervalMs: 1000 });
+  try {
+    await fn(await q.open(), q.open);
+  } finally {
+    await q.cleanup();
+  }
+}
+
+for (const kind of ['embedded', 'bullmq'] as const) {
+  describe(`queue contract: ${kind}`, () => {
+    test('stores, reads and patches job records; onlyIf guards the current status', T, async () => {
+      await withQueue(kind, async (b) => {
+        await b.store.create(jobRecord('a1'));
+        assert.equal((await b.store.get('a1'))?.status, 'queued');
+        assert.equal(await b.store.get('missing'), null);
+        await assert.rejects(b.store.create(jobRecord('a1')));
+
+        const processing = await b.store.update('a1', { status: 'processing', attempts: 1, stage: undefined }, ['queued']);
+        assert.equal(processing?.status, 'processing');
+        assert.equal(processing?.stage, null, 'undefined in a patch leaves the field alone');
+        assert.equal(await b.store.update('a1', { status: 'completed' }, ['queued', 'retrying']), null);
+        assert.equal((await b.store.get('a1'))?.status, 'processing', 'a refused update writes nothing');
+
+        const cancelled = await b.store.update('a1', { status: 'cancelled', finishedAt: new Date().toISOString() });
+        assert.equal(cancelled?.status, 'cancelled');
+        assert.equal(await b.store.update('a1', { status: 'completed' }, ['processing']), null, 'a late worker cannot overwrite a cancellation');
+        assert.equal(await b.store.update('missing', { status: 'failed' }), null);
+        assert.deepEqual((await b.store.list({ status: 'cancelled', limit: 10 })).jobs.map((j) => j.id), ['a1']);
+        assert.deepEqual((await b.store.list({ status: 'processing', limit: 10 })).jobs, [], 'the status index follows updates');
+      });
+    });
+
+    test('lists newest first with an opaque cursor and a status filter; createdSince bounds by time', T, async () => {
+      await withQueue(kind, async (b) => {
+        const base = Date.parse('2025-01-01T00:00:00Z');
+        for (let i = 0; i < 7; i++) await b.store.create(jobRecord(`j${i}`, new Date(base + Math.floor(i / 2) * 1000)));
+        await b.store.update('j2', { status: 'failed' });
+        await b.store.update('j5', { status: 'failed' });
+
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await b.store.list({ limit: 3, cursor });
+          assert.ok(page.jobs.length <= 3);
+          seen.push(...page.jobs.map((j) => j.id));
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        assert.deepEqual(seen, ['j6', 'j5', 'j4', 'j3', 'j2', 'j1', 'j0'], 'by created_at desc, then id desc for equal times');
+
+        const failed = await b.store.list({ status: 'failed', limit: 1 });
+        assert.deepEqual(failed.jobs.map((j) => j.id), ['j5']);
+        const rest = await b.store.list({ status: 'failed', limit: 1, cursor: failed.nextCursor! });
+        assert.deepEqual(rest.jobs.map((j) => j.id), ['j2']);
+        assert.equal(rest.nextCursor, null);
+
+        await assert.rejects(b.store.list({ limit: 3, cursor: 'not-a-cursor' }), (err: unknown) => err instanceof BadRequestError && err.httpStatus === 400);
+        const since = await b.store.createdSince(base + 2000);
+        assert.deepEqual(since.map((j) => j.id).sort(), ['j4', 'j5', 'j6']);
+      });
+    });
+
+    test('a worker runs an enqueued job once with attempt 1, the carrier and enqueue time', T, async () => {
+      await withQueue(kind, async (b) => {
+        await b.store.create(jobRecord('run1'));
+        const before = Date.now();
+        await b.enqueue('run1', { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+        const got = deferred<QueuedJob>();
+        const worker = await b.startWorker(async (job) => {
+          got.resolve(job);
+          await b.store.update(job.id, { status: 'completed' });
+          return { kind: 'completed' };
+        }, { concurrency: 1, heartbeatMs });
+        const job = await got.promise;
+        assert.equal(job.id, 'run1');
+        assert.equal(job.attempt, 1);
+        assert.equal(job.carrier.traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+        assert.ok(job.enqueuedAt >= before && job.enqueuedAt <= Date.now());
+        await waitFor('queue to drain', async () => {
+          const c = await b.counts();
+          return c.waiting + c.active + c.delayed === 0;
+        });
+        assert.equal((await b.store.get('run1'))?.status, 'completed');
+        await worker.close();
+      });
+    });
+
+    test('a retry outcome parks the job as delayed, then runs it again with attempt 2', T, async () => {
+      await withQueue(kind, async (b) => {
+        await b.store.create(jobRecord('retry1'));
+        await b.enqueue('retry1', {});
+        const attempts: number[] = [];
+        const second = deferred();
+        const release = deferred();
+        const worker = await b.startWorker(async (job) => {
+          attempts.push(job.attempt);
+          if (job.attempt === 1) return { kind: 'retry', delayMs: 600 };
+          second.resolve();
+          await release.promise;
+          return { kind: 'completed' };
+        }, { concurrency: 1, heartbeatMs });
+        await waitFor('the retry to be delayed', async () => (await b.counts()).delayed === 1);
+        await second.promise;
+        const running = await b.counts();
+        assert.deepEqual([running.active, running.delayed, running.waiting], [1, 0, 0]);
+        release.resolve();
+        await waitFor('queue to drain', async () => (await b.counts()).active === 0);
+        assert.deepEqual(attempts, [1, 2]);
+        await worker.close();
+      });
+    });
+
+    test('cancel removes a waiting or delayed job and reports not-found afterwards', T, async () => {
+      await withQueue(kind, async (b) => {
+        await b.enqueue('w1', {});
+        await b.enqueue('d1', {}, 60_000);
+        const c = await b.counts();
+        assert.deepEqual([c.waiting, c.delayed, c.active], [1, 1, 0]);
+        assert.ok(c.oldestWaitingAgeSeconds >= 0);
+        assert.equal(await b.cancel('w1'), 'removed-from-queue');
+        assert.equal(await b.cancel('d1'), 'removed-from-queue');
+        assert.equal(await b.cancel('w1'), 'not-found');
+        assert.equal(await b.cancel('never'), 'not-found');
+        const after = await b.counts();
+        assert.deepEqual([after.waiting, after.delayed, after.active, after.oldestWaitingAgeSeconds], [0, 0, 0, 0]);
+      });
+    });
+
+    test('cancel of a running job aborts its handler with reason "cancelled"', T, async () => {
+      await withQueue(kind, async (b) => {
+        await b.enqueue('c1', {});
+        const started = deferred();
+        const reason = deferred<unknown>();
+        const worker = await b.startWorker(async (_job, signal) => {
+          started.resolve();
+          reason.resolve(await aborted(signal));
+          return { kind: 'cancelled' };
+        }, { concurrency: 1, heartbeatMs });
+        await started.promise;
+        assert.equal(await b.cancel('c1'), 'signalled-running');
+        assert.equal(await reason.promise, 'cancelled');
+        await waitFor('the entry to be done', async () => (await b.counts()).active === 0);
+        await worker.close();
+      });
+    });
+
+    test('closing a worker aborts with "shutdown" and leaves the job to be resumed with the next attempt', T, async () => {
+      await withQueue(kind, async (b) => {
+        await b.enqueue('s1', {});
+        const started = deferred();
+        const reasons: unknown[] = [];
+        const first = await b.startWorker(async (_job, signal) => {
+          started.resolve();
+          reasons.push(await aborted(signal));
+          return { kind: 'completed' }; // ignored after a shutdown abort
+        }, { concurrency: 1, heartbeatMs });
+        await started.promise;
+        await first.close();
+        assert.deepEqual(reasons, ['shutdown']);
+        const resumed = deferred<number>();
+        const second = await b.startWorker(async (job) => {
+          resumed.resolve(job.attempt);
+          return { kind: 'completed' };
+        }, { concurrency: 1, heartbeatMs });
+        assert.equal(await resumed.promise, 2);
+        await second.close();
+      });
+    });
+
+    test('runs up to `concurrency` jobs at once and reports the worker with its heartbeat', T, async () => {
+      await withQueue(kind, async (b) => {
+        await b.enqueue('p1', {});
+        await b.enqueue('p2', {});
+        const running = new Set<string>();
+        const both = deferred();
+        const worker = await b.startWorker(async (job, signal) => {
+          running.add(job.id);
+          if (running.size === 2) both.resolve();
+          await Promise.race([both.promise, aborted(signal)]);
+          return { kind: 'completed' };
+        }, { concurrency: 2, heartbeatMs });
+        await both.promise;
+        assert.ok(worker.lastHeartbeatAt() !== null);
+        const listed = (await b.workers()).find((w) => w.id === worker.id);
+        assert.equal(listed?.concurrency, 2);
+        assert.equal(listed?.pid, process.pid);
+        await b.ping();
+        await worker.close();
+        assert.equal((await b.workers()).some((w) => w.id === worker.id), false, 'a closed worker is not listed');
+      });
+    });
+  });
+}
