@@ -1,0 +1,98 @@
+/** The API with the real in-process worker runtime (`services/main.ts` in-process): jobs really render. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { call, postJson, startTestApi, type TestApi } from './test-helpers';
+
+const tiny = (extra: Record<string, unknown> = {}) => ({
+  title: 'flow deck',
+  slides: [
+    { title: 'A', duration: 1, transition: 'none' },
+    { title: 'B', duration: 1, transition: 'none' },
+  ],
+  config: { width: 160, height: 120, fps: 10, quality: 'low' },
+  ...extra,
+});
+
+/** A loopback port with nothing listening. */
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** Polls the job until its status is final. */
+async function settle(api: TestApi, id: string, timeoutMs = 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await call(`${api.url}/api/jobs/${id}`);
+    if (['completed', 'failed', 'cancelled'].includes(body.status)) return body;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${body.status}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+describe('render API with the worker runtime', { timeout: 150_000 }, () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi({ worker: true, env: { RENDER_MAX_ATTEMPTS: '1', RENDER_BACKOFF_MS: '100' } });
+  });
+  after(async () => {
+    await api?.close();
+  });
+
+  test('a job completes; its video downloads whole and by range; the summary counts it', { timeout: 70_000 }, async () => {
+    const { body: job } = await postJson(`${api.url}/api/jobs`, tiny());
+    const done = await settle(api, job.id);
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.equal(done.progress, 1);
+    assert.equal(done.output.width, 160);
+    const whole = await fetch(`${api.url}/api/jobs/${job.id}/output`);
+    assert.equal(whole.status, 200);
+    assert.equal(whole.headers.get('content-type'), 'video/mp4');
+    assert.equal(whole.headers.get('accept-ranges'), 'bytes');
+    const bytes = Buffer.from(await whole.arrayBuffer());
+    assert.equal(bytes.length, done.output.bytes);
+    assert.equal(bytes.subarray(4, 8).toString('latin1'), 'ftyp');
+    const tail = await fetch(`${api.url}/api/jobs/${job.id}/output`, { headers: { range: 'bytes=-10' } });
+    assert.equal(tail.status, 206);
+    assert.equal(tail.headers.get('content-range'), `bytes ${bytes.length - 10}-${bytes.length - 1}/${bytes.length}`);
+    assert.deepEqual(Buffer.from(await tail.arrayBuffer()), bytes.subarray(bytes.length - 10));
+    const bad = await call(`${api.url}/api/jobs/${job.id}/output`, { headers: { range: `bytes=${bytes.length}-` } });
+    assert.equal(bad.status, 416);
+    assert.equal(bad.body.error.code, 'RANGE_NOT_SATISFIABLE');
+    const cancel = await call(`${api.url}/api/jobs/${job.id}`, { method: 'DELETE' });
+    assert.equal(cancel.status, 409);
+    assert.equal(cancel.body.error.code, 'JOB_ALREADY_FINISHED');
+    const retry = await call(`${api.url}/api/jobs/${job.id}/retry`, { method: 'POST' });
+    assert.equal(retry.status, 409);
+    assert.equal(retry.body.error.code, 'JOB_NOT_RETRYABLE');
+    const summary = await call(`${api.url}/api/admin/summary?range=1h`);
+    assert.equal(summary.status, 200);
+    assert.ok(summary.body.totals.completed >= 1);
+    assert.equal(summary.body.duration.completed.count, summary.body.totals.completed);
+    assert.ok(summary.body.service.workers.length >= 1);
+  });
+
+  test('a failed job can be retried by the user: it runs again from attempt 1', { timeout: 70_000 }, async () => {
+    const port = await closedPort();
+    const deck = tiny({ slides: [{ title: 'A', duration: 1, transition: 'none', audioUrl: `http://127.0.0.1:${port}/a.wav` }] });
+    const { body: job } = await postJson(`${api.url}/api/jobs`, deck);
+    const failed = await settle(api, job.id);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.error.category, 'network');
+    assert.equal(failed.attempts, 1);
+    const retry = await call(`${api.url}/api/jobs/${job.id}/retry`, { method: 'POST' });
+    assert.equal(retry.status, 202);
+    assert.equal(retry.body.error, null);
+    assert.equal(retry.body.attempts, 0);
+    const again = await settle(api, job.id);
+    assert.equal(again.status, 'failed');
+    assert.equal(again.attempts, 1);
+    const summary = await call(`${api.url}/api/admin/summary`);
+    const network = summary.body.errors.find((e: { category: string }) => e.category === 'network');
+    assert.equal(network.samples[0].jobId, job.id);
+  });
+});
