@@ -1,0 +1,74 @@
+/** Overview rows: jobs by status, success rate against the SLO, throughput, render duration. */
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import { FieldColorBuilder, FieldColorModeId, type Panel } from '@grafana/grafana-foundation-sdk/dashboard';
+import { METRIC_NAMES as M } from '../../services/telemetry/metrics';
+import { runbookLink } from '../lib/links';
+import { stat, thresholds, timeseries } from '../lib/panels';
+import { mean, prom, quantile, sel } from '../lib/queries';
+
+/** The success-rate objective: 99% of finished jobs complete. */
+export const SLO_TARGET = 0.99;
+
+const finished = (status: string, window: string) => `sum(increase(${sel(M.jobs, `status="${status}"`)}[${window}]))`;
+
+/** Completed / (completed + failed) over `window`. */
+export function successRatio(window: string): string {
+  return `${finished('completed', window)} / sum(increase(${sel(M.jobs, 'status=~"completed|failed"')}[${window}]))`;
+}
+
+/** Job counts in the time range, one stat per status (the original admin page's counters). */
+export function jobCountPanels(): cog.Builder<Panel>[] {
+  const count = (title: string, status: string, color: string) =>
+    stat(title, 'short', [prom(finished(status, '$__range'), { instant: true, legend: status })])
+      .description(`Jobs that reached "${status}" in the selected time range.`)
+      .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor(color))
+      .decimals(0);
+  return [
+    count('Submitted', 'queued', 'blue'),
+    count('Completed', 'completed', 'green'),
+    count('Failed', 'failed', 'red'),
+    count('Cancelled', 'cancelled', 'orange'),
+    stat('Success rate (SLO 99%)', 'percentunit', [prom(successRatio('$__range'), { instant: true, legend: 'success rate' })])
+      .description('Completed / (completed + failed) in the time range; red below the 99% objective.')
+      .thresholds(thresholds([[null, 'red'], [SLO_TARGET, 'green']]))
+      .decimals(2)
+      .noValue('no finished jobs')
+      .links([runbookLink('RenderFailureRateHigh'), runbookLink('RenderSLOBurnRate')]),
+    stat('Average render duration', 's', [prom(mean(M.duration, '$__range'), { instant: true, legend: 'mean' })])
+      .description('Mean processing time of finished jobs in the time range.')
+      .noValue('no finished jobs'),
+  ];
+}
+
+/** Success rate over time against the objective, and throughput by outcome. */
+export function rateAndThroughputPanels(): cog.Builder<Panel>[] {
+  return [
+    timeseries('Success rate vs SLO', 'percentunit', [
+      prom(successRatio('$__rate_interval'), { legend: 'success rate' }),
+      prom(`vector(${SLO_TARGET})`, { legend: 'SLO 99%', refId: 'B' }),
+    ])
+      .description('Share of finished jobs that completed; the objective is 99%.')
+      .max(1)
+      .links([runbookLink('RenderSLOBurnRate')]),
+    timeseries('Throughput by outcome', 'cpm', [
+      prom(`sum by (status) (rate(${sel(M.jobs)}[$__rate_interval])) * 60`, { legend: '{{status}}' }),
+    ]).description('Jobs per minute reaching each status (queued = submitted).'),
+  ];
+}
+
+/** Render duration: mean and percentiles, with exemplars that open the job's trace. */
+export function durationPanels(): cog.Builder<Panel>[] {
+  return [
+    timeseries('Render duration (mean, p50, p95, p99)', 's', [
+      prom(mean(M.duration), { legend: 'mean', exemplar: true }),
+      prom(quantile(0.5, M.duration), { legend: 'p50', refId: 'B', exemplar: true }),
+      prom(quantile(0.95, M.duration), { legend: 'p95', refId: 'C', exemplar: true }),
+      prom(quantile(0.99, M.duration), { legend: 'p99', refId: 'D', exemplar: true }),
+    ], { w: 16, h: 8 })
+      .description('Processing time of finished jobs. Exemplar dots link to the trace of a real job.')
+      .links([runbookLink('RenderDurationP95High')]),
+    timeseries('Render duration p95 by outcome', 's', [
+      prom(quantile(0.95, M.duration, ['status']), { legend: '{{status}}', exemplar: true }),
+    ], { w: 8, h: 8 }).description('Failed jobs that take long usually hit a timeout.'),
+  ];
+}

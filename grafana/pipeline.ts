@@ -1,0 +1,113 @@
+/** The "Telemetry pipeline" dashboard: is the telemetry itself arriving (SDK, collector, Prometheus, Alertmanager)? */
+import { DashboardBuilder, DashboardCursorSync, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { METRIC_NAMES as M } from '../services/telemetry/metrics';
+import { DASHBOARD_TAG, dashboardsDropdown, runbookLink } from './lib/links';
+import { stat, thresholds, timeseries } from './lib/panels';
+import { prom } from './lib/queries';
+import { datasourceVariable, runbookBaseVariable } from './lib/variables';
+
+/** Fixed UID for links. */
+export const PIPELINE_UID = 'telemetry-pipeline';
+
+/**
+ * Collector self-metrics. The OTel-SDK-based internal telemetry of recent collectors appends
+ * `_total` to counters while older (OpenCensus) ones did not; matching both keeps the dashboard
+ * right across an image upgrade.
+ */
+export function otelcol(counter: string): string {
+  return `{__name__=~"otelcol_${counter}(_total)?", job="otel-collector"}`;
+}
+
+const perSec = (counter: string, by: string) => `sum by (${by}) (rate(${otelcol(counter)}[$__rate_interval]))`;
+
+/** Builds the telemetry pipeline dashboard. */
+export function pipelineDashboard(): Dashboard {
+  return new DashboardBuilder('Telemetry pipeline')
+    .uid(PIPELINE_UID)
+    .description('Spans and metrics from the services through the OpenTelemetry Collector to Tempo and Prometheus, and the alerting path.')
+    .tags([DASHBOARD_TAG, 'telemetry'])
+    .editable()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .refresh('30s')
+    .time({ from: 'now-6h', to: 'now' })
+    .timezone('browser')
+    .variables([datasourceVariable(), runbookBaseVariable()])
+    .links([dashboardsDropdown(), runbookLink('TelemetryExportFailing'), runbookLink('Watchdog')])
+    .withRow(new RowBuilder('Services (SDK side)'))
+    .withPanel(
+      timeseries('SDK export failures', 'cpm', [
+        prom(`sum by (job, signal) (rate(${M.telemetryExportFailures}{job=~"render-.*"}[$__rate_interval])) * 60`, { legend: '{{job}} {{signal}}' }),
+      ]).description('Failed OTLP export calls per minute from the render services.').links([runbookLink('TelemetryExportFailing')]),
+    )
+    .withPanel(
+      timeseries('SDK spans dropped', 'cpm', [
+        prom(`sum by (job) (rate(${M.telemetrySpansDropped}{job=~"render-.*"}[$__rate_interval])) * 60`, { legend: '{{job}}' }),
+      ]).description('Spans the services dropped (queue full or export failed): those jobs have gaps in Tempo.'),
+    )
+    .withRow(new RowBuilder('OpenTelemetry Collector'))
+    .withPanel(
+      timeseries('Spans accepted / refused by receivers', 'ops', [
+        prom(perSec('receiver_accepted_spans', 'receiver'), { legend: 'accepted {{receiver}}' }),
+        prom(perSec('receiver_refused_spans', 'receiver'), { legend: 'refused {{receiver}}', refId: 'B' }),
+      ], { w: 8, h: 8 }).description('Refused spans mean memory_limiter pushed back or the data was invalid.'),
+    )
+    .withPanel(
+      timeseries('Spans sent / failed by exporters', 'ops', [
+        prom(perSec('exporter_sent_spans', 'exporter'), { legend: 'sent {{exporter}}' }),
+        prom(perSec('exporter_send_failed_spans', 'exporter'), { legend: 'failed {{exporter}}', refId: 'B' }),
+      ], { w: 8, h: 8 }).description('Failures here mean Tempo is unreachable or rejecting data.'),
+    )
+    .withPanel(
+      timeseries('Metric points accepted / sent / failed', 'ops', [
+        prom(perSec('receiver_accepted_metric_points', 'receiver'), { legend: 'accepted {{receiver}}' }),
+        prom(perSec('exporter_sent_metric_points', 'exporter'), { legend: 'sent {{exporter}}', refId: 'B' }),
+        prom(perSec('exporter_send_failed_metric_points', 'exporter'), { legend: 'failed {{exporter}}', refId: 'C' }),
+      ], { w: 8, h: 8 }).description('Span-derived metrics (spanmetrics, servicegraph) on their way to Prometheus.'),
+    )
+    .withPanel(
+      timeseries('Exporter queue fill', 'percentunit', [
+        prom('max by (exporter) (otelcol_exporter_queue_size{job="otel-collector"}) / max by (exporter) (otelcol_exporter_queue_capacity{job="otel-collector"})', { legend: '{{exporter}}' }),
+      ], { w: 8, h: 8 }).description('Sending queue usage; at 100% new batches are dropped.').max(1),
+    )
+    .withPanel(
+      timeseries('Items dropped or refused by processors', 'ops', [
+        prom(`sum by (processor) (rate(${otelcol('processor_dropped_spans')}[$__rate_interval]))`, { legend: 'dropped {{processor}}' }),
+        prom(`sum by (processor) (rate(${otelcol('processor_refused_spans')}[$__rate_interval]))`, { legend: 'refused {{processor}}', refId: 'B' }),
+      ], { w: 8, h: 8 }).description('memory_limiter refusals and processor drops.'),
+    )
+    .withPanel(
+      timeseries('Tail sampling decisions', 'ops', [
+        prom(`sum by (policy, sampled) (rate(${otelcol('processor_tail_sampling_count_traces_sampled')}[$__rate_interval]))`, { legend: '{{policy}} sampled={{sampled}}' }),
+      ], { w: 8, h: 8 }).description('Traces kept per policy (errors, slow, share of the rest).'),
+    )
+    .withRow(new RowBuilder('Prometheus and Alertmanager'))
+    .withPanel(
+      stat('Targets down', 'short', [prom('count(up == 0)', { instant: true, legend: 'down' })], { w: 6, h: 6 })
+        .thresholds(thresholds([[null, 'green'], [1, 'red']]))
+        .description('Scrape targets not answering.'),
+    )
+    .withPanel(
+      timeseries('Scrape targets up', 'short', [prom('sum by (job) (up)', { legend: '{{job}}' })], { w: 6, h: 6 }).description('Up targets per job.'),
+    )
+    .withPanel(
+      timeseries('Rule evaluation failures', 'ops', [
+        prom('sum by (rule_group) (rate(prometheus_rule_evaluation_failures_total[$__rate_interval]))', { legend: '{{rule_group}}' }),
+      ], { w: 6, h: 6 }).description('A failing rule never fires: alerts are blind while this is above zero.'),
+    )
+    .withPanel(
+      timeseries('TSDB head series', 'short', [prom('max by (instance) (prometheus_tsdb_head_series)', { legend: '{{instance}}' })], { w: 6, h: 6 })
+        .description('A sudden rise usually means a high-cardinality label slipped in.'),
+    )
+    .withPanel(
+      timeseries('Alertmanager notifications', 'ops', [
+        prom('sum by (integration) (rate(alertmanager_notifications_total[$__rate_interval]))', { legend: 'sent {{integration}}' }),
+        prom('sum by (integration) (rate(alertmanager_notifications_failed_total[$__rate_interval]))', { legend: 'failed {{integration}}', refId: 'B' }),
+      ], { w: 12, h: 8 }).description('Failed notifications mean pages are not reaching Slack.'),
+    )
+    .withPanel(
+      timeseries('Alertmanager alerts by state', 'short', [prom('sum by (state) (alertmanager_alerts)', { legend: '{{state}}' })], { w: 12, h: 8 })
+        .description('Active and suppressed alerts; Watchdog should always be active.')
+        .links([runbookLink('Watchdog')]),
+    )
+    .build();
+}
