@@ -55,7 +55,6 @@ export interface QueueSnapshot {
 }
 
 function create(meter: Meter) {
-  const startedAt = Date.now();
   const instruments = {
     jobs: meter.createCounter('render_jobs', { unit: '{job}', description: 'Jobs reaching each status (one increment per transition).' }),
     duration: meter.createHistogram('render_duration_seconds', {
@@ -102,7 +101,8 @@ function create(meter: Meter) {
       result.observe(instruments.memory, mem.heapUsed, { [L.TYPE]: 'heap_used' });
       result.observe(instruments.memory, mem.heapTotal, { [L.TYPE]: 'heap_total' });
       result.observe(instruments.memory, mem.external, { [L.TYPE]: 'external' });
-      result.observe(instruments.uptime, (Date.now() - startedAt) / 1000);
+      // process.uptime(), not the instruments' age: they are re-created whenever the provider changes.
+      result.observe(instruments.uptime, process.uptime());
     },
     [instruments.memory, instruments.uptime],
   );

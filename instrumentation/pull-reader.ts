@@ -1,0 +1,33 @@
+/**
+ * A pull-only MetricReader: nothing is pushed or served on its own port; each scrape of the app's
+ * `/api/metrics` collects once and serializes with our renderer. Replaces the stock
+ * PrometheusExporter, which opens port 9464 on every interface and serializes more slowly.
+ */
+import { diag } from '@opentelemetry/api';
+import { MetricReader } from '@opentelemetry/sdk-metrics';
+import type { MetricsCollector } from '../services/telemetry/metrics-endpoint';
+import { toFamilies, type MetricFamily } from './metric-families';
+import { renderJson } from './metrics-json';
+import { renderPrometheusText } from './prometheus-text';
+
+/** Collects on demand and renders the result as Prometheus text or JSON. */
+export class PullMetricReader extends MetricReader {
+  /** One collection as metric families; callback errors are logged, never thrown at the scraper. */
+  async families(): Promise<MetricFamily[]> {
+    const { resourceMetrics, errors } = await this.collect();
+    if (errors.length > 0) diag.warn(`metrics collection: ${errors.length} callback error(s)`, errors[0]);
+    return toFamilies(resourceMetrics);
+  }
+
+  /** The collector the app's scrape handler uses (see services/telemetry/metrics-endpoint.ts). */
+  collector(): MetricsCollector {
+    return {
+      prometheus: async () => renderPrometheusText(await this.families()),
+      json: async () => renderJson(await this.families()),
+    };
+  }
+
+  protected async onForceFlush(): Promise<void> {}
+
+  protected async onShutdown(): Promise<void> {}
+}

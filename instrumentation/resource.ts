@@ -1,0 +1,68 @@
+/**
+ * The process's OpenTelemetry Resource. Built by hand instead of with the stock process/host
+ * detectors: those add the command line, arguments, executable path, owner and machine id, which
+ * can carry secrets and would reach every span and the public `target_info` series.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Attributes } from '@opentelemetry/api';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { sanitizeLabelName } from './prometheus-names';
+
+const ENTRY_SERVICE_NAMES: [string, string][] = [
+  ['services/api/main.ts', 'render-api'],
+  ['services/worker/main.ts', 'render-worker'],
+  ['services/main.ts', 'render-o11y'],
+];
+
+/** `service.name` for the entry script being run (`render-api`, `render-worker`, else `render-o11y`). */
+export function serviceNameForEntry(entry: string | undefined): string {
+  const normalized = (entry ?? '').split(path.sep).join('/');
+  for (const [suffix, name] of ENTRY_SERVICE_NAMES) if (normalized.endsWith(suffix)) return name;
+  return 'render-o11y';
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Our defaults, overridden by OTEL_RESOURCE_ATTRIBUTES and then OTEL_SERVICE_NAME (the envDetector
+ * applies that precedence), on top of the SDK's `telemetry.sdk.*` attributes.
+ */
+export function buildResource(entry: string | undefined = process.argv[1]): Resource {
+  const ours = resourceFromAttributes({
+    'service.name': serviceNameForEntry(entry),
+    'service.version': packageVersion(),
+    'service.instance.id': randomUUID(),
+    'deployment.environment.name': 'development',
+    'host.name': os.hostname(),
+    'host.arch': process.arch,
+    'os.type': process.platform,
+    'process.pid': process.pid,
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': process.versions.node,
+  });
+  return defaultResource().merge(ours).merge(detectResources({ detectors: [envDetector] }));
+}
+
+// Only these reach `target_info` on the (possibly public) metrics endpoint: identity and versions, no host or path.
+const SAFE_PREFIXES = ['service.', 'deployment.', 'telemetry.sdk.', 'process.runtime.'];
+const SAFE_KEYS = new Set(['host.arch', 'os.type']);
+
+/** The resource attributes allowed on `target_info`, as Prometheus labels. */
+export function safeResourceLabels(resource: { attributes: Attributes }): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(resource.attributes)) {
+    if (value === undefined || value === null) continue;
+    if (!SAFE_KEYS.has(key) && !SAFE_PREFIXES.some((p) => key.startsWith(p))) continue;
+    labels[sanitizeLabelName(key)] = String(value);
+  }
+  return labels;
+}

@@ -1,0 +1,87 @@
+/**
+ * Builds and starts the NodeSDK: hand-built resource, selected auto-instrumentations, OTLP/HTTP
+ * (JSON) trace export through an accounted batch processor, our pull metric reader published to
+ * the app's `/api/metrics`, no OTLP logs and no metrics push. Shutdown is bounded.
+ */
+import { diag } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { registerTelemetryShutdown } from '../services/telemetry/lifecycle';
+import { publishMetricsCollector } from '../services/telemetry/metrics-endpoint';
+import { positiveInt, traceExporterNames } from './env';
+import { createInstrumentations } from './instrumentations';
+import { PullMetricReader } from './pull-reader';
+import { buildResource } from './resource';
+import { AccountedBatchSpanProcessor, type BatchLimits } from './span-export';
+
+/** The longest the SDK's final flush may delay exit. */
+export const SHUTDOWN_BUDGET_MS = 2000;
+
+/** Batch bounds from the standard OTEL_BSP_* variables, with a short export timeout by default. */
+export function batchLimits(env: NodeJS.ProcessEnv = process.env): BatchLimits {
+  const maxQueueSize = positiveInt(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048);
+  return {
+    maxQueueSize,
+    maxExportBatchSize: Math.min(maxQueueSize, positiveInt(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512)),
+    scheduledDelayMillis: positiveInt(env, 'OTEL_BSP_SCHEDULE_DELAY', 2000),
+    exportTimeoutMillis: positiveInt(env, 'OTEL_BSP_EXPORT_TIMEOUT', 5000),
+  };
+}
+
+function spanProcessors(env: NodeJS.ProcessEnv): SpanProcessor[] {
+  const processors: SpanProcessor[] = [];
+  for (const name of traceExporterNames(env)) {
+    if (name === 'otlp') {
+      // Endpoint, headers and protocol path come from OTEL_EXPORTER_OTLP_*; only the bounds are ours.
+      const exporter = new OTLPTraceExporter({
+        concurrencyLimit: 4,
+        ...(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT || env.OTEL_EXPORTER_OTLP_TIMEOUT ? {} : { timeoutMillis: 5000 }),
+      });
+      processors.push(new AccountedBatchSpanProcessor(exporter, batchLimits(env)));
+    } else if (name === 'console') {
+      processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
+    } else {
+      diag.warn(`OTEL_TRACES_EXPORTER: unsupported exporter "${name}" ignored (supported: otlp, console, none)`);
+    }
+  }
+  return processors;
+}
+
+/** Settles when `work` does or after SHUTDOWN_BUDGET_MS, whichever is first; never rejects. */
+export function bounded(work: Promise<void>, budgetMs = SHUTDOWN_BUDGET_MS): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, budgetMs);
+    timer.unref();
+    const done = () => (clearTimeout(timer), resolve());
+    work.then(done, done);
+  });
+}
+
+/** What a started SDK exposes to the bootstrap and to tests. */
+export interface StartedTelemetry {
+  reader: PullMetricReader;
+  shutdown(): Promise<void>;
+  forceFlush(): Promise<void>;
+}
+
+/** Starts the SDK and publishes the metrics collector and the bounded shutdown. */
+export function startTelemetry(env: NodeJS.ProcessEnv = process.env): StartedTelemetry {
+  const reader = new PullMetricReader();
+  const processors = spanProcessors(env);
+  const sdk = new NodeSDK({
+    resource: buildResource(),
+    autoDetectResources: false,
+    instrumentations: createInstrumentations(env),
+    spanProcessors: processors,
+    metricReaders: [reader],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+  publishMetricsCollector(reader.collector());
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => (stopping ??= bounded(sdk.shutdown()));
+  registerTelemetryShutdown(shutdown);
+  const forceFlush = () => bounded(Promise.all(processors.map((p) => p.forceFlush())).then(() => undefined));
+  return { reader, shutdown, forceFlush };
+}
