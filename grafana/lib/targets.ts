@@ -24,7 +24,7 @@ export function panelsOf(dashboard: Dashboard): Panel[] {
 export function targetsOf(dashboard: Dashboard): PanelTarget[] {
   return panelsOf(dashboard).flatMap((panel) =>
     ((panel.targets ?? []) as Record<string, any>[]).map((target) => ({
-      dashboard: dashboard.uid ?? dashboard.title,
+      dashboard: dashboard.uid ?? dashboard.title ?? '(untitled)',
       panel: panel.title ?? '(untitled)',
       panelType: panel.type,
       datasource: (target.datasource ?? panel.datasource ?? {}) as { type?: string; uid?: string },
