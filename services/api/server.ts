@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { observeQueue } from '../telemetry/metrics';
 import { createApp, type AppDeps } from './app';
@@ -18,8 +18,13 @@ const DRAIN_MS = 2000;
 export async function listenApi(deps: AppDeps & { host: string; port: number }): Promise<ListeningApi> {
   const { backend } = deps;
   const app = createApp(deps);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(deps.port, deps.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(deps.port, deps.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const stopObserving = observeQueue(async () => ({ ...(await backend.counts()), workersAlive: (await backend.workers()).length }));
   const { port } = server.address() as AddressInfo;
