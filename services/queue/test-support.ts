@@ -1,4 +1,5 @@
 /** Helpers for the queue tests: real backends on a temp SQLite file or the test Redis, and cleanup. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,4 +87,33 @@ export function deferred<T = void>() {
 /** Resolves with the signal's reason once it aborts. */
 export function aborted(signal: AbortSignal): Promise<unknown> {
   return signal.aborted ? Promise.resolve(signal.reason) : new Promise((r) => signal.addEventListener('abort', () => r(signal.reason), { once: true }));
+}
+
+/** Starts `crash-worker.fixture.ts` and resolves with the first attempt it starts; the caller kills it. */
+export function startCrashWorker(env: Record<string, string>): { child: ChildProcess; started: Promise<{ started: string; attempt: number }> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'crash-worker.fixture.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const started = new Promise<{ started: string; attempt: number }>((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (const line of buffer.split('\n').slice(0, -1)) {
+        const msg = JSON.parse(line) as { started?: string; attempt?: number };
+        if (msg.started) resolve({ started: msg.started, attempt: msg.attempt! });
+      }
+      buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
+    });
+    child.once('exit', (code) => reject(new Error(`crash worker exited early (${code})`)));
+  });
+  return { child, started };
+}
+
+/** SIGKILLs a child (no cleanup runs, like a crash) and waits until it is gone. */
+export async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
 }

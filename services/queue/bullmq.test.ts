@@ -1,0 +1,85 @@
+/** BullMQ backend specifics against the real test Redis: several processes sharing one queue, crashes, outages. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { createBullmqBackend } from './bullmq';
+import { aborted, deferred, freshQueue, jobRecord, killHard, quietLogger, redisTestUrl, startCrashWorker, waitFor } from './test-support';
+
+const T = { timeout: 60_000 };
+const tuning = { lockDurationMs: 2000, stalledIntervalMs: 1000 };
+const opts = { concurrency: 1, heartbeatMs: 200 };
+
+test('two backends on one queue share records, share the work, and cancel across them', T, async () => {
+  const q = await freshQueue('bullmq', tuning);
+  try {
+    const [a, b] = [await q.open(), await q.open()];
+    await a.store.create(jobRecord('x1'));
+    assert.equal((await b.store.get('x1'))?.id, 'x1', 'a record written by one replica is read by the other');
+
+    const byWorker = new Map<string, string>();
+    const bothBusy = deferred();
+    const handler = (name: string) => async (job: { id: string }, signal: AbortSignal) => {
+      byWorker.set(name, job.id);
+      if (byWorker.size === 2) bothBusy.resolve();
+      await aborted(signal);
+      return { kind: 'cancelled' as const };
+    };
+    const wa = await a.startWorker(handler('a'), opts);
+    const wb = await b.startWorker(handler('b'), opts);
+    await a.enqueue('x1', {});
+    await a.enqueue('x2', {});
+    await bothBusy.promise;
+    assert.deepEqual([...byWorker.values()].sort(), ['x1', 'x2'], 'each worker (concurrency 1) took one job');
+    assert.equal((await a.counts()).active, 2);
+    assert.equal((await a.workers()).length, 2);
+
+    // Cancel from backend `a` for whichever job runs in `b`'s worker: delivered over pub/sub.
+    assert.equal(await a.cancel(byWorker.get('b')!), 'signalled-running');
+    await waitFor('the cancelled job to leave the queue', async () => (await a.counts()).active === 1);
+    await wa.close();
+    await wb.close();
+  } finally {
+    await q.cleanup();
+  }
+});
+
+test('kill -9 of a worker mid-job: stalled recovery hands the job to another worker with attempt 2', T, async () => {
+  const q = await freshQueue('bullmq', tuning);
+  const crash = startCrashWorker({ CRASH_KIND: 'bullmq', CRASH_QUEUE_NAME: q.queueName, CRASH_REDIS_URL: redisTestUrl() });
+  try {
+    const api = await q.open();
+    await api.store.create(jobRecord('k1'));
+    await api.enqueue('k1', {});
+    assert.deepEqual(await crash.started, { started: 'k1', attempt: 1 });
+    await killHard(crash.child);
+
+    const survivor = deferred<number>();
+    await api.startWorker(async (job) => {
+      survivor.resolve(job.attempt);
+      await api.store.update(job.id, { status: 'completed', attempts: job.attempt });
+      return { kind: 'completed' };
+    }, opts);
+    assert.equal(await survivor.promise, 2);
+    await waitFor('the job to complete', async () => (await api.store.get('k1'))?.status === 'completed');
+    assert.equal((await api.store.get('k1'))?.attempts, 2);
+  } finally {
+    await killHard(crash.child);
+    await q.cleanup();
+  }
+});
+
+test('with Redis unreachable, ping rejects quickly with the reason and close does not hang', T, async () => {
+  const port = await new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+  const backend = await createBullmqBackend({ queueName: 'unreachable', redisUrl: `redis://127.0.0.1:${port}` }, quietLogger, { pingTimeoutMs: 500 });
+  try {
+    await assert.rejects(backend.ping(), (err: Error) => err.message.length > 0);
+    await assert.rejects(backend.store.get('anything'));
+  } finally {
+    await backend.close();
+  }
+});
