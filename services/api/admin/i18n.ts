@@ -166,8 +166,10 @@ export function pickLocale(acceptLanguage: string | undefined): Locale {
     .slice(0, 32)
     .map((part, index) => {
       const [tag, ...params] = part.trim().split(';');
-      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/i.exec(p)).find(Boolean);
-      return { tag: tag.trim().toLowerCase(), q: q ? Number(q[1]) : 1, index };
+      const qParam = params.find((p) => /^\s*q\s*=/i.test(p));
+      // A malformed q makes the entry unusable (NaN is filtered out) rather than silently preferred.
+      const q = qParam === undefined ? 1 : /^\s*q\s*=\s*([01](\.\d{0,3})?)\s*$/i.test(qParam) ? Number(qParam.split('=')[1]) : NaN;
+      return { tag: tag.trim().toLowerCase(), q, index };
     })
     .filter((l) => l.tag && Number.isFinite(l.q) && l.q > 0)
     .sort((a, b) => b.q - a.q || a.index - b.index);
