@@ -103,3 +103,25 @@ test('10,000 records page completely and createdSince returns exactly the recent
     await q.cleanup();
   }
 });
+
+test('a cancel written by another process reaches the worker that runs the job', T, async () => {
+  const q = await freshQueue('embedded');
+  try {
+    // Two backends on one file stand for the API process and the worker process: separate connections, no shared memory.
+    const [api, runner] = [await q.open(), await q.open()];
+    await api.enqueue('x1', {});
+    const started = deferred();
+    const reason = deferred<unknown>();
+    await runner.startWorker(async (_job, signal) => {
+      started.resolve();
+      reason.resolve(await aborted(signal));
+      return { kind: 'cancelled' };
+    }, opts);
+    await started.promise;
+    assert.equal(await api.cancel('x1'), 'signalled-running');
+    assert.equal(await reason.promise, 'cancelled');
+    await waitFor('the entry to be done', async () => (await api.counts()).active === 0);
+  } finally {
+    await q.cleanup();
+  }
+});
