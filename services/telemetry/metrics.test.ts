@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
+import { promtoolCheckMetrics } from '../../instrumentation/promtool';
+import type { HistogramSample, MetricFamily, ScalarSample } from '../../instrumentation/metric-families';
+import {
+  BUCKETS,
+  METRIC_NAMES,
+  observeHeartbeat,
+  observeQueue,
+  recordEncode,
+  recordError,
+  recordInProgress,
+  recordJobStatus,
+  recordQueueWait,
+  recordRenderDuration,
+  recordSpansDropped,
+  recordStageDuration,
+  recordTelemetryExportFailure,
+  recordWebhook,
+} from './metrics';
+
+let t: TestTelemetry;
+let families: MetricFamily[];
+let text: string;
+
+const family = (name: string) => {
+  const f = families.find((x) => x.name === name);
+  assert.ok(f, `family ${name} missing; have ${families.map((x) => x.name).join(', ')}`);
+  return f;
+};
+const scalar = (name: string, labels: Record<string, string> = {}) => {
+  const f = family(name);
+  assert.notEqual(f.type, 'histogram');
+  const s = (f.samples as ScalarSample[]).find((x) => JSON.stringify(x.labels) === JSON.stringify(labels));
+  assert.ok(s, `${name}${JSON.stringify(labels)} missing; have ${JSON.stringify(f.samples.map((x) => x.labels))}`);
+  return s.value;
+};
+const histogram = (name: string, labels: Record<string, string> = {}): HistogramSample => {
+  const f = family(name);
+  assert.equal(f.type, 'histogram', `${name} type`);
+  const s = (f.samples as HistogramSample[]).find((x) => JSON.stringify(x.labels) === JSON.stringify(labels));
+  assert.ok(s, `${name}${JSON.stringify(labels)} missing`);
+  return s;
+};
+
+describe('metrics module through the SDK and our serializer', { timeout: 30_000 }, () => {
+  before(async () => {
+    t = installTestTelemetry();
+    recordJobStatus('queued');
+    recordJobStatus('completed');
+    recordJobStatus('completed');
+    recordJobStatus('failed');
+    recordRenderDuration('completed', 3);
+    recordRenderDuration('completed', 45);
+    recordRenderDuration('failed', 0.5);
+    recordError('network', false);
+    recordError('timeout', true);
+    recordQueueWait(0.3);
+    recordQueueWait(-1);
+    recordStageDuration('encode', 2);
+    recordStageDuration('fetch', 0.07);
+    recordInProgress(1);
+    recordInProgress(1);
+    recordInProgress(-1);
+    recordEncode(3, 12.5);
+    recordEncode(null, 2);
+    recordWebhook('job.completed', 'delivered');
+    recordWebhook('job.failed', 'failed');
+    recordTelemetryExportFailure('traces', 7);
+    recordSpansDropped(3);
+    observeQueue(async () => ({ waiting: 4, active: 1, delayed: 2, oldestWaitingAgeSeconds: 9, workersAlive: 3 }));
+    observeHeartbeat(() => 1_700_000_000_000);
+    families = await t.reader.families();
+    text = (await t.reader.collector().prometheus()) as string;
+  });
+  after(() => t.shutdown());
+
+  it('counters get _total and keep their fixed-set labels', () => {
+    assert.equal(family(METRIC_NAMES.jobs).type, 'counter');
+    assert.equal(scalar(METRIC_NAMES.jobs, { status: 'completed' }), 2);
+    assert.equal(scalar(METRIC_NAMES.jobs, { status: 'failed' }), 1);
+    assert.equal(scalar(METRIC_NAMES.jobs, { status: 'queued' }), 1);
+    assert.equal(scalar(METRIC_NAMES.errors, { category: 'network' }), 1);
+    assert.equal(scalar(METRIC_NAMES.errors, { category: 'timeout' }), 1);
+    assert.equal(scalar(METRIC_NAMES.retries, { category: 'timeout' }), 1);
+    assert.equal((family(METRIC_NAMES.retries).samples as ScalarSample[]).length, 1, 'a non-retried error is no retry');
+    assert.equal(scalar(METRIC_NAMES.outputSeconds), 14.5);
+    assert.equal(scalar(METRIC_NAMES.webhooks, { event: 'job.completed', outcome: 'delivered' }), 1);
+    assert.equal(scalar(METRIC_NAMES.webhooks, { event: 'job.failed', outcome: 'failed' }), 1);
+    assert.equal(scalar(METRIC_NAMES.telemetryExportFailures, { signal: 'traces' }), 1);
+    assert.equal(scalar(METRIC_NAMES.telemetrySpansDropped), 10);
+  });
+
+  it('histograms carry their declared buckets, cumulative counts, sum and count', () => {
+    const done = histogram(METRIC_NAMES.duration, { status: 'completed' });
+    assert.deepEqual(done.bounds, BUCKETS.renderDuration);
+    assert.deepEqual(done.cumulative, [0, 1, 1, 1, 2, 2, 2, 2, 2]);
+    assert.equal(done.sum, 48);
+    assert.equal(done.count, 2);
+    assert.equal(histogram(METRIC_NAMES.duration, { status: 'failed' }).cumulative[0], 1);
+    const wait = histogram(METRIC_NAMES.queueWait);
+    assert.deepEqual(wait.bounds, BUCKETS.queueWait);
+    assert.equal(wait.count, 2);
+    assert.equal(wait.sum, 0.3, 'a negative wait is clamped to 0');
+    assert.deepEqual(histogram(METRIC_NAMES.stageDuration, { stage: 'encode' }).bounds, BUCKETS.stageDuration);
+    assert.equal(histogram(METRIC_NAMES.stageDuration, { stage: 'fetch' }).cumulative[1], 1);
+    const speed = histogram(METRIC_NAMES.encodeSpeed);
+    assert.deepEqual(speed.bounds, BUCKETS.encodeSpeed);
+    assert.equal(speed.count, 1, 'an unknown speed is not recorded');
+  });
+
+  it('gauges and up-down counters are gauges with their values', () => {
+    assert.equal(family(METRIC_NAMES.inProgress).type, 'gauge');
+    assert.equal(scalar(METRIC_NAMES.inProgress), 1);
+    assert.equal(scalar(METRIC_NAMES.queueSize, { state: 'waiting' }), 4);
+    assert.equal(scalar(METRIC_NAMES.queueSize, { state: 'active' }), 1);
+    assert.equal(scalar(METRIC_NAMES.queueSize, { state: 'delayed' }), 2);
+    assert.equal(scalar(METRIC_NAMES.oldestAge), 9);
+    assert.equal(scalar(METRIC_NAMES.workersAlive), 3);
+    assert.equal(scalar(METRIC_NAMES.workerHeartbeat), 1_700_000_000);
+    assert.ok(scalar(METRIC_NAMES.memory, { type: 'rss' }) > 1_000_000);
+    for (const type of ['heap_used', 'heap_total', 'external']) assert.ok(scalar(METRIC_NAMES.memory, { type }) > 0);
+    const uptime = scalar(METRIC_NAMES.uptime);
+    assert.ok(uptime > 0 && uptime <= process.uptime(), `uptime ${uptime}`);
+  });
+
+  it('every name in METRIC_NAMES is exposed exactly once with HELP and TYPE', () => {
+    for (const name of Object.values(METRIC_NAMES)) {
+      assert.equal(text.split('\n').filter((l) => l.startsWith(`# TYPE ${name} `)).length, 1, name);
+      assert.match(text, new RegExp(`^# HELP ${name} \\S`, 'm'));
+    }
+    assert.match(text, /^render_jobs_total\{status="completed"\} 2$/m);
+    assert.match(text, /^render_duration_seconds_bucket\{status="completed",le="5"\} 1$/m);
+    assert.match(text, /^render_duration_seconds_bucket\{status="completed",le="\+Inf"\} 2$/m);
+    assert.match(text, /^render_duration_seconds_count\{status="completed"\} 2$/m);
+    assert.doesNotMatch(text, /otel_scope_name/);
+  });
+
+  it('target_info carries identity but nothing from the host or command line', () => {
+    const info = (family('target_info').samples as ScalarSample[])[0];
+    assert.equal(info.labels.service_name, 'render-o11y');
+    assert.equal(info.labels.deployment_environment_name, 'development');
+    assert.match(info.labels.service_instance_id, /^[0-9a-f-]{36}$/);
+    for (const key of Object.keys(info.labels)) assert.doesNotMatch(key, /^(host_name|host_id|process_command|process_executable|process_owner)/);
+  });
+
+  it('the JSON view has the same values', async () => {
+    const json = (await t.reader.collector().json()) as { metrics: { name: string; samples: { labels: Record<string, string>; value?: number }[] }[] };
+    const jobs = json.metrics.find((m) => m.name === 'render_jobs_total');
+    assert.equal(jobs?.samples.find((s) => s.labels.status === 'completed')?.value, 2);
+  });
+
+  it('passes the real promtool check metrics', { timeout: 20_000 }, () => {
+    const r = promtoolCheckMetrics(text);
+    assert.equal(r.status, 0, r.output);
+    assert.equal(r.output, '', 'no lint warnings either');
+  });
+});
