@@ -1,5 +1,6 @@
 /** Renders metric families as JSON: the same names, labels and values as the text exposition. */
 import type { MetricFamily } from './metric-families';
+import { formatValue } from './prometheus-text';
 
 /** One family in the JSON view; histogram samples list cumulative buckets like `_bucket{le}`. */
 export interface JsonFamily {
@@ -26,7 +27,7 @@ export function renderJson(families: readonly MetricFamily[]): { metrics: JsonFa
               sum: s.sum,
               count: s.count,
             }))
-          : f.samples.map((s) => ({ labels: s.labels, value: Number.isFinite(s.value) ? s.value : String(s.value) })),
+          : f.samples.map((s) => ({ labels: s.labels, value: Number.isFinite(s.value) ? s.value : formatValue(s.value) })),
     })),
   };
 }
