@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import YAML from 'yaml';
+import { REPO_ROOT } from '../support/service';
+
+const composeFile = path.join(REPO_ROOT, 'docker-compose.yml');
+const compose = YAML.parse(readFileSync(composeFile, 'utf8'), { merge: true });
+const services = compose.services as Record<string, any>;
+
+/** Runs Debian's docker-compose 1.29 with only the given variables (no developer .env). */
+function composeConfig(env: Record<string, string>) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-compose-'));
+  const envFile = path.join(dir, 'empty.env');
+  writeFileSync(envFile, '');
+  try {
+    return spawnSync('docker-compose', ['--env-file', envFile, '-f', composeFile, 'config', '-q'], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('docker-compose config -q accepts the file, and refuses it without the Grafana admin password', { timeout: 60_000 }, () => {
+  const ok = composeConfig({ GRAFANA_ADMIN_PASSWORD: 'test-only' });
+  assert.equal(ok.error, undefined, `docker-compose could not run: ${ok.error}`);
+  assert.equal(ok.status, 0, ok.stderr);
+  const missing = composeConfig({});
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /GRAFANA_ADMIN_PASSWORD/);
+});
+
+test('every image is pinned to a version', { timeout: 10_000 }, () => {
+  for (const [name, s] of Object.entries(services)) {
+    if (s.build) continue;
+    const m = /^[^:@]+(?::([^@]+))?(@sha256:[a-f0-9]{64})?$/.exec(String(s.image));
+    assert.ok(m, `${name}: bad image ${s.image}`);
+    const tag = m[1] ?? '';
+    assert.ok(m[2] || (/\d/.test(tag) && !/latest/.test(tag)), `${name}: image ${s.image} is not pinned`);
+  }
+  const from = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8').match(/^FROM\s+(\S+)/gm) ?? [];
+  assert.ok(from.length >= 2, 'the Dockerfile is multi-stage');
+  for (const f of from) assert.match(f, /node:20\.\d+\.\d+-bookworm-slim/);
+});
+
+test('every bind-mounted path exists in the repository', { timeout: 10_000 }, () => {
+  let mounts = 0;
+  for (const [name, s] of Object.entries(services)) {
+    for (const v of (s.volumes ?? []) as string[]) {
+      const source = v.split(':')[0];
+      if (!source.startsWith('.')) continue;
+      mounts++;
+      assert.ok(existsSync(path.join(REPO_ROOT, source)), `${name}: ${source} does not exist`);
+    }
+  }
+  assert.ok(mounts >= 8);
+});
+
+test('state lives in named volumes, memory is limited, start order waits on health', { timeout: 10_000 }, () => {
+  const named = new Set(Object.keys(compose.volumes ?? {}));
+  const volumeAt = (svc: string, target: string) =>
+    (services[svc].volumes as string[]).some((v) => named.has(v.split(':')[0]) && v.split(':')[1] === target);
+  assert.ok(volumeAt('redis', '/data'));
+  assert.ok(volumeAt('prometheus', '/prometheus'));
+  assert.ok(volumeAt('tempo', '/var/tempo'));
+  assert.ok(volumeAt('alertmanager', '/alertmanager'));
+  assert.ok(volumeAt('grafana', '/var/lib/grafana'));
+  assert.ok(services.redis.command.includes('--appendonly') && services.redis.command.includes('yes'));
+  for (const [name, s] of Object.entries(services)) {
+    if (name !== 'tempo-init') assert.ok(s.mem_limit, `${name}: no memory limit`);
+    for (const [dep, cond] of Object.entries((s.depends_on ?? {}) as Record<string, { condition: string }>)) {
+      assert.ok(services[dep], `${name} depends on unknown ${dep}`);
+      if (cond.condition === 'service_healthy') assert.ok(services[dep].healthcheck, `${name} waits for ${dep} health, which has no healthcheck`);
+    }
+  }
+  for (const name of ['api', 'worker-1', 'worker-2', 'redis', 'tempo', 'prometheus', 'alertmanager', 'grafana']) {
+    assert.ok(services[name]?.healthcheck, `${name}: no healthcheck`);
+  }
+  assert.equal(services.api.depends_on.redis.condition, 'service_healthy');
+  assert.equal(services.grafana.depends_on.prometheus.condition, 'service_healthy');
+});
+
+test('render services get the collector, Redis and the environment; roles run the npm scripts', { timeout: 10_000 }, () => {
+  for (const name of ['api', 'worker-1', 'worker-2']) {
+    const env = services[name].environment;
+    assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel-collector:4318');
+    assert.equal(env.REDIS_URL, 'redis://redis:6379');
+    assert.equal(env.OTEL_RESOURCE_ATTRIBUTES, 'deployment.environment.name=compose');
+  }
+  assert.deepEqual(services.api.command, ['npm', 'run', 'api']);
+  assert.deepEqual(services['worker-1'].command, ['npm', 'run', 'worker']);
+  const prom = services.prometheus.command.join(' ');
+  assert.match(prom, /--enable-feature=exemplar-storage/);
+  assert.match(prom, /--web\.enable-otlp-receiver/);
+  assert.match(services.prometheus.image, /^prom\/prometheus:v3\./);
+});
+
+test('secrets come from .env: every variable compose reads is documented in .env.example, .env is not committed', { timeout: 10_000 }, () => {
+  const text = readFileSync(composeFile, 'utf8');
+  const used = new Set([...text.matchAll(/(?<!\$)\$\{([A-Z_]+)/g)].map((m) => m[1]));
+  const documented = readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8');
+  for (const v of used) assert.match(documented, new RegExp(`^${v}=`, 'm'), `${v} is not in .env.example`);
+  assert.ok(used.has('GRAFANA_ADMIN_PASSWORD') && used.has('SLACK_WEBHOOK_URL'));
+  const tracked = spawnSync('git', ['ls-files', '--error-unmatch', '.env'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.notEqual(tracked.status, 0, '.env must never be committed');
+  assert.match(readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8'), /^\.env$/m);
+});
+
+test('the Dockerfile runs as non-root with the render toolchain and a healthcheck', { timeout: 10_000 }, () => {
+  const d = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  assert.match(d, /npm ci/);
+  for (const pkg of ['ffmpeg', 'espeak-ng', 'fonts-dejavu-core']) assert.ok(d.includes(pkg), pkg);
+  const users = [...d.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
+  assert.ok(users.length > 0 && !['root', '0'].includes(users.at(-1)!), 'the last USER must not be root');
+  assert.match(d, /^HEALTHCHECK /m);
+});
+
+test('Tempo keeps traces on local storage with a stated retention', { timeout: 10_000 }, () => {
+  const tempo = YAML.parse(readFileSync(path.join(REPO_ROOT, 'tempo', 'tempo.yaml'), 'utf8'));
+  assert.equal(tempo.storage.trace.backend, 'local');
+  assert.match(tempo.compactor.compaction.block_retention, /^\d+h$/);
+  assert.equal(tempo.distributor.receivers.otlp.protocols.grpc.endpoint, '0.0.0.0:4317');
+});
