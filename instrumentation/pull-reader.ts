@@ -12,8 +12,12 @@ import { renderPrometheusText } from './prometheus-text';
 
 /** Collects on demand and renders the result as Prometheus text or JSON. */
 export class PullMetricReader extends MetricReader {
+  private stopped = false;
+
   /** One collection as metric families; callback errors are logged, never thrown at the scraper. */
   async families(): Promise<MetricFamily[]> {
+    // A scrape racing the process's shutdown gets an empty exposition rather than a 500.
+    if (this.stopped) return [];
     const { resourceMetrics, errors } = await this.collect();
     if (errors.length > 0) diag.warn(`metrics collection: ${errors.length} callback error(s)`, errors[0]);
     return toFamilies(resourceMetrics);
@@ -29,5 +33,7 @@ export class PullMetricReader extends MetricReader {
 
   protected async onForceFlush(): Promise<void> {}
 
-  protected async onShutdown(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {
+    this.stopped = true;
+  }
 }

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { freePort, waitFor } from '../test/support/ports';
+
+const ROOT = path.resolve(__dirname, '..');
+
+interface Report {
+  collector: boolean;
+  sdkLoaded: boolean;
+  httpPatched: boolean;
+  fsPatched: boolean;
+  netPatched: boolean;
+  tracing: boolean;
+  tcpServers: number;
+  exportFailures: number;
+  spansDropped: number;
+  rss: number;
+  exposition: string | null;
+}
+
+interface Probe {
+  child: ChildProcess;
+  reports: Report[];
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
+function startProbe(env: Record<string, string>, args: string[]): Probe {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './instrumentation/register.ts', 'instrumentation/fixtures/telemetry-probe.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'none', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  const reports: Report[] = [];
+  let out = '';
+  let pending = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d;
+    pending += d;
+    let nl;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      try {
+        reports.push(JSON.parse(line) as Report);
+      } catch {
+        // not a report line
+      }
+    }
+  });
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => (running.delete(child), resolve({ code, signal }))),
+  );
+  return { child, reports, output: () => out, exited };
+}
+
+async function firstReport(p: Probe): Promise<Report> {
+  await waitFor('a probe report', () => p.reports.length > 0 || p.child.exitCode !== null, 20_000, 50);
+  assert.ok(p.reports.length > 0, `no report:\n${p.output()}`);
+  return p.reports[0];
+}
+
+/** A collector that accepts connections and never answers. */
+async function silentCollector(): Promise<{ url: string; requests(): number; close(): Promise<void> }> {
+  let requests = 0;
+  const sockets = new Set<Socket>();
+  const server = http.createServer(() => void requests++);
+  server.on('connection', (s) => (sockets.add(s), s.on('close', () => sockets.delete(s))));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
+}
+
+describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () => {
+  it('OTEL_SDK_DISABLED=true constructs nothing', async () => {
+    const p = startProbe({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' }, ['probe']);
+    const r = await firstReport(p);
+    assert.equal(r.collector, false, 'no metrics collector: the app serves the comment-only exposition');
+    assert.equal(r.sdkLoaded, false, 'SDK modules are not even loaded');
+    assert.equal(r.httpPatched, false, 'no instrumentation applied');
+    assert.equal(r.tracing, false, 'spans are no-ops');
+    assert.equal(r.tcpServers, 0, 'no Prometheus port (9464) or any other listener');
+    assert.equal((await p.exited).code, 0);
+  });
+
+  it('enabled: selected instrumentations only, pull metrics, no listening port', async () => {
+    const p = startProbe({}, ['serve']);
+    const r = await firstReport(p);
+    assert.equal(r.collector, true);
+    assert.equal(r.httpPatched, true, 'http is instrumented');
+    assert.equal(r.fsPatched, false, 'fs is not');
+    assert.equal(r.netPatched, false, 'net is not');
+    assert.equal(r.tcpServers, 0, 'metrics are pulled through the app, not served on 9464');
+    assert.match(r.exposition!, /^target_info\{service_name="render-o11y",/m);
+    // The event-loop delay histogram has samples only after its first monitoring interval.
+    await waitFor('runtime-node event-loop delay', () => /^nodejs_eventloop_delay_p99_seconds \S+$/m.test(p.reports.at(-1)?.exposition ?? ''), 10_000, 100);
+    p.child.kill('SIGTERM');
+    assert.equal((await p.exited).code, 0);
+  });
+
+  it('a collector refusing connections: spans counted as failed and dropped, the process keeps working', async () => {
+    const closed = await freePort();
+    const p = startProbe(
+      { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closed}`, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_TIMEOUT: '1000' },
+      ['serve', '5'],
+    );
+    await waitFor('export failure counted', () => {
+      const last = p.reports.at(-1);
+      return last !== undefined && last.exportFailures >= 1 && last.spansDropped >= 5;
+    }, 30_000, 100);
+    p.child.kill('SIGTERM');
+    const exit = await p.exited;
+    assert.equal(exit.code, 0, p.output());
+  });
+
+  it('a collector that never answers: bounded queue, drops counted, SIGTERM exits within 5 s', async () => {
+    const collector = await silentCollector();
+    try {
+      const p = startProbe(
+        {
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+          OTEL_BSP_SCHEDULE_DELAY: '50',
+          OTEL_BSP_MAX_QUEUE_SIZE: '100',
+          OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '50',
+          OTEL_EXPORTER_OTLP_TIMEOUT: '30000',
+        },
+        ['serve', '5000'],
+      );
+      // 5000 spans ended at once into a queue of 100 (plus at most the 4 batches of 50 in flight): the rest are refused and counted.
+      await waitFor('queue overflow counted', () => (p.reports.at(-1)?.spansDropped ?? 0) >= 5000 - 100 - 4 * 50, 30_000, 100);
+      await waitFor('the collector got a request', () => collector.requests() > 0, 10_000, 50);
+      const stopAt = Date.now();
+      p.child.kill('SIGTERM');
+      const exit = await p.exited;
+      const took = Date.now() - stopAt;
+      assert.equal(exit.code, 0, p.output());
+      assert.ok(took < 5000, `shutdown took ${took} ms with a hung collector`);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('without an app SIGTERM handler the signal still ends the process after a bounded flush', async () => {
+    const collector = await silentCollector();
+    try {
+      const p = startProbe({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '50' }, ['no-handler', '10']);
+      await firstReport(p);
+      const stopAt = Date.now();
+      p.child.kill('SIGTERM');
+      const exit = await p.exited;
+      assert.equal(exit.signal, 'SIGTERM', p.output());
+      assert.ok(Date.now() - stopAt < 5000);
+    } finally {
+      await collector.close();
+    }
+  });
+});
