@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import YAML from 'yaml';
 import { allDashboards, DASHBOARDS_DIR, serialize } from './dashboards';
 import { panelsOf, substitute, targetsOf } from './lib/targets';
 import { METRIC_NAMES } from '../services/telemetry/metrics';
@@ -58,13 +59,21 @@ test('the overview covers the admin page and more', { timeout: 10_000 }, () => {
   for (const v of ['datasource', 'environment', 'instance']) assert.ok(vars.includes(v), `variable ${v}`);
 });
 
-test('runbook links name real alert runbook files', { timeout: 10_000 }, () => {
-  const alerts = new Set(['RenderErrorSpike', 'RenderFailureRateHigh', 'RenderQueueBacklog', 'RenderQueueStalled', 'RenderDurationP95High',
-    'RenderWorkerDown', 'RenderSLOBurnRate', 'RenderProcessMemoryHigh', 'TelemetryExportFailing', 'Watchdog']);
+test('runbook links name alerts the rules define, at the base URL the rules use', { timeout: 10_000 }, () => {
+  const rulesDir = path.join(__dirname, '..', 'prometheus', 'rules');
+  const rules = readdirSync(rulesDir).filter((f) => /\.ya?ml$/.test(f)).flatMap((f) => {
+    const groups = (YAML.parse(readFileSync(path.join(rulesDir, f), 'utf8'))?.groups ?? []) as { rules: { alert?: string; annotations?: Record<string, string> }[] }[];
+    return groups.flatMap((g) => g.rules);
+  });
+  const alerts = new Set(rules.flatMap((r) => (r.alert ? [r.alert] : [])));
   const json = Object.values(dashboards).map((d) => JSON.stringify(d)).join('\n');
-  const linked = [...json.matchAll(/\$\{runbook_base\}\/([A-Za-z]+)\.md/g)].map((m) => m[1]);
+  const linked = [...json.matchAll(/\$\{runbook_base\}\/([A-Za-z0-9]+)\.md/g)].map((m) => m[1]);
   assert.ok(linked.length >= 8, 'expected runbook links on panels and dashboards');
-  for (const name of linked) assert.ok(alerts.has(name), `link to unknown runbook ${name}`);
+  for (const name of linked) assert.ok(alerts.has(name), `link to the runbook of ${name}, which no rule defines`);
+  const base = (dashboards['render-overview.json'].templating?.list ?? []).find((v) => v.name === 'runbook_base')?.query;
+  for (const r of rules.filter((x) => x.annotations?.runbook_url)) {
+    assert.equal(r.annotations!.runbook_url, `${base}/${r.alert}.md`, `${r.alert}: runbook_url differs from the dashboards' runbook_base`);
+  }
 });
 
 test('every Prometheus query references only variables the test substitution knows', { timeout: 10_000 }, () => {
