@@ -128,3 +128,12 @@ test('Tempo keeps traces on local storage with a stated retention', { timeout: 1
   assert.match(tempo.compactor.compaction.block_retention, /^\d+h$/);
   assert.equal(tempo.distributor.receivers.otlp.protocols.grpc.endpoint, '0.0.0.0:4317');
 });
+
+test("Alertmanager's entrypoint writes every secret file alertmanager.yml reads", { timeout: 10_000 }, () => {
+  const am = readFileSync(path.join(REPO_ROOT, 'prometheus', 'alertmanager.yml'), 'utf8');
+  const files = [...am.matchAll(/_file:\s*(\S+)/g)].map((m) => m[1]);
+  assert.ok(files.length > 0, 'expected secrets read from files');
+  const entrypoint = services.alertmanager.entrypoint.join(' ');
+  for (const f of files) assert.ok(entrypoint.includes(`> ${f}`), `${f} is never written`);
+  assert.ok((services.alertmanager.tmpfs as string[]).some((t) => files.every((f) => f.startsWith(`${t}/`))), 'secrets must live on the tmpfs');
+});
