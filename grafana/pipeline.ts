@@ -80,6 +80,17 @@ export function pipelineDashboard(): Dashboard {
         prom(`sum by (policy, sampled) (rate(${otelcol('processor_tail_sampling_count_traces_sampled')}[$__rate_interval]))`, { legend: '{{policy}} sampled={{sampled}}' }),
       ], { w: 8, h: 8 }).description('Traces kept per policy (errors, slow, share of the rest).'),
     )
+    .withPanel(
+      timeseries('Span-derived request rate by service', 'ops', [
+        prom('sum by (service_name) (rate(traces_span_metrics_calls_total[$__rate_interval]))', { legend: '{{service_name}}' }),
+        prom('sum by (service_name) (rate(traces_span_metrics_calls_total{status_code="STATUS_CODE_ERROR"}[$__rate_interval]))', { legend: 'errors {{service_name}}', refId: 'B' }),
+      ], { w: 12, h: 8 }).description('From the spanmetrics connector (every span, before tail sampling), pushed to Prometheus over OTLP.'),
+    )
+    .withPanel(
+      timeseries('Service graph edges', 'ops', [
+        prom('sum by (client, server) (rate(traces_service_graph_request_total[$__rate_interval]))', { legend: '{{client}} → {{server}}' }),
+      ], { w: 12, h: 8 }).description("From the servicegraph connector; Tempo's service map draws the same edges."),
+    )
     .withRow(new RowBuilder('Prometheus and Alertmanager'))
     .withPanel(
       stat('Targets down', 'short', [prom('count(up == 0)', { instant: true, legend: 'down' })], { w: 6, h: 6 })
