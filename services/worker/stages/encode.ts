@@ -54,7 +54,7 @@ export function planSegments(seconds: number[], fps: number): SegmentPlan[] {
 /** Encodes the whole deck to `output.mp4` in the scratch dir. */
 export async function encodeStage(ctx: StageContext, work: SlideWork[], onProgress: ProgressListener = () => undefined): Promise<EncodeResult> {
   return withStageTimeout('encode', ctx.config.timeouts.encode, ctx.signal, (signal) =>
-    withSpan('encode', { [ATTR.RENDER_JOB_SLIDES]: work.length }, async (span) => {
+    withSpan('ffmpeg encode', { [ATTR.RENDER_JOB_SLIDES]: work.length }, async (span) => {
       const cfg = ctx.request.config;
       const plans = planSegments(await slideSeconds(work, signal), cfg.fps);
       const total = plans.reduce((sum, p) => sum + p.seconds, 0);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { JobOutput } from '../../shared/job';
 import { classifyError } from '../../shared/errors/classify';
 import { ATTR } from '../../telemetry/attributes';
-import { withSpan } from '../../telemetry/tracing';
+import { trace } from '@opentelemetry/api';
 import { probeMedia } from '../probe';
 import { throwIfAborted, withStageTimeout, type StageContext } from './context';
 
@@ -24,8 +24,7 @@ export function outputUrl(jobId: string): string {
 
 /** Moves `encodedFile` into the output dir and describes it. */
 export async function storeStage(ctx: StageContext, encodedFile: string): Promise<StoreResult> {
-  return withStageTimeout('store', ctx.config.timeouts.store, ctx.signal, (signal) =>
-    withSpan('store', {}, async (span) => {
+  return withStageTimeout('store', ctx.config.timeouts.store, ctx.signal, async (signal) => {
       const dir = ctx.config.outputDir;
       const finalPath = path.join(dir, `${ctx.jobId}.mp4`);
       const tmpPath = path.join(dir, `.${ctx.jobId}.${process.pid}.${Date.now()}.tmp`);
@@ -43,15 +42,14 @@ export async function storeStage(ctx: StageContext, encodedFile: string): Promis
           width: probe.width ?? ctx.request.config.width,
           height: probe.height ?? ctx.request.config.height,
         };
-        span.setAttributes({ [ATTR.RENDER_OUTPUT_BYTES]: size, [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: probe.durationSeconds });
+        trace.getActiveSpan()?.setAttributes({ [ATTR.RENDER_OUTPUT_BYTES]: size, [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: probe.durationSeconds });
         return { outputPath: finalPath, output };
       } catch (err) {
         await unlink(tmpPath).catch(() => undefined);
         throwIfAborted(signal);
         throw classifyError(err, { stage: 'store', timeoutMs: ctx.config.timeouts.store });
       }
-    }),
-  );
+  });
 }
 
 async function moveInto(from: string, to: string): Promise<void> {

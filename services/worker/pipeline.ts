@@ -1,0 +1,46 @@
+/**
+ * The stage sequence of one attempt: fetch → tts → encode → store, each in a span named after it,
+ * timed into `render_stage_duration_seconds`, with the record's `stage` updated as it enters.
+ */
+import type { Stage } from '../shared/job';
+import { ATTR } from '../telemetry/attributes';
+import { recordStageDuration } from '../telemetry/metrics';
+import { withSpan } from '../telemetry/tracing';
+import { throwIfAborted, type StageContext } from './stages/context';
+import { fetchStage } from './stages/fetch';
+import { ttsStage } from './stages/tts';
+import { encodeStage } from './stages/encode';
+import { storeStage, type StoreResult } from './stages/store';
+
+/** What a successful pipeline run produced. */
+export interface PipelineResult extends StoreResult {
+  speed: number | null;
+}
+
+/** Hooks the runner gives the pipeline to keep the job record current. */
+export interface PipelineHooks {
+  onStage(stage: Stage): Promise<void>;
+  onProgress(stage: Stage, fraction: number): void;
+}
+
+async function step<T>(ctx: StageContext, hooks: PipelineHooks, stage: Stage, fn: () => Promise<T>): Promise<T> {
+  throwIfAborted(ctx.signal);
+  await hooks.onStage(stage);
+  const started = performance.now();
+  try {
+    const result = await withSpan(`render ${stage}`, { [ATTR.RENDER_STAGE]: stage }, fn);
+    hooks.onProgress(stage, 1);
+    return result;
+  } finally {
+    recordStageDuration(stage, (performance.now() - started) / 1000);
+  }
+}
+
+/** Runs every stage in order; throws whatever the failing stage threw. */
+export async function runPipeline(ctx: StageContext, hooks: PipelineHooks): Promise<PipelineResult> {
+  let work = await step(ctx, hooks, 'fetch', () => fetchStage(ctx));
+  work = await step(ctx, hooks, 'tts', () => ttsStage(ctx, work));
+  const encoded = await step(ctx, hooks, 'encode', () => encodeStage(ctx, work, (f) => hooks.onProgress('encode', f)));
+  const stored = await step(ctx, hooks, 'store', () => storeStage(ctx, encoded.file));
+  return { ...stored, speed: encoded.speed };
+}

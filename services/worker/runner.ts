@@ -1,0 +1,159 @@
+/**
+ * The attempt runner: the JobHandler every backend calls. It owns the job record's status during an
+ * attempt (processing → completed | retrying | failed), the job's metrics, its CONSUMER span and
+ * webhooks. It never throws: whatever happens becomes an AttemptOutcome.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Span } from '@opentelemetry/api';
+import type { AttemptOutcome, JobHandler, QueueBackend, QueuedJob } from '../queue/contract';
+import { backoffDelayMs, type Config } from '../shared/config';
+import { classifyError } from '../shared/errors/classify';
+import { JobCancelledError } from '../shared/errors/job-cancelled-error';
+import type { JobRecord } from '../shared/job';
+import { ATTR, EVENTS } from '../telemetry/attributes';
+import type { Logger } from '../telemetry/logger';
+import { recordEncode, recordError, recordInProgress, recordJobStatus, recordQueueWait, recordRenderDuration } from '../telemetry/metrics';
+import { markSpanCancelled, markSpanError, withConsumerSpan } from '../telemetry/tracing';
+import { runPipeline } from './pipeline';
+import { ProgressWriter } from './progress-writer';
+import { sendWebhook, type WebhookEvent, type WebhookOptions } from './webhook';
+
+/** What the runner needs; `webhook` overrides delivery settings (tests shorten the retries). */
+export interface JobHandlerDeps {
+  backend: QueueBackend;
+  config: Readonly<Config>;
+  logger: Logger;
+  webhook?: Partial<WebhookOptions>;
+  /** Receives each webhook delivery promise, so tests can wait for them. */
+  onWebhook?: (delivery: Promise<boolean>) => void;
+}
+
+const RUNNABLE = ['queued', 'retrying', 'processing'] as const;
+
+/** Builds the JobHandler the queue backend runs for each attempt. */
+export function createJobHandler(deps: JobHandlerDeps): JobHandler {
+  return async (job, signal) => {
+    try {
+      return await runAttempt(deps, job, signal);
+    } catch (err) {
+      // Only the store can get here (the pipeline's errors are handled); a retry keeps the job alive.
+      deps.logger.error({ job_id: job.id, err: classifyError(err).message }, 'attempt bookkeeping failed');
+      return signal.aborted ? { kind: 'retry', delayMs: 0 } : { kind: 'retry', delayMs: backoffDelayMs(deps.config.backoffMs, job.attempt) };
+    }
+  };
+}
+
+async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSignal): Promise<AttemptOutcome> {
+  const { store } = deps.backend;
+  const existing = await store.get(job.id);
+  if (!existing || existing.status === 'cancelled') return { kind: 'cancelled' };
+  if (existing.status === 'completed') return { kind: 'completed' };
+  if (existing.status === 'failed') return { kind: 'failed' };
+  const target = { messagingSystem: deps.backend.messagingSystem, queueName: deps.backend.queueName };
+  return withConsumerSpan(job, target, async (span) => {
+    const logger = deps.logger.child({ job_id: job.id, attempt: job.attempt });
+    const startedMs = Date.now();
+    const queueWait = Math.max(0, (startedMs - job.enqueuedAt) / 1000);
+    const req = existing.request;
+    span.setAttributes({
+      [ATTR.RENDER_JOB_MAX_ATTEMPTS]: existing.maxAttempts,
+      [ATTR.RENDER_JOB_SLIDES]: req.slides.length,
+      [ATTR.RENDER_JOB_WIDTH]: req.config.width,
+      [ATTR.RENDER_JOB_HEIGHT]: req.config.height,
+      [ATTR.RENDER_JOB_FPS]: req.config.fps,
+      [ATTR.RENDER_JOB_QUALITY]: req.config.quality,
+      [ATTR.RENDER_QUEUE_WAIT_SECONDS]: queueWait,
+    });
+    const started = await store.update(
+      job.id,
+      { status: 'processing', attempts: job.attempt, startedAt: new Date(startedMs).toISOString(), queueWaitSeconds: queueWait, stage: null, progress: 0 },
+      RUNNABLE,
+    );
+    if (!started) return cancelled(span, logger);
+    recordQueueWait(queueWait);
+    recordInProgress(1);
+    logger.info({ queue_wait_seconds: queueWait }, 'attempt started');
+    webhook(deps, started, 'render.started', logger);
+    const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'render-job-'));
+    const progress = new ProgressWriter(async (value) => void (await store.update(job.id, { progress: value }, ['processing'])));
+    const elapsed = () => (Date.now() - startedMs) / 1000;
+    try {
+      const result = await runPipeline(
+        { jobId: job.id, request: req, config: deps.config, scratchDir, signal, logger },
+        {
+          onStage: async (stage) => {
+            progress.flush();
+            await store.update(job.id, { stage }, ['processing']);
+            logger.debug({ stage }, 'stage started');
+          },
+          onProgress: (stage, fraction) => progress.report(stage, fraction),
+        },
+      );
+      progress.stop();
+      const done = await store.update(
+        job.id,
+        { status: 'completed', progress: 1, finishedAt: new Date().toISOString(), durationSeconds: elapsed(), output: result.output, outputPath: result.outputPath, error: null },
+        ['processing'],
+      );
+      if (!done) return cancelled(span, logger);
+      recordJobStatus('completed');
+      recordRenderDuration('completed', elapsed());
+      recordEncode(result.speed, result.output.durationSeconds);
+      span.setAttributes({ [ATTR.RENDER_JOB_STATUS]: 'completed', [ATTR.RENDER_OUTPUT_BYTES]: result.output.bytes, [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: result.output.durationSeconds });
+      logger.info({ duration_seconds: elapsed(), bytes: result.output.bytes }, 'job completed');
+      webhook(deps, done, 'render.completed', logger);
+      return { kind: 'completed' };
+    } catch (err) {
+      progress.stop();
+      return await onFailure(deps, job, existing, err, signal, span, logger, elapsed());
+    } finally {
+      recordInProgress(-1);
+      await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  });
+}
+
+async function onFailure(deps: JobHandlerDeps, job: QueuedJob, record: JobRecord, thrown: unknown, signal: AbortSignal, span: Span, logger: Logger, seconds: number): Promise<AttemptOutcome> {
+  if (signal.aborted && signal.reason === 'shutdown') {
+    // The backend ignores this outcome and recovers the entry; the record stays `processing` for it.
+    logger.info('attempt interrupted by worker shutdown');
+    span.setAttribute(ATTR.RENDER_JOB_STATUS, 'interrupted');
+    return { kind: 'retry', delayMs: 0 };
+  }
+  const err = classifyError(thrown);
+  if (signal.aborted || err instanceof JobCancelledError) return cancelled(span, logger);
+  const retry = err.retryable && job.attempt < record.maxAttempts;
+  const delayMs = backoffDelayMs(deps.config.backoffMs, job.attempt);
+  markSpanError(span, err);
+  const patch = retry
+    ? { status: 'retrying' as const, error: err.toJobError() }
+    : { status: 'failed' as const, error: err.toJobError(), finishedAt: new Date().toISOString(), durationSeconds: seconds };
+  const updated = await deps.backend.store.update(job.id, patch, ['processing']);
+  if (!updated) return cancelled(span, logger);
+  recordError(err.category, retry);
+  recordJobStatus(patch.status);
+  span.setAttribute(ATTR.RENDER_JOB_STATUS, patch.status);
+  logger.warn({ code: err.code, category: err.category, retryable: err.retryable, retry }, `attempt failed: ${err.message}`);
+  if (retry) {
+    span.addEvent(EVENTS.JOB_RETRY_SCHEDULED, { [ATTR.RENDER_RETRY_DELAY_MS]: delayMs });
+    return { kind: 'retry', delayMs };
+  }
+  recordRenderDuration('failed', seconds);
+  webhook(deps, updated, 'render.failed', logger);
+  return { kind: 'failed' };
+}
+
+function cancelled(span: Span, logger: Logger): AttemptOutcome {
+  markSpanCancelled(span);
+  span.setAttribute(ATTR.RENDER_JOB_STATUS, 'cancelled');
+  logger.info('attempt stopped: the job was cancelled');
+  return { kind: 'cancelled' };
+}
+
+function webhook(deps: JobHandlerDeps, job: JobRecord, event: WebhookEvent, logger: Logger): void {
+  if (!job.request.webhookUrl) return;
+  const delivery = sendWebhook(job, event, { secret: deps.config.webhookSecret, ...deps.webhook, logger });
+  deps.onWebhook?.(delivery);
+}
