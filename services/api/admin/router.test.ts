@@ -136,6 +136,7 @@ describe('/admin/metrics behind ADMIN_TOKEN', { timeout: 60_000 }, () => {
     const crossSite = await post(`token=${TOKEN}`, { origin: 'http://evil.test' });
     assert.equal(crossSite.status, 403);
     assert.equal(crossSite.headers.get('set-cookie'), null);
+    assert.equal((await post(`token=${TOKEN}`, { 'sec-fetch-site': 'cross-site', origin: 'null' })).status, 403);
     const ok = await post(`token=${encodeURIComponent(TOKEN)}`, { origin: api.url });
     assert.equal(ok.status, 303);
     assert.equal(ok.headers.get('location'), '/admin/metrics');

@@ -24,14 +24,16 @@ export const securityHeaders: RequestHandler = (_req, res, next) => {
 };
 
 /**
- * True unless the browser says the POST came from another site. Browsers send Origin (and
- * Sec-Fetch-Site) on form POSTs; non-browser clients send neither and are not a CSRF vector.
+ * True unless the browser says the POST came from another site. Sec-Fetch-Site decides when present;
+ * otherwise a real Origin must match our Host. Our `Referrer-Policy: no-referrer` makes browsers send
+ * `Origin: null` on our own form posts, so "null" proves nothing either way and the SameSite=Strict
+ * cookie remains the defence. Non-browser clients send neither header and are not a CSRF vector.
  */
 export function isSameOriginPost(req: Request): boolean {
   const site = req.get('sec-fetch-site');
-  if (site && site !== 'same-origin' && site !== 'none') return false;
+  if (site) return site === 'same-origin' || site === 'none';
   const origin = req.get('origin');
-  if (!origin) return true;
+  if (!origin || origin === 'null') return true;
   try {
     return new URL(origin).host === req.get('host');
   } catch {
