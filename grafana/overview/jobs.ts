@@ -56,6 +56,9 @@ export function rateAndThroughputPanels(): cog.Builder<Panel>[] {
   ];
 }
 
+/** Span metrics of worker attempts (consumer spans `process <queue>`), as Prometheus names them after OTLP ingestion. */
+const ATTEMPT_SPANS = 'traces_span_metrics_duration_milliseconds_bucket{span_kind="SPAN_KIND_CONSUMER", span_name=~"process .*"}';
+
 /** Render duration: mean and percentiles, with exemplars that open the job's trace. */
 export function durationPanels(): cog.Builder<Panel>[] {
   return [
@@ -64,11 +67,16 @@ export function durationPanels(): cog.Builder<Panel>[] {
       prom(quantile(0.5, M.duration), { legend: 'p50', refId: 'B', exemplar: true }),
       prom(quantile(0.95, M.duration), { legend: 'p95', refId: 'C', exemplar: true }),
       prom(quantile(0.99, M.duration), { legend: 'p99', refId: 'D', exemplar: true }),
-    ], { w: 16, h: 8 })
+    ], { w: 12, h: 8 })
       .description('Processing time of finished jobs. Exemplar dots link to the trace of a real job.')
       .links([runbookLink('RenderDurationP95High')]),
     timeseries('Render duration p95 by outcome', 's', [
       prom(quantile(0.95, M.duration, ['status']), { legend: '{{status}}', exemplar: true }),
-    ], { w: 8, h: 8 }).description('Failed jobs that take long usually hit a timeout.'),
+    ], { w: 6, h: 8 }).description('Failed jobs that take long usually hit a timeout.'),
+    timeseries('Attempt duration p95 from traces', 'ms', [
+      prom(`histogram_quantile(0.95, sum by (le) (rate(${ATTEMPT_SPANS}[$__rate_interval])))`, { legend: 'p95 attempt', exemplar: true }),
+    ], { w: 6, h: 8 }).description(
+      'From the collector\'s spanmetrics (every "process" consumer span, before sampling); each exemplar opens that attempt\'s trace.',
+    ),
   ];
 }
