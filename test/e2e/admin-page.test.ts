@@ -79,6 +79,9 @@ describe('/admin/metrics in Chromium', { timeout: 240_000 }, () => {
     assert.equal(json.totals.failed, 1);
     assert.equal(f['service-state'], 'ok', 'the embedded worker heartbeats');
     assert.equal(await page.locator('[data-testid=error-row][data-category=network] [data-testid=error-count]').getAttribute('data-value'), '1');
+    const row = page.locator('[data-testid=job-row]', { hasText: 'first deck' });
+    assert.equal(await row.getByTestId('job-status').textContent(), 'completed');
+    assert.match((await row.textContent()) ?? '', /100\s?%/, 'progress is a 0–1 fraction shown as a percentage');
     // The stylesheet really applied under the CSP (no inline styles are allowed).
     assert.equal(await page.locator('.figure').first().evaluate((el) => getComputedStyle(el).borderTopLeftRadius), '6px');
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-metrics-en.png'), fullPage: true });

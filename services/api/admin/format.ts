@@ -19,7 +19,7 @@ export class Formatter {
     return n === null ? this.na : this.number.format(n);
   }
 
-  /** A ratio in [0, 1] as a percentage. */
+  /** A ratio in [0, 1] (success rate, job progress) as a percentage. */
   ratio(r: number | null): string {
     return r === null ? this.na : this.percent.format(r);
   }

@@ -26,7 +26,7 @@ export function jobsTable(jobs: readonly JobRecord[], fmt: Formatter, t: Labels,
 <td class="title" data-testid="job-title">${job.title}</td>
 <td><span class="badge status-${job.status}" data-testid="job-status">${job.status}</span></td>
 <td>${job.stage ?? '—'}</td>
-<td class="num" data-value="${job.progress}">${fmt.count(job.progress)}%</td>
+<td class="num" data-value="${job.progress}">${fmt.ratio(job.progress)}</td>
 <td class="num">${job.attempts}/${job.maxAttempts}</td>
 <td class="num">${fmt.seconds(job.durationSeconds)}</td>
 <td>${job.error ? html`<span title="${job.error.code}: ${job.error.message}">${job.error.category}</span>` : '—'}</td>
