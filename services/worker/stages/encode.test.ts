@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { encodeStage, planSegments } from './encode';
+import { ttsStage } from './tts';
+import { probeMedia } from '../probe';
+import { RenderError } from '../../shared/errors/render-error';
+import { FfmpegError } from '../../shared/errors/ffmpeg-error';
+import { bareWork, deck, processAlive, stageContext } from '../test-support';
+
+const HOSTILE = "'; rm -rf / %{pts} \\ : [x] ,;";
+
+test('renders H.264/AAC MP4 of the requested size whose length is the sum of the slides, narration stretching its slide', { timeout: 90_000 }, async () => {
+  const request = deck({
+    config: { width: 320, height: 240, fps: 12, quality: 'low', voice: 'en-us' },
+    slides: [
+      { title: HOSTILE, content: `content with %{eif:1+1:d} and ${HOSTILE}`, duration: 1.3 },
+      { title: 'narrated', narration: 'This narration is clearly longer than the single second this slide asks for.', duration: 1, transition: 'none' },
+      { title: 'image', duration: 0.7 },
+    ],
+  });
+  const { ctx, cleanup } = stageContext(request);
+  try {
+    const image = path.join(ctx.scratchDir, 'slide-2-image');
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=s=160x90', '-frames:v', '1', '-f', 'image2', '-c:v', 'png', image]);
+    const work = await ttsStage(ctx, bareWork(request));
+    work[2].assets.imagePath = image;
+    const narration = (await probeMedia(work[1].assets.audioPath as string)).durationSeconds;
+    assert.ok(narration > 2, `narration is ${narration}s`);
+    const progress: number[] = [];
+    const result = await encodeStage(ctx, work, (f) => progress.push(f));
+    const probe = await probeMedia(result.file);
+    assert.deepEqual([probe.videoCodec, probe.audioCodec, probe.pixFmt, probe.width, probe.height], ['h264', 'aac', 'yuv420p', 320, 240]);
+    const expected = 1.3 + narration + 0.7;
+    assert.ok(Math.abs(probe.durationSeconds - expected) <= 0.25, `duration ${probe.durationSeconds}s, expected ${expected}s`);
+    const bytes = await readFile(result.file);
+    assert.ok(bytes.indexOf('moov') < bytes.indexOf('mdat'), 'faststart puts moov before mdat');
+    assert.deepEqual([...progress].sort((a, b) => a - b), progress, 'progress never goes back');
+    assert.equal(progress.at(-1), 1);
+    assert.ok(result.speed !== null && result.speed > 0);
+    // The hostile title reached drawtext as file content, word for word (wrapping only changes spaces to newlines).
+    assert.equal((await readFile(path.join(ctx.scratchDir, 'slide-0-title.txt'), 'utf8')).replace(/\n/g, ' '), HOSTILE);
+  } finally {
+    cleanup();
+  }
+});
+
+test('drawn text changes the frame: the text is really rendered', { timeout: 60_000 }, async () => {
+  const frames: Buffer[] = [];
+  for (const title of ['', HOSTILE]) {
+    const request = deck({ slides: [{ title, duration: 0.5, transition: 'none' }] });
+    const { ctx, cleanup } = stageContext(request);
+    try {
+      const result = await encodeStage(ctx, bareWork(request));
+      frames.push(execFileSync('ffmpeg', ['-v', 'error', '-i', result.file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-']));
+    } finally {
+      cleanup();
+    }
+  }
+  assert.equal(frames[0].length, frames[1].length);
+  assert.notDeepEqual(frames[0], frames[1]);
+});
+
+test('an unreadable image fails as a non-retryable FfmpegError with the exit code and stderr', { timeout: 30_000 }, async () => {
+  const request = deck({ slides: [{ title: 'x', duration: 0.5 }] });
+  const { ctx, cleanup } = stageContext(request);
+  try {
+    const work = bareWork(request);
+    work[0].assets.imagePath = path.join(ctx.scratchDir, 'slide-0-image');
+    await writeFile(work[0].assets.imagePath, 'not an image at all');
+    const err = await encodeStage(ctx, work).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof FfmpegError, String(err));
+    assert.equal(err.category, 'ffmpeg');
+    assert.equal(err.retryable, false);
+    assert.ok(err.exitCode !== null && err.exitCode !== 0);
+    assert.ok(err.stderrTail.length > 0);
+  } finally {
+    cleanup();
+  }
+});
+
+function ffmpegChildren(): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(process.pid), 'ffmpeg'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function waitForFfmpegChild(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const [pid] = ffmpegChildren();
+    if (pid) return pid;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('ffmpeg never started');
+}
+
+const LONG = { config: { width: 1280, height: 720, fps: 30, quality: 'high' }, slides: [{ title: 'long', duration: 600 }] };
+
+test('cancelling during encode kills FFmpeg: no child is left 2 s later', { timeout: 30_000 }, async () => {
+  const controller = new AbortController();
+  const request = deck(LONG);
+  const { ctx, cleanup } = stageContext(request, { signal: controller.signal });
+  try {
+    const running = encodeStage(ctx, bareWork(request)).then(() => null, (e: unknown) => e);
+    const pid = await waitForFfmpegChild();
+    controller.abort('cancelled');
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(processAlive(pid), false, `ffmpeg ${pid} still running`);
+    const err = await running;
+    assert.ok(err instanceof RenderError);
+    assert.equal(err.code, 'JOB_CANCELLED');
+  } finally {
+    cleanup();
+  }
+});
+
+test('an encode past its time limit fails as STAGE_TIMEOUT and leaves no FFmpeg behind', { timeout: 30_000 }, async () => {
+  const request = deck(LONG);
+  const { ctx, cleanup } = stageContext(request, { env: { RENDER_ENCODE_TIMEOUT_MS: '1000' } });
+  try {
+    const err = await encodeStage(ctx, bareWork(request)).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof RenderError);
+    assert.deepEqual([err.code, err.category, err.retryable], ['STAGE_TIMEOUT', 'timeout', true]);
+    assert.deepEqual(ffmpegChildren(), []);
+  } finally {
+    cleanup();
+  }
+});
+
+test('segment frame counts add up to the total whatever the rounding', () => {
+  const seconds = Array.from({ length: 50 }, (_, i) => 0.5 + (i % 7) * 0.37);
+  const plans = planSegments(seconds, 24);
+  const frames = plans.reduce((n, p) => n + p.frames, 0);
+  const total = seconds.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(frames / 24 - total) <= 0.5 / 24 + 1e-9, `${frames / 24} vs ${total}`);
+});
