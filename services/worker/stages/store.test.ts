@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { storeStage } from './store';
+import { RenderError } from '../../shared/errors/render-error';
+import { deck, stageContext } from '../test-support';
+
+function tinyMp4(dir: string): string {
+  const file = path.join(dir, 'output.mp4');
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=s=64x48:d=1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', file]);
+  return file;
+}
+
+test('moves the video to outputDir/<id>.mp4 and describes it from ffprobe', { timeout: 30_000 }, async () => {
+  const { ctx, cleanup } = stageContext(deck({ slides: [{ title: 'a' }] }));
+  try {
+    const encoded = tinyMp4(ctx.scratchDir);
+    const result = await storeStage(ctx, encoded);
+    assert.equal(result.outputPath, path.join(ctx.config.outputDir, 'job-test.mp4'));
+    assert.equal(existsSync(encoded), false);
+    assert.deepEqual(readdirSync(ctx.config.outputDir), ['job-test.mp4'], 'no temp file left behind');
+    assert.equal(result.output.url, '/api/jobs/job-test/output');
+    assert.equal(result.output.bytes, statSync(result.outputPath).size);
+    assert.deepEqual([result.output.width, result.output.height], [64, 48]);
+    assert.ok(Math.abs(result.output.durationSeconds - 1) < 0.1);
+  } finally {
+    cleanup();
+  }
+});
+
+test('an output dir that cannot be created fails in the storage category', { timeout: 30_000 }, async () => {
+  const { ctx, cleanup } = stageContext(deck({ slides: [{ title: 'a' }] }));
+  try {
+    const blocker = path.join(ctx.scratchDir, 'blocker');
+    writeFileSync(blocker, 'a file where a directory should be');
+    const bad = { ...ctx, config: { ...ctx.config, outputDir: path.join(blocker, 'outputs') } };
+    const err = await storeStage(bad, tinyMp4(ctx.scratchDir)).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof RenderError);
+    assert.deepEqual([err.code, err.category], ['STORAGE_FAILED', 'storage']);
+  } finally {
+    cleanup();
+  }
+});
