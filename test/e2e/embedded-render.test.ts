@@ -13,7 +13,7 @@ import { freePort, waitFor } from '../support/ports';
 import { submitJob, getJob, waitForStatus } from '../support/jobs';
 import { ffmpegUnder, probe } from './process-tree';
 
-const ENV = { RENDER_BACKOFF_MS: '200', RENDER_MAX_ATTEMPTS: '3' };
+const ENV: Record<string, string> = { RENDER_BACKOFF_MS: '200', RENDER_MAX_ATTEMPTS: '3' };
 
 describe('embedded single process', { timeout: 240_000 }, () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-e2e-'));
@@ -23,7 +23,10 @@ describe('embedded single process', { timeout: 240_000 }, () => {
   let completedBytes = 0;
 
   before(async () => {
-    svc = await startService({ dataDir, env: ENV, telemetry: false });
+    // Spans are exported to a closed loopback port: tracing is on, and a dead collector must not break renders.
+    ENV.OTEL_TRACES_EXPORTER = 'otlp';
+    ENV.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${await freePort()}`;
+    svc = await startService({ dataDir, env: ENV });
   });
   after(async () => {
     await svc?.stop();
@@ -39,6 +42,8 @@ describe('embedded single process', { timeout: 240_000 }, () => {
     ];
     const job = await submitJob(svc!.url, { title: 'e2e narrated', slides, config: { width: 1280, height: 720, fps: 24, quality: 'low', voice: 'pt-br' } });
     assert.match(job.id, /^[0-9a-f-]{36}$/);
+    // Telemetry is on: the job carries the id of the trace its enqueue started.
+    assert.match(job.traceId ?? '', /^[0-9a-f]{32}$/);
     const done = await waitForStatus(svc!.url, job.id, ['completed', 'failed'], 110_000);
     assert.equal(done.status, 'completed', JSON.stringify(done.error));
     const res = await fetch(`${svc!.url}/api/jobs/${job.id}/output`);
@@ -68,7 +73,7 @@ describe('embedded single process', { timeout: 240_000 }, () => {
   test('after SIGTERM and a restart on the same data dir, the job and its video are still there', { timeout: 60_000 }, async () => {
     assert.ok(completedId, 'needs the completed job of the previous test');
     assert.equal(await svc!.stop(), 0);
-    svc = await startService({ dataDir, env: ENV, telemetry: false });
+    svc = await startService({ dataDir, env: ENV });
     const job = await getJob(svc.url, completedId);
     assert.equal(job.status, 'completed');
     const res = await fetch(`${svc.url}/api/jobs/${completedId}/output`);
