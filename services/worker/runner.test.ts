@@ -1,0 +1,200 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { createEmbeddedBackend } from '../queue/embedded';
+import type { QueueBackend, WorkerHandle } from '../queue/contract';
+import { newJobRecord, type JobRecord } from '../shared/job';
+import type { Config } from '../shared/config';
+import { startWorkerRuntime } from './runtime';
+import { signBody } from './webhook';
+import { deck, quietLogger, startServer, testConfig } from './test-support';
+
+// Scratch dirs go under os.tmpdir(); pointing it at our own dir lets the test see they are removed.
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'render-runner-tmp-'));
+process.env.TMPDIR = tmp;
+
+interface Harness {
+  backend: QueueBackend;
+  worker: WorkerHandle;
+  config: Readonly<Config>;
+  webhooks: Promise<boolean>[];
+  submit(body: Record<string, unknown>): Promise<string>;
+  waitFor(id: string, done: (job: JobRecord) => boolean, timeoutMs?: number): Promise<JobRecord>;
+  close(): Promise<void>;
+}
+
+async function harness(env: NodeJS.ProcessEnv = {}): Promise<Harness> {
+  const { config, cleanup } = testConfig({ RENDER_MAX_ATTEMPTS: '2', RENDER_HEARTBEAT_MS: '200', WEBHOOK_SECRET: 'shh', ...env });
+  const backend = await createEmbeddedBackend(config, quietLogger);
+  const webhooks: Promise<boolean>[] = [];
+  const worker = await startWorkerRuntime({ backend, config, logger: quietLogger, webhook: { baseDelayMs: 10 }, onWebhook: (d) => webhooks.push(d) });
+  return {
+    backend,
+    worker,
+    config,
+    webhooks,
+    async submit(body) {
+      const id = randomUUID();
+      await backend.store.create(newJobRecord(id, deck(body), config.maxAttempts));
+      await backend.enqueue(id, {});
+      return id;
+    },
+    async waitFor(id, done, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const job = await backend.store.get(id);
+        if (job && done(job)) return job;
+        if (Date.now() > deadline) throw new Error(`job ${id} stuck in ${job?.status}/${job?.stage}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async close() {
+      await worker.close();
+      await Promise.all(webhooks);
+      await backend.close();
+      cleanup();
+    },
+  };
+}
+
+const finished = (job: JobRecord) => ['completed', 'failed', 'cancelled'].includes(job.status);
+
+function ffmpegChildren(): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(process.pid), 'ffmpeg'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  return body;
+}
+
+test('a job runs to completed with its output stored, signed webhooks sent and scratch removed', { timeout: 90_000 }, async () => {
+  const received: { event: string; signature: string | undefined; valid: boolean; status: string }[] = [];
+  const hook = await startServer(async (req, res) => {
+    const body = await readBody(req);
+    const parsed = JSON.parse(body) as { event: string; job: { status: string; request?: unknown } };
+    assert.equal(parsed.job.request, undefined, 'the deck never leaves in a webhook');
+    const signature = req.headers['x-render-signature'] as string | undefined;
+    received.push({ event: parsed.event, signature, valid: signature === signBody(body, 'shh'), status: parsed.job.status });
+    res.end();
+  });
+  const h = await harness();
+  try {
+    const id = await h.submit({ webhookUrl: `${hook.url}/hook`, slides: [{ title: 'one', narration: 'Hello from the runner test.', duration: 1 }, { title: 'two', duration: 1 }] });
+    const job = await h.waitFor(id, finished);
+    assert.equal(job.status, 'completed', JSON.stringify(job.error));
+    assert.deepEqual([job.attempts, job.progress, job.stage, job.error], [1, 1, 'store', null]);
+    assert.ok(job.startedAt && job.finishedAt && job.durationSeconds !== null && job.queueWaitSeconds !== null);
+    assert.equal(job.output?.url, `/api/jobs/${id}/output`);
+    assert.equal(job.outputPath, path.join(h.config.outputDir, `${id}.mp4`));
+    assert.ok(existsSync(job.outputPath));
+    assert.ok((job.output?.durationSeconds ?? 0) >= 2);
+    await Promise.all(h.webhooks);
+    assert.deepEqual(received.map((r) => [r.event, r.status, r.valid]), [
+      ['render.started', 'processing', true],
+      ['render.completed', 'completed', true],
+    ]);
+    assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('render-job-')), []);
+  } finally {
+    await h.close();
+    await hook.close();
+  }
+});
+
+test('a missing asset fails the job at once with its code; the failed webhook is sent', { timeout: 60_000 }, async () => {
+  const assets = await startServer((_req, res) => {
+    res.writeHead(404);
+    res.end();
+  });
+  const events: string[] = [];
+  const hook = await startServer(async (req, res) => {
+    events.push((JSON.parse(await readBody(req)) as { event: string }).event);
+    res.end();
+  });
+  const h = await harness();
+  try {
+    const id = await h.submit({ webhookUrl: hook.url, slides: [{ title: 'x', imageUrl: `${assets.url}/gone.png` }] });
+    const job = await h.waitFor(id, finished);
+    assert.equal(job.status, 'failed');
+    assert.equal(job.attempts, 1);
+    assert.deepEqual(job.error, { code: 'ASSET_NOT_FOUND', category: 'validation', message: job.error?.message, retryable: false });
+    assert.equal(job.stage, 'fetch');
+    await Promise.all(h.webhooks);
+    assert.deepEqual(events, ['render.started', 'render.failed']);
+  } finally {
+    await h.close();
+    await hook.close();
+    await assets.close();
+  }
+});
+
+test('a network failure is retried up to maxAttempts, then fails in the network category', { timeout: 60_000 }, async () => {
+  let hits = 0;
+  const assets = await startServer((_req, res) => {
+    hits++;
+    res.writeHead(503);
+    res.end();
+  });
+  const h = await harness();
+  try {
+    const id = await h.submit({ slides: [{ title: 'x', imageUrl: `${assets.url}/flaky.png` }] });
+    const job = await h.waitFor(id, finished);
+    assert.equal(job.status, 'failed');
+    assert.equal(job.attempts, 2);
+    assert.equal(hits, 2);
+    assert.deepEqual([job.error?.code, job.error?.category, job.error?.retryable], ['ASSET_FETCH_FAILED', 'network', true]);
+  } finally {
+    await h.close();
+    await assets.close();
+  }
+});
+
+const LONG = { config: { width: 1280, height: 720, fps: 30, quality: 'high' }, slides: [{ title: 'long', duration: 600 }] };
+
+test('cancelling a job during encode stops FFmpeg and keeps it cancelled', { timeout: 60_000 }, async () => {
+  const h = await harness();
+  try {
+    const id = await h.submit(LONG);
+    await h.waitFor(id, (j) => j.stage === 'encode' && ffmpegChildren().length > 0);
+    await h.backend.store.update(id, { status: 'cancelled', finishedAt: new Date().toISOString() }, ['processing']);
+    assert.equal(await h.backend.cancel(id), 'signalled-running');
+    for (let i = 0; i < 60 && ffmpegChildren().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(ffmpegChildren(), []);
+    await new Promise((r) => setTimeout(r, 300));
+    const job = await h.backend.store.get(id);
+    assert.deepEqual([job?.status, job?.output, job?.error], ['cancelled', null, null]);
+    assert.equal(existsSync(path.join(h.config.outputDir, `${id}.mp4`)), false);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a worker shutdown mid-job leaves the job for recovery instead of failing it', { timeout: 60_000 }, async () => {
+  const h = await harness();
+  try {
+    const id = await h.submit(LONG);
+    await h.waitFor(id, (j) => j.stage === 'encode');
+    await h.worker.close();
+    assert.deepEqual(ffmpegChildren(), []);
+    const job = await h.backend.store.get(id);
+    assert.ok(job && (job.status === 'processing' || job.status === 'queued'), `status ${job?.status}`);
+    assert.equal(job?.error, null);
+  } finally {
+    await h.close();
+  }
+});
+
+test.after(() => {
+  delete process.env.TMPDIR;
+  execFileSync('rm', ['-rf', tmp]);
+});
