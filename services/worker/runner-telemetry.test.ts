@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { SpanKind } from '@opentelemetry/api';
+import { installTestTelemetry } from '../../instrumentation/testing';
+import { createEmbeddedBackend } from '../queue/embedded';
+import { newJobRecord, type JobRecord } from '../shared/job';
+import { ATTR, EVENTS } from '../telemetry/attributes';
+import { startEnqueueSpan } from '../telemetry/tracing';
+import { startWorkerRuntime } from './runtime';
+import { deck, quietLogger, startServer, testConfig } from './test-support';
+
+const telemetry = installTestTelemetry();
+
+test('an attempt is one CONSUMER span under the enqueue, with stage and asset spans, and counted by status, category and stage', { timeout: 90_000 }, async () => {
+  const assets = await startServer((req, res) => {
+    res.writeHead(req.url?.startsWith('/gone') ? 404 : 503);
+    res.end();
+  });
+  const { config, cleanup } = testConfig({ RENDER_MAX_ATTEMPTS: '2', RENDER_HEARTBEAT_MS: '200' });
+  const backend = await createEmbeddedBackend(config, quietLogger);
+  const worker = await startWorkerRuntime({ backend, config, logger: quietLogger });
+  const submit = async (body: Record<string, unknown>) => {
+    const id = randomUUID();
+    const { span, carrier } = startEnqueueSpan(id, backend);
+    await backend.store.create({ ...newJobRecord(id, deck(body), config.maxAttempts), traceCarrier: carrier });
+    await backend.enqueue(id, carrier);
+    span.end();
+    return { id, traceId: span.spanContext().traceId, enqueueSpanId: span.spanContext().spanId };
+  };
+  const wait = async (id: string): Promise<JobRecord> => {
+    for (let i = 0; i < 1200; i++) {
+      const job = await backend.store.get(id);
+      if (job && ['completed', 'failed'].includes(job.status)) return job;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('job did not finish');
+  };
+  try {
+    const ok = await submit({ slides: [{ title: 'a', narration: 'Telemetry test.', duration: 1 }] });
+    const gone = await submit({ slides: [{ title: 'b', imageUrl: `${assets.url}/gone.png?token=secret` }] });
+    const flaky = await submit({ slides: [{ title: 'c', imageUrl: `${assets.url}/flaky.png` }] });
+    assert.equal((await wait(ok.id)).status, 'completed');
+    assert.equal((await wait(gone.id)).status, 'failed');
+    assert.equal((await wait(flaky.id)).status, 'failed');
+    await new Promise((r) => setTimeout(r, 100));
+
+    const spans = telemetry.spans();
+    const consumer = spans.filter((s) => s.kind === SpanKind.CONSUMER && s.attributes[ATTR.RENDER_JOB_ID] === ok.id);
+    assert.equal(consumer.length, 1);
+    assert.equal(consumer[0].spanContext().traceId, ok.traceId);
+    assert.equal(consumer[0].parentSpanContext?.spanId, ok.enqueueSpanId);
+    const inTrace = spans.filter((s) => s.spanContext().traceId === ok.traceId).map((s) => s.name);
+    for (const name of ['render fetch', 'render tts', 'tts narration', 'render encode', 'ffmpeg encode', 'render store']) assert.ok(inTrace.includes(name), name);
+    const encode = spans.find((s) => s.name === 'ffmpeg encode' && s.spanContext().traceId === ok.traceId);
+    assert.ok(encode?.events.some((e) => e.name === EVENTS.FFMPEG_PROGRESS));
+    assert.equal(encode?.attributes[ATTR.RENDER_FFMPEG_EXIT_CODE], 0);
+
+    const asset = spans.find((s) => s.name === 'fetch image' && s.spanContext().traceId === gone.traceId);
+    assert.equal(asset?.attributes['url.full'], `${assets.url}/gone.png`, 'no query string on spans');
+    const flakyAttempts = spans.filter((s) => s.kind === SpanKind.CONSUMER && s.attributes[ATTR.RENDER_JOB_ID] === flaky.id);
+    assert.equal(flakyAttempts.length, 2);
+    assert.ok(flakyAttempts.some((s) => s.events.some((e) => e.name === EVENTS.JOB_RETRY_SCHEDULED)));
+    assert.ok(flakyAttempts.every((s) => s.attributes[ATTR.RENDER_ERROR_CATEGORY] === 'network'));
+
+    const text = await telemetry.reader.collector().prometheus();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    assert.equal(value('render_jobs_total{status="completed"}'), 1);
+    assert.equal(value('render_jobs_total{status="failed"}'), 2);
+    assert.equal(value('render_jobs_total{status="retrying"}'), 1);
+    assert.ok(!/render_jobs_total\{status="processing"\}/.test(text), 'processing is not a counted status');
+    assert.equal(value('render_errors_total{category="validation"}'), 1);
+    assert.equal(value('render_errors_total{category="network"}'), 2);
+    assert.equal(value('render_retries_total{category="network"}'), 1);
+    assert.equal(value('render_stage_duration_seconds_count{stage="encode"}'), 1);
+    assert.equal(value('render_duration_seconds_count{status="failed"}'), 2);
+    assert.equal(value('render_jobs_in_progress'), 0);
+    assert.ok(value('render_output_video_seconds_total') >= 1);
+    for (const id of [ok.id, gone.id, flaky.id]) assert.ok(!text.includes(id), 'job ids never become labels');
+  } finally {
+    await worker.close();
+    await backend.close();
+    cleanup();
+    await assets.close();
+    await telemetry.shutdown();
+  }
+});
