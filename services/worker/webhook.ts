@@ -40,7 +40,7 @@ export function sendWebhook(job: JobRecord, event: WebhookEvent, options: Webhoo
   const deliver = async (): Promise<boolean> => {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (await deliverOnce(url, body, headers, event, attempt, options)) return true;
-      if (attempt < attempts) await new Promise((r) => setTimeout(r, baseDelay * 2 ** (attempt - 1)).unref());
+      if (attempt < attempts) await new Promise((r) => setTimeout(r, baseDelay * 2 ** (attempt - 1)));
     }
     options.logger.warn({ event, url: safeUrl(url) }, 'webhook delivery gave up');
     return false;

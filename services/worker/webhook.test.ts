@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { newJobRecord } from '../shared/job';
+import { sendWebhook } from './webhook';
+import { deck, quietLogger, startServer } from './test-support';
+
+test('retries after an error status and signs the exact body', { timeout: 20_000 }, async () => {
+  const calls: { body: string; signature: string | undefined }[] = [];
+  const server = await startServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    calls.push({ body, signature: req.headers['x-render-signature'] as string | undefined });
+    res.writeHead(calls.length < 3 ? 500 : 204);
+    res.end();
+  });
+  try {
+    const job = newJobRecord('j1', deck({ webhookUrl: `${server.url}/hook?k=v`, slides: [{ title: 'a' }] }), 3);
+    assert.equal(await sendWebhook(job, 'render.completed', { secret: 'topsecret', baseDelayMs: 10, logger: quietLogger }), true);
+    assert.equal(calls.length, 3);
+    const expected = `sha256=${createHmac('sha256', 'topsecret').update(calls[2].body).digest('hex')}`;
+    assert.equal(calls[2].signature, expected);
+    const payload = JSON.parse(calls[2].body) as { event: string; job: Record<string, unknown> };
+    assert.equal(payload.event, 'render.completed');
+    assert.equal(payload.job.id, 'j1');
+    assert.equal(payload.job.slides, 1);
+    assert.ok(!('traceCarrier' in payload.job) && !('outputPath' in payload.job));
+  } finally {
+    await server.close();
+  }
+});
+
+test('gives up quietly on an unreachable host, and sends no signature without a secret', { timeout: 20_000 }, async () => {
+  const seen: (string | undefined)[] = [];
+  const server = await startServer((req, res) => {
+    seen.push(req.headers['x-render-signature'] as string | undefined);
+    res.end();
+  });
+  const url = server.url;
+  try {
+    const job = newJobRecord('j2', deck({ webhookUrl: url, slides: [{ title: 'a' }] }), 3);
+    assert.equal(await sendWebhook(job, 'render.started', { baseDelayMs: 10, logger: quietLogger }), true);
+    assert.deepEqual(seen, [undefined]);
+  } finally {
+    await server.close();
+  }
+  const job = newJobRecord('j3', deck({ webhookUrl: url, slides: [{ title: 'a' }] }), 3);
+  assert.equal(await sendWebhook(job, 'render.failed', { attempts: 2, baseDelayMs: 10, logger: quietLogger }), false);
+});
