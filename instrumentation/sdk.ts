@@ -3,7 +3,7 @@
  * (JSON) trace export through an accounted batch processor, our pull metric reader published to
  * the app's `/api/metrics`, no OTLP logs and no metrics push. Shutdown is bounded.
  */
-import { diag } from '@opentelemetry/api';
+import { createNoopMeter, diag } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -69,15 +69,20 @@ export interface StartedTelemetry {
 export function startTelemetry(env: NodeJS.ProcessEnv = process.env): StartedTelemetry {
   const reader = new PullMetricReader();
   const processors = spanProcessors(env);
+  const instrumentations = createInstrumentations(env);
   const sdk = new NodeSDK({
     resource: buildResource(),
     autoDetectResources: false,
-    instrumentations: createInstrumentations(env),
+    instrumentations,
     spanProcessors: processors,
     metricReaders: [reader],
     logRecordProcessors: [],
   });
   sdk.start();
+  // NodeSDK hands every instrumentation the global MeterProvider; http's per-request duration
+  // histogram is not used by our rules or dashboards and costs API throughput, so it gets a no-op one.
+  const noopMeters = { getMeter: () => createNoopMeter() };
+  for (const i of instrumentations) if (i.instrumentationName === '@opentelemetry/instrumentation-http') i.setMeterProvider(noopMeters);
   publishMetricsCollector(reader.collector());
   let stopping: Promise<void> | undefined;
   const shutdown = () => (stopping ??= bounded(sdk.shutdown()));
