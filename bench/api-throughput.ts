@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { startService, type RunningService } from '../test/support/service';
 import { submitJob, tinyDeck } from '../test/support/jobs';
-import { startOtlpSink } from './otlp-sink';
+import { startOtlpSink } from '../test/support/otlp-receiver';
 import { exitWithVerdict, reportRatio } from './report';
 
 const SECONDS = Number(process.argv[2] ?? 6);
