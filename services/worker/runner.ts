@@ -97,7 +97,11 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
         { status: 'completed', progress: 1, finishedAt: new Date().toISOString(), durationSeconds: elapsed(), output: result.output, outputPath: result.outputPath, error: null },
         ['processing'],
       );
-      if (!done) return cancelled(span, logger);
+      if (!done) {
+        // Cancelled while storing: a cancelled job has no output, so the file must not linger.
+        await rm(result.outputPath, { force: true }).catch(() => undefined);
+        return cancelled(span, logger);
+      }
       recordJobStatus('completed');
       recordRenderDuration('completed', elapsed());
       recordEncode(result.speed, result.output.durationSeconds);

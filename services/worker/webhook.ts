@@ -4,7 +4,7 @@
  * delays the job, and every attempt is a CLIENT span and a `render_webhook_deliveries_total` count.
  */
 import { createHmac } from 'node:crypto';
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { toPublicJob, type JobRecord } from '../shared/job';
 import { ATTR } from '../telemetry/attributes';
 import type { Logger } from '../telemetry/logger';
@@ -65,7 +65,10 @@ async function deliverOnce(url: string, body: string, headers: Record<string, st
         span.setAttribute('http.response.status_code', res.status);
         const ok = res.status >= 200 && res.status < 300;
         recordWebhook(event, ok ? 'delivered' : 'failed');
-        if (!ok) options.logger.info({ event, attempt, status: res.status }, 'webhook answered with an error status');
+        if (!ok) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${res.status}` });
+          options.logger.info({ event, attempt, status: res.status }, 'webhook answered with an error status');
+        }
         return ok;
       },
       SpanKind.CLIENT,

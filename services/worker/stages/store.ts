@@ -25,30 +25,30 @@ export function outputUrl(jobId: string): string {
 /** Moves `encodedFile` into the output dir and describes it. */
 export async function storeStage(ctx: StageContext, encodedFile: string): Promise<StoreResult> {
   return withStageTimeout('store', ctx.config.timeouts.store, ctx.signal, async (signal) => {
-      const dir = ctx.config.outputDir;
-      const finalPath = path.join(dir, `${ctx.jobId}.mp4`);
-      const tmpPath = path.join(dir, `.${ctx.jobId}.${process.pid}.${Date.now()}.tmp`);
-      try {
-        await mkdir(dir, { recursive: true });
-        await moveInto(encodedFile, tmpPath);
-        throwIfAborted(signal);
-        const probe = await probeMedia(tmpPath, signal);
-        await rename(tmpPath, finalPath);
-        const { size } = await stat(finalPath);
-        const output: JobOutput = {
-          url: outputUrl(ctx.jobId),
-          bytes: size,
-          durationSeconds: probe.durationSeconds,
-          width: probe.width ?? ctx.request.config.width,
-          height: probe.height ?? ctx.request.config.height,
-        };
-        trace.getActiveSpan()?.setAttributes({ [ATTR.RENDER_OUTPUT_BYTES]: size, [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: probe.durationSeconds });
-        return { outputPath: finalPath, output };
-      } catch (err) {
-        await unlink(tmpPath).catch(() => undefined);
-        throwIfAborted(signal);
-        throw classifyError(err, { stage: 'store', timeoutMs: ctx.config.timeouts.store });
-      }
+    const dir = ctx.config.outputDir;
+    const finalPath = path.join(dir, `${ctx.jobId}.mp4`);
+    const tmpPath = path.join(dir, `.${ctx.jobId}.${process.pid}.${Date.now()}.tmp`);
+    try {
+      await mkdir(dir, { recursive: true });
+      await moveInto(encodedFile, tmpPath);
+      throwIfAborted(signal);
+      const probe = await probeMedia(tmpPath, signal);
+      await rename(tmpPath, finalPath);
+      const { size } = await stat(finalPath);
+      const output: JobOutput = {
+        url: outputUrl(ctx.jobId),
+        bytes: size,
+        durationSeconds: probe.durationSeconds,
+        width: probe.width ?? ctx.request.config.width,
+        height: probe.height ?? ctx.request.config.height,
+      };
+      trace.getActiveSpan()?.setAttributes({ [ATTR.RENDER_OUTPUT_BYTES]: size, [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: probe.durationSeconds });
+      return { outputPath: finalPath, output };
+    } catch (err) {
+      await unlink(tmpPath).catch(() => undefined);
+      throwIfAborted(signal);
+      throw classifyError(err, { stage: 'store', timeoutMs: ctx.config.timeouts.store });
+    }
   });
 }
 
