@@ -25,5 +25,13 @@ test:
 typecheck:
 	npx tsc --noEmit -p .
 
+bench:
+	@scripts/setup.sh test
+	node --import tsx bench/run-all.ts
+
 dashboards:
 	npm run dashboards
+
+stack:
+	@scripts/setup.sh stack
+	scripts/stack.sh
