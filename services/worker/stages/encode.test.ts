@@ -138,3 +138,20 @@ test('segment frame counts add up to the total whatever the rounding', () => {
   const total = seconds.reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(frames / 24 - total) <= 0.5 / 24 + 1e-9, `${frames / 24} vs ${total}`);
 });
+
+test('fetched audio (even a video file) is used for its slide and stretches it to the audio length', { timeout: 30_000 }, async () => {
+  const request = deck({ slides: [{ title: 'a', duration: 1, audioUrl: 'http://127.0.0.1:9/a.mp4' }, { title: 'b', duration: 1 }] });
+  const { ctx, cleanup } = stageContext(request);
+  try {
+    const audio = path.join(ctx.scratchDir, 'slide-0-audio');
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=s=64x48:d=3', '-f', 'lavfi', '-i', 'sine=d=3', '-c:v', 'libx264', '-c:a', 'aac', '-f', 'mp4', audio]);
+    const work = bareWork(request);
+    work[0].assets.audioPath = audio;
+    const result = await encodeStage(ctx, work);
+    const probe = await probeMedia(result.file);
+    assert.deepEqual([probe.width, probe.height, probe.audioCodec], [320, 180, 'aac']);
+    assert.ok(Math.abs(probe.durationSeconds - 4) <= 0.25, `duration ${probe.durationSeconds}s`);
+  } finally {
+    cleanup();
+  }
+});
