@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { submitJob, tinyDeck, waitForStatus } from '../support/jobs';
-import { freePort } from '../support/ports';
+import { freePort, waitFor } from '../support/ports';
 import { startService, type RunningService } from '../support/service';
 
 const JOBS = 30;
@@ -32,6 +32,7 @@ describe('no collector reachable', { timeout: 300_000 }, () => {
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
         OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
         RENDER_CONCURRENCY: '2',
       },
     });
@@ -49,7 +50,9 @@ describe('no collector reachable', { timeout: 300_000 }, () => {
     assert.ok(warmRss > 0);
     // Spans of every job are refused and dropped; a leak would grow with them, the bounded queue does not.
     assert.ok(rss < warmRss + 64 * 1024 * 1024, `RSS grew from ${warmRss} to ${rss} bytes over ${JOBS - 5} jobs`);
-    assert.ok((await metric(svc!.url, 'telemetry_export_failures_total{signal="traces"}')) >= 1, 'failed exports are counted');
+    // The exporter retries a refused connection until its timeout before it reports the failure.
+    await waitFor('failed exports counted', async () => (await metric(svc!.url, 'telemetry_export_failures_total{signal="traces"}')) >= 1, 20_000, 200);
+    assert.ok((await metric(svc!.url, 'telemetry_spans_dropped_total')) >= 1, 'their spans are counted as dropped');
     assert.equal(await metric(svc!.url, 'render_jobs_total{status="completed"}'), JOBS);
   });
 
