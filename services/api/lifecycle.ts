@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type Config } from '../shared/config';
+import { shutdownTelemetry } from '../telemetry/lifecycle';
 import type { Logger } from '../telemetry/logger';
 
 /** How long shutdown may take before the process exits anyway. */
@@ -27,11 +28,12 @@ export function exitOnSignals(stop: () => Promise<void>, logger: Logger): void {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    // Telemetry flushes last so the spans of the shutdown itself are exported too (bounded by the SDK).
     stop().then(
-      () => process.exit(0),
+      () => shutdownTelemetry().then(() => process.exit(0)),
       (err) => {
         logger.error({ err }, 'shutdown failed');
-        process.exit(1);
+        return shutdownTelemetry().then(() => process.exit(1));
       },
     );
   };

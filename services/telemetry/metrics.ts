@@ -62,7 +62,7 @@ function create(meter: Meter) {
       description: 'Processing time of finished jobs, from the start of their last attempt to completion or failure.',
       advice: { explicitBucketBoundaries: BUCKETS.renderDuration },
     }),
-    errors: meter.createCounter('render_errors', { unit: '{error}', description: 'Failed attempts by error category (retried or final).' }),
+    errors: meter.createCounter('render_errors', { unit: '{error}', description: 'Jobs that failed for good, by error category (retried attempts count in render_retries_total).' }),
     queueWait: meter.createHistogram('render_queue_wait_seconds', {
       unit: 's',
       description: 'Time a job waited in the queue before an attempt started.',
@@ -133,11 +133,13 @@ export function recordRenderDuration(status: 'completed' | 'failed', seconds: nu
   inst().duration.record(seconds, { [L.STATUS]: status });
 }
 
-/** Counts a failed attempt in its category, and a retry when one is scheduled. */
+/**
+ * Counts a failed attempt: a retried one in `render_retries_total`, a final one in
+ * `render_errors_total`, so one failed job is one error whatever its number of attempts.
+ */
 export function recordError(category: ErrorCategory, retried: boolean): void {
   const i = inst();
-  i.errors.add(1, { [L.CATEGORY]: category });
-  if (retried) i.retries.add(1, { [L.CATEGORY]: category });
+  (retried ? i.retries : i.errors).add(1, { [L.CATEGORY]: category });
 }
 
 /** Records how long a job waited before an attempt started. */

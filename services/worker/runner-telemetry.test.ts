@@ -70,7 +70,7 @@ test('an attempt is one CONSUMER span under the enqueue, with stage and asset sp
     assert.equal(value('render_jobs_total{status="retrying"}'), 1);
     assert.ok(!/render_jobs_total\{status="processing"\}/.test(text), 'processing is not a counted status');
     assert.equal(value('render_errors_total{category="validation"}'), 1);
-    assert.equal(value('render_errors_total{category="network"}'), 2);
+    assert.equal(value('render_errors_total{category="network"}'), 1, 'one failed job is one error, whatever its attempts');
     assert.equal(value('render_retries_total{category="network"}'), 1);
     assert.equal(value('render_stage_duration_seconds_count{stage="encode"}'), 1);
     assert.equal(value('render_duration_seconds_count{status="failed"}'), 2);

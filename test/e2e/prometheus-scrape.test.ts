@@ -22,7 +22,7 @@ describe('Prometheus scrape of the live service', { timeout: 240_000 }, () => {
   let exposition = '';
 
   before(async () => {
-    svc = await startService({ env: { RENDER_MAX_ATTEMPTS: '1', RENDER_BACKOFF_MS: '100' } });
+    svc = await startService({ env: { RENDER_BACKOFF_MS: '100' } });
     const closed = await freePort();
     const ok1 = await submitJob(svc.url, tinyDeck('scrape one'));
     const ok2 = await submitJob(svc.url, tinyDeck('scrape two'));
@@ -34,6 +34,7 @@ describe('Prometheus scrape of the live service', { timeout: 240_000 }, () => {
     const failed = await waitForStatus(svc.url, bad.id, ['completed', 'failed'], 60_000);
     assert.equal(failed.status, 'failed');
     assert.equal(failed.error?.category, 'network');
+    assert.equal(failed.attempts, 3, 'the embedded default retries a network error twice');
     exposition = await (await fetch(`${svc.url}/api/metrics`)).text();
   });
 
