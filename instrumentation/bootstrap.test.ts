@@ -108,11 +108,28 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
     assert.equal(r.fsPatched, false, 'fs is not');
     assert.equal(r.netPatched, false, 'net is not');
     assert.equal(r.tcpServers, 0, 'metrics are pulled through the app, not served on 9464');
+    assert.equal(r.tracing, true, 'OTEL_TRACES_EXPORTER=none still gives spans real trace ids');
     assert.match(r.exposition!, /^target_info\{service_name="render-o11y",/m);
     // The event-loop delay histogram has samples only after its first monitoring interval.
     await waitFor('runtime-node event-loop delay', () => /^nodejs_eventloop_delay_p99_seconds \S+$/m.test(p.reports.at(-1)?.exposition ?? ''), 10_000, 100);
     p.child.kill('SIGTERM');
     assert.equal((await p.exited).code, 0);
+  });
+
+  it('OTEL_TRACES_EXPORTER=none: spans get ids but nothing is exported, even with an endpoint set', async () => {
+    const collector = await silentCollector();
+    try {
+      const p = startProbe({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '50' }, ['serve', '20']);
+      assert.equal((await firstReport(p)).tracing, true, p.output());
+      // Five reports are 1 s, twenty batch delays: an exporter, had one been built, would have sent by now.
+      await waitFor('five probe reports', () => p.reports.length >= 5, 20_000, 50);
+      p.child.kill('SIGTERM');
+      assert.equal((await p.exited).code, 0, p.output());
+      assert.equal(collector.requests(), 0, 'no span reached the collector');
+      assert.equal(p.reports.at(-1)!.spansDropped, 0, 'nothing counted as dropped either');
+    } finally {
+      await collector.close();
+    }
   });
 
   it('a collector refusing connections: spans counted as failed and dropped, the process keeps working', async () => {

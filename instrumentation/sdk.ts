@@ -1,12 +1,13 @@
 /**
  * Builds and starts the NodeSDK: hand-built resource, selected auto-instrumentations, OTLP/HTTP
- * (JSON) trace export through an accounted batch processor, our pull metric reader published to
+ * (JSON) trace export through an accounted batch processor (or none, with spans still created for
+ * their ids when OTEL_TRACES_EXPORTER=none), our pull metric reader published to
  * the app's `/api/metrics`, no OTLP logs and no metrics push. Shutdown is bounded.
  */
 import { createNoopMeter, diag } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ConsoleSpanExporter, NoopSpanProcessor, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { registerTelemetryShutdown } from '../services/telemetry/lifecycle';
 import { publishMetricsCollector } from '../services/telemetry/metrics-endpoint';
 import { positiveInt, traceExporterNames } from './env';
@@ -74,7 +75,9 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): StartedTel
     resource: buildResource(),
     autoDetectResources: false,
     instrumentations,
-    spanProcessors: processors,
+    // NodeSDK registers no tracer provider without a processor; with export off, jobs still need
+    // trace ids (job traceId, log correlation, exemplars), so spans are made and dropped at the end.
+    spanProcessors: processors.length > 0 ? processors : [new NoopSpanProcessor()],
     metricReaders: [reader],
     logRecordProcessors: [],
   });
