@@ -1,0 +1,114 @@
+/**
+ * The whole alerting path, live: the embedded service fails real jobs, a real Prometheus scrapes it
+ * and evaluates the committed rules, a real Alertmanager routes RenderErrorSpike through the Slack
+ * receiver and template to a local receiver, firing and then resolved.
+ *
+ * To finish in about a minute the rules are a time-scaled copy (prometheus/time-scale.ts): every
+ * range and `for:` divided by TIME_FACTOR (5m → 15s, 1h → 3m, for 2m → 6s), expressions and
+ * thresholds unchanged. The promtool unit tests (prometheus/tests/) prove the real timings.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { loopbackAlertmanagerConfig } from '../../prometheus/alertmanager-config';
+import { prometheusConfig } from '../../prometheus/prometheus-config';
+import { ALERTS_FILE, RECORDING_FILE, runbookUrl } from '../../prometheus/runbooks';
+import { scaleRuleFile } from '../../prometheus/time-scale';
+import { startAlertmanager, startWebhookReceiver, type ReceivedPost, type RunningAlertmanager, type WebhookReceiver } from '../support/alertmanager';
+import { submitJob, tinyDeck, waitForStatus } from '../support/jobs';
+import { freePort, waitFor } from '../support/ports';
+import { startPrometheus, waitForTargetsUp, type RunningPrometheus } from '../support/prometheus';
+import { startService, type RunningService } from '../support/service';
+
+const TIME_FACTOR = 20;
+
+let receiver: WebhookReceiver | undefined;
+let am: RunningAlertmanager | undefined;
+let svc: RunningService | undefined;
+let prom: RunningPrometheus | undefined;
+
+before(async () => {
+  receiver = await startWebhookReceiver();
+  am = await startAlertmanager(
+    loopbackAlertmanagerConfig({ slack: { url: `${receiver.url}/slack` }, heartbeatUrl: `${receiver.url}/heartbeat`, groupWait: '1s', groupInterval: '1s' }),
+  );
+  // One attempt, no backoff: every job fails at once, so errors arrive as fast as we submit.
+  svc = await startService({ env: { RENDER_MAX_ATTEMPTS: '1', RENDER_BACKOFF_MS: '0', RENDER_FETCH_TIMEOUT_MS: '2000' } });
+  const config = prometheusConfig({
+    targets: { api: [`127.0.0.1:${svc.port}`], workers: [], collector: [], alertmanager: [am.address], prometheus: [] },
+    credentialsFile: 'metrics-token',
+    ruleFiles: ['render-recording.yml', 'render-alerts.yml'],
+    scrapeInterval: '1s',
+    evaluationInterval: '1s',
+  });
+  prom = await startPrometheus(config, {
+    'metrics-token': '',
+    'render-recording.yml': scaleRuleFile(readFileSync(RECORDING_FILE, 'utf8'), TIME_FACTOR),
+    'render-alerts.yml': scaleRuleFile(readFileSync(ALERTS_FILE, 'utf8'), TIME_FACTOR),
+  // Alerts evaluated before Prometheus has discovered Alertmanager are dropped until the next resend
+  // (1m by default); Watchdog fires on the first evaluation, so resend often.
+  }, ['--rules.alert.resend-delay=2s']);
+  await waitForTargetsUp(prom);
+});
+
+after(async () => {
+  await svc?.stop();
+  svc?.cleanup();
+  await prom?.stop();
+  await am?.stop();
+  await receiver?.stop();
+});
+
+/** Slack messages about `alertname` whose title says `status` (FIRING or RESOLVED). */
+function slackMessages(status: 'FIRING' | 'RESOLVED', alertname: string): ReceivedPost[] {
+  return (receiver?.posts ?? []).filter(
+    (p) => p.path === '/slack' && p.body?.attachments?.some((a: any) => String(a.title).startsWith(`[${status}`) && String(a.title).includes(alertname)),
+  );
+}
+
+test('failing jobs make RenderErrorSpike reach Slack firing with its runbook, then resolved', { timeout: 240_000 }, async () => {
+  const closedPort = await freePort();
+  const deck = tinyDeck('alerting e2e', 1, 1);
+  (deck.slides[0] as Record<string, unknown>).audioUrl = `http://127.0.0.1:${closedPort}/narration.mp3`;
+
+  const first = await submitJob(svc!.url, deck);
+  const failed = await waitForStatus(svc!.url, first.id, ['failed', 'completed'], 30_000);
+  assert.equal(failed.status, 'failed');
+  assert.equal(failed.error?.category, 'network');
+
+  // Keep failing jobs coming (about 2/s, far above the 0.03/s floor) until the page arrives.
+  let submitting = true;
+  const load = (async () => {
+    while (submitting) {
+      await submitJob(svc!.url, deck).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  try {
+    await waitFor('a firing RenderErrorSpike Slack message', () => slackMessages('FIRING', 'RenderErrorSpike').length > 0, 120_000, 250);
+  } finally {
+    submitting = false;
+    await load;
+  }
+
+  const firing = slackMessages('FIRING', 'RenderErrorSpike')[0].body;
+  const attachment = firing.attachments[0];
+  assert.equal(firing.channel, '#render-alerts');
+  assert.equal(attachment.color, 'danger');
+  assert.match(attachment.title, /^\[FIRING:1\] RenderErrorSpike \(critical\)$/);
+  assert.ok(attachment.text.includes(`<${runbookUrl('RenderErrorSpike')}|RenderErrorSpike runbook>`), attachment.text);
+  assert.match(attachment.text, /\*Category:\* network/);
+  assert.match(attachment.text, /Render errors are spiking, led by network errors\./);
+  assert.match(attachment.text, /network errors at \d+\.\d\d\/s lead a spike/);
+  assert.equal(attachment.actions.find((a: any) => a.text === 'Runbook')?.url, runbookUrl('RenderErrorSpike'));
+
+  // With no more failures the short window empties and Prometheus resolves the alert.
+  await waitFor('a resolved RenderErrorSpike Slack message', () => slackMessages('RESOLVED', 'RenderErrorSpike').length > 0, 120_000, 250);
+  const resolved = slackMessages('RESOLVED', 'RenderErrorSpike')[0].body.attachments[0];
+  assert.equal(resolved.color, 'good');
+  assert.match(resolved.text, /\*Resolved:\* Render errors are spiking/);
+
+  // The dead man's switch went to its own receiver, never to Slack.
+  assert.ok(receiver!.posts.some((p) => p.path === '/heartbeat' && p.body.commonLabels?.alertname === 'Watchdog'));
+  assert.ok(!receiver!.posts.some((p) => p.path === '/slack' && JSON.stringify(p.body).includes('Watchdog')));
+});
