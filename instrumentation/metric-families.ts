@@ -4,6 +4,7 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { exemplarsFor, type BucketExemplars } from '../services/telemetry/exemplars';
 import { METER_NAME } from '../services/telemetry/metrics';
 import { prometheusName, sanitizeLabelName } from './prometheus-names';
 import { safeResourceLabels } from './resource';
@@ -24,6 +25,8 @@ export interface HistogramSample {
   cumulative: number[];
   sum: number;
   count: number;
+  /** Per bucket (finite bounds, then +Inf), the latest exemplar; only OpenMetrics and JSON show them. */
+  exemplars?: BucketExemplars;
 }
 
 /** One metric family. */
@@ -62,7 +65,11 @@ function familyOf(metric: MetricData, ownMeter: boolean): MetricFamily | null {
         const cumulative = new Array<number>(boundaries.length);
         let running = 0;
         for (let i = 0; i < boundaries.length; i++) cumulative[i] = running += counts[i];
-        return { labels: toLabels(p.attributes), bounds: boundaries, cumulative, sum: p.value.sum ?? 0, count: p.value.count };
+        const sample: HistogramSample = { labels: toLabels(p.attributes), bounds: boundaries, cumulative, sum: p.value.sum ?? 0, count: p.value.count };
+        // Only our meter records exemplars; a length mismatch means a view changed the buckets.
+        const exemplars = ownMeter ? exemplarsFor(name, p.attributes) : undefined;
+        if (exemplars && exemplars.length === boundaries.length + 1) sample.exemplars = exemplars;
+        return sample;
       }),
     };
   }

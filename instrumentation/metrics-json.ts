@@ -2,7 +2,7 @@
 import type { MetricFamily } from './metric-families';
 import { formatValue } from './prometheus-text';
 
-/** One family in the JSON view; histogram samples list cumulative buckets like `_bucket{le}`. */
+/** One family in the JSON view; histogram samples list cumulative buckets like `_bucket{le}`, with their exemplar when kept. */
 export interface JsonFamily {
   name: string;
   type: MetricFamily['type'];
@@ -23,7 +23,9 @@ export function renderJson(families: readonly MetricFamily[]): { metrics: JsonFa
         f.type === 'histogram'
           ? f.samples.map((s) => ({
               labels: s.labels,
-              buckets: [...s.bounds.map((le, i) => ({ le, count: s.cumulative[i] })), { le: '+Inf', count: s.count }],
+              buckets: [...s.bounds.map((le, i) => ({ le, count: s.cumulative[i] })), { le: '+Inf' as const, count: s.count }].map((b, i) =>
+                s.exemplars?.[i] ? { ...b, exemplar: s.exemplars[i] } : b,
+              ),
               sum: s.sum,
               count: s.count,
             }))

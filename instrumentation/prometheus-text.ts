@@ -20,13 +20,14 @@ export function formatValue(value: number): string {
 }
 
 /** `{a="1",b="2"` without the closing brace, so histogram lines can append `le`; empty when no labels. */
-function openLabels(labels: Labels): string {
+export function openLabels(labels: Labels): string {
   let out = '';
   for (const key in labels) out += `${out ? ',' : '{'}${key}="${escapeLabelValue(labels[key])}"`;
   return out;
 }
 
-const close = (open: string) => (open ? `${open}}` : '');
+/** Closes what openLabels opened (nothing when there were no labels). */
+export const close = (open: string) => (open ? `${open}}` : '');
 
 /** The whole exposition, one `# HELP` and `# TYPE` per family. */
 export function renderPrometheusText(families: readonly MetricFamily[]): string {

@@ -8,9 +8,10 @@ import { MetricReader } from '@opentelemetry/sdk-metrics';
 import type { MetricsCollector } from '../services/telemetry/metrics-endpoint';
 import { toFamilies, type MetricFamily } from './metric-families';
 import { renderJson } from './metrics-json';
+import { renderOpenMetricsText } from './openmetrics-text';
 import { renderPrometheusText } from './prometheus-text';
 
-/** Collects on demand and renders the result as Prometheus text or JSON. */
+/** Collects on demand and renders the result as Prometheus text, OpenMetrics text or JSON. */
 export class PullMetricReader extends MetricReader {
   private stopped = false;
 
@@ -27,6 +28,7 @@ export class PullMetricReader extends MetricReader {
   collector(): MetricsCollector {
     return {
       prometheus: async () => renderPrometheusText(await this.families()),
+      openMetrics: async () => renderOpenMetricsText(await this.families()),
       json: async () => renderJson(await this.families()),
     };
   }

@@ -4,10 +4,12 @@
  * under a global symbol, and when telemetry is disabled there is none.
  */
 
-/** What the bootstrap publishes: one collection, serialized both ways. */
+/** What the bootstrap publishes: one collection, serialized each way a scraper may ask for. */
 export interface MetricsCollector {
   /** Prometheus text exposition format 0.0.4. */
   prometheus(): Promise<string>;
+  /** OpenMetrics 1.0 text: the same series, plus histogram exemplars and `# EOF`. */
+  openMetrics(): Promise<string>;
   /** The same values as JSON. */
   json(): Promise<unknown>;
 }

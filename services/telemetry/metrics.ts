@@ -11,6 +11,7 @@ import { metrics, type Attributes, type BatchObservableResult, type Meter, type 
 import type { ErrorCategory } from '../shared/errors/categories';
 import type { JobStatus, Stage } from '../shared/job';
 import { METRIC_LABELS as L } from './attributes';
+import { recordExemplar, resetExemplars } from './exemplars';
 
 /** Name of the meter every instrument belongs to. */
 export const METER_NAME = 'render-o11y';
@@ -119,6 +120,8 @@ function inst(): Instruments {
   if (!current || boundProvider !== provider) {
     current = create(metrics.getMeter(METER_NAME));
     boundProvider = provider;
+    // Exemplars must describe the series the new provider reports, not the previous one's.
+    resetExemplars();
   }
   return current;
 }
@@ -128,9 +131,11 @@ export function recordJobStatus(status: JobStatus): void {
   inst().jobs.add(1, { [L.STATUS]: status });
 }
 
-/** Records a finished job's processing time. */
+/** Records a finished job's processing time, with the active span as the bucket's exemplar. */
 export function recordRenderDuration(status: 'completed' | 'failed', seconds: number): void {
-  inst().duration.record(seconds, { [L.STATUS]: status });
+  const attributes = { [L.STATUS]: status };
+  inst().duration.record(seconds, attributes);
+  recordExemplar(METRIC_NAMES.duration, BUCKETS.renderDuration, attributes, seconds);
 }
 
 /**
@@ -142,14 +147,18 @@ export function recordError(category: ErrorCategory, retried: boolean): void {
   (retried ? i.retries : i.errors).add(1, { [L.CATEGORY]: category });
 }
 
-/** Records how long a job waited before an attempt started. */
+/** Records how long a job waited before an attempt started, with the active span as exemplar. */
 export function recordQueueWait(seconds: number): void {
-  inst().queueWait.record(Math.max(0, seconds));
+  const value = Math.max(0, seconds);
+  inst().queueWait.record(value);
+  recordExemplar(METRIC_NAMES.queueWait, BUCKETS.queueWait, {}, value);
 }
 
-/** Records one stage's duration. */
+/** Records one stage's duration, with the active span as exemplar. */
 export function recordStageDuration(stage: Stage, seconds: number): void {
-  inst().stageDuration.record(seconds, { [L.STAGE]: stage });
+  const attributes = { [L.STAGE]: stage };
+  inst().stageDuration.record(seconds, attributes);
+  recordExemplar(METRIC_NAMES.stageDuration, BUCKETS.stageDuration, attributes, seconds);
 }
 
 /** Marks a job starting (+1) or leaving (-1) processing in this process. */
