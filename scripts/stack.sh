@@ -21,10 +21,13 @@ printf '%s' "${METRICS_TOKEN:-}" > "$dir/metrics-token"
 umask 022
 node --import tsx prometheus/generate.ts stack "$dir" "$api_port" "$prom_port" "$am_port" "${SLACK_WEBHOOK_URL_FILE:-}"
 
+# Job control puts each child in its own process group, so stopping `npm start` also stops the node
+# process npm spawned (npm does not forward SIGTERM to it).
+set -m
 pids=()
 stop() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "stack: stopped"
 }
