@@ -19,7 +19,10 @@ export interface EmbeddedWorkerOptions {
 export class EmbeddedWorker implements WorkerHandle {
   readonly id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  /** The maintenance tick: cross-process cancels, recovery, delayed entries, other writers. */
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private pending: NodeJS.Immediate | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private lastBeat: number | null = null;
   private closing = false;
@@ -47,11 +50,14 @@ export class EmbeddedWorker implements WorkerHandle {
     return this.lastBeat;
   }
 
-  /** Looks for work on the next turn of the event loop (coalesced). */
+  /** Looks for due entries on the next turn of the event loop (coalesced); enqueues in this process call it. */
   wake(): void {
-    if (this.closing) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), 0);
+    if (this.closing || this.pending) return;
+    // setImmediate, not setTimeout(0): no 1 ms timer floor between an enqueue and its pick-up.
+    this.pending = setImmediate(() => {
+      this.pending = undefined;
+      this.fillAndSchedule();
+    });
   }
 
   /** Aborts the running attempt of `id` in this process; true when there was one. */
@@ -70,6 +76,7 @@ export class EmbeddedWorker implements WorkerHandle {
   private async shutdown(): Promise<void> {
     this.closing = true;
     clearTimeout(this.timer);
+    clearImmediate(this.pending);
     clearInterval(this.heartbeat);
     for (const run of this.running.values()) run.controller.abort('shutdown' satisfies AbortReason);
     await Promise.all([...this.running.values()].map((r) => r.done));
@@ -78,30 +85,52 @@ export class EmbeddedWorker implements WorkerHandle {
     this.onClosed();
   }
 
+  /** The periodic check: the only place that looks at other processes' writes (cancel flags, dead workers). */
   private tick(): void {
     this.timer = undefined;
+    this.timerAt = Infinity;
     if (this.closing) return;
     this.safely('poll', () => {
       for (const id of this.queue.cancelRequested(this.id)) this.abort(id, 'cancelled');
       this.queue.recover();
-      while (this.running.size < this.options.concurrency) {
+    });
+    this.fillAndSchedule();
+  }
+
+  /** Claims due entries while a slot is free. */
+  private fill(): void {
+    this.safely('claim', () => {
+      while (!this.closing && this.running.size < this.options.concurrency) {
         const entry = this.queue.claim(this.id);
         if (!entry) break;
         this.run(entry);
       }
     });
-    const next = this.safely('schedule', () => this.queue.nextRunAt()) ?? null;
-    const delay = next === null ? MAX_IDLE_MS : Math.min(MAX_IDLE_MS, Math.max(0, next - Date.now()));
-    if (!this.closing && !this.timer) {
-      // Not unref'd: a running worker keeps its process alive until closed.
-      this.timer = setTimeout(() => this.tick(), delay);
-    }
+  }
+
+  private fillAndSchedule(): void {
+    if (this.closing) return;
+    this.fill();
+    // With every slot busy, finishing attempts claim the next entry themselves; the tick is only for
+    // maintenance then. With a free slot, sleep until the soonest delayed entry is due.
+    const full = this.running.size >= this.options.concurrency;
+    const next = full ? null : (this.safely('schedule', () => this.queue.nextRunAt()) ?? null);
+    const now = Date.now();
+    const delay = next === null ? MAX_IDLE_MS : Math.min(MAX_IDLE_MS, Math.max(1, next - now));
+    // Only ever move the tick earlier: pushing it back on every completion would starve maintenance under load.
+    if (now + delay >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = now + delay;
+    // Not unref'd: a running worker keeps its process alive until closed.
+    this.timer = setTimeout(() => this.tick(), delay);
   }
 
   private run(entry: ClaimedEntry): void {
     const controller = new AbortController();
     const done = this.attempt(entry, controller).finally(() => {
       this.running.delete(entry.id);
+      // The next due entry is taken on this loop turn's check phase: a slot must not idle while entries
+      // wait, but a chain of instant attempts must not starve I/O (HTTP, span export) either.
       this.wake();
     });
     this.running.set(entry.id, { controller, done });
