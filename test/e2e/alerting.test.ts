@@ -101,6 +101,7 @@ test('failing jobs make RenderErrorSpike reach Slack firing with its runbook, th
   assert.match(attachment.text, /Render errors are spiking, led by network errors\./);
   assert.match(attachment.text, /network errors at \d+\.\d\d\/s lead a spike/);
   assert.equal(attachment.actions.find((a: any) => a.text === 'Runbook')?.url, runbookUrl('RenderErrorSpike'));
+  assert.match(attachment.title_link, /\/d\/render-overview\//);
 
   // With no more failures the short window empties and Prometheus resolves the alert.
   await waitFor('a resolved RenderErrorSpike Slack message', () => slackMessages('RESOLVED', 'RenderErrorSpike').length > 0, 120_000, 250);
