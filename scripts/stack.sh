@@ -36,7 +36,7 @@ trap stop INT TERM EXIT
 PORT="$api_port" HOST=127.0.0.1 RENDER_DATA_DIR="$dir/render" npm start --silent &
 pids+=($!)
 prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/prometheus" \
-  --web.listen-address="127.0.0.1:$prom_port" --web.enable-lifecycle --log.level=warn &
+  --web.listen-address="127.0.0.1:$prom_port" --web.enable-lifecycle --enable-feature=exemplar-storage --log.level=warn &
 pids+=($!)
 # An empty cluster address keeps Alertmanager from opening its gossip port on every interface.
 prometheus-alertmanager --config.file="$dir/alertmanager.yml" --storage.path="$dir/alertmanager" \

@@ -28,13 +28,12 @@ function composeConfig(env: Record<string, string>) {
   }
 }
 
-test('docker-compose config -q accepts the file, and refuses it without the Grafana admin password', { timeout: 60_000 }, () => {
-  const ok = composeConfig({ GRAFANA_ADMIN_PASSWORD: 'test-only' });
-  assert.equal(ok.error, undefined, `docker-compose could not run: ${ok.error}`);
-  assert.equal(ok.status, 0, ok.stderr);
-  const missing = composeConfig({});
-  assert.notEqual(missing.status, 0);
-  assert.match(missing.stderr, /GRAFANA_ADMIN_PASSWORD/);
+test('docker-compose config -q accepts the file on a clean clone (no .env) and with the documented variables', { timeout: 60_000 }, () => {
+  const bare = composeConfig({});
+  assert.equal(bare.error, undefined, `docker-compose could not run: ${bare.error}`);
+  assert.equal(bare.status, 0, bare.stderr);
+  const withEnv = composeConfig({ GRAFANA_ADMIN_PASSWORD: 'test-only', SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/slack', METRICS_TOKEN_FILE: './prometheus/secrets/metrics-token.empty' });
+  assert.equal(withEnv.status, 0, withEnv.stderr);
 });
 
 test('every image is pinned to a version', { timeout: 10_000 }, () => {
