@@ -4,6 +4,7 @@
  */
 import type { ErrorCategory } from './errors/categories';
 import { JOB_STATUSES, type JobRecord, type JobStatus } from './job';
+import type { QueueCounts, WorkerInfo } from '../queue/contract';
 
 /** Ranges the summary accepts. */
 export const SUMMARY_RANGES = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
@@ -29,14 +30,8 @@ export interface CategoryErrors {
   samples: { jobId: string; code: string; message: string; at: string }[];
 }
 
-/** A worker seen by the queue backend. */
-export interface WorkerStatus {
-  id: string;
-  hostname: string;
-  pid: number;
-  concurrency: number;
-  active: number;
-  lastSeenAt: string;
+/** A worker seen by the queue backend, with how long ago it last heartbeated. */
+export interface WorkerStatus extends WorkerInfo {
   lastSeenSecondsAgo: number;
 }
 
@@ -63,16 +58,11 @@ export interface Summary {
   };
 }
 
-/** Queue figures as the backend reports them (same shape as the queue contract's counts). */
-export interface SummaryQueueCounts {
-  waiting: number;
-  active: number;
-  delayed: number;
-  oldestWaitingAgeSeconds: number;
-}
+/** Queue figures as the backend reports them. */
+export type SummaryQueueCounts = QueueCounts;
 
 /** A worker as the backend reports it, before the aggregator adds `lastSeenSecondsAgo`. */
-export type WorkerSeen = Omit<WorkerStatus, 'lastSeenSecondsAgo'>;
+export type WorkerSeen = WorkerInfo;
 
 /** Everything `computeSummary` needs; gathered by the API's SummaryService so the aggregation stays pure. */
 export interface SummaryInput {

@@ -2,14 +2,10 @@
  * Runs Debian's real Alertmanager for end-to-end tests, and a local HTTP receiver that records what
  * Alertmanager posts (Slack-format JSON to `/slack`, webhook JSON to other paths).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
-import { freePort, waitFor } from './ports';
+import { startServerProcess } from './server-process';
 
 /** A running Alertmanager. */
 export interface RunningAlertmanager {
@@ -22,41 +18,14 @@ export interface RunningAlertmanager {
 
 /** Writes `config` and starts Alertmanager on a free loopback port, clustering off. */
 export async function startAlertmanager(config: object): Promise<RunningAlertmanager> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-am-'));
-  const configFile = path.join(dir, 'alertmanager.yml');
-  writeFileSync(configFile, YAML.stringify(config));
-  const port = await freePort();
-  // An empty cluster address keeps it from opening its gossip port on every interface.
-  const child = spawn(
-    'prometheus-alertmanager',
-    [`--config.file=${configFile}`, `--storage.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exit;
-      clearTimeout(t);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitFor('alertmanager ready', async () => {
-      if (exited) throw new Error(`alertmanager exited:\n${out}`);
-      return (await fetch(`${url}/-/ready`)).ok;
-    }, 20_000);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url, address: `127.0.0.1:${port}`, output: () => out, stop };
+  const server = await startServerProcess({
+    binary: 'prometheus-alertmanager',
+    configName: 'alertmanager.yml',
+    config,
+    // An empty cluster address keeps it from opening its gossip port on every interface.
+    argsFor: (configFile, dir, port) => [`--config.file=${configFile}`, `--storage.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+  });
+  return { url: server.url, address: `127.0.0.1:${server.port}`, output: server.output, stop: server.stop };
 }
 
 /** One POST the receiver got. */

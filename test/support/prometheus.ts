@@ -1,10 +1,7 @@
 /** Runs Debian's real Prometheus for end-to-end tests, with a config the test writes. */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
-import { freePort, waitFor } from './ports';
+import { waitFor } from './ports';
+import { startServerProcess } from './server-process';
 
 /** One instant-query result sample. */
 export interface Sample {
@@ -25,40 +22,14 @@ export interface RunningPrometheus {
 
 /** Writes `config` (and any extra files, relative to a temp dir) and starts Prometheus on a free loopback port. */
 export async function startPrometheus(config: object, files: Record<string, string> = {}, extraArgs: string[] = []): Promise<RunningPrometheus> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-prom-'));
-  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
-  const configFile = path.join(dir, 'prometheus.yml');
-  writeFileSync(configFile, YAML.stringify(config));
-  const port = await freePort();
-  const child = spawn(
-    'prometheus',
-    [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', ...extraArgs],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exit;
-      clearTimeout(t);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitFor('prometheus ready', async () => {
-      if (exited) throw new Error(`prometheus exited:\n${out}`);
-      return (await fetch(`${url}/-/ready`)).ok;
-    }, 20_000);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  const server = await startServerProcess({
+    binary: 'prometheus',
+    configName: 'prometheus.yml',
+    config,
+    files,
+    argsFor: (configFile, dir, port) => [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', ...extraArgs],
+  });
+  const { url, stop } = server;
   const api = async (p: string) => {
     const res = await fetch(`${url}${p}`);
     const body = (await res.json()) as { status: string; data: any; error?: string };
@@ -72,7 +43,7 @@ export async function startPrometheus(config: object, files: Record<string, stri
       const data = await api(`/api/v1/query?query=${encodeURIComponent(expr)}`);
       return data.result as Sample[];
     },
-    output: () => out,
+    output: server.output,
     stop,
   };
 }
