@@ -2,6 +2,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# Tests of behaviour (not of telemetry) that must also pass with the SDK disabled; in-process tests
+# never load the SDK, so these are the ones that start the services as processes.
+FUNCTIONAL_TESTS := test/e2e/embedded-render.test.ts test/e2e/redis-scale.test.ts test/e2e/admin-page.test.ts services/cli
+
 .PHONY: help setup start test typecheck stack bench dashboards
 
 help:
@@ -21,6 +25,8 @@ test:
 	@scripts/setup.sh test
 	npx tsc --noEmit -p .
 	scripts/with-redis.sh node scripts/run-tests.mjs
+	@echo "== the functional tests again, with OTEL_SDK_DISABLED=true"
+	RENDER_TEST_TELEMETRY=off scripts/with-redis.sh node scripts/run-tests.mjs $(FUNCTIONAL_TESTS)
 
 typecheck:
 	npx tsc --noEmit -p .

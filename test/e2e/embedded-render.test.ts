@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startService, type RunningService } from '../support/service';
+import { startService, TELEMETRY_BY_DEFAULT, type RunningService } from '../support/service';
 import { freePort, waitFor } from '../support/ports';
 import { submitJob, getJob, waitForStatus } from '../support/jobs';
 import { ffmpegUnder, probe } from './process-tree';
@@ -43,7 +43,8 @@ describe('embedded single process', { timeout: 240_000 }, () => {
     const job = await submitJob(svc!.url, { title: 'e2e narrated', slides, config: { width: 1280, height: 720, fps: 24, quality: 'low', voice: 'pt-br' } });
     assert.match(job.id, /^[0-9a-f-]{36}$/);
     // Telemetry is on: the job carries the id of the trace its enqueue started.
-    assert.match(job.traceId ?? '', /^[0-9a-f]{32}$/);
+    if (TELEMETRY_BY_DEFAULT) assert.match(job.traceId ?? '', /^[0-9a-f]{32}$/);
+    else assert.equal(job.traceId, null, 'OTEL_SDK_DISABLED=true: no trace at all');
     const done = await waitForStatus(svc!.url, job.id, ['completed', 'failed'], 110_000);
     assert.equal(done.status, 'completed', JSON.stringify(done.error));
     const res = await fetch(`${svc!.url}/api/jobs/${job.id}/output`);

@@ -32,8 +32,8 @@ describe('API + two workers over Redis', { timeout: 300_000 }, () => {
 
   before(async () => {
     assert.ok(redisUrl, 'REDIS_TEST_URL is not set: run through scripts/with-redis.sh (make test does)');
-    api = await startService({ entry: 'services/api/main.ts', dataDir, env, telemetry: false });
-    for (let i = 0; i < 2; i++) workers.push(await startService({ entry: 'services/worker/main.ts', dataDir, env, telemetry: false }));
+    api = await startService({ entry: 'services/api/main.ts', dataDir, env });
+    for (let i = 0; i < 2; i++) workers.push(await startService({ entry: 'services/worker/main.ts', dataDir, env }));
   });
   after(async () => {
     await Promise.all([...workers.map((w) => w.stop()), api?.stop()]);

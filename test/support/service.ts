@@ -11,6 +11,12 @@ import { freePort, waitFor } from './ports';
 /** The repository root. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
+/**
+ * Whether services start with telemetry when a test does not say: `make test` runs the functional
+ * tests a second time with RENDER_TEST_TELEMETRY=off, i.e. OTEL_SDK_DISABLED=true.
+ */
+export const TELEMETRY_BY_DEFAULT = process.env.RENDER_TEST_TELEMETRY !== 'off';
+
 /** Which process to start. */
 export type Entry = 'services/main.ts' | 'services/api/main.ts' | 'services/worker/main.ts';
 
@@ -20,7 +26,7 @@ export interface ServiceOptions {
   env?: Record<string, string | undefined>;
   /** Reuse a data dir (restart tests); a fresh temp dir otherwise, removed by `cleanup()`. */
   dataDir?: string;
-  /** Telemetry on (the default) or OTEL_SDK_DISABLED=true. */
+  /** Telemetry on or OTEL_SDK_DISABLED=true; unset follows TELEMETRY_BY_DEFAULT. */
   telemetry?: boolean;
   readyTimeoutMs?: number;
 }
@@ -54,7 +60,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     METRICS_PORT: isWorker ? String(port) : String(await freePort()),
     RENDER_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
-    OTEL_SDK_DISABLED: options.telemetry === false ? 'true' : 'false',
+    OTEL_SDK_DISABLED: (options.telemetry ?? TELEMETRY_BY_DEFAULT) ? 'false' : 'true',
     OTEL_TRACES_EXPORTER: 'none',
     ...options.env,
   };
