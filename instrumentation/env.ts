@@ -17,3 +17,8 @@ export function traceExporterNames(env: NodeJS.ProcessEnv = process.env): string
   if (names.length === 0) return ['otlp'];
   return names.includes('none') ? [] : [...new Set(names)];
 }
+
+/** RENDER_HTTP_SERVER_SPANS=stock: incoming requests traced by the stock http instrumentation instead of our lean hook (for comparison). */
+export function stockHttpServerSpans(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.RENDER_HTTP_SERVER_SPANS ?? '').trim().toLowerCase() === 'stock';
+}

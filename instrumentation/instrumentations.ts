@@ -8,6 +8,8 @@ import type { IncomingMessage } from 'node:http';
 import { getNodeAutoInstrumentations, type InstrumentationConfigMap } from '@opentelemetry/auto-instrumentations-node';
 import type { Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { stockHttpServerSpans } from './env';
+import { ServerSpanInstrumentation } from './server-spans';
 
 /**
  * Instrumentation package suffixes enabled by default. Express is left out on purpose: even with
@@ -39,10 +41,14 @@ export function nameServerSpanByRoute(span: Span, request: unknown): void {
   span.updateName(`${req.method} ${route}`);
 }
 
-/** Per-instrumentation settings: fewer, cheaper spans with no user data in them. */
-export function instrumentationConfig(): InstrumentationConfigMap {
+/**
+ * Per-instrumentation settings: fewer, cheaper spans with no user data in them. With `leanServer`
+ * the http instrumentation only does outgoing requests; ServerSpanInstrumentation does incoming ones.
+ */
+export function instrumentationConfig(leanServer = true): InstrumentationConfigMap {
   return {
     '@opentelemetry/instrumentation-http': {
+      disableIncomingRequestInstrumentation: leanServer,
       ignoreIncomingRequestHook: isUntracedRequest,
       applyCustomAttributesOnSpan: (span, request) => nameServerSpanByRoute(span, request),
       // Background HTTP with no trace around it (BullMQ, health pings) is noise.
@@ -64,13 +70,20 @@ export function instrumentationConfig(): InstrumentationConfigMap {
   };
 }
 
-/** Creates (and thereby enables) only the selected instrumentations. */
+/**
+ * Creates (and thereby enables) only the selected instrumentations. Incoming HTTP gets our lean
+ * server spans whenever `http` is selected, unless RENDER_HTTP_SERVER_SPANS=stock asks for the stock ones.
+ */
 export function createInstrumentations(env: NodeJS.ProcessEnv = process.env): Instrumentation[] {
   const key = 'OTEL_NODE_ENABLED_INSTRUMENTATIONS';
   const userValue = env[key];
   if (!userValue) env[key] = ENABLED_INSTRUMENTATIONS.join(',');
+  const lean = !stockHttpServerSpans(env);
   try {
-    return getNodeAutoInstrumentations(instrumentationConfig());
+    const selected = getNodeAutoInstrumentations(instrumentationConfig(lean));
+    const httpOn = selected.some((i) => i.instrumentationName === '@opentelemetry/instrumentation-http');
+    if (lean && httpOn) selected.push(new ServerSpanInstrumentation({ ignore: isUntracedRequest, nameByRoute: nameServerSpanByRoute }));
+    return selected;
   } finally {
     // Restored so the allow-list does not leak into the environment of child processes.
     if (!userValue) delete env[key];
