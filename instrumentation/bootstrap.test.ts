@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { receivedSpans, spanAttribute, startOtlpSink, type OtlpSink } from '../test/support/otlp-receiver';
 import { freePort, waitFor } from '../test/support/ports';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -187,6 +188,77 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
       assert.ok(Date.now() - stopAt < 5000);
     } finally {
       await collector.close();
+    }
+  });
+
+  /** Runs the probe ending `count` spans against a recording receiver until all arrived; returns the receiver (caller closes it). */
+  async function exportThrough(env: Record<string, string>, count: number): Promise<{ sink: OtlpSink; output: string }> {
+    const sink = await startOtlpSink(true);
+    try {
+      const p = startProbe({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_BSP_SCHEDULE_DELAY: '50', ...env }, ['serve', String(count)]);
+      await waitFor('the probe spans at the receiver', () => receivedSpans(sink).filter((s) => s.name.startsWith('work ')).length >= count || p.child.exitCode !== null, 20_000, 50);
+      p.child.kill('SIGTERM');
+      assert.equal((await p.exited).code, 0, p.output());
+      return { sink, output: p.output() };
+    } catch (err) {
+      await sink.close();
+      throw err;
+    }
+  }
+
+  /** The probe's spans decoded from what the receiver got: names, int attributes, ids and resource. */
+  function assertProbeSpans(sink: OtlpSink, count: number): void {
+    const spans = receivedSpans(sink).filter((s) => s.name.startsWith('work '));
+    assert.deepEqual(spans.map((s) => s.name).sort(), Array.from({ length: count }, (_, i) => `work ${i}`).sort());
+    for (const s of spans) {
+      assert.equal(spanAttribute(s, 'i'), Number(s.name.slice('work '.length)));
+      assert.match(s.traceId, /^[0-9a-f]{32}$/);
+      assert.match(s.spanId, /^[0-9a-f]{16}$/);
+      assert.equal(s.service, 'render-o11y');
+    }
+  }
+
+  it('exports http/protobuf by default: application/x-protobuf to /v1/traces, decodable', async () => {
+    const { sink } = await exportThrough({}, 5);
+    try {
+      assert.ok(sink.received.length > 0);
+      for (const r of sink.received) {
+        assert.equal(r.path, '/v1/traces');
+        assert.equal(r.contentType, 'application/x-protobuf');
+      }
+      assertProbeSpans(sink, 5);
+      // The ids travel as raw bytes, not as hex text.
+      const first = receivedSpans(sink)[0];
+      const bodies = Buffer.concat(sink.received.map((r) => r.body));
+      assert.ok(bodies.includes(Buffer.from(first.traceId, 'hex')), 'trace id bytes in the body');
+      assert.ok(!bodies.includes(Buffer.from(first.traceId)), 'no hex trace id text in the body');
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json exports application/json', async () => {
+    const { sink } = await exportThrough({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, 3);
+    try {
+      for (const r of sink.received) {
+        assert.equal(r.path, '/v1/traces');
+        assert.equal(r.contentType, 'application/json');
+        assert.ok(JSON.parse(r.body.toString('utf8')).resourceSpans);
+      }
+      assertProbeSpans(sink, 3);
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('OTEL_EXPORTER_OTLP_PROTOCOL=grpc warns and falls back to http/protobuf', async () => {
+    const { sink, output } = await exportThrough({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 2);
+    try {
+      assert.match(output, /OTEL_EXPORTER_OTLP_PROTOCOL="grpc".*http\/protobuf/);
+      assert.ok(sink.received.every((r) => r.contentType === 'application/x-protobuf'));
+      assertProbeSpans(sink, 2);
+    } finally {
+      await sink.close();
     }
   });
 });

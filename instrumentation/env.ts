@@ -22,3 +22,22 @@ export function traceExporterNames(env: NodeJS.ProcessEnv = process.env): string
 export function stockHttpServerSpans(env: NodeJS.ProcessEnv = process.env): boolean {
   return (env.RENDER_HTTP_SERVER_SPANS ?? '').trim().toLowerCase() === 'stock';
 }
+
+/** The OTLP/HTTP encodings we can export traces with. */
+export type OtlpTracesProtocol = 'http/protobuf' | 'http/json';
+
+/**
+ * The traces protocol per the spec: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL,
+ * else `http/protobuf`. `grpc` (no grpc exporter in our set) and unknown values fall back to
+ * `http/protobuf` with a warning for the caller to print.
+ */
+export function otlpTracesProtocol(env: NodeJS.ProcessEnv = process.env): { protocol: OtlpTracesProtocol; warning?: string } {
+  // An empty signal-specific value counts as unset, as in the SDK's own getStringFromEnv.
+  const signal = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim();
+  const name = signal ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const value = signal || env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim();
+  if (!value) return { protocol: 'http/protobuf' };
+  if (value === 'http/protobuf' || value === 'http/json') return { protocol: value };
+  const why = value === 'grpc' ? 'grpc is not available in this build' : 'unknown protocol';
+  return { protocol: 'http/protobuf', warning: `${name}="${value}": ${why}, exporting traces with http/protobuf` };
+}

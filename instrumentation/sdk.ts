@@ -1,16 +1,17 @@
 /**
  * Builds and starts the NodeSDK: hand-built resource, selected auto-instrumentations, OTLP/HTTP
- * (JSON) trace export through an accounted batch processor (or none, with spans still created for
+ * trace export (http/protobuf by default, http/json on request) through an accounted batch processor (or none, with spans still created for
  * their ids when OTEL_TRACES_EXPORTER=none), our pull metric reader published to
  * the app's `/api/metrics`, no OTLP logs and no metrics push. Shutdown is bounded.
  */
 import { createNoopMeter, diag } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ConsoleSpanExporter, NoopSpanProcessor, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ConsoleSpanExporter, NoopSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { registerTelemetryShutdown } from '../services/telemetry/lifecycle';
 import { publishMetricsCollector } from '../services/telemetry/metrics-endpoint';
-import { positiveInt, traceExporterNames } from './env';
+import { otlpTracesProtocol, positiveInt, traceExporterNames } from './env';
 import { createInstrumentations } from './instrumentations';
 import { PullMetricReader } from './pull-reader';
 import { buildResource } from './resource';
@@ -30,16 +31,23 @@ export function batchLimits(env: NodeJS.ProcessEnv = process.env): BatchLimits {
   };
 }
 
+/** The OTLP/HTTP trace exporter for the configured protocol; endpoint, headers and path come from OTEL_EXPORTER_OTLP_*, only the bounds are ours. */
+export function otlpExporter(env: NodeJS.ProcessEnv = process.env): SpanExporter {
+  const { protocol, warning } = otlpTracesProtocol(env);
+  // diag is silent unless OTEL_LOG_LEVEL is set, and a misconfigured protocol should not go unnoticed.
+  if (warning) console.warn(`render-o11y: ${warning}`);
+  const config = {
+    concurrencyLimit: 4,
+    ...(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT || env.OTEL_EXPORTER_OTLP_TIMEOUT ? {} : { timeoutMillis: 5000 }),
+  };
+  return protocol === 'http/json' ? new JsonTraceExporter(config) : new ProtobufTraceExporter(config);
+}
+
 function spanProcessors(env: NodeJS.ProcessEnv): SpanProcessor[] {
   const processors: SpanProcessor[] = [];
   for (const name of traceExporterNames(env)) {
     if (name === 'otlp') {
-      // Endpoint, headers and protocol path come from OTEL_EXPORTER_OTLP_*; only the bounds are ours.
-      const exporter = new OTLPTraceExporter({
-        concurrencyLimit: 4,
-        ...(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT || env.OTEL_EXPORTER_OTLP_TIMEOUT ? {} : { timeoutMillis: 5000 }),
-      });
-      processors.push(new AccountedBatchSpanProcessor(exporter, batchLimits(env)));
+      processors.push(new AccountedBatchSpanProcessor(otlpExporter(env), batchLimits(env)));
     } else if (name === 'console') {
       processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
     } else {

@@ -1,29 +1,49 @@
-/** A minimal OTLP/HTTP (JSON) receiver for tests and benches: answers 200 to every POST and counts what arrived. */
+/**
+ * A minimal OTLP/HTTP receiver for tests and benches: answers 200 to every POST and counts what
+ * arrived. Bodies in either encoding (http/json, http/protobuf) are decoded into the OTLP/JSON shape.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { decodeTraceRequest } from './otlp-protobuf';
 
-/** A running sink; `bodies` holds parsed JSON payloads when `keep` is set. */
+/** What one POST looked like on the wire. */
+export interface OtlpRequest {
+  path: string;
+  contentType: string;
+  body: Buffer;
+}
+
+/** A running sink; `bodies` holds decoded payloads and `received` the raw requests when `keep` is set. */
 export interface OtlpSink {
   url: string;
   requests(): number;
   bodies: unknown[];
+  received: OtlpRequest[];
   close(): Promise<void>;
 }
 
-/** Starts the sink on a free loopback port; `keep` stores each JSON body (tests), otherwise bodies are discarded. */
+function decode(contentType: string, body: Buffer): unknown {
+  return contentType.startsWith('application/x-protobuf') ? decodeTraceRequest(body) : JSON.parse(body.toString('utf8'));
+}
+
+/** Starts the sink on a free loopback port; `keep` stores each request and its decoded body (tests), otherwise bodies are discarded. */
 export async function startOtlpSink(keep = false): Promise<OtlpSink> {
   let requests = 0;
   const bodies: unknown[] = [];
+  const received: OtlpRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => keep && chunks.push(c));
     req.on('end', () => {
       requests++;
       if (keep) {
+        const body = Buffer.concat(chunks);
+        const contentType = req.headers['content-type'] ?? '';
+        received.push({ path: req.url ?? '', contentType, body });
         try {
-          bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          bodies.push(decode(contentType, body));
         } catch {
-          // protobuf or garbage: counted, not kept
+          // garbage: counted and kept raw, not decoded
         }
       }
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -36,6 +56,7 @@ export async function startOtlpSink(keep = false): Promise<OtlpSink> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests: () => requests,
     bodies,
+    received,
     close: () => new Promise<void>((r) => {
       server.closeAllConnections();
       server.close(() => r());
@@ -43,7 +64,7 @@ export async function startOtlpSink(keep = false): Promise<OtlpSink> {
   };
 }
 
-/** One span as the OTLP/JSON exporter sends it (the fields tests read). */
+/** One span in the OTLP/JSON shape (the fields tests read). */
 export interface OtlpSpan {
   traceId: string;
   spanId: string;
@@ -55,7 +76,7 @@ export interface OtlpSpan {
   service: string;
 }
 
-/** Flattens received OTLP/JSON payloads into spans tagged with their resource's service.name. */
+/** Flattens received payloads into spans tagged with their resource's service.name. */
 export function receivedSpans(sink: OtlpSink): OtlpSpan[] {
   const spans: OtlpSpan[] = [];
   for (const body of sink.bodies as { resourceSpans?: any[] }[]) {
