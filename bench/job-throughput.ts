@@ -1,8 +1,9 @@
 /**
  * (b) No-op job throughput through the embedded queue: enqueue (PRODUCER span, carrier stored)
  * and process (CONSUMER span per attempt) with full telemetry exporting to a local OTLP sink,
- * against the same code with OTEL_SDK_DISABLED=true. Each side runs in its own child process,
- * interleaved (off, on, off, on, …), after a warm-up batch in the same process. The queue is
+ * against the same code with OTEL_SDK_DISABLED=true. Traced runs export with the default
+ * http/protobuf (the target) and, as a reference, http/json. Each side runs in its own child
+ * process, interleaved (off, protobuf, json, off, …), after a warm-up batch in the same process. The queue is
  * saturated (all jobs submitted at once), so the child is CPU-bound and the ratio measures
  * per-job cost rather than pick-up latency; the child's busy fraction is printed to show it.
  * Target: traced ≥ 0.90 × untraced. Run: `node --import tsx bench/job-throughput.ts [jobs] [rounds]`.
@@ -93,11 +94,19 @@ async function child(): Promise<void> {
   process.stdout.write(`${JSON.stringify(sample)}\n`);
 }
 
-function runChild(telemetry: boolean, otlpUrl: string): Promise<Sample> {
+/** The sides compared: untraced, and traced with each OTLP encoding. */
+const SIDES = {
+  untraced: { OTEL_SDK_DISABLED: 'true' },
+  'traced, http/protobuf': { OTEL_SDK_DISABLED: 'false', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' },
+  'traced, http/json': { OTEL_SDK_DISABLED: 'false', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' },
+} as const;
+type Side = keyof typeof SIDES;
+
+function runChild(side: Side, otlpUrl: string): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ['--import', 'tsx', '--import', './instrumentation/register.ts', 'bench/job-throughput.ts', 'child', String(JOBS)], {
       cwd: REPO_ROOT,
-      env: { ...process.env, OTEL_SDK_DISABLED: String(!telemetry), OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, LOG_LEVEL: 'silent' },
+      env: { ...process.env, OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, LOG_LEVEL: 'silent', ...SIDES[side] },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -116,24 +125,30 @@ function runChild(telemetry: boolean, otlpUrl: string): Promise<Sample> {
 async function main(): Promise<void> {
   const sink = await startCountingSink();
   try {
-    const off: Sample[] = [];
-    const on: Sample[] = [];
-    // Interleaved so drift in background load (other processes on the machine) hits both sides alike.
+    const samples: Record<Side, Sample[]> = { untraced: [], 'traced, http/protobuf': [], 'traced, http/json': [] };
+    const sides = Object.keys(SIDES) as Side[];
+    // Interleaved and rotated so drift in background load (other processes on the machine) hits every side alike.
     for (let i = 0; i < ROUNDS; i++) {
-      off.push(await runChild(false, sink.url));
-      on.push(await runChild(true, sink.url));
+      for (let j = 0; j < sides.length; j++) samples[sides[(i + j) % sides.length]].push(await runChild(sides[(i + j) % sides.length], sink.url));
     }
-    const expectedSpans = ROUNDS * (WARMUP_JOBS + JOBS) * 2;
-    const [onRate, offRate] = [median(on.map((s) => s.jobsPerSecond)), median(off.map((s) => s.jobsPerSecond))];
-    const [onCpu, offCpu] = [median(on.map((s) => s.cpuUsPerJob)), median(off.map((s) => s.cpuUsPerJob))];
-    console.log(`(b) raw jobs/s   untraced [${raw(off.map((s) => s.jobsPerSecond))}]  traced [${raw(on.map((s) => s.jobsPerSecond))}]`);
-    console.log(`    raw CPU µs/job untraced [${raw(off.map((s) => s.cpuUsPerJob))}]  traced [${raw(on.map((s) => s.cpuUsPerJob))}]`);
-    console.log(`    busy (CPU/wall) untraced [${raw(off.map((s) => s.busy), 2)}]  traced [${raw(on.map((s) => s.busy), 2)}]`);
+    const expectedSpans = 2 * ROUNDS * (WARMUP_JOBS + JOBS) * 2;
+    const off = samples.untraced;
+    for (const side of sides) {
+      console.log(`(b) ${side.padEnd(21)} jobs/s [${raw(samples[side].map((s) => s.jobsPerSecond))}]  CPU µs/job [${raw(samples[side].map((s) => s.cpuUsPerJob))}]  busy [${raw(samples[side].map((s) => s.busy), 2)}]`);
+    }
     console.log(`    spans received ${sink.spans()} of ${expectedSpans} (${sink.posts()} OTLP posts)`);
-    reportRatio('(b) no-op job throughput traced vs untraced', onRate / offRate, 0.9, true,
-      `traced ${onRate.toFixed(0)} jobs/s vs untraced ${offRate.toFixed(0)} jobs/s (embedded queue, concurrency 4, ${JOBS} jobs after ${WARMUP_JOBS} warm-up, median of ${ROUNDS})`);
-    reportRatio('(b) same as CPU per job, untraced / traced', offCpu / onCpu, 0.9, true,
-      `untraced ${offCpu.toFixed(0)} µs vs traced ${onCpu.toFixed(0)} µs of CPU per job`);
+    const [offRate, offCpu] = [median(off.map((s) => s.jobsPerSecond)), median(off.map((s) => s.cpuUsPerJob))];
+    for (const side of ['traced, http/protobuf', 'traced, http/json'] as const) {
+      const on = samples[side];
+      const [onRate, onCpu] = [median(on.map((s) => s.jobsPerSecond)), median(on.map((s) => s.cpuUsPerJob))];
+      const ratio = (name: string, value: number, detail: string) =>
+        side === 'traced, http/protobuf'
+          ? reportRatio(name, value, 0.9, true, detail)
+          : console.log(`      reference, no target: ${name}: ${value.toFixed(3)}  ${detail}`);
+      ratio(`(b) no-op job throughput ${side} vs untraced`, onRate / offRate,
+        `${onRate.toFixed(0)} vs ${offRate.toFixed(0)} jobs/s (embedded queue, concurrency 4, ${JOBS} jobs after ${WARMUP_JOBS} warm-up, median of ${ROUNDS})`);
+      ratio(`(b) CPU per job untraced / ${side}`, offCpu / onCpu, `${offCpu.toFixed(0)} vs ${onCpu.toFixed(0)} µs`);
+    }
   } finally {
     await sink.close();
   }

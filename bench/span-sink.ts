@@ -1,14 +1,16 @@
 /**
- * An OTLP/HTTP (JSON) sink for the benches that also counts the spans it received, so a traced
- * run that silently dropped spans (cheaper than exporting them) shows up in the printed numbers.
+ * An OTLP/HTTP sink (http/json or http/protobuf) for the benches that also counts the spans it
+ * received, so a traced run that silently dropped spans (cheaper than exporting them) shows up in
+ * the printed numbers.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { countTraceRequestSpans } from '../test/support/otlp-protobuf';
 
 /** A running counting sink. */
 export interface CountingSink {
   url: string;
-  /** Spans received so far (every `"spanId"` key in the JSON bodies). */
+  /** Spans received so far (every `"spanId"` key in JSON bodies, every span message in protobuf ones). */
   spans(): number;
   posts(): number;
   close(): Promise<void>;
@@ -20,7 +22,19 @@ export async function startCountingSink(): Promise<CountingSink> {
   let posts = 0;
   const key = Buffer.from('"spanId"');
   const server = http.createServer((req, res) => {
-    // Counted chunk by chunk on Buffers (no string building or JSON.parse): the sink shares the
+    if (req.headers['content-type']?.startsWith('application/x-protobuf')) {
+      // Protobuf needs the whole message to walk its nesting; it only reads field headers.
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        posts++;
+        spans += countTraceRequestSpans(Buffer.concat(chunks));
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+        res.end();
+      });
+      return;
+    }
+    // JSON is counted chunk by chunk on Buffers (no string building or JSON.parse): the sink shares the
     // machine with the measured process. `tail` carries a key split across two chunks.
     let tail: Buffer = Buffer.alloc(0);
     req.on('data', (chunk: Buffer) => {

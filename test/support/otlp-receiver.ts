@@ -46,8 +46,10 @@ export async function startOtlpSink(keep = false): Promise<OtlpSink> {
           // garbage: counted and kept raw, not decoded
         }
       }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
+      // An empty ExportTraceServiceResponse in the request's encoding, as a collector answers.
+      const protobuf = (req.headers['content-type'] ?? '').startsWith('application/x-protobuf');
+      res.writeHead(200, { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json' });
+      res.end(protobuf ? '' : '{}');
     });
   });
   server.keepAliveTimeout = 1000;
