@@ -28,6 +28,7 @@ const OPERATIONS: Record<string, (i: number, carrier: Record<string, string>) =>
     traceIdOfCarrier(carrier);
     span.end();
   },
+  'enqueue, trace id from startEnqueueSpan (no extract)': (i) => startEnqueueSpan(`job-${i}`, target).span.end(),
   'attempt: withConsumerSpan(no-op)': (i, carrier) => withConsumerSpan({ id: `job-${i}`, attempt: 1, carrier }, target, noop),
   'stage: withSpan(no-op)': () => withSpan('render fetch', { 'render.stage': 'fetch' }, noop),
 };

@@ -6,6 +6,7 @@
  */
 import {
   context,
+  INVALID_TRACEID as INVALID_TRACE_ID,
   propagation,
   trace,
   SpanKind,
@@ -21,7 +22,9 @@ import { ATTR, EVENTS } from './attributes';
 /** Name and version of the tracer every span of ours comes from. */
 export const TRACER_NAME = 'render-o11y';
 
-const tracer = () => trace.getTracer(TRACER_NAME);
+// Looked up once: the API hands back a proxy that binds to the SDK's tracer on first use after the
+// SDK registers, instead of a provider lookup (name@version key, map) on every span.
+const tracer = trace.getTracer(TRACER_NAME);
 
 /** Where a queue span points: the backend's messaging system and queue name. */
 export interface QueueTarget {
@@ -29,30 +32,36 @@ export interface QueueTarget {
   queueName: string;
 }
 
-/** Starts the PRODUCER span of an enqueue and returns it with the carrier to store on the job. */
-export function startEnqueueSpan(jobId: string, target: QueueTarget, attributes: Attributes = {}): { span: Span; carrier: Record<string, string> } {
-  const span = tracer().startSpan(`send ${target.queueName}`, {
-    kind: SpanKind.PRODUCER,
-    attributes: {
-      [ATTR.MESSAGING_SYSTEM]: target.messagingSystem,
-      [ATTR.MESSAGING_DESTINATION_NAME]: target.queueName,
-      [ATTR.MESSAGING_OPERATION_TYPE]: 'send',
-      [ATTR.MESSAGING_OPERATION_NAME]: 'send',
-      [ATTR.MESSAGING_MESSAGE_ID]: jobId,
-      [ATTR.RENDER_JOB_ID]: jobId,
-      ...attributes,
-    },
-  });
+/**
+ * Starts the PRODUCER span of an enqueue and returns it with the carrier to store on the job and
+ * its trace id (null when tracing is off), which saves callers a `traceIdOfCarrier` extract.
+ */
+export function startEnqueueSpan(
+  jobId: string,
+  target: QueueTarget,
+  attributes?: Attributes,
+): { span: Span; carrier: Record<string, string>; traceId: string | null } {
+  const all: Attributes = {
+    [ATTR.MESSAGING_SYSTEM]: target.messagingSystem,
+    [ATTR.MESSAGING_DESTINATION_NAME]: target.queueName,
+    [ATTR.MESSAGING_OPERATION_TYPE]: 'send',
+    [ATTR.MESSAGING_OPERATION_NAME]: 'send',
+    [ATTR.MESSAGING_MESSAGE_ID]: jobId,
+    [ATTR.RENDER_JOB_ID]: jobId,
+  };
+  if (attributes) Object.assign(all, attributes);
+  const span = tracer.startSpan(`send ${target.queueName}`, { kind: SpanKind.PRODUCER, attributes: all });
   const carrier: Record<string, string> = {};
   propagation.inject(trace.setSpan(context.active(), span), carrier);
-  return { span, carrier };
+  const { traceId } = span.spanContext();
+  return { span, carrier, traceId: traceId === INVALID_TRACE_ID ? null : traceId };
 }
 
 /** The trace id of a stored carrier (`traceparent`), or null when tracing is off. */
 export function traceIdOfCarrier(carrier: Record<string, string>): string | null {
   const ctx = propagation.extract(context.active(), carrier);
   const sc = trace.getSpanContext(ctx);
-  return sc && sc.traceId !== '00000000000000000000000000000000' ? sc.traceId : null;
+  return sc && sc.traceId !== INVALID_TRACE_ID ? sc.traceId : null;
 }
 
 /**
@@ -65,7 +74,7 @@ export async function withConsumerSpan<T>(
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parent = propagation.extract(context.active(), job.carrier);
-  const span = tracer().startSpan(
+  const span = tracer.startSpan(
     `process ${target.queueName}`,
     {
       kind: SpanKind.CONSUMER,
@@ -82,7 +91,8 @@ export async function withConsumerSpan<T>(
     parent,
   );
   try {
-    return await context.with(trace.setSpan(parent, span), () => fn(span));
+    // fn gets the span as an argument of context.with: no closure per attempt.
+    return await context.with(trace.setSpan(parent, span), fn, undefined, span);
   } finally {
     span.end();
   }
@@ -90,16 +100,16 @@ export async function withConsumerSpan<T>(
 
 /** Runs `fn` in an INTERNAL child span named after the stage; a thrown error marks the span and is rethrown. */
 export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, kind = SpanKind.INTERNAL): Promise<T> {
-  return tracer().startActiveSpan(name, { kind, attributes }, async (span) => {
-    try {
-      return await fn(span);
-    } catch (err) {
-      markSpanError(span, classifyError(err));
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  // What startActiveSpan does, without its argument juggling and the wrapper closure per call.
+  const span = tracer.startSpan(name, { kind, attributes });
+  try {
+    return await context.with(trace.setSpan(context.active(), span), fn, undefined, span);
+  } catch (err) {
+    markSpanError(span, classifyError(err));
+    throw err;
+  } finally {
+    span.end();
+  }
 }
 
 /** Sets ERROR status, records the exception and the error's code and category. */
@@ -121,7 +131,7 @@ export function markSpanCancelled(span: Span): void {
 /** The active span's trace and span ids, for log correlation; empty when there is none. */
 export function activeTraceIds(ctx: Context = context.active()): { trace_id?: string; span_id?: string } {
   const sc = trace.getSpanContext(ctx);
-  if (!sc || sc.traceId === '00000000000000000000000000000000') return {};
+  if (!sc || sc.traceId === INVALID_TRACE_ID) return {};
   return { trace_id: sc.traceId, span_id: sc.spanId };
 }
 
