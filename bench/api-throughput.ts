@@ -3,7 +3,8 @@
  * OTLP to a local sink vs the same build with OTEL_SDK_DISABLED=true, per endpoint and for the
  * CLI's pattern, same machine, same run, variants interleaved in every round, medians printed
  * with the raw numbers. Also measured, as a reference without a target: the stock http
- * instrumentation for incoming requests (RENDER_HTTP_SERVER_SPANS=stock) instead of our lean hook.
+ * instrumentation for incoming requests (RENDER_HTTP_SERVER_SPANS=stock) instead of our lean hook,
+ * and OTLP http/json export instead of the default http/protobuf.
  * Target: instrumented ≥ 0.85 × disabled for each workload.
  * Run: `node --import tsx bench/api-throughput.ts [seconds] [rounds]`.
  */
@@ -24,6 +25,7 @@ const POLLS_PER_SUBMIT = 20;
 const VARIANTS = {
   disabled: { telemetry: false, env: {} },
   instrumented: { telemetry: true, env: {} },
+  'http/json': { telemetry: true, env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' } },
   'stock http': { telemetry: true, env: { RENDER_HTTP_SERVER_SPANS: 'stock' } },
 } as const;
 type Variant = keyof typeof VARIANTS;
@@ -81,7 +83,7 @@ async function measure(variant: Variant, otlpUrl: string): Promise<Record<string
 
 async function main(): Promise<void> {
   const sink = await startCountingSink();
-  const results: Record<Variant, Record<string, Run>[]> = { disabled: [], instrumented: [], 'stock http': [] };
+  const results: Record<Variant, Record<string, Run>[]> = { disabled: [], instrumented: [], 'http/json': [], 'stock http': [] };
   let instrumentedRequests = 0;
   try {
     const order = Object.keys(VARIANTS) as Variant[];
@@ -101,12 +103,14 @@ async function main(): Promise<void> {
   for (const name of Object.keys(WORKLOADS)) {
     const rps = (v: Variant) => results[v].map((r) => r[name].rps);
     const cpu = (v: Variant) => results[v].map((r) => r[name].cpuUsPerRequest);
-    console.log(`  ${name}: req/s disabled [${raw(rps('disabled'))}] instrumented [${raw(rps('instrumented'))}] stock http [${raw(rps('stock http'))}]`);
-    console.log(`  ${' '.repeat(name.length)}  CPU µs/req disabled [${raw(cpu('disabled'))}] instrumented [${raw(cpu('instrumented'))}] stock http [${raw(cpu('stock http'))}]`);
+    console.log(`  ${name}: req/s disabled [${raw(rps('disabled'))}] instrumented [${raw(rps('instrumented'))}] http/json [${raw(rps('http/json'))}] stock http [${raw(rps('stock http'))}]`);
+    console.log(`  ${' '.repeat(name.length)}  CPU µs/req disabled [${raw(cpu('disabled'))}] instrumented [${raw(cpu('instrumented'))}] http/json [${raw(cpu('http/json'))}] stock http [${raw(cpu('stock http'))}]`);
     const [on, off, stock] = [median(rps('instrumented')), median(rps('disabled')), median(rps('stock http'))];
     const [cpuOn, cpuOff, cpuStock] = [median(cpu('instrumented')), median(cpu('disabled')), median(cpu('stock http'))];
     reportRatio(`(a) ${name} req/s instrumented vs disabled`, on / off, TARGET, true, `${on.toFixed(0)} vs ${off.toFixed(0)} req/s`);
     reportRatio(`(a) ${name} CPU/req disabled / instrumented`, cpuOff / cpuOn, TARGET, true, `${cpuOff.toFixed(0)} vs ${cpuOn.toFixed(0)} µs`);
+    const [json, cpuJson] = [median(rps('http/json')), median(cpu('http/json'))];
+    console.log(`      reference, no target: OTLP http/json export ${(json / off).toFixed(3)} req/s, ${(cpuOff / cpuJson).toFixed(3)} CPU`);
     console.log(`      reference, no target: stock http instrumentation ${(stock / off).toFixed(3)} req/s, ${(cpuOff / cpuStock).toFixed(3)} CPU`);
   }
   exitWithVerdict();
