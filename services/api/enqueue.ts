@@ -1,7 +1,7 @@
 import type { QueueBackend, JobPatch } from '../queue/contract';
 import type { JobRecord, JobStatus } from '../shared/job';
 import { QueueUnavailableError } from '../shared/errors';
-import { markSpanError, startEnqueueSpan, traceIdOfCarrier } from '../telemetry/tracing';
+import { markSpanError, startEnqueueSpan } from '../telemetry/tracing';
 import { recordJobStatus } from '../telemetry/metrics';
 import { queueCall } from './queue-call';
 
@@ -16,8 +16,8 @@ export type Persist =
  */
 export async function persistAndEnqueue(backend: QueueBackend, persist: Persist): Promise<JobRecord | null> {
   const id = persist.kind === 'create' ? persist.job.id : persist.id;
-  const { span, carrier } = startEnqueueSpan(id, backend);
-  const trace = { traceCarrier: carrier, traceId: traceIdOfCarrier(carrier) };
+  const { span, carrier, traceId } = startEnqueueSpan(id, backend);
+  const trace = { traceCarrier: carrier, traceId };
   try {
     let job: JobRecord | null;
     if (persist.kind === 'create') {
