@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { storeStage } from './store';
+import { outputUrl, storeStage } from './store';
 import { RenderError } from '../../shared/errors/render-error';
 import { deck, stageContext } from '../test-support';
 
@@ -42,4 +42,9 @@ test('an output dir that cannot be created fails in the storage category', { tim
   } finally {
     cleanup();
   }
+});
+
+test('output URLs are relative, or absolute under PUBLIC_URL', () => {
+  assert.equal(outputUrl('a b'), '/api/jobs/a%20b/output');
+  assert.equal(outputUrl('id', 'https://render.example.com/'), 'https://render.example.com/api/jobs/id/output');
 });

@@ -17,9 +17,9 @@ export interface StoreResult {
   output: JobOutput;
 }
 
-/** The URL clients download a job's output from. */
-export function outputUrl(jobId: string): string {
-  return `/api/jobs/${encodeURIComponent(jobId)}/output`;
+/** The URL clients download a job's output from: absolute under PUBLIC_URL when set, so webhook receivers can use it as is. */
+export function outputUrl(jobId: string, publicUrl?: string): string {
+  return `${publicUrl ? publicUrl.replace(/\/+$/, '') : ''}/api/jobs/${encodeURIComponent(jobId)}/output`;
 }
 
 /** Moves `encodedFile` into the output dir and describes it. */
@@ -36,7 +36,7 @@ export async function storeStage(ctx: StageContext, encodedFile: string): Promis
       await rename(tmpPath, finalPath);
       const { size } = await stat(finalPath);
       const output: JobOutput = {
-        url: outputUrl(ctx.jobId),
+        url: outputUrl(ctx.jobId, ctx.config.publicUrl),
         bytes: size,
         durationSeconds: probe.durationSeconds,
         width: probe.width ?? ctx.request.config.width,
