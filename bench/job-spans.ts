@@ -6,10 +6,9 @@
  * default protocol), operations interleaved in every round, medians of ROUNDS. No target.
  * Run: `node --import tsx bench/job-spans.ts [calls] [rounds]`.
  */
-import { spawn } from 'node:child_process';
+import { runBenchChild } from './child';
 import { startEnqueueSpan, traceIdOfCarrier, withConsumerSpan, withSpan } from '../services/telemetry/tracing';
 import { shutdownTelemetry } from '../services/telemetry/lifecycle';
-import { REPO_ROOT } from '../test/support/service';
 import { startCountingSink } from './span-sink';
 import { median, raw } from './stats';
 
@@ -56,22 +55,10 @@ async function child(): Promise<void> {
 }
 
 function runChild(telemetry: boolean, otlpUrl: string): Promise<Record<string, number[]>> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', '--import', './instrumentation/register.ts', 'bench/job-spans.ts', 'child', String(CALLS), String(ROUNDS)], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, OTEL_SDK_DISABLED: String(!telemetry), OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.once('exit', (code) => {
-      try {
-        if (code !== 0) throw new Error(`bench child exited ${code}`);
-        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number[]>);
-      } catch (err) {
-        reject(err);
-      }
-    });
+  return runBenchChild('bench/job-spans.ts', [String(CALLS), String(ROUNDS)], {
+    OTEL_SDK_DISABLED: String(!telemetry),
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
   });
 }
 

@@ -8,7 +8,7 @@
  * per-job cost rather than pick-up latency; the child's busy fraction is printed to show it.
  * Target: traced ≥ 0.90 × untraced. Run: `node --import tsx bench/job-throughput.ts [jobs] [rounds]`.
  */
-import { spawn } from 'node:child_process';
+import { runBenchChild } from './child';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,7 +22,6 @@ import { newJobRecord } from '../services/shared/job';
 import { renderRequestSchema } from '../services/shared/request';
 import { withConsumerSpan } from '../services/telemetry/tracing';
 import { shutdownTelemetry } from '../services/telemetry/lifecycle';
-import { REPO_ROOT } from '../test/support/service';
 import { exitWithVerdict, reportRatio } from './report';
 import { startCountingSink } from './span-sink';
 import { median, raw } from './stats';
@@ -103,23 +102,7 @@ const SIDES = {
 type Side = keyof typeof SIDES;
 
 function runChild(side: Side, otlpUrl: string): Promise<Sample> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', '--import', './instrumentation/register.ts', 'bench/job-throughput.ts', 'child', String(JOBS)], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, LOG_LEVEL: 'silent', ...SIDES[side] },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.once('exit', (code) => {
-      try {
-        if (code !== 0) throw new Error(`bench child exited ${code}`);
-        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Sample);
-      } catch (err) {
-        reject(err);
-      }
-    });
-  });
+  return runBenchChild('bench/job-throughput.ts', [String(JOBS)], { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, ...SIDES[side] });
 }
 
 async function main(): Promise<void> {

@@ -1,20 +1,13 @@
 /** The embedded single process (`npm start`): queue backend, API and worker in one process. */
-import type { QueueBackend } from './queue/contract';
 import { createQueueBackend } from './queue';
 import { startWorkerRuntime } from './worker/runtime';
 import { exitOnSignals, loadConfigOrExit } from './api/lifecycle';
 import { listenApi } from './api/server';
-import type { ApiServerOptions } from './api/main';
-import type { Config } from './shared/config';
+import type { ApiServerOptions, RunningApi } from './api/main';
 import { createLogger } from './telemetry/logger';
 
-/** A running single process. */
-export interface RunningService {
-  url: string;
-  config: Readonly<Config>;
-  backend: QueueBackend;
-  close(): Promise<void>;
-}
+/** A running single process: the same handle as the API-only process. */
+export type RunningService = RunningApi;
 
 /** Starts backend, worker and API; `close()` stops them in reverse order. */
 export async function startServer(options: ApiServerOptions = {}): Promise<RunningService> {
