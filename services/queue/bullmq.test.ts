@@ -68,6 +68,35 @@ test('kill -9 of a worker mid-job: stalled recovery hands the job to another wor
   }
 });
 
+test('a job whose workers keep dying is failed with WORKER_LOST once BullMQ gives up, not left processing', T, async () => {
+  const q = await freshQueue('bullmq', { ...tuning, maxStalledCount: 0 });
+  const crash = startCrashWorker({ CRASH_KIND: 'bullmq', CRASH_QUEUE_NAME: q.queueName, CRASH_REDIS_URL: redisTestUrl(), CRASH_MAX_STALLED: '0' });
+  try {
+    const api = await q.open();
+    await api.store.create(jobRecord('lost1'));
+    await api.enqueue('lost1', {});
+    assert.deepEqual(await crash.started, { started: 'lost1', attempt: 1 });
+    await api.store.update('lost1', { status: 'processing', attempts: 1 });
+    await killHard(crash.child);
+
+    let ran = false;
+    await api.startWorker(async () => {
+      ran = true;
+      return { kind: 'completed' };
+    }, opts);
+    await waitFor('the abandoned job to be marked failed', async () => (await api.store.get('lost1'))?.status === 'failed');
+    const job = await api.store.get('lost1');
+    assert.equal(job?.error?.code, 'WORKER_LOST');
+    assert.equal(job?.error?.category, 'resource');
+    assert.equal(job?.error?.retryable, false);
+    assert.ok(job?.finishedAt);
+    assert.equal(ran, false, 'BullMQ failed the job instead of handing it to the survivor');
+  } finally {
+    await killHard(crash.child);
+    await q.cleanup();
+  }
+});
+
 test('with Redis unreachable, ping rejects quickly with the reason and close does not hang', T, async () => {
   const port = await new Promise<number>((resolve) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {

@@ -1,11 +1,14 @@
 /** One BullMQ consumer: runs the handler per job, turns outcomes into BullMQ moves, and listens for cancels. */
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { DelayedError, QueueEvents, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AbortReason, AttemptOutcome, JobHandler, WorkerHandle } from '../contract';
 import type { Logger } from '../../telemetry/logger';
-import type { RedisKeys } from './keys';
+import { idOfBullmqJobId, type RedisKeys } from './keys';
+import type { JobStore } from '../contract';
+import { WorkerLostError } from '../../shared/errors/worker-lost-error';
+import { recordError, recordJobStatus } from '../../telemetry/metrics';
 import { closeRedis, connectRedis, withTimeout } from './redis';
 import { removeHeartbeat, writeHeartbeat } from './heartbeats';
 
@@ -31,6 +34,7 @@ export interface BullmqWorkerDeps {
   keys: RedisKeys;
   logger: Logger;
   tuning: StallTuning;
+  store: JobStore;
 }
 
 /** A running BullMQ worker with heartbeats and cross-process cancellation. */
@@ -40,6 +44,8 @@ export class BullmqWorkerHandle implements WorkerHandle {
   private readonly conn: Redis;
   private readonly sub: Redis;
   private readonly worker: Worker<BullmqJobData>;
+  private readonly events: QueueEvents;
+  private readonly eventsConn: Redis;
   private heartbeat: NodeJS.Timeout | undefined;
   private lastBeat: number | null = null;
   private closed: Promise<void> | undefined;
@@ -62,13 +68,36 @@ export class BullmqWorkerHandle implements WorkerHandle {
       autorun: false,
     });
     this.worker.on('error', (err) => deps.logger.warn({ err }, 'bullmq worker error'));
-    this.worker.on('failed', (job, err) => deps.logger.error({ err, jobId: job?.data.id }, 'bullmq gave up on a job (stalled too many times)'));
+    this.worker.on('failed', (job, err) => deps.logger.error({ err, jobId: job?.data.id }, 'bullmq failed a job'));
+    // A job stalled past maxStalledCount is failed inside Redis by whichever worker checks; only the
+    // queue's event stream tells, so every worker listens and the first record update wins.
+    this.eventsConn = connectRedis(deps.redisUrl, true);
+    this.events = new QueueEvents(deps.queueName, { connection: this.eventsConn, autorun: false });
+    this.events.on('failed', ({ jobId, failedReason }) => void this.onGaveUp(jobId, failedReason));
+    this.events.on('error', (err) => deps.logger.warn({ err }, 'bullmq queue events error'));
+  }
+
+  /** Marks the record of a job BullMQ gave up on as failed, so it never stays `processing` forever. */
+  private async onGaveUp(jobId: string, reason: string): Promise<void> {
+    const id = idOfBullmqJobId(jobId);
+    if (!id) return;
+    const err = new WorkerLostError(reason);
+    try {
+      const failed = await this.deps.store.update(id, { status: 'failed', error: err.toJobError(), finishedAt: new Date().toISOString() }, ['queued', 'processing', 'retrying']);
+      if (!failed) return;
+      recordJobStatus('failed');
+      recordError(err.category, false);
+      this.deps.logger.error({ job_id: id, reason }, 'the queue gave up on the job: marked failed');
+    } catch (e) {
+      this.deps.logger.warn({ err: e, job_id: id }, 'could not mark an abandoned job failed');
+    }
   }
 
   /** Subscribes to cancels, starts heartbeats and begins consuming. */
   async start(): Promise<void> {
     this.sub.on('message', (_channel, id: string) => this.abort(id, 'cancelled'));
     await withTimeout(this.sub.subscribe(this.deps.keys.cancelChannel()), 5000, 'cancel channel subscribe');
+    void this.events.run().catch((err) => this.deps.logger.warn({ err }, 'bullmq queue events stopped'));
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), this.options.heartbeatMs);
     this.heartbeat.unref();
@@ -100,7 +129,8 @@ export class BullmqWorkerHandle implements WorkerHandle {
       return this.worker.close(true).catch(() => {});
     });
     await withTimeout(removeHeartbeat(this.deps.client, this.deps.keys, this.id), 1000, 'heartbeat removal').catch(() => {});
-    await Promise.all([closeRedis(this.sub), closeRedis(this.conn)]);
+    await withTimeout(this.events.close(), 2000, 'queue events close').catch(() => {});
+    await Promise.all([closeRedis(this.sub), closeRedis(this.conn), closeRedis(this.eventsConn)]);
     this.onClosed();
   }
 

@@ -80,7 +80,7 @@ export class BullmqBackend implements QueueBackend {
 
   async startWorker(handler: JobHandler, options: { concurrency: number; heartbeatMs: number }): Promise<WorkerHandle> {
     if (this.closed) throw new Error('queue backend is closed');
-    const deps = { redisUrl: this.redisUrl, queueName: this.queueName, client: this.client, keys: this.keys, logger: this.logger, tuning: this.tuning };
+    const deps = { redisUrl: this.redisUrl, queueName: this.queueName, client: this.client, keys: this.keys, logger: this.logger, tuning: this.tuning, store: this.store };
     const worker: BullmqWorkerHandle = new BullmqWorkerHandle(deps, handler, options, () => this.workerSet.delete(worker));
     this.workerSet.add(worker);
     try {

@@ -61,3 +61,9 @@ export function idOfMember(member: string): string {
 export function bullmqJobId(id: string): string {
   return `r-${id.replace(/%/g, '%25').replace(/:/g, '%3A')}`;
 }
+
+/** Our id back from a BullMQ job id made by `bullmqJobId`; null for ids that are not ours. */
+export function idOfBullmqJobId(jobId: string): string | null {
+  if (!jobId.startsWith('r-')) return null;
+  return jobId.slice(2).replace(/%3A/g, ':').replace(/%25/g, '%');
+}

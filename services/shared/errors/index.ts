@@ -17,3 +17,4 @@ export * from './job-cancelled-error';
 export * from './internal-error';
 export * from './queue-unavailable-error';
 export * from './classify';
+export * from './worker-lost-error';
