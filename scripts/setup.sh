@@ -14,7 +14,7 @@ if [ "$want_test" = test ] || [ "$want_test" = stack ]; then
          [prometheus-alertmanager]=prometheus-alertmanager [amtool]=prometheus-alertmanager)
 fi
 if [ "$want_test" = test ]; then
-  pkgs+=([chromium]=chromium [docker-compose]=docker-compose)
+  pkgs+=([chromium]=chromium [docker-compose]=docker-compose [pgrep]=procps)
 fi
 missing=()
 for cmd in "${!pkgs[@]}"; do
