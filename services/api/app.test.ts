@@ -42,6 +42,15 @@ describe('render API without a worker', { timeout: 60_000 }, () => {
     assert.deepEqual(paths, ['config.width', 'slides.0.duration', 'title']);
   });
 
+  test('400 VALIDATION_FAILED for a narration voice espeak-ng does not have, before anything is queued', async () => {
+    const res = await postJson(`${api.url}/api/jobs`, deck({ title: 'bad voice', slides: [{ narration: 'olá' }], config: { voice: 'zz-nope' } }));
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.code, 'VALIDATION_FAILED');
+    assert.deepEqual(res.body.error.details.map((d: { path: string }) => d.path), ['config.voice']);
+    const list = await (await fetch(`${api.url}/api/jobs?limit=100`)).json();
+    assert.ok(!list.jobs.some((j: { title: string }) => j.title === 'bad voice'));
+  });
+
   test('400 INVALID_JSON, 413 PAYLOAD_TOO_LARGE, 415 UNSUPPORTED_MEDIA_TYPE', async () => {
     const bad = await postJson(`${api.url}/api/jobs`, '{"title": ');
     assert.equal(bad.status, 400);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestApi, type TestApi } from '../api/test-helpers';
+import { freePort } from '../../test/support/ports';
 import { ApiError } from './client';
 import { main } from './main';
 
@@ -29,8 +30,9 @@ describe('render CLI', { timeout: 90_000 }, () => {
   });
 
   test('a failing job exits 1; API errors surface their code; bad usage exits 2', { timeout: 60_000 }, async () => {
-    const deck = path.join(api.dataDir, 'bad-voice.json');
-    writeFileSync(deck, JSON.stringify({ title: 'fails', slides: [{ narration: 'hi', duration: 1 }], config: { width: 160, height: 120, fps: 10, voice: 'zz-nope' } }));
+    const deck = path.join(api.dataDir, 'unreachable-audio.json');
+    const audioUrl = `http://127.0.0.1:${await freePort()}/narration.mp3`;
+    writeFileSync(deck, JSON.stringify({ title: 'fails', slides: [{ audioUrl, duration: 1 }], config: { width: 160, height: 120, fps: 10 } }));
     assert.equal(await main(['submit', deck, '--follow', '--url', api.url]), 1);
     await assert.rejects(main(['cancel', 'no-such-id', '--url', api.url]), (err: unknown) => err instanceof ApiError && err.code === 'JOB_NOT_FOUND');
     assert.equal(await main(['frobnicate', '--url', api.url]), 2);

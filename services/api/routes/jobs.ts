@@ -8,6 +8,7 @@ import { parseRenderRequest } from '../../shared/request';
 import { BadRequestError, JobNotFoundError, ValidationFailedError } from '../../shared/errors';
 import { persistAndEnqueue } from '../enqueue';
 import { queueCall } from '../queue-call';
+import { voiceProblem } from '../voices';
 
 /** What the job routes need. */
 export interface JobRouteDeps {
@@ -44,6 +45,8 @@ export function jobsRouter({ config, backend }: JobRouteDeps): Router {
     }
     const parsed = parseRenderRequest(req.body);
     if (!parsed.ok) throw new ValidationFailedError(parsed.details);
+    const voice = await voiceProblem(parsed.request);
+    if (voice) throw new ValidationFailedError([voice]);
     const id = randomUUID();
     const job = await persistAndEnqueue(backend, { kind: 'create', job: newJobRecord(id, parsed.request, config.maxAttempts) });
     res.locals.jobId = id;
