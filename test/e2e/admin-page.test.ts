@@ -149,6 +149,8 @@ describe('/admin/metrics in Chromium', { timeout: 240_000 }, () => {
     assert.match((await page.locator('h1').textContent()) ?? '', /métricas/);
     assert.equal(await page.getByText('Taxa de sucesso').count(), 1);
     assert.equal(await page.getByTestId('refresh').textContent(), 'Atualizar');
+    const completedBadge = page.locator('[data-testid="job-status"][data-status="completed"]').first();
+    assert.equal(await completedBadge.textContent(), 'concluído', 'job statuses are translated too');
     assert.equal(await page.locator('meta[http-equiv=refresh]').getAttribute('content'), '30');
     await Promise.all([page.waitForURL(/range=24h&refresh=30$/), page.getByTestId('refresh').click()]);
     assertSameFigures(await figures(page), await summary());

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { labelsFor, pickLocale } from './i18n';
+import { labelsFor, pickLocale, statusWord } from './i18n';
+import { JOB_STATUSES } from '../../shared/job';
 
 test('pickLocale: Portuguese for pt and pt-BR, English by default', () => {
   assert.equal(pickLocale(undefined), 'en');
@@ -34,4 +35,11 @@ test('both dictionaries label every key, with different words', () => {
   for (const [key, value] of Object.entries(pt)) assert.ok(value.length > 0, `pt-BR ${key} is empty`);
   assert.notEqual(pt.refresh, en.refresh);
   assert.notEqual(pt.successRate, en.successRate);
+});
+
+test('every job status has a word in both languages', () => {
+  for (const status of JOB_STATUSES) {
+    assert.equal(statusWord('en', status), status);
+    assert.ok(statusWord('pt-BR', status).length > 0 && statusWord('pt-BR', status) !== status, status);
+  }
 });

@@ -1,5 +1,7 @@
 /** The admin page's labels in English and Brazilian Portuguese, and the Accept-Language choice between them. */
 
+import type { JobStatus } from '../../shared/job';
+
 /** Languages the page speaks. */
 export type Locale = 'en' | 'pt-BR';
 
@@ -149,6 +151,17 @@ const ptBR: Labels = {
 };
 
 const DICTIONARY: Record<Locale, Labels> = { en, 'pt-BR': ptBR };
+
+/** One job's status as a word (the column headings are plurals); the raw status stays in `data-status`. */
+const STATUS_WORDS: Record<Locale, Record<JobStatus, string>> = {
+  en: { queued: 'queued', processing: 'processing', retrying: 'retrying', completed: 'completed', failed: 'failed', cancelled: 'cancelled' },
+  'pt-BR': { queued: 'na fila', processing: 'processando', retrying: 'nova tentativa', completed: 'concluído', failed: 'falhou', cancelled: 'cancelado' },
+};
+
+/** The word for one job's status in `locale`. */
+export function statusWord(locale: Locale, status: JobStatus): string {
+  return STATUS_WORDS[locale][status];
+}
 
 /** The labels of `locale`. */
 export function labelsFor(locale: Locale): Labels {

@@ -3,7 +3,7 @@ import type { JobRecord } from '../../shared/job';
 import type { Formatter } from './format';
 import { traceUrl } from './grafana-links';
 import { html, type SafeHtml } from './html';
-import type { Labels } from './i18n';
+import { statusWord, type Labels, type Locale } from './i18n';
 
 /** Where trace links point; absent when Grafana is not configured. */
 export interface TraceLinkConfig {
@@ -19,12 +19,12 @@ function traceCell(job: JobRecord, links: TraceLinkConfig, t: Labels): SafeHtml 
 }
 
 /** One row per job, newest first; every job-supplied string is escaped by `html`. */
-export function jobsTable(jobs: readonly JobRecord[], fmt: Formatter, t: Labels, links: TraceLinkConfig): SafeHtml {
+export function jobsTable(jobs: readonly JobRecord[], fmt: Formatter, t: Labels, links: TraceLinkConfig, locale: Locale = 'en'): SafeHtml {
   if (jobs.length === 0) return html`<p data-testid="no-jobs">${t.noJobs}</p>`;
   const rows = jobs.map(
     (job) => html`<tr data-testid="job-row" data-job-id="${job.id}">
 <td class="title" data-testid="job-title">${job.title}</td>
-<td><span class="badge status-${job.status}" data-testid="job-status">${job.status}</span></td>
+<td><span class="badge status-${job.status}" data-testid="job-status" data-status="${job.status}">${statusWord(locale, job.status)}</span></td>
 <td>${job.stage ?? '—'}</td>
 <td class="num" data-value="${job.progress}">${fmt.ratio(job.progress)}</td>
 <td class="num">${job.attempts}/${job.maxAttempts}</td>

@@ -128,7 +128,7 @@ ${serviceSection(input, t, fmt)}
 ${jobsSection(s, t, fmt)}
 ${queueSection(s, t, fmt)}
 ${errorsSection(s, t, fmt)}
-<section><h2>${t.recentJobs}</h2>${jobsTable(input.recentJobs, fmt, t, input.links)}</section>
+<section><h2>${t.recentJobs}</h2>${jobsTable(input.recentJobs, fmt, t, input.links, input.locale)}</section>
 </main>`;
   return layout(input, t.title, body, input.refreshSeconds);
 }
