@@ -1,5 +1,5 @@
-import type { QueueBackend, QueueCounts } from '../queue/contract';
-import { computeSummary, SUMMARY_RANGES, type Summary, type SummaryRange, type WorkerSeen } from '../shared/stats';
+import type { QueueBackend, QueueCounts, WorkerInfo } from '../queue/contract';
+import { computeSummary, SUMMARY_RANGES, type Summary, type SummaryRange } from '../shared/stats';
 
 /** Gathers jobs, queue figures, workers and process figures, then aggregates them with `computeSummary`. */
 export class SummaryService {
@@ -16,7 +16,7 @@ export class SummaryService {
     const jobs = await this.backend.store.createdSince(now.getTime() - SUMMARY_RANGES[range]);
     let queue: QueueCounts | null = null;
     let queueError: string | null = null;
-    let workers: WorkerSeen[] = [];
+    let workers: WorkerInfo[] = [];
     // An unreachable queue is what an operator most needs to see, so it is reported, not thrown.
     try {
       queue = await this.backend.counts();

@@ -58,12 +58,6 @@ export interface Summary {
   };
 }
 
-/** Queue figures as the backend reports them. */
-export type SummaryQueueCounts = QueueCounts;
-
-/** A worker as the backend reports it, before the aggregator adds `lastSeenSecondsAgo`. */
-export type WorkerSeen = WorkerInfo;
-
 /** Everything `computeSummary` needs; gathered by the API's SummaryService so the aggregation stays pure. */
 export interface SummaryInput {
   range: SummaryRange;
@@ -72,9 +66,9 @@ export interface SummaryInput {
   /** Jobs created within the range. */
   jobs: readonly JobRecord[];
   /** Null when the queue could not be read. */
-  queue: SummaryQueueCounts | null;
+  queue: QueueCounts | null;
   queueError: string | null;
-  workers: readonly WorkerSeen[];
+  workers: readonly WorkerInfo[];
   uptimeSeconds: number;
   memory: Summary['service']['memory'];
 }
