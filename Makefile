@@ -1,16 +1,21 @@
 # The two commands: `make start` and `make test`. Everything else is optional.
+# Every target runs on the project's Node (>= 24) through scripts/node, which setup installs under
+# .tools/ when the machine's own Node is older.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+NODE := scripts/node
+VITEST := $(NODE) node_modules/vitest/vitest.mjs run
 
-# Tests of behaviour (not of telemetry) that must also pass with the SDK disabled; in-process tests
-# never load the SDK, so these are the ones that start the services as processes.
-FUNCTIONAL_TESTS := test/e2e/embedded-render.test.ts test/e2e/redis-scale.test.ts test/e2e/admin-page.test.ts services/cli
+# Tests of behaviour (not of telemetry) that must also pass with the SDK disabled: the ones that start
+# the services as processes (in-process tests never load the SDK).
+FUNCTIONAL_TESTS := test/e2e/embedded-render.test.ts test/e2e/redis-scale.test.ts test/e2e/admin-page.test.ts
 
-.PHONY: help setup start test typecheck stack bench dashboards
+.PHONY: help setup start test typecheck lint format build stack bench dashboards
 
 help:
 	@echo "make start   install what is missing, then run the service on its embedded default (port 3000)"
 	@echo "make test    install what is missing, start Redis, run every test, stop Redis"
+	@echo "make build   compile to JavaScript in dist/ (what the Docker image runs)"
 	@echo "make stack   the service + Prometheus + Alertmanager on loopback, without Docker"
 	@echo "make bench   performance ratios (instrumented vs OTEL_SDK_DISABLED=true)"
 
@@ -19,21 +24,32 @@ setup:
 
 start:
 	@scripts/setup.sh start
-	npm start
+	$(NODE) --import tsx --import ./instrumentation/register.ts services/main.ts
 
 test:
 	@scripts/setup.sh test
-	npx tsc --noEmit -p .
-	scripts/with-redis.sh node scripts/run-tests.mjs
+	$(NODE) node_modules/typescript/bin/tsc --noEmit -p .
+	$(NODE) node_modules/@biomejs/biome/bin/biome check .
+	scripts/with-redis.sh $(VITEST) --coverage
 	@echo "== the functional tests again, with OTEL_SDK_DISABLED=true"
-	RENDER_TEST_TELEMETRY=off scripts/with-redis.sh node scripts/run-tests.mjs $(FUNCTIONAL_TESTS)
+	RENDER_TEST_TELEMETRY=off scripts/with-redis.sh $(VITEST) $(FUNCTIONAL_TESTS)
 
 typecheck:
-	npx tsc --noEmit -p .
+	$(NODE) node_modules/typescript/bin/tsc --noEmit -p .
+
+lint:
+	$(NODE) node_modules/@biomejs/biome/bin/biome check .
+
+format:
+	$(NODE) node_modules/@biomejs/biome/bin/biome format --write .
+
+build:
+	@scripts/setup.sh start
+	npm run build
 
 bench:
 	@scripts/setup.sh test
-	node --import tsx bench/run-all.ts
+	$(NODE) --import tsx bench/run-all.ts
 
 dashboards:
 	npm run dashboards

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import YAML from 'yaml';
 import { allDashboards } from './dashboards';
 import { panelsOf, targetsOf } from './lib/targets';

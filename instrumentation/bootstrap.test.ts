@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { receivedSpans, spanAttribute, startOtlpSink, type OtlpSink } from '../test/support/otlp-receiver';
 import { freePort, waitFor } from '../test/support/ports';
 
@@ -31,7 +31,7 @@ interface Probe {
 }
 
 const running = new Set<ChildProcess>();
-after(() => {
+afterAll(() => {
   for (const c of running) c.kill('SIGKILL');
 });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { MetricFamily } from './metric-families';
 import { exemplarSuffix, MAX_EXEMPLAR_LABEL_CHARS, renderOpenMetricsText } from './openmetrics-text';
 import { renderPrometheusText } from './prometheus-text';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { prometheusName, sanitizeLabelName, sanitizeMetricName, unitSuffix } from './prometheus-names';
 
 describe('OTel → Prometheus names', () => {

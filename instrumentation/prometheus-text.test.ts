@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { MetricFamily } from './metric-families';
 import { renderJson } from './metrics-json';
 import { promtoolCheckMetrics } from './promtool';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import express from 'express';
 import { startEnqueueSpan } from '../services/telemetry/tracing';
@@ -16,7 +16,7 @@ let server: Server;
 let base: string;
 const T = { timeout: 20_000 };
 
-before(async () => {
+beforeAll(async () => {
   const app = express();
   app.use(express.json());
   const jobs = express.Router();
@@ -37,7 +37,7 @@ before(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-after(async () => {
+afterAll(async () => {
   hook.disable();
   server.closeAllConnections();
   await new Promise((r) => server.close(r));

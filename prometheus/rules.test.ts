@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import YAML from 'yaml';
 import { ALERTMANAGER_FILE, loopbackAlertmanagerConfig } from './alertmanager-config';
 import { COMPOSE_FILE, composeText } from './generate';
@@ -25,10 +25,10 @@ function run(cmd: string, args: string[], stdoutOnly = false): string {
 }
 
 let dir: string;
-before(() => {
+beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-rules-'));
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('promtool', { timeout: 120_000 }, () => {
   test('check rules accepts both rule files', () => {

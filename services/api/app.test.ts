@@ -1,5 +1,5 @@
 /** The API over real HTTP on the real embedded backend (SQLite in a temp dir), without a worker: jobs stay queued. */
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { LIMITS } from '../shared/request';
 import { call, postJson, startTestApi, type TestApi } from './test-helpers';
@@ -13,10 +13,10 @@ const deck = (extra: Record<string, unknown> = {}) => ({
 
 describe('render API without a worker', { timeout: 60_000 }, () => {
   let api: TestApi;
-  before(async () => {
+  beforeAll(async () => {
     api = await startTestApi({ worker: false, env: { ADMIN_TOKEN: 'admin-secret' } });
   });
-  after(async () => {
+  afterAll(async () => {
     await api?.close();
   });
 

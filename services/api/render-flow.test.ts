@@ -1,5 +1,5 @@
 /** The API with the real in-process worker runtime (`services/main.ts` in-process): jobs really render. */
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { call, postJson, startTestApi, type TestApi } from './test-helpers';
@@ -36,10 +36,10 @@ async function settle(api: TestApi, id: string, timeoutMs = 60_000): Promise<any
 
 describe('render API with the worker runtime', { timeout: 150_000 }, () => {
   let api: TestApi;
-  before(async () => {
+  beforeAll(async () => {
     api = await startTestApi({ worker: true, env: { RENDER_MAX_ATTEMPTS: '1', RENDER_BACKOFF_MS: '100' } });
   });
-  after(async () => {
+  afterAll(async () => {
     await api?.close();
   });
 

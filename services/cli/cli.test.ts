@@ -1,5 +1,5 @@
 /** The CLI against the real API with the in-process worker: submit --follow renders and downloads. */
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,10 +10,10 @@ import { main } from './main';
 
 describe('render CLI', { timeout: 90_000 }, () => {
   let api: TestApi;
-  before(async () => {
+  beforeAll(async () => {
     api = await startTestApi({ worker: true, env: { RENDER_MAX_ATTEMPTS: '1' } });
   });
-  after(async () => {
+  afterAll(async () => {
     await api?.close();
   });
 

@@ -1,5 +1,5 @@
 /** BullMQ backend specifics against the real test Redis: several processes sharing one queue, crashes, outages. */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createBullmqBackend } from './bullmq';

@@ -1,5 +1,5 @@
 /** The queue contract, run against both real backends (SQLite file; Redis at REDIS_TEST_URL). */
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import type { QueuedJob, QueueBackend } from './contract';
 import { BadRequestError } from '../shared/errors/bad-request-error';

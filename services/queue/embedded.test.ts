@@ -1,5 +1,5 @@
 /** Embedded backend specifics: resuming after a clean restart or a crash, delayed entries, 10,000 records. */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { deferred, freshQueue, jobRecord, killHard, startCrashWorker, waitFor, aborted } from './test-support';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import type { HistogramSample } from '../../instrumentation/metric-families';
 import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
@@ -22,11 +22,11 @@ function inSpan(fn: () => void): { traceId: string; spanId: string } {
 }
 
 describe('exemplars', { timeout: 30_000 }, () => {
-  before(() => {
+  beforeAll(() => {
     t = installTestTelemetry();
     recordJobStatus('queued'); // binds the metrics module to this provider before any exemplar is kept
   });
-  after(async () => t.shutdown());
+  afterAll(async () => t.shutdown());
   beforeEach(() => resetExemplars());
 
   it('bucketIndex follows the `le` rule: a value equal to a bound belongs to that bucket', () => {

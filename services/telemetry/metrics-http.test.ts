@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { trace } from '@opentelemetry/api';
 import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
 import { publishMetricsCollector } from './metrics-endpoint';
@@ -43,7 +43,7 @@ describe('metrics request handler', { timeout: 30_000 }, () => {
   let base = '';
   let traceId = '';
 
-  before(async () => {
+  beforeAll(async () => {
     t = installTestTelemetry();
     publishMetricsCollector(t.reader.collector());
     recordJobStatus('completed');
@@ -57,7 +57,7 @@ describe('metrics request handler', { timeout: 30_000 }, () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(async () => {
+  afterAll(async () => {
     await new Promise<void>((r) => server.close(() => r()));
     await t.shutdown();
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
 import { promtoolCheckMetrics } from '../../instrumentation/promtool';
 import type { HistogramSample, MetricFamily, ScalarSample } from '../../instrumentation/metric-families';
@@ -45,7 +45,7 @@ const histogram = (name: string, labels: Record<string, string> = {}): Histogram
 };
 
 describe('metrics module through the SDK and our serializer', { timeout: 30_000 }, () => {
-  before(async () => {
+  beforeAll(async () => {
     t = installTestTelemetry();
     recordJobStatus('queued');
     recordJobStatus('completed');
@@ -74,7 +74,7 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
     families = await t.reader.families();
     text = (await t.reader.collector().prometheus()) as string;
   });
-  after(() => t.shutdown());
+  afterAll(() => t.shutdown());
 
   it('counters get _total and keep their fixed-set labels', () => {
     assert.equal(family(METRIC_NAMES.jobs).type, 'counter');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
 import { AssetFetchError } from '../shared/errors/asset-fetch-error';
@@ -20,9 +20,9 @@ let t: TestTelemetry;
 const byName = (name: string) => t.spans().filter((s) => s.name === name);
 
 describe('tracing helpers', { timeout: 30_000 }, () => {
-  before(() => (t = installTestTelemetry()));
+  beforeAll(() => (t = installTestTelemetry()));
   beforeEach(() => t.resetSpans());
-  after(() => t.shutdown());
+  afterAll(() => t.shutdown());
 
   it('enqueue is a PRODUCER child of the active span, and its carrier holds the trace', () => {
     const server = trace.getTracer('test').startSpan('POST /api/jobs', { kind: SpanKind.SERVER });

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { afterAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -194,7 +194,7 @@ test('a worker shutdown mid-job leaves the job for recovery instead of failing i
   }
 });
 
-test.after(() => {
+afterAll(() => {
   delete process.env.TMPDIR;
   execFileSync('rm', ['-rf', tmp]);
 });

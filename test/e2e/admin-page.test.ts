@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { freePort } from '../support/ports';
 import { REPO_ROOT, startService, type RunningService } from '../support/service';
@@ -43,7 +43,7 @@ describe('/admin/metrics in Chromium', { timeout: 240_000 }, () => {
   const summary = async (range = '24h') => (await fetch(`${svc!.url}/api/admin/summary?range=${range}`, { headers: AUTH })).json() as Promise<any>;
   const openPage = async (options: BrowserContextOptions = {}) => (await browser!.newContext(options)).newPage();
 
-  before(async () => {
+  beforeAll(async () => {
     const closedPort = await freePort();
     svc = await startService({
       env: { ADMIN_TOKEN: TOKEN, RENDER_MAX_ATTEMPTS: '1', RENDER_HEARTBEAT_MS: '500', GRAFANA_URL: `http://127.0.0.1:${closedPort}/` },
@@ -62,7 +62,7 @@ describe('/admin/metrics in Chromium', { timeout: 240_000 }, () => {
     mkdirSync(ARTIFACTS, { recursive: true });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await svc?.stop();
     svc?.cleanup();

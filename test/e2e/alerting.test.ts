@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { loopbackAlertmanagerConfig } from '../../prometheus/alertmanager-config';
 import { prometheusConfig } from '../../prometheus/prometheus-config';
 import { ALERTS_FILE, RECORDING_FILE, runbookUrl } from '../../prometheus/runbooks';
@@ -27,7 +27,7 @@ let am: RunningAlertmanager | undefined;
 let svc: RunningService | undefined;
 let prom: RunningPrometheus | undefined;
 
-before(async () => {
+beforeAll(async () => {
   receiver = await startWebhookReceiver();
   am = await startAlertmanager(
     loopbackAlertmanagerConfig({ slack: { url: `${receiver.url}/slack` }, heartbeatUrl: `${receiver.url}/heartbeat`, groupWait: '1s', groupInterval: '1s' }),
@@ -51,7 +51,7 @@ before(async () => {
   await waitForTargetsUp(prom);
 });
 
-after(async () => {
+afterAll(async () => {
   await svc?.stop();
   svc?.cleanup();
   await prom?.stop();

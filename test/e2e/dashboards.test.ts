@@ -5,7 +5,7 @@
  * queue, error and process panels must also return data.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { allDashboards } from '../../grafana/dashboards';
 import { substitute, targetsOf, type PanelTarget, type VariableValues } from '../../grafana/lib/targets';
 import { submitJob, tinyDeck, waitForStatus } from '../support/jobs';
@@ -29,7 +29,7 @@ describe('dashboards against a live service and a real Prometheus', { timeout: 3
   let prom: RunningPrometheus | undefined;
   let instance = '';
 
-  before(async () => {
+  beforeAll(async () => {
     svc = await startService({
       env: { RENDER_MAX_ATTEMPTS: '1', RENDER_BACKOFF_MS: '0', OTEL_RESOURCE_ATTRIBUTES: `deployment.environment.name=${ENVIRONMENT}` },
     });
@@ -59,7 +59,7 @@ describe('dashboards against a live service and a real Prometheus', { timeout: 3
     await waitFor('the event-loop delay to be scraped', async () => (await prom!.query('nodejs_eventloop_delay_p99_seconds')).length > 0, 30_000, 500);
   });
 
-  after(async () => {
+  afterAll(async () => {
     await prom?.stop();
     await svc?.stop();
     svc?.cleanup();

@@ -3,7 +3,7 @@
  * FFmpeg, over real HTTP. Covers a narrated render, restart durability, network-failure retries
  * and cancellation during encode.
  */
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,13 +22,13 @@ describe('embedded single process', { timeout: 240_000 }, () => {
   let completedId = '';
   let completedBytes = 0;
 
-  before(async () => {
+  beforeAll(async () => {
     // Spans are exported to a closed loopback port: tracing is on, and a dead collector must not break renders.
     ENV.OTEL_TRACES_EXPORTER = 'otlp';
     ENV.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${await freePort()}`;
     svc = await startService({ dataDir, env: ENV });
   });
-  after(async () => {
+  afterAll(async () => {
     await svc?.stop();
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  * duration histogram, and the series users query must be what the 0.0.4 text shows.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { getJob, submitJob, tinyDeck, waitForStatus, type ApiJob } from '../support/jobs';
 import { waitFor } from '../support/ports';
 import { startPrometheus, waitForTargetsUp, type RunningPrometheus } from '../support/prometheus';
@@ -26,7 +26,7 @@ describe('exemplars from the live service in a real Prometheus', { timeout: 240_
     (await prom!.api(`/api/v1/query_exemplars?query=${encodeURIComponent(metric)}&start=${startedAt}&end=${Math.ceil(Date.now() / 1000) + 60}`)) as ExemplarSeries[];
   const traceIdsOf = (series: ExemplarSeries[]) => new Set(series.flatMap((s) => s.exemplars.map((e) => e.labels.trace_id)));
 
-  before(async () => {
+  beforeAll(async () => {
     svc = await startService();
     prom = await startPrometheus(
       {
@@ -48,7 +48,7 @@ describe('exemplars from the live service in a real Prometheus', { timeout: 240_
     }
   });
 
-  after(async () => {
+  afterAll(async () => {
     await prom?.stop();
     await svc?.stop();
     svc?.cleanup();

@@ -4,7 +4,7 @@
  * ends the process promptly.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { submitJob, tinyDeck, waitForStatus } from '../support/jobs';
 import { freePort, waitFor } from '../support/ports';
 import { startService, type RunningService } from '../support/service';
@@ -26,7 +26,7 @@ async function renderBatch(url: string, count: number): Promise<void> {
 describe('no collector reachable', { timeout: 300_000 }, () => {
   let svc: RunningService | undefined;
 
-  before(async () => {
+  beforeAll(async () => {
     svc = await startService({
       env: {
         OTEL_TRACES_EXPORTER: 'otlp',
@@ -37,7 +37,7 @@ describe('no collector reachable', { timeout: 300_000 }, () => {
       },
     });
   });
-  after(async () => {
+  afterAll(async () => {
     await svc?.stop();
     svc?.cleanup();
   });

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { submitJob, tinyDeck, waitForStatus } from '../support/jobs';
 import { receivedSpans, spanAttribute, startOtlpSink, type OtlpSink, type OtlpSpan } from '../support/otlp-receiver';
 import { waitFor } from '../support/ports';
@@ -68,10 +68,10 @@ describe('one trace per job at an OTLP receiver', { timeout: 300_000 }, () => {
   let sink: OtlpSink;
   const services: RunningService[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     sink = await startOtlpSink(true);
   });
-  after(async () => {
+  afterAll(async () => {
     for (const s of services.reverse()) {
       await s.stop();
       s.cleanup();

@@ -3,7 +3,7 @@
  * promtool's verdict on the live exposition, and a real Prometheus scraping it every second.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { promtoolCheckMetrics } from '../../instrumentation/promtool';
 import { submitJob, tinyDeck, waitForStatus } from '../support/jobs';
 import { freePort, waitFor } from '../support/ports';
@@ -21,7 +21,7 @@ describe('Prometheus scrape of the live service', { timeout: 240_000 }, () => {
   let prom: RunningPrometheus | undefined;
   let exposition = '';
 
-  before(async () => {
+  beforeAll(async () => {
     svc = await startService({ env: { RENDER_BACKOFF_MS: '100' } });
     const closed = await freePort();
     const ok1 = await submitJob(svc.url, tinyDeck('scrape one'));
@@ -38,7 +38,7 @@ describe('Prometheus scrape of the live service', { timeout: 240_000 }, () => {
     exposition = await (await fetch(`${svc.url}/api/metrics`)).text();
   });
 
-  after(async () => {
+  afterAll(async () => {
     await prom?.stop();
     await svc?.stop();
     svc?.cleanup();

@@ -3,7 +3,7 @@
  * REDIS_TEST_URL and a data dir. 20 jobs at once all complete; a worker killed with SIGKILL in the
  * middle of an encode loses nothing: another worker finishes the job on its second attempt.
  */
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,12 +30,12 @@ describe('API + two workers over Redis', { timeout: 300_000 }, () => {
   const workers: RunningService[] = [];
   const orphans: number[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     assert.ok(redisUrl, 'REDIS_TEST_URL is not set: run through scripts/with-redis.sh (make test does)');
     api = await startService({ entry: 'services/api/main.ts', dataDir, env });
     for (let i = 0; i < 2; i++) workers.push(await startService({ entry: 'services/worker/main.ts', dataDir, env }));
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([...workers.map((w) => w.stop()), api?.stop()]);
     // ffmpeg children of the SIGKILLed worker were reparented; make sure none survives the test.
     for (const pid of orphans) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { escapeHtml, html, SafeHtml } from './html';
 
 test('escapeHtml neutralises every character that can open markup or end an attribute', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { labelsFor, pickLocale, statusWord } from './i18n';
 import { JOB_STATUSES } from '../../shared/job';
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import pino from 'pino';
 import type { QueueBackend } from '../../queue/contract';
 import { loadConfig } from '../../shared/config';
@@ -54,7 +54,7 @@ describe('/admin/metrics behind ADMIN_TOKEN', { timeout: 60_000 }, () => {
   const get = (path: string, headers: Record<string, string> = {}) => fetch(`${api.url}${path}`, { headers, redirect: 'manual' });
   const bearer = { authorization: `Bearer ${TOKEN}` };
 
-  before(async () => {
+  beforeAll(async () => {
     api = await startTestApi({ ADMIN_TOKEN: TOKEN, GRAFANA_URL: 'http://grafana.test:3000/', GRAFANA_TEMPO_UID: 'tempo-uid' });
     const now = new Date().toISOString();
     await api.backend.store.create(record(EVIL, { traceId: TRACE_ID }));
@@ -63,7 +63,7 @@ describe('/admin/metrics behind ADMIN_TOKEN', { timeout: 60_000 }, () => {
     const error = { code: 'ASSET_FETCH_FAILED', category: 'network' as const, message: `fetch of <b>${EVIL}</b> failed`, retryable: false };
     await api.backend.store.create(record('broken', { status: 'failed', finishedAt: now, durationSeconds: 1, error }));
   });
-  after(async () => {
+  afterAll(async () => {
     await api?.close();
   });
 
@@ -189,10 +189,10 @@ describe('/admin/metrics behind ADMIN_TOKEN', { timeout: 60_000 }, () => {
 
 describe('/admin/metrics without ADMIN_TOKEN', { timeout: 30_000 }, () => {
   let api: TestApi;
-  before(async () => {
+  beforeAll(async () => {
     api = await startTestApi();
   });
-  after(async () => {
+  afterAll(async () => {
     await api?.close();
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { issueSession, readCookie, sessionCookie, SESSION_TTL_MS, verifySession } from './session';
 
 test('a session verifies with its token only, and never contains the token', () => {

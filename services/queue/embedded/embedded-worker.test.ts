@@ -1,18 +1,18 @@
 /** The embedded worker's loop: no slot idles while entries wait, and load cannot starve the maintenance tick. */
-import { test } from 'node:test';
+import { test, vi } from 'vitest';
 import assert from 'node:assert/strict';
 import { aborted, deferred, freshQueue, waitFor } from '../test-support';
 
 const T = { timeout: 30_000 };
 
-test('waiting entries are picked up without waiting for a timer tick', T, async (t) => {
+test('waiting entries are picked up without waiting for a timer tick', T, async () => {
   const q = await freshQueue('embedded');
   try {
     const b = await q.open();
     for (const id of ['a', 'b', 'c']) await b.enqueue(id, {});
     const started: string[] = [];
     // Frozen timers: only the enqueue wake-up and finished attempts can move the worker on.
-    t.mock.timers.enable({ apis: ['setTimeout'] });
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
     await b.startWorker(async (job) => {
       started.push(job.id);
       return { kind: 'completed' };
@@ -20,7 +20,7 @@ test('waiting entries are picked up without waiting for a timer tick', T, async 
     for (let turn = 0; turn < 1000 && (await b.counts()).waiting + (await b.counts()).active > 0; turn++) await new Promise((r) => setImmediate(r));
     assert.deepEqual(started, ['a', 'b', 'c']);
   } finally {
-    t.mock.timers.reset();
+    vi.useRealTimers();
     await q.cleanup();
   }
 });
