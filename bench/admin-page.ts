@@ -27,10 +27,27 @@ function seededJob(i: number, now: number): JobRecord {
   const finishedAt = new Date(created.getTime() + 5000 + (i % 50) * 1000).toISOString();
   if (i % 10 === 0) {
     const category = ERROR_CATEGORIES[i % ERROR_CATEGORIES.length];
-    return { ...job, status: 'failed', attempts: 3, finishedAt, durationSeconds: 2 + (i % 7), error: { code: 'BENCH', category, message: `bench failure ${i}`, retryable: false } };
+    return {
+      ...job,
+      status: 'failed',
+      attempts: 3,
+      finishedAt,
+      durationSeconds: 2 + (i % 7),
+      error: { code: 'BENCH', category, message: `bench failure ${i}`, retryable: false },
+    };
   }
   if (i % 97 === 0) return job;
-  return { ...job, status: 'completed', stage: 'store', progress: 100, attempts: 1, startedAt: created.toISOString(), finishedAt, durationSeconds: 5 + (i % 50), queueWaitSeconds: 0.2 };
+  return {
+    ...job,
+    status: 'completed',
+    stage: 'store',
+    progress: 100,
+    attempts: 1,
+    startedAt: created.toISOString(),
+    finishedAt,
+    durationSeconds: 5 + (i % 50),
+    queueWaitSeconds: 0.2,
+  };
 }
 
 async function timeRequests(url: string): Promise<{ median: number; p95: number }> {
@@ -57,9 +74,12 @@ async function main(): Promise<void> {
     console.log(`seeded ${JOBS} jobs in ${Date.now() - seedStart} ms; ${REQUESTS} sequential requests per URL`);
     const base = await timeRequests(`${api.url}/healthz`);
     const rows: [string, { median: number; p95: number }][] = [['/healthz', base]];
-    for (const p of ['/admin/metrics?range=30d', '/admin/metrics?range=24h', '/api/admin/summary?range=30d']) rows.push([p, await timeRequests(`${api.url}${p}`)]);
+    for (const p of ['/admin/metrics?range=30d', '/admin/metrics?range=24h', '/api/admin/summary?range=30d'])
+      rows.push([p, await timeRequests(`${api.url}${p}`)]);
     for (const [p, t] of rows) {
-      console.log(`${p.padEnd(30)} median ${t.median.toFixed(2).padStart(8)} ms  p95 ${t.p95.toFixed(2).padStart(8)} ms  ratio to /healthz ${(t.median / base.median).toFixed(1)}×`);
+      console.log(
+        `${p.padEnd(30)} median ${t.median.toFixed(2).padStart(8)} ms  p95 ${t.p95.toFixed(2).padStart(8)} ms  ratio to /healthz ${(t.median / base.median).toFixed(1)}×`,
+      );
     }
   } finally {
     await api.close();

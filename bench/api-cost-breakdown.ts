@@ -20,7 +20,11 @@ const VARIANTS: [string, boolean, Record<string, string>][] = [
   ['OTEL_SDK_DISABLED=true', false, {}],
   ['disabled + AsyncLocalStorage promise hooks', false, { NODE_OPTIONS: ALS_ON }],
   // The SDK's own AsyncLocalStorage turns on with its first export (the submit's spans); a short delay makes that happen in the warm-up.
-  ['SDK, no request spans (runtime-node only)', true, { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'runtime-node', OTEL_BSP_SCHEDULE_DELAY: '100' }],
+  [
+    'SDK, no request spans (runtime-node only)',
+    true,
+    { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'runtime-node', OTEL_BSP_SCHEDULE_DELAY: '100' },
+  ],
   ['lean server spans, not exported', true, { OTEL_TRACES_EXPORTER: 'none' }],
   ['lean server spans, OTLP export (shipped)', true, {}],
   ['stock http instrumentation, OTLP export', true, { RENDER_HTTP_SERVER_SPANS: 'stock' }],

@@ -38,7 +38,10 @@ const WORKLOADS: Record<string, (jobId: string) => autocannon.Request[]> = {
   'GET /api/jobs/:id': (id) => [{ path: `/api/jobs/${id}` }],
   'GET /api/jobs': () => [{ path: '/api/jobs?limit=20' }],
   'POST /api/jobs': () => [post],
-  [`CLI mix (1 POST + ${POLLS_PER_SUBMIT} polls)`]: (id) => [post, ...Array.from({ length: POLLS_PER_SUBMIT }, () => ({ path: `/api/jobs/${id}` }))],
+  [`CLI mix (1 POST + ${POLLS_PER_SUBMIT} polls)`]: (id) => [
+    post,
+    ...Array.from({ length: POLLS_PER_SUBMIT }, () => ({ path: `/api/jobs/${id}` })),
+  ],
 };
 
 /** CPU time (user + system, ms) the process has used so far, from /proc: steadier than req/s on a shared machine. */
@@ -99,19 +102,33 @@ async function main(): Promise<void> {
   } finally {
     await sink.close();
   }
-  console.log(`(a) ${ROUNDS} rounds × ${SECONDS} s per workload, 16 connections; ${sink.spans()} spans received over OTLP (${sink.posts()} posts) for ~${instrumentedRequests.toFixed(0)} measured instrumented requests plus warm-ups`);
+  console.log(
+    `(a) ${ROUNDS} rounds × ${SECONDS} s per workload, 16 connections; ${sink.spans()} spans received over OTLP (${sink.posts()} posts) for ~${instrumentedRequests.toFixed(0)} measured instrumented requests plus warm-ups`,
+  );
   for (const name of Object.keys(WORKLOADS)) {
     const rps = (v: Variant) => results[v].map((r) => r[name].rps);
     const cpu = (v: Variant) => results[v].map((r) => r[name].cpuUsPerRequest);
-    console.log(`  ${name}: req/s disabled [${raw(rps('disabled'))}] instrumented [${raw(rps('instrumented'))}] http/json [${raw(rps('http/json'))}] stock http [${raw(rps('stock http'))}]`);
-    console.log(`  ${' '.repeat(name.length)}  CPU µs/req disabled [${raw(cpu('disabled'))}] instrumented [${raw(cpu('instrumented'))}] http/json [${raw(cpu('http/json'))}] stock http [${raw(cpu('stock http'))}]`);
+    console.log(
+      `  ${name}: req/s disabled [${raw(rps('disabled'))}] instrumented [${raw(rps('instrumented'))}] http/json [${raw(rps('http/json'))}] stock http [${raw(rps('stock http'))}]`,
+    );
+    console.log(
+      `  ${' '.repeat(name.length)}  CPU µs/req disabled [${raw(cpu('disabled'))}] instrumented [${raw(cpu('instrumented'))}] http/json [${raw(cpu('http/json'))}] stock http [${raw(cpu('stock http'))}]`,
+    );
     const [on, off, stock] = [median(rps('instrumented')), median(rps('disabled')), median(rps('stock http'))];
     const [cpuOn, cpuOff, cpuStock] = [median(cpu('instrumented')), median(cpu('disabled')), median(cpu('stock http'))];
     reportRatio(`(a) ${name} req/s instrumented vs disabled`, on / off, TARGET, true, `${on.toFixed(0)} vs ${off.toFixed(0)} req/s`);
-    reportRatio(`(a) ${name} CPU/req disabled / instrumented`, cpuOff / cpuOn, TARGET, true, `${cpuOff.toFixed(0)} vs ${cpuOn.toFixed(0)} µs`);
+    reportRatio(
+      `(a) ${name} CPU/req disabled / instrumented`,
+      cpuOff / cpuOn,
+      TARGET,
+      true,
+      `${cpuOff.toFixed(0)} vs ${cpuOn.toFixed(0)} µs`,
+    );
     const [json, cpuJson] = [median(rps('http/json')), median(cpu('http/json'))];
     console.log(`      reference, no target: OTLP http/json export ${(json / off).toFixed(3)} req/s, ${(cpuOff / cpuJson).toFixed(3)} CPU`);
-    console.log(`      reference, no target: stock http instrumentation ${(stock / off).toFixed(3)} req/s, ${(cpuOff / cpuStock).toFixed(3)} CPU`);
+    console.log(
+      `      reference, no target: stock http instrumentation ${(stock / off).toFixed(3)} req/s, ${(cpuOff / cpuStock).toFixed(3)} CPU`,
+    );
   }
   exitWithVerdict();
 }

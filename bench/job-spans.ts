@@ -70,7 +70,9 @@ async function main(): Promise<void> {
     console.log(`µs per call (median of ${ROUNDS} rounds × ${CALLS} calls; OTLP export to a local sink); telemetry off → on`);
     for (const name of Object.keys(OPERATIONS)) {
       const [a, b] = [median(off[name]), median(on[name])];
-      console.log(`  ${name.padEnd(52)} ${a.toFixed(2).padStart(6)} → ${b.toFixed(2).padStart(6)}  (+${(b - a).toFixed(2)})  on [${raw(on[name], 2)}]`);
+      console.log(
+        `  ${name.padEnd(52)} ${a.toFixed(2).padStart(6)} → ${b.toFixed(2).padStart(6)}  (+${(b - a).toFixed(2)})  on [${raw(on[name], 2)}]`,
+      );
     }
     console.log(`  spans received ${sink.spans()} (${sink.posts()} posts)`);
   } finally {

@@ -102,7 +102,11 @@ const SIDES = {
 type Side = keyof typeof SIDES;
 
 function runChild(side: Side, otlpUrl: string): Promise<Sample> {
-  return runBenchChild('bench/job-throughput.ts', [String(JOBS)], { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, ...SIDES[side] });
+  return runBenchChild('bench/job-throughput.ts', [String(JOBS)], {
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+    ...SIDES[side],
+  });
 }
 
 async function main(): Promise<void> {
@@ -112,12 +116,18 @@ async function main(): Promise<void> {
     const sides = Object.keys(SIDES) as Side[];
     // Interleaved and rotated so drift in background load (other processes on the machine) hits every side alike.
     for (let i = 0; i < ROUNDS; i++) {
-      for (let j = 0; j < sides.length; j++) samples[sides[(i + j) % sides.length]].push(await runChild(sides[(i + j) % sides.length], sink.url));
+      for (let j = 0; j < sides.length; j++)
+        samples[sides[(i + j) % sides.length]].push(await runChild(sides[(i + j) % sides.length], sink.url));
     }
     const expectedSpans = 2 * ROUNDS * (WARMUP_JOBS + JOBS) * 2;
     const off = samples.untraced;
     for (const side of sides) {
-      console.log(`(b) ${side.padEnd(21)} jobs/s [${raw(samples[side].map((s) => s.jobsPerSecond))}]  CPU µs/job [${raw(samples[side].map((s) => s.cpuUsPerJob))}]  busy [${raw(samples[side].map((s) => s.busy), 2)}]`);
+      console.log(
+        `(b) ${side.padEnd(21)} jobs/s [${raw(samples[side].map((s) => s.jobsPerSecond))}]  CPU µs/job [${raw(samples[side].map((s) => s.cpuUsPerJob))}]  busy [${raw(
+          samples[side].map((s) => s.busy),
+          2,
+        )}]`,
+      );
     }
     console.log(`    spans received ${sink.spans()} of ${expectedSpans} (${sink.posts()} OTLP posts)`);
     const [offRate, offCpu] = [median(off.map((s) => s.jobsPerSecond)), median(off.map((s) => s.cpuUsPerJob))];
@@ -128,8 +138,11 @@ async function main(): Promise<void> {
         side === 'traced, http/protobuf'
           ? reportRatio(name, value, 0.9, true, detail)
           : console.log(`      reference, no target: ${name}: ${value.toFixed(3)}  ${detail}`);
-      ratio(`(b) no-op job throughput ${side} vs untraced`, onRate / offRate,
-        `${onRate.toFixed(0)} vs ${offRate.toFixed(0)} jobs/s (embedded queue, concurrency 4, ${JOBS} jobs after ${WARMUP_JOBS} warm-up, median of ${ROUNDS})`);
+      ratio(
+        `(b) no-op job throughput ${side} vs untraced`,
+        onRate / offRate,
+        `${onRate.toFixed(0)} vs ${offRate.toFixed(0)} jobs/s (embedded queue, concurrency 4, ${JOBS} jobs after ${WARMUP_JOBS} warm-up, median of ${ROUNDS})`,
+      );
       ratio(`(b) CPU per job untraced / ${side}`, offCpu / onCpu, `${offCpu.toFixed(0)} vs ${onCpu.toFixed(0)} µs`);
     }
   } finally {

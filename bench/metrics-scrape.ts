@@ -28,27 +28,82 @@ function promClientTwin(): client.Registry {
   const jobs = new client.Counter({ name: 'render_jobs_total', help: 'Jobs', labelNames: ['status'], registers: [registry] });
   const errors = new client.Counter({ name: 'render_errors_total', help: 'Errors', labelNames: ['category'], registers: [registry] });
   const retries = new client.Counter({ name: 'render_retries_total', help: 'Retries', labelNames: ['category'], registers: [registry] });
-  const duration = new client.Histogram({ name: 'render_duration_seconds', help: 'Duration', labelNames: ['status'], buckets: BUCKETS.renderDuration, registers: [registry] });
+  const duration = new client.Histogram({
+    name: 'render_duration_seconds',
+    help: 'Duration',
+    labelNames: ['status'],
+    buckets: BUCKETS.renderDuration,
+    registers: [registry],
+  });
   const wait = new client.Histogram({ name: 'render_queue_wait_seconds', help: 'Wait', buckets: BUCKETS.queueWait, registers: [registry] });
-  const stage = new client.Histogram({ name: 'render_stage_duration_seconds', help: 'Stage', labelNames: ['stage'], buckets: BUCKETS.stageDuration, registers: [registry] });
-  const speed = new client.Histogram({ name: 'render_encode_speed_ratio', help: 'Speed', buckets: BUCKETS.encodeSpeed, registers: [registry] });
+  const stage = new client.Histogram({
+    name: 'render_stage_duration_seconds',
+    help: 'Stage',
+    labelNames: ['stage'],
+    buckets: BUCKETS.stageDuration,
+    registers: [registry],
+  });
+  const speed = new client.Histogram({
+    name: 'render_encode_speed_ratio',
+    help: 'Speed',
+    buckets: BUCKETS.encodeSpeed,
+    registers: [registry],
+  });
   const output = new client.Counter({ name: 'render_output_video_seconds_total', help: 'Output', registers: [registry] });
-  const webhooks = new client.Counter({ name: 'render_webhook_deliveries_total', help: 'Webhooks', labelNames: ['event', 'outcome'], registers: [registry] });
-  const memory = new client.Gauge({ name: 'system_memory_usage', help: 'Memory', labelNames: ['type'], registers: [registry], collect() {
-    const m = process.memoryUsage();
-    this.set({ type: 'rss' }, m.rss);
-    this.set({ type: 'heap_used' }, m.heapUsed);
-    this.set({ type: 'heap_total' }, m.heapTotal);
-    this.set({ type: 'external' }, m.external);
-  } });
-  new client.Gauge({ name: 'system_uptime', help: 'Uptime', registers: [registry], collect() { this.set(process.uptime()); } });
-  new client.Gauge({ name: 'render_queue_size', help: 'Queue', labelNames: ['state'], registers: [registry], async collect() {
-    this.set({ state: 'waiting' }, 4);
-    this.set({ state: 'active' }, 1);
-    this.set({ state: 'delayed' }, 0);
-  } });
-  new client.Gauge({ name: 'render_queue_oldest_job_age_seconds', help: 'Oldest', registers: [registry], collect() { this.set(3); } });
-  new client.Gauge({ name: 'render_workers_alive', help: 'Workers', registers: [registry], collect() { this.set(2); } });
+  const webhooks = new client.Counter({
+    name: 'render_webhook_deliveries_total',
+    help: 'Webhooks',
+    labelNames: ['event', 'outcome'],
+    registers: [registry],
+  });
+  const memory = new client.Gauge({
+    name: 'system_memory_usage',
+    help: 'Memory',
+    labelNames: ['type'],
+    registers: [registry],
+    collect() {
+      const m = process.memoryUsage();
+      this.set({ type: 'rss' }, m.rss);
+      this.set({ type: 'heap_used' }, m.heapUsed);
+      this.set({ type: 'heap_total' }, m.heapTotal);
+      this.set({ type: 'external' }, m.external);
+    },
+  });
+  new client.Gauge({
+    name: 'system_uptime',
+    help: 'Uptime',
+    registers: [registry],
+    collect() {
+      this.set(process.uptime());
+    },
+  });
+  new client.Gauge({
+    name: 'render_queue_size',
+    help: 'Queue',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      this.set({ state: 'waiting' }, 4);
+      this.set({ state: 'active' }, 1);
+      this.set({ state: 'delayed' }, 0);
+    },
+  });
+  new client.Gauge({
+    name: 'render_queue_oldest_job_age_seconds',
+    help: 'Oldest',
+    registers: [registry],
+    collect() {
+      this.set(3);
+    },
+  });
+  new client.Gauge({
+    name: 'render_workers_alive',
+    help: 'Workers',
+    registers: [registry],
+    collect() {
+      this.set(2);
+    },
+  });
   void memory;
   feed({
     job: (s) => jobs.inc({ status: s }),
@@ -114,8 +169,13 @@ async function main(): Promise<void> {
   const b2 = await timePerScrape(() => registry.metrics());
   const oursMs = Math.min(a1.ms, a2.ms);
   const theirsMs = Math.min(b1.ms, b2.ms);
-  reportRatio('(c) /api/metrics scrape time vs prom-client', oursMs / theirsMs, 1.5, false,
-    `ours ${(oursMs * 1000).toFixed(0)} µs (${a1.bytes} B) vs prom-client ${(theirsMs * 1000).toFixed(0)} µs (${b1.bytes} B) per scrape`);
+  reportRatio(
+    '(c) /api/metrics scrape time vs prom-client',
+    oursMs / theirsMs,
+    1.5,
+    false,
+    `ours ${(oursMs * 1000).toFixed(0)} µs (${a1.bytes} B) vs prom-client ${(theirsMs * 1000).toFixed(0)} µs (${b1.bytes} B) per scrape`,
+  );
   await telemetry.shutdown();
   exitWithVerdict();
 }

@@ -14,7 +14,9 @@ test('committed dashboard JSON is exactly what the code generates (run `npm run 
     const committed = readFileSync(path.join(DASHBOARDS_DIR, file), 'utf8');
     assert.equal(committed, serialize(dashboard), `${file} is stale: run npm run dashboards`);
   }
-  const onDisk = readdirSync(DASHBOARDS_DIR).filter((f) => f.endsWith('.json')).sort();
+  const onDisk = readdirSync(DASHBOARDS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   assert.deepEqual(onDisk, Object.keys(dashboards).sort(), 'a JSON file with no generator would never be updated');
 });
 
@@ -42,14 +44,35 @@ test('the overview covers the admin page and more', { timeout: 10_000 }, () => {
   const exprs = targetsOf(overview).map((t) => String(t.target.expr ?? t.target.query ?? ''));
   const uses = (name: string) => exprs.some((e) => e.includes(name));
   for (const name of [
-    METRIC_NAMES.jobs, METRIC_NAMES.duration, METRIC_NAMES.queueSize, METRIC_NAMES.errors, METRIC_NAMES.memory,
-    METRIC_NAMES.uptime, METRIC_NAMES.queueWait, METRIC_NAMES.stageDuration, METRIC_NAMES.inProgress,
-    METRIC_NAMES.oldestAge, METRIC_NAMES.encodeSpeed, 'nodejs_eventloop_delay', 'ALERTS',
-  ]) assert.ok(uses(name), `no overview panel queries ${name}`);
-  for (const status of ['queued', 'completed', 'failed', 'cancelled']) assert.ok(exprs.some((e) => e.includes(`status="${status}"`)), status);
-  for (const q of ['0.5', '0.95', '0.99']) assert.ok(uses(`histogram_quantile(${q}, sum by (le) (rate(${METRIC_NAMES.duration}_bucket`), `p${q}`);
-  const durationTargets = targetsOf(overview).filter((t) => String(t.target.expr).includes(`${METRIC_NAMES.duration}_bucket`) && !t.target.instant);
-  assert.ok(durationTargets.length >= 3 && durationTargets.every((t) => t.target.exemplar === true), 'duration queries must request exemplars');
+    METRIC_NAMES.jobs,
+    METRIC_NAMES.duration,
+    METRIC_NAMES.queueSize,
+    METRIC_NAMES.errors,
+    METRIC_NAMES.memory,
+    METRIC_NAMES.uptime,
+    METRIC_NAMES.queueWait,
+    METRIC_NAMES.stageDuration,
+    METRIC_NAMES.inProgress,
+    METRIC_NAMES.oldestAge,
+    METRIC_NAMES.encodeSpeed,
+    'nodejs_eventloop_delay',
+    'ALERTS',
+  ])
+    assert.ok(uses(name), `no overview panel queries ${name}`);
+  for (const status of ['queued', 'completed', 'failed', 'cancelled'])
+    assert.ok(
+      exprs.some((e) => e.includes(`status="${status}"`)),
+      status,
+    );
+  for (const q of ['0.5', '0.95', '0.99'])
+    assert.ok(uses(`histogram_quantile(${q}, sum by (le) (rate(${METRIC_NAMES.duration}_bucket`), `p${q}`);
+  const durationTargets = targetsOf(overview).filter(
+    (t) => String(t.target.expr).includes(`${METRIC_NAMES.duration}_bucket`) && !t.target.instant,
+  );
+  assert.ok(
+    durationTargets.length >= 3 && durationTargets.every((t) => t.target.exemplar === true),
+    'duration queries must request exemplars',
+  );
   const types = new Set(panelsOf(overview).map((p) => p.type));
   for (const t of ['stat', 'timeseries', 'table', 'heatmap', 'alertlist']) assert.ok(types.has(t), `no ${t} panel`);
   const tempo = targetsOf(overview).filter((t) => t.datasource.type === 'tempo');
@@ -61,12 +84,18 @@ test('the overview covers the admin page and more', { timeout: 10_000 }, () => {
 
 test('runbook links name alerts the rules define, at the base URL the rules use', { timeout: 10_000 }, () => {
   const rulesDir = path.join(__dirname, '..', 'prometheus', 'rules');
-  const rules = readdirSync(rulesDir).filter((f) => /\.ya?ml$/.test(f)).flatMap((f) => {
-    const groups = (YAML.parse(readFileSync(path.join(rulesDir, f), 'utf8'))?.groups ?? []) as { rules: { alert?: string; annotations?: Record<string, string> }[] }[];
-    return groups.flatMap((g) => g.rules);
-  });
+  const rules = readdirSync(rulesDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .flatMap((f) => {
+      const groups = (YAML.parse(readFileSync(path.join(rulesDir, f), 'utf8'))?.groups ?? []) as {
+        rules: { alert?: string; annotations?: Record<string, string> }[];
+      }[];
+      return groups.flatMap((g) => g.rules);
+    });
   const alerts = new Set(rules.flatMap((r) => (r.alert ? [r.alert] : [])));
-  const json = Object.values(dashboards).map((d) => JSON.stringify(d)).join('\n');
+  const json = Object.values(dashboards)
+    .map((d) => JSON.stringify(d))
+    .join('\n');
   const linked = [...json.matchAll(/\$\{runbook_base\}\/([A-Za-z0-9]+)\.md/g)].map((m) => m[1]);
   assert.ok(linked.length >= 8, 'expected runbook links on panels and dashboards');
   for (const name of linked) assert.ok(alerts.has(name), `link to the runbook of ${name}, which no rule defines`);

@@ -36,8 +36,12 @@ export function pipelineDashboard(): Dashboard {
     .withRow(new RowBuilder('Services (SDK side)'))
     .withPanel(
       timeseries('SDK export failures', 'cpm', [
-        prom(`sum by (job, signal) (rate(${M.telemetryExportFailures}{job=~"render-.*"}[$__rate_interval])) * 60`, { legend: '{{job}} {{signal}}' }),
-      ]).description('Failed OTLP export calls per minute from the render services.').links([runbookLink('TelemetryExportFailing')]),
+        prom(`sum by (job, signal) (rate(${M.telemetryExportFailures}{job=~"render-.*"}[$__rate_interval])) * 60`, {
+          legend: '{{job}} {{signal}}',
+        }),
+      ])
+        .description('Failed OTLP export calls per minute from the render services.')
+        .links([runbookLink('TelemetryExportFailing')]),
     )
     .withPanel(
       timeseries('SDK spans dropped', 'cpm', [
@@ -46,77 +50,155 @@ export function pipelineDashboard(): Dashboard {
     )
     .withRow(new RowBuilder('OpenTelemetry Collector'))
     .withPanel(
-      timeseries('Spans accepted / refused by receivers', 'ops', [
-        prom(perSec('receiver_accepted_spans', 'receiver'), { legend: 'accepted {{receiver}}' }),
-        prom(perSec('receiver_refused_spans', 'receiver'), { legend: 'refused {{receiver}}', refId: 'B' }),
-      ], { w: 8, h: 8 }).description('Refused spans mean memory_limiter pushed back or the data was invalid.'),
+      timeseries(
+        'Spans accepted / refused by receivers',
+        'ops',
+        [
+          prom(perSec('receiver_accepted_spans', 'receiver'), { legend: 'accepted {{receiver}}' }),
+          prom(perSec('receiver_refused_spans', 'receiver'), { legend: 'refused {{receiver}}', refId: 'B' }),
+        ],
+        { w: 8, h: 8 },
+      ).description('Refused spans mean memory_limiter pushed back or the data was invalid.'),
     )
     .withPanel(
-      timeseries('Spans sent / failed by exporters', 'ops', [
-        prom(perSec('exporter_sent_spans', 'exporter'), { legend: 'sent {{exporter}}' }),
-        prom(perSec('exporter_send_failed_spans', 'exporter'), { legend: 'failed {{exporter}}', refId: 'B' }),
-      ], { w: 8, h: 8 }).description('Failures here mean Tempo is unreachable or rejecting data.'),
+      timeseries(
+        'Spans sent / failed by exporters',
+        'ops',
+        [
+          prom(perSec('exporter_sent_spans', 'exporter'), { legend: 'sent {{exporter}}' }),
+          prom(perSec('exporter_send_failed_spans', 'exporter'), { legend: 'failed {{exporter}}', refId: 'B' }),
+        ],
+        { w: 8, h: 8 },
+      ).description('Failures here mean Tempo is unreachable or rejecting data.'),
     )
     .withPanel(
-      timeseries('Metric points accepted / sent / failed', 'ops', [
-        prom(perSec('receiver_accepted_metric_points', 'receiver'), { legend: 'accepted {{receiver}}' }),
-        prom(perSec('exporter_sent_metric_points', 'exporter'), { legend: 'sent {{exporter}}', refId: 'B' }),
-        prom(perSec('exporter_send_failed_metric_points', 'exporter'), { legend: 'failed {{exporter}}', refId: 'C' }),
-      ], { w: 8, h: 8 }).description('Span-derived metrics (spanmetrics, servicegraph) on their way to Prometheus.'),
+      timeseries(
+        'Metric points accepted / sent / failed',
+        'ops',
+        [
+          prom(perSec('receiver_accepted_metric_points', 'receiver'), { legend: 'accepted {{receiver}}' }),
+          prom(perSec('exporter_sent_metric_points', 'exporter'), { legend: 'sent {{exporter}}', refId: 'B' }),
+          prom(perSec('exporter_send_failed_metric_points', 'exporter'), { legend: 'failed {{exporter}}', refId: 'C' }),
+        ],
+        { w: 8, h: 8 },
+      ).description('Span-derived metrics (spanmetrics, servicegraph) on their way to Prometheus.'),
     )
     .withPanel(
-      timeseries('Exporter queue fill', 'percentunit', [
-        prom('max by (exporter) (otelcol_exporter_queue_size{job="otel-collector"}) / max by (exporter) (otelcol_exporter_queue_capacity{job="otel-collector"})', { legend: '{{exporter}}' }),
-      ], { w: 8, h: 8 }).description('Sending queue usage; at 100% new batches are dropped.').max(1),
+      timeseries(
+        'Exporter queue fill',
+        'percentunit',
+        [
+          prom(
+            'max by (exporter) (otelcol_exporter_queue_size{job="otel-collector"}) / max by (exporter) (otelcol_exporter_queue_capacity{job="otel-collector"})',
+            { legend: '{{exporter}}' },
+          ),
+        ],
+        { w: 8, h: 8 },
+      )
+        .description('Sending queue usage; at 100% new batches are dropped.')
+        .max(1),
     )
     .withPanel(
-      timeseries('Items dropped or refused by processors', 'ops', [
-        prom(`sum by (processor) (rate(${otelcol('processor_dropped_spans')}[$__rate_interval]))`, { legend: 'dropped {{processor}}' }),
-        prom(`sum by (processor) (rate(${otelcol('processor_refused_spans')}[$__rate_interval]))`, { legend: 'refused {{processor}}', refId: 'B' }),
-      ], { w: 8, h: 8 }).description('memory_limiter refusals and processor drops.'),
+      timeseries(
+        'Items dropped or refused by processors',
+        'ops',
+        [
+          prom(`sum by (processor) (rate(${otelcol('processor_dropped_spans')}[$__rate_interval]))`, { legend: 'dropped {{processor}}' }),
+          prom(`sum by (processor) (rate(${otelcol('processor_refused_spans')}[$__rate_interval]))`, {
+            legend: 'refused {{processor}}',
+            refId: 'B',
+          }),
+        ],
+        { w: 8, h: 8 },
+      ).description('memory_limiter refusals and processor drops.'),
     )
     .withPanel(
-      timeseries('Tail sampling decisions', 'ops', [
-        prom(`sum by (policy, sampled) (rate(${otelcol('processor_tail_sampling_count_traces_sampled')}[$__rate_interval]))`, { legend: '{{policy}} sampled={{sampled}}' }),
-      ], { w: 8, h: 8 }).description('Traces kept per policy (errors, slow, share of the rest).'),
+      timeseries(
+        'Tail sampling decisions',
+        'ops',
+        [
+          prom(`sum by (policy, sampled) (rate(${otelcol('processor_tail_sampling_count_traces_sampled')}[$__rate_interval]))`, {
+            legend: '{{policy}} sampled={{sampled}}',
+          }),
+        ],
+        { w: 8, h: 8 },
+      ).description('Traces kept per policy (errors, slow, share of the rest).'),
     )
     .withPanel(
-      timeseries('Span-derived request rate by service', 'ops', [
-        prom('sum by (service_name) (rate(traces_span_metrics_calls_total[$__rate_interval]))', { legend: '{{service_name}}' }),
-        prom('sum by (service_name) (rate(traces_span_metrics_calls_total{status_code="STATUS_CODE_ERROR"}[$__rate_interval]))', { legend: 'errors {{service_name}}', refId: 'B' }),
-      ], { w: 12, h: 8 }).description('From the spanmetrics connector (every span, before tail sampling), pushed to Prometheus over OTLP.'),
+      timeseries(
+        'Span-derived request rate by service',
+        'ops',
+        [
+          prom('sum by (service_name) (rate(traces_span_metrics_calls_total[$__rate_interval]))', { legend: '{{service_name}}' }),
+          prom('sum by (service_name) (rate(traces_span_metrics_calls_total{status_code="STATUS_CODE_ERROR"}[$__rate_interval]))', {
+            legend: 'errors {{service_name}}',
+            refId: 'B',
+          }),
+        ],
+        { w: 12, h: 8 },
+      ).description('From the spanmetrics connector (every span, before tail sampling), pushed to Prometheus over OTLP.'),
     )
     .withPanel(
-      timeseries('Service graph edges', 'ops', [
-        prom('sum by (client, server) (rate(traces_service_graph_request_total[$__rate_interval]))', { legend: '{{client}} → {{server}}' }),
-      ], { w: 12, h: 8 }).description("From the servicegraph connector; Tempo's service map draws the same edges."),
+      timeseries(
+        'Service graph edges',
+        'ops',
+        [
+          prom('sum by (client, server) (rate(traces_service_graph_request_total[$__rate_interval]))', {
+            legend: '{{client}} → {{server}}',
+          }),
+        ],
+        { w: 12, h: 8 },
+      ).description("From the servicegraph connector; Tempo's service map draws the same edges."),
     )
     .withRow(new RowBuilder('Prometheus and Alertmanager'))
     .withPanel(
       stat('Targets down', 'short', [prom('count(up == 0)', { instant: true, legend: 'down' })], { w: 6, h: 6 })
-        .thresholds(thresholds([[null, 'green'], [1, 'red']]))
+        .thresholds(
+          thresholds([
+            [null, 'green'],
+            [1, 'red'],
+          ]),
+        )
         .description('Scrape targets not answering.'),
     )
     .withPanel(
-      timeseries('Scrape targets up', 'short', [prom('sum by (job) (up)', { legend: '{{job}}' })], { w: 6, h: 6 }).description('Up targets per job.'),
+      timeseries('Scrape targets up', 'short', [prom('sum by (job) (up)', { legend: '{{job}}' })], { w: 6, h: 6 }).description(
+        'Up targets per job.',
+      ),
     )
     .withPanel(
-      timeseries('Rule evaluation failures', 'ops', [
-        prom('sum by (rule_group) (rate(prometheus_rule_evaluation_failures_total[$__rate_interval]))', { legend: '{{rule_group}}' }),
-      ], { w: 6, h: 6 }).description('A failing rule never fires: alerts are blind while this is above zero.'),
+      timeseries(
+        'Rule evaluation failures',
+        'ops',
+        [prom('sum by (rule_group) (rate(prometheus_rule_evaluation_failures_total[$__rate_interval]))', { legend: '{{rule_group}}' })],
+        { w: 6, h: 6 },
+      ).description('A failing rule never fires: alerts are blind while this is above zero.'),
     )
     .withPanel(
-      timeseries('TSDB head series', 'short', [prom('max by (instance) (prometheus_tsdb_head_series)', { legend: '{{instance}}' })], { w: 6, h: 6 })
-        .description('A sudden rise usually means a high-cardinality label slipped in.'),
+      timeseries('TSDB head series', 'short', [prom('max by (instance) (prometheus_tsdb_head_series)', { legend: '{{instance}}' })], {
+        w: 6,
+        h: 6,
+      }).description('A sudden rise usually means a high-cardinality label slipped in.'),
     )
     .withPanel(
-      timeseries('Alertmanager notifications', 'ops', [
-        prom('sum by (integration) (rate(alertmanager_notifications_total[$__rate_interval]))', { legend: 'sent {{integration}}' }),
-        prom('sum by (integration) (rate(alertmanager_notifications_failed_total[$__rate_interval]))', { legend: 'failed {{integration}}', refId: 'B' }),
-      ], { w: 12, h: 8 }).description('Failed notifications mean pages are not reaching Slack.'),
+      timeseries(
+        'Alertmanager notifications',
+        'ops',
+        [
+          prom('sum by (integration) (rate(alertmanager_notifications_total[$__rate_interval]))', { legend: 'sent {{integration}}' }),
+          prom('sum by (integration) (rate(alertmanager_notifications_failed_total[$__rate_interval]))', {
+            legend: 'failed {{integration}}',
+            refId: 'B',
+          }),
+        ],
+        { w: 12, h: 8 },
+      ).description('Failed notifications mean pages are not reaching Slack.'),
     )
     .withPanel(
-      timeseries('Alertmanager alerts by state', 'short', [prom('sum by (state) (alertmanager_alerts)', { legend: '{{state}}' })], { w: 12, h: 8 })
+      timeseries('Alertmanager alerts by state', 'short', [prom('sum by (state) (alertmanager_alerts)', { legend: '{{state}}' })], {
+        w: 12,
+        h: 8,
+      })
         .description('Active and suppressed alerts; Watchdog should always be active.')
         .links([runbookLink('Watchdog')]),
     )

@@ -15,7 +15,8 @@ interface Datasource {
 }
 
 const provisioning = path.join(__dirname, 'provisioning');
-const datasources = (YAML.parse(readFileSync(path.join(provisioning, 'datasources', 'datasources.yaml'), 'utf8')).datasources ?? []) as Datasource[];
+const datasources = (YAML.parse(readFileSync(path.join(provisioning, 'datasources', 'datasources.yaml'), 'utf8')).datasources ??
+  []) as Datasource[];
 const byUid = new Map(datasources.map((d) => [d.uid, d]));
 const dashboards = Object.values(allDashboards());
 
@@ -54,7 +55,10 @@ test('every datasource a dashboard references is provisioned, with the same type
     // The alert list filters by datasource *name*, not UID.
     for (const p of panelsOf(d).filter((x) => x.type === 'alertlist')) {
       const name = (p.options as { datasource?: string }).datasource;
-      assert.ok(datasources.some((ds) => ds.name === name), `${d.uid} / ${p.title}: no datasource named ${name}`);
+      assert.ok(
+        datasources.some((ds) => ds.name === name),
+        `${d.uid} / ${p.title}: no datasource named ${name}`,
+      );
     }
   }
   assert.ok(checked > 20, 'expected to check many references');
@@ -64,7 +68,10 @@ test('Prometheus exemplars link to Tempo and Tempo links back to Prometheus', { 
   const prom = byUid.get('prometheus')!;
   const tempo = byUid.get('tempo')!;
   const destinations = prom.jsonData?.exemplarTraceIdDestinations as { name: string; datasourceUid: string }[];
-  assert.deepEqual(destinations.map((x) => [x.name, x.datasourceUid]), [['trace_id', tempo.uid]]);
+  assert.deepEqual(
+    destinations.map((x) => [x.name, x.datasourceUid]),
+    [['trace_id', tempo.uid]],
+  );
   assert.equal(tempo.jsonData?.tracesToMetrics?.datasourceUid, prom.uid);
   assert.equal(tempo.jsonData?.serviceMap?.datasourceUid, prom.uid);
   assert.equal(tempo.jsonData?.nodeGraph?.enabled, true);
@@ -80,6 +87,12 @@ test('the dashboard provider loads the directory the generator writes (as mounte
   assert.equal(providers.length, 1);
   const compose = YAML.parse(readFileSync(path.join(__dirname, '..', 'docker-compose.yml'), 'utf8'));
   const mounts: string[] = compose.services.grafana.volumes;
-  assert.ok(mounts.some((m) => m.startsWith('./grafana/dashboards:' + providers[0].options.path)), `no mount for ${providers[0].options.path}`);
-  assert.ok(mounts.some((m) => m.startsWith('./grafana/provisioning:/etc/grafana/provisioning')), 'provisioning not mounted');
+  assert.ok(
+    mounts.some((m) => m.startsWith('./grafana/dashboards:' + providers[0].options.path)),
+    `no mount for ${providers[0].options.path}`,
+  );
+  assert.ok(
+    mounts.some((m) => m.startsWith('./grafana/provisioning:/etc/grafana/provisioning')),
+    'provisioning not mounted',
+  );
 });

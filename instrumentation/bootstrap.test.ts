@@ -36,11 +36,15 @@ afterAll(() => {
 });
 
 function startProbe(env: Record<string, string>, args: string[]): Probe {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './instrumentation/register.ts', 'instrumentation/fixtures/telemetry-probe.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'none', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', './instrumentation/register.ts', 'instrumentation/fixtures/telemetry-probe.ts', ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'none', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   running.add(child);
   const reports: Report[] = [];
   let out = '';
@@ -82,10 +86,11 @@ async function silentCollector(): Promise<{ url: string; requests(): number; clo
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests: () => requests,
-    close: () => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -112,7 +117,12 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
     assert.equal(r.tracing, true, 'OTEL_TRACES_EXPORTER=none still gives spans real trace ids');
     assert.match(r.exposition!, /^target_info\{service_name="render-o11y",/m);
     // The event-loop delay histogram has samples only after its first monitoring interval.
-    await waitFor('runtime-node event-loop delay', () => /^nodejs_eventloop_delay_p99_seconds \S+$/m.test(p.reports.at(-1)?.exposition ?? ''), 10_000, 100);
+    await waitFor(
+      'runtime-node event-loop delay',
+      () => /^nodejs_eventloop_delay_p99_seconds \S+$/m.test(p.reports.at(-1)?.exposition ?? ''),
+      10_000,
+      100,
+    );
     p.child.kill('SIGTERM');
     assert.equal((await p.exited).code, 0);
   });
@@ -120,7 +130,10 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
   it('OTEL_TRACES_EXPORTER=none: spans get ids but nothing is exported, even with an endpoint set', async () => {
     const collector = await silentCollector();
     try {
-      const p = startProbe({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '50' }, ['serve', '20']);
+      const p = startProbe({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '50' }, [
+        'serve',
+        '20',
+      ]);
       assert.equal((await firstReport(p)).tracing, true, p.output());
       // Five reports are 1 s, twenty batch delays: an exporter, had one been built, would have sent by now.
       await waitFor('five probe reports', () => p.reports.length >= 5, 20_000, 50);
@@ -136,13 +149,23 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
   it('a collector refusing connections: spans counted as failed and dropped, the process keeps working', async () => {
     const closed = await freePort();
     const p = startProbe(
-      { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closed}`, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_TIMEOUT: '1000' },
+      {
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closed}`,
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
+      },
       ['serve', '5'],
     );
-    await waitFor('export failure counted', () => {
-      const last = p.reports.at(-1);
-      return last !== undefined && last.exportFailures >= 1 && last.spansDropped >= 5;
-    }, 30_000, 100);
+    await waitFor(
+      'export failure counted',
+      () => {
+        const last = p.reports.at(-1);
+        return last !== undefined && last.exportFailures >= 1 && last.spansDropped >= 5;
+      },
+      30_000,
+      100,
+    );
     p.child.kill('SIGTERM');
     const exit = await p.exited;
     assert.equal(exit.code, 0, p.output());
@@ -179,7 +202,10 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
   it('without an app SIGTERM handler the signal still ends the process after a bounded flush', async () => {
     const collector = await silentCollector();
     try {
-      const p = startProbe({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '50' }, ['no-handler', '10']);
+      const p = startProbe({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '50' }, [
+        'no-handler',
+        '10',
+      ]);
       await firstReport(p);
       const stopAt = Date.now();
       p.child.kill('SIGTERM');
@@ -195,8 +221,16 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
   async function exportThrough(env: Record<string, string>, count: number): Promise<{ sink: OtlpSink; output: string }> {
     const sink = await startOtlpSink(true);
     try {
-      const p = startProbe({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_BSP_SCHEDULE_DELAY: '50', ...env }, ['serve', String(count)]);
-      await waitFor('the probe spans at the receiver', () => receivedSpans(sink).filter((s) => s.name.startsWith('work ')).length >= count || p.child.exitCode !== null, 20_000, 50);
+      const p = startProbe({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_BSP_SCHEDULE_DELAY: '50', ...env }, [
+        'serve',
+        String(count),
+      ]);
+      await waitFor(
+        'the probe spans at the receiver',
+        () => receivedSpans(sink).filter((s) => s.name.startsWith('work ')).length >= count || p.child.exitCode !== null,
+        20_000,
+        50,
+      );
       p.child.kill('SIGTERM');
       assert.equal((await p.exited).code, 0, p.output());
       return { sink, output: p.output() };
@@ -238,7 +272,10 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
   });
 
   it('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json exports application/json', async () => {
-    const { sink } = await exportThrough({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, 3);
+    const { sink } = await exportThrough(
+      { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+      3,
+    );
     try {
       for (const r of sink.received) {
         assert.equal(r.path, '/v1/traces');

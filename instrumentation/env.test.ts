@@ -5,13 +5,21 @@ import { otlpTracesProtocol } from './env';
 describe('otlpTracesProtocol', () => {
   it('defaults to http/protobuf, as the spec says', () => {
     assert.deepEqual(otlpTracesProtocol({}), { protocol: 'http/protobuf' });
-    assert.deepEqual(otlpTracesProtocol({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: ' ', OTEL_EXPORTER_OTLP_PROTOCOL: '' }), { protocol: 'http/protobuf' });
+    assert.deepEqual(otlpTracesProtocol({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: ' ', OTEL_EXPORTER_OTLP_PROTOCOL: '' }), {
+      protocol: 'http/protobuf',
+    });
   });
 
   it('takes the general variable, and the traces one over it', () => {
     assert.deepEqual(otlpTracesProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }), { protocol: 'http/json' });
-    assert.deepEqual(otlpTracesProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }), { protocol: 'http/protobuf' });
-    assert.deepEqual(otlpTracesProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: ' http/json ' }), { protocol: 'http/json' });
+    assert.deepEqual(
+      otlpTracesProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }),
+      { protocol: 'http/protobuf' },
+    );
+    assert.deepEqual(
+      otlpTracesProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: ' http/json ' }),
+      { protocol: 'http/json' },
+    );
   });
 
   it('grpc and unknown values fall back to http/protobuf with a warning naming the variable', () => {

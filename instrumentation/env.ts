@@ -13,7 +13,10 @@ export function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: numb
 
 /** The trace exporters asked for by OTEL_TRACES_EXPORTER: `otlp` by default, none when it lists `none`. */
 export function traceExporterNames(env: NodeJS.ProcessEnv = process.env): string[] {
-  const names = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const names = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) return ['otlp'];
   return names.includes('none') ? [] : [...new Set(names)];
 }

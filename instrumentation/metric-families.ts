@@ -65,7 +65,13 @@ function familyOf(metric: MetricData, ownMeter: boolean): MetricFamily | null {
         const cumulative = new Array<number>(boundaries.length);
         let running = 0;
         for (let i = 0; i < boundaries.length; i++) cumulative[i] = running += counts[i];
-        const sample: HistogramSample = { labels: toLabels(p.attributes), bounds: boundaries, cumulative, sum: p.value.sum ?? 0, count: p.value.count };
+        const sample: HistogramSample = {
+          labels: toLabels(p.attributes),
+          bounds: boundaries,
+          cumulative,
+          sum: p.value.sum ?? 0,
+          count: p.value.count,
+        };
         // Only our meter records exemplars; a length mismatch means a view changed the buckets.
         const exemplars = ownMeter ? exemplarsFor(name, p.attributes) : undefined;
         if (exemplars && exemplars.length === boundaries.length + 1) sample.exemplars = exemplars;
@@ -90,7 +96,13 @@ function familyOf(metric: MetricData, ownMeter: boolean): MetricFamily | null {
 
 /** The `target_info` family: one sample carrying the resource's safe attributes. */
 export function targetInfo(resourceMetrics: ResourceMetrics): MetricFamily {
-  return { name: 'target_info', help: 'Target metadata', unit: '', type: 'gauge', samples: [{ labels: safeResourceLabels(resourceMetrics.resource), value: 1 }] };
+  return {
+    name: 'target_info',
+    help: 'Target metadata',
+    unit: '',
+    type: 'gauge',
+    samples: [{ labels: safeResourceLabels(resourceMetrics.resource), value: 1 }],
+  };
 }
 
 /**

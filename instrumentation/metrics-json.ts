@@ -23,8 +23,8 @@ export function renderJson(families: readonly MetricFamily[]): { metrics: JsonFa
         f.type === 'histogram'
           ? f.samples.map((s) => ({
               labels: s.labels,
-              buckets: [...s.bounds.map((le, i) => ({ le, count: s.cumulative[i] })), { le: '+Inf' as const, count: s.count }].map((b, i) =>
-                s.exemplars?.[i] ? { ...b, exemplar: s.exemplars[i] } : b,
+              buckets: [...s.bounds.map((le, i) => ({ le, count: s.cumulative[i] })), { le: '+Inf' as const, count: s.count }].map(
+                (b, i) => (s.exemplars?.[i] ? { ...b, exemplar: s.exemplars[i] } : b),
               ),
               sum: s.sum,
               count: s.count,

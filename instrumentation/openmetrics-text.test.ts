@@ -9,23 +9,39 @@ const SPAN = '00f067aa0ba902b7';
 
 const families: MetricFamily[] = [
   { name: 'target_info', help: 'Target metadata', unit: '', type: 'gauge', samples: [{ labels: { service_name: 'svc' }, value: 1 }] },
-  { name: 'demo_jobs_total', help: 'Jobs with "quotes", a back\\slash\nand a newline.', unit: '{job}', type: 'counter', samples: [
-    { labels: { status: 'a"b\\c\nd' }, value: 3 },
-    { labels: {}, value: 1 },
-  ] },
+  {
+    name: 'demo_jobs_total',
+    help: 'Jobs with "quotes", a back\\slash\nand a newline.',
+    unit: '{job}',
+    type: 'counter',
+    samples: [
+      { labels: { status: 'a"b\\c\nd' }, value: 3 },
+      { labels: {}, value: 1 },
+    ],
+  },
   { name: 'demo_output_seconds_total', help: 'Seconds.', unit: 's', type: 'counter', samples: [{ labels: {}, value: 2.5 }] },
   { name: 'demo_memory_usage', help: 'Memory.', unit: 'By', type: 'gauge', samples: [{ labels: { type: 'rss' }, value: Number.NaN }] },
-  { name: 'demo_duration_seconds', help: 'Duration.', unit: 's', type: 'histogram', samples: [
-    {
-      labels: { status: 'completed' },
-      bounds: [1, 5],
-      cumulative: [0, 2],
-      sum: 6.5,
-      count: 3,
-      exemplars: [undefined, { traceId: TRACE, spanId: SPAN, value: 2.31, timestampMs: 1732560000123 }, { traceId: TRACE, spanId: SPAN, value: 12, timestampMs: 1732560001000 }],
-    },
-    { labels: {}, bounds: [1, 5], cumulative: [1, 1], sum: 0.5, count: 1 },
-  ] },
+  {
+    name: 'demo_duration_seconds',
+    help: 'Duration.',
+    unit: 's',
+    type: 'histogram',
+    samples: [
+      {
+        labels: { status: 'completed' },
+        bounds: [1, 5],
+        cumulative: [0, 2],
+        sum: 6.5,
+        count: 3,
+        exemplars: [
+          undefined,
+          { traceId: TRACE, spanId: SPAN, value: 2.31, timestampMs: 1732560000123 },
+          { traceId: TRACE, spanId: SPAN, value: 12, timestampMs: 1732560001000 },
+        ],
+      },
+      { labels: {}, bounds: [1, 5], cumulative: [1, 1], sum: 0.5, count: 1 },
+    ],
+  },
 ];
 
 describe('OpenMetrics text renderer', () => {
@@ -49,11 +65,10 @@ describe('OpenMetrics text renderer', () => {
   });
 
   it('adds # UNIT only where the unit is the name suffix, before # HELP', () => {
-    assert.deepEqual(lines.slice(lines.indexOf('# TYPE demo_output_seconds counter'), lines.indexOf('# TYPE demo_output_seconds counter') + 3), [
-      '# TYPE demo_output_seconds counter',
-      '# UNIT demo_output_seconds seconds',
-      '# HELP demo_output_seconds Seconds.',
-    ]);
+    assert.deepEqual(
+      lines.slice(lines.indexOf('# TYPE demo_output_seconds counter'), lines.indexOf('# TYPE demo_output_seconds counter') + 3),
+      ['# TYPE demo_output_seconds counter', '# UNIT demo_output_seconds seconds', '# HELP demo_output_seconds Seconds.'],
+    );
     assert.ok(lines.includes('# UNIT demo_duration_seconds seconds'));
     assert.ok(!lines.some((l) => l.startsWith('# UNIT demo_memory_usage')), 'bytes is not a suffix of demo_memory_usage');
     assert.ok(!lines.some((l) => l.startsWith('# UNIT demo_jobs')), 'curly-brace annotations are no unit');
@@ -79,7 +94,11 @@ describe('OpenMetrics text renderer', () => {
   });
 
   it('has exactly the sample lines of the 0.0.4 text, apart from exemplars', () => {
-    const samples = (t: string) => t.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.replace(/ # \{.*$/, ''));
+    const samples = (t: string) =>
+      t
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.replace(/ # \{.*$/, ''));
     assert.deepEqual(samples(text), samples(renderPrometheusText(families)));
   });
 

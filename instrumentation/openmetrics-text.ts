@@ -20,7 +20,10 @@ function escapeHelp(text: string): string {
 /** ` # {trace_id="…",span_id="…"} value timestamp`, or '' when there is none or its labels are too long. */
 export function exemplarSuffix(e: Exemplar | undefined): string {
   if (!e) return '';
-  const labels: [string, string][] = [['trace_id', e.traceId], ['span_id', e.spanId]];
+  const labels: [string, string][] = [
+    ['trace_id', e.traceId],
+    ['span_id', e.spanId],
+  ];
   const length = labels.reduce((n, [k, v]) => n + [...k].length + [...v].length, 0);
   if (length > MAX_EXEMPLAR_LABEL_CHARS) return '';
   const set = labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',');
@@ -58,7 +61,8 @@ export function renderOpenMetricsText(families: readonly MetricFamily[]): string
         // verbatim, and a different spelling would be a different series for every `le` query.
         const prefix = open ? `${name}_bucket${open},le="` : `${name}_bucket{le="`;
         const ex = s.exemplars;
-        for (let i = 0; i < s.bounds.length; i++) lines.push(`${prefix}${formatValue(s.bounds[i])}"} ${s.cumulative[i]}${exemplarSuffix(ex?.[i])}`);
+        for (let i = 0; i < s.bounds.length; i++)
+          lines.push(`${prefix}${formatValue(s.bounds[i])}"} ${s.cumulative[i]}${exemplarSuffix(ex?.[i])}`);
         lines.push(
           `${prefix}+Inf"} ${s.count}${exemplarSuffix(ex?.[s.bounds.length])}`,
           `${name}_sum${close(open)} ${formatValue(s.sum)}`,

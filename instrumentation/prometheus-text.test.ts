@@ -6,19 +6,37 @@ import { promtoolCheckMetrics } from './promtool';
 import { escapeLabelValue, formatValue, renderPrometheusText } from './prometheus-text';
 
 const families: MetricFamily[] = [
-  { name: 'demo_requests_total', help: 'Requests with "quotes" and a back\\slash\nand a newline.', unit: '', type: 'counter', samples: [
-    { labels: { path: 'a"b\\c\nd', code: '200' }, value: 3 },
-    { labels: {}, value: 1 },
-  ] },
-  { name: 'demo_temperature_celsius', help: '', unit: 'Cel', type: 'gauge', samples: [
-    { labels: {}, value: Number.NaN },
-    { labels: { probe: 'hot' }, value: Number.POSITIVE_INFINITY },
-    { labels: { probe: 'cold' }, value: -0.5 },
-  ] },
-  { name: 'demo_latency_seconds', help: 'Latency.', unit: 's', type: 'histogram', samples: [
-    { labels: { route: '/x' }, bounds: [0.1, 1], cumulative: [2, 5], sum: 3.25, count: 6 },
-    { labels: {}, bounds: [0.1, 1], cumulative: [0, 0], sum: 0, count: 0 },
-  ] },
+  {
+    name: 'demo_requests_total',
+    help: 'Requests with "quotes" and a back\\slash\nand a newline.',
+    unit: '',
+    type: 'counter',
+    samples: [
+      { labels: { path: 'a"b\\c\nd', code: '200' }, value: 3 },
+      { labels: {}, value: 1 },
+    ],
+  },
+  {
+    name: 'demo_temperature_celsius',
+    help: '',
+    unit: 'Cel',
+    type: 'gauge',
+    samples: [
+      { labels: {}, value: Number.NaN },
+      { labels: { probe: 'hot' }, value: Number.POSITIVE_INFINITY },
+      { labels: { probe: 'cold' }, value: -0.5 },
+    ],
+  },
+  {
+    name: 'demo_latency_seconds',
+    help: 'Latency.',
+    unit: 's',
+    type: 'histogram',
+    samples: [
+      { labels: { route: '/x' }, bounds: [0.1, 1], cumulative: [2, 5], sum: 3.25, count: 6 },
+      { labels: {}, bounds: [0.1, 1], cumulative: [0, 0], sum: 0, count: 0 },
+    ],
+  },
 ];
 
 describe('Prometheus text renderer', () => {
@@ -67,7 +85,11 @@ describe('Prometheus text renderer', () => {
   it('JSON has the same values', () => {
     const json = renderJson(families);
     const hist = json.metrics[2].samples[0] as { buckets: { le: number | string; count: number }[]; sum: number };
-    assert.deepEqual(hist.buckets, [{ le: 0.1, count: 2 }, { le: 1, count: 5 }, { le: '+Inf', count: 6 }]);
+    assert.deepEqual(hist.buckets, [
+      { le: 0.1, count: 2 },
+      { le: 1, count: 5 },
+      { le: '+Inf', count: 6 },
+    ]);
     assert.equal(hist.sum, 3.25);
     assert.deepEqual(json.metrics[1].samples[1], { labels: { probe: 'hot' }, value: '+Inf' });
   });

@@ -40,7 +40,11 @@ export function renderPrometheusText(families: readonly MetricFamily[]): string 
         const open = openLabels(s.labels);
         const prefix = open ? `${name}_bucket${open},le="` : `${name}_bucket{le="`;
         for (let i = 0; i < s.bounds.length; i++) lines.push(`${prefix}${formatValue(s.bounds[i])}"} ${s.cumulative[i]}`);
-        lines.push(`${prefix}+Inf"} ${s.count}`, `${name}_sum${close(open)} ${formatValue(s.sum)}`, `${name}_count${close(open)} ${s.count}`);
+        lines.push(
+          `${prefix}+Inf"} ${s.count}`,
+          `${name}_sum${close(open)} ${formatValue(s.sum)}`,
+          `${name}_count${close(open)} ${s.count}`,
+        );
       }
     } else {
       for (const s of family.samples) lines.push(`${name}${close(openLabels(s.labels))} ${formatValue(s.value)}`);

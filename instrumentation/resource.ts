@@ -49,7 +49,9 @@ export function buildResource(entry: string | undefined = process.argv[1]): Reso
     'process.runtime.name': 'nodejs',
     'process.runtime.version': process.versions.node,
   });
-  return defaultResource().merge(ours).merge(detectResources({ detectors: [envDetector] }));
+  return defaultResource()
+    .merge(ours)
+    .merge(detectResources({ detectors: [envDetector] }));
 }
 
 // Only these reach `target_info` on the (possibly public) metrics endpoint: identity and versions, no host or path.

@@ -8,7 +8,13 @@ import { createNoopMeter, diag } from '@opentelemetry/api';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ConsoleSpanExporter, NoopSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  ConsoleSpanExporter,
+  NoopSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { registerTelemetryShutdown } from '../services/telemetry/lifecycle';
 import { publishMetricsCollector } from '../services/telemetry/metrics-endpoint';
 import { otlpTracesProtocol, positiveInt, traceExporterNames } from './env';

@@ -55,28 +55,38 @@ async function call(path: string, init: RequestInit = {}): Promise<number> {
 
 const serverSpans = () => telemetry.spans().filter((s) => s.kind === SpanKind.SERVER);
 
-test('POST /api/jobs: SERVER span named by route is the parent of the enqueue PRODUCER span, and continues the client trace', T, async () => {
-  telemetry.resetSpans();
-  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-  const status = await call('/api/jobs?token=secret', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
-    body: '{}',
-  });
-  assert.equal(status, 202);
-  const [srv] = serverSpans();
-  const producer = telemetry.spans().find((s) => s.kind === SpanKind.PRODUCER);
-  assert.ok(srv && producer);
-  assert.equal(srv.name, 'POST /api/jobs');
-  assert.equal(srv.spanContext().traceId, traceId);
-  assert.equal(srv.parentSpanContext?.spanId, '00f067aa0ba902b7');
-  assert.equal(producer.parentSpanContext?.spanId, srv.spanContext().spanId);
-  assert.deepEqual(
-    { ...srv.attributes, 'server.port': typeof srv.attributes['server.port'] },
-    { 'http.request.method': 'POST', 'url.path': '/api/jobs', 'http.route': '/api/jobs', 'http.response.status_code': 202, 'server.port': 'number' },
-  );
-  assert.equal(srv.status.code, SpanStatusCode.UNSET);
-});
+test(
+  'POST /api/jobs: SERVER span named by route is the parent of the enqueue PRODUCER span, and continues the client trace',
+  T,
+  async () => {
+    telemetry.resetSpans();
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const status = await call('/api/jobs?token=secret', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      body: '{}',
+    });
+    assert.equal(status, 202);
+    const [srv] = serverSpans();
+    const producer = telemetry.spans().find((s) => s.kind === SpanKind.PRODUCER);
+    assert.ok(srv && producer);
+    assert.equal(srv.name, 'POST /api/jobs');
+    assert.equal(srv.spanContext().traceId, traceId);
+    assert.equal(srv.parentSpanContext?.spanId, '00f067aa0ba902b7');
+    assert.equal(producer.parentSpanContext?.spanId, srv.spanContext().spanId);
+    assert.deepEqual(
+      { ...srv.attributes, 'server.port': typeof srv.attributes['server.port'] },
+      {
+        'http.request.method': 'POST',
+        'url.path': '/api/jobs',
+        'http.route': '/api/jobs',
+        'http.response.status_code': 202,
+        'server.port': 'number',
+      },
+    );
+    assert.equal(srv.status.code, SpanStatusCode.UNSET);
+  },
+);
 
 test('a parameterised route names the span by its template; a client 404 is not an error', T, async () => {
   telemetry.resetSpans();

@@ -55,8 +55,14 @@ test('memory_limiter comes first in every pipeline and batch is in every pipelin
 
 test('spanmetrics and servicegraph turn traces into metrics that reach Prometheus', { timeout: 10_000 }, () => {
   for (const c of ['spanmetrics', 'servicegraph']) {
-    assert.ok(pipelines.some(([n, p]) => signal(n) === 'traces' && p.exporters.includes(c)), `${c} must be an exporter of a traces pipeline`);
-    assert.ok(pipelines.some(([n, p]) => signal(n) === 'metrics' && p.receivers.includes(c)), `${c} must be a receiver of a metrics pipeline`);
+    assert.ok(
+      pipelines.some(([n, p]) => signal(n) === 'traces' && p.exporters.includes(c)),
+      `${c} must be an exporter of a traces pipeline`,
+    );
+    assert.ok(
+      pipelines.some(([n, p]) => signal(n) === 'metrics' && p.receivers.includes(c)),
+      `${c} must be a receiver of a metrics pipeline`,
+    );
   }
   assert.equal(config.connectors.spanmetrics.exemplars.enabled, true);
   const metricsOut = pipelines.filter(([n]) => signal(n) === 'metrics').flatMap(([, p]) => p.exporters);
@@ -74,16 +80,33 @@ test('traces reach Tempo only scrubbed and tail-sampled; span metrics see every 
     if (p.exporters.includes('spanmetrics')) assert.ok(!p.processors?.includes('tail_sampling'), 'span metrics must count unsampled spans');
   }
   const policies = config.processors.tail_sampling.policies as { type: string; status_code?: { status_codes: string[] } }[];
-  assert.ok(policies.some((x) => x.type === 'status_code' && x.status_code?.status_codes.includes('ERROR')), 'errors must always be kept');
-  assert.ok(policies.some((x) => x.type === 'latency'), 'slow traces must be kept');
-  assert.ok(policies.some((x) => x.type === 'probabilistic'), 'a share of the rest');
+  assert.ok(
+    policies.some((x) => x.type === 'status_code' && x.status_code?.status_codes.includes('ERROR')),
+    'errors must always be kept',
+  );
+  assert.ok(
+    policies.some((x) => x.type === 'latency'),
+    'slow traces must be kept',
+  );
+  assert.ok(
+    policies.some((x) => x.type === 'probabilistic'),
+    'a share of the rest',
+  );
 });
 
 test('the scrub processor deletes attributes that can carry user content or secrets', { timeout: 10_000 }, () => {
-  const deleted = (config.processors['attributes/scrub'].actions as { key?: string; pattern?: string; action: string }[])
-    .filter((a) => a.action === 'delete');
+  const deleted = (config.processors['attributes/scrub'].actions as { key?: string; pattern?: string; action: string }[]).filter(
+    (a) => a.action === 'delete',
+  );
   const covers = (attr: string) => deleted.some((a) => a.key === attr || (a.pattern && new RegExp(a.pattern).test(attr)));
-  for (const attr of ['http.request.header.authorization', 'http.request.header.cookie', 'url.query', 'db.statement', 'db.query.text', 'messaging.message.body']) {
+  for (const attr of [
+    'http.request.header.authorization',
+    'http.request.header.cookie',
+    'url.query',
+    'db.statement',
+    'db.query.text',
+    'messaging.message.body',
+  ]) {
     assert.ok(covers(attr), `${attr} is not deleted`);
   }
   assert.ok(!covers('http.request.method') && !covers('url.path'), 'must not delete harmless attributes');

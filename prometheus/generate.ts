@@ -31,7 +31,10 @@ function main(args: string[]): void {
     const [dir, api, prom, am, slackFile] = rest;
     const ports = { api: Number(api), prometheus: Number(prom), alertmanager: Number(am) };
     const rules = RULE_FILES.map((f) => path.join(__dirname, f));
-    writeFileSync(path.join(dir, 'prometheus.yml'), YAML.stringify(prometheusConfig(loopbackOptions(ports, path.join(dir, 'metrics-token'), rules)), { aliasDuplicateObjects: false }));
+    writeFileSync(
+      path.join(dir, 'prometheus.yml'),
+      YAML.stringify(prometheusConfig(loopbackOptions(ports, path.join(dir, 'metrics-token'), rules)), { aliasDuplicateObjects: false }),
+    );
     const slack = slackFile && existsSync(slackFile) ? { file: path.resolve(slackFile) } : undefined;
     writeFileSync(path.join(dir, 'alertmanager.yml'), YAML.stringify(loopbackAlertmanagerConfig({ slack })));
   } else if (command === 'runbook-base') {

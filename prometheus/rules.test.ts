@@ -37,7 +37,9 @@ describe('promtool', { timeout: 120_000 }, () => {
   });
 
   test('every alert unit test passes (timing, labels, annotations, recovery)', () => {
-    const files = readdirSync(TESTS_DIR).filter((f) => f.endsWith('.yml')).map((f) => path.join(TESTS_DIR, f));
+    const files = readdirSync(TESTS_DIR)
+      .filter((f) => f.endsWith('.yml'))
+      .map((f) => path.join(TESTS_DIR, f));
     assert.ok(files.length >= 3);
     run('promtool', ['test', 'rules', ...files]);
   });
@@ -82,13 +84,17 @@ describe('amtool', { timeout: 60_000 }, () => {
 
   test('check-config accepts the loopback variant with a local Slack URL', () => {
     const file = path.join(dir, 'am.yml');
-    writeFileSync(file, YAML.stringify(loopbackAlertmanagerConfig({ slack: { url: 'http://127.0.0.1:9/slack' }, heartbeatUrl: 'http://127.0.0.1:9/hb' })));
+    writeFileSync(
+      file,
+      YAML.stringify(loopbackAlertmanagerConfig({ slack: { url: 'http://127.0.0.1:9/slack' }, heartbeatUrl: 'http://127.0.0.1:9/hb' })),
+    );
     run('amtool', ['check-config', file]);
     assert.doesNotMatch(readFileSync(file, 'utf8'), /smtp|example\.com/);
   });
 
   test('routes: critical goes to email and Slack, warning to Slack, Watchdog only to the heartbeat', () => {
-    const route = (labels: string[]) => run('amtool', ['config', 'routes', 'test', `--config.file=${ALERTMANAGER_FILE}`, ...labels], true).trim();
+    const route = (labels: string[]) =>
+      run('amtool', ['config', 'routes', 'test', `--config.file=${ALERTMANAGER_FILE}`, ...labels], true).trim();
     assert.equal(route(['alertname=RenderErrorSpike', 'severity=critical']), 'email-critical,slack');
     assert.equal(route(['alertname=RenderQueueBacklog', 'severity=warning']), 'slack');
     assert.equal(route(['alertname=Watchdog', 'severity=none']), 'heartbeat');
@@ -98,10 +104,23 @@ describe('amtool', { timeout: 60_000 }, () => {
 describe('alert conventions and runbooks', () => {
   const rules = alertRules();
   const names = [...new Set(rules.map((r) => r.alert))];
-  const unitTests = readdirSync(TESTS_DIR).map((f) => readFileSync(path.join(TESTS_DIR, f), 'utf8')).join('\n');
+  const unitTests = readdirSync(TESTS_DIR)
+    .map((f) => readFileSync(path.join(TESTS_DIR, f), 'utf8'))
+    .join('\n');
 
   test('every alert of the issue exists', () => {
-    for (const name of ['RenderErrorSpike', 'RenderFailureRateHigh', 'RenderQueueBacklog', 'RenderQueueStalled', 'RenderDurationP95High', 'RenderWorkerDown', 'RenderSLOBurnRate', 'RenderProcessMemoryHigh', 'TelemetryExportFailing', 'Watchdog']) {
+    for (const name of [
+      'RenderErrorSpike',
+      'RenderFailureRateHigh',
+      'RenderQueueBacklog',
+      'RenderQueueStalled',
+      'RenderDurationP95High',
+      'RenderWorkerDown',
+      'RenderSLOBurnRate',
+      'RenderProcessMemoryHigh',
+      'TelemetryExportFailing',
+      'Watchdog',
+    ]) {
       assert.ok(names.includes(name), `missing alert ${name}`);
     }
   });

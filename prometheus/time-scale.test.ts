@@ -37,7 +37,10 @@ test('scaled rule files keep every expression but shrink ranges and for, and pro
     assert.equal(spike(alerts.scaled).for, '6000ms');
     assert.equal(spike(alerts.scaled).annotations.description, spike(alerts.original).annotations.description);
     const recording = files[0].scaled.groups.flatMap((g: any) => g.rules);
-    assert.equal(recording.find((r: any) => r.record === 'render:errors:rate1h').expr, 'sum by (category) (rate(render_errors_total[180000ms]))');
+    assert.equal(
+      recording.find((r: any) => r.record === 'render:errors:rate1h').expr,
+      'sum by (category) (rate(render_errors_total[180000ms]))',
+    );
     const r = spawnSync('promtool', ['check', 'rules', ...files.map((f) => f.out)], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stdout + r.stderr);
   } finally {

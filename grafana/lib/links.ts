@@ -33,9 +33,5 @@ export function dashboardsDropdown(): DashboardLinkBuilder {
 
 /** A link to the runbook index. */
 export function runbooksIndexLink(): DashboardLinkBuilder {
-  return new DashboardLinkBuilder('Runbooks')
-    .type(DashboardLinkType.Link)
-    .url('${runbook_base}')
-    .icon('doc')
-    .targetBlank(true);
+  return new DashboardLinkBuilder('Runbooks').type(DashboardLinkType.Link).url('${runbook_base}').icon('doc').targetBlank(true);
 }

@@ -34,7 +34,10 @@ export interface PromOptions {
 
 /** A Prometheus query on the `$datasource` variable. */
 export function prom(expr: string, options: PromOptions = {}): DataqueryBuilder {
-  const q = new DataqueryBuilder().datasource(PROMETHEUS).expr(expr).refId(options.refId ?? 'A');
+  const q = new DataqueryBuilder()
+    .datasource(PROMETHEUS)
+    .expr(expr)
+    .refId(options.refId ?? 'A');
   if (options.legend) q.legendFormat(options.legend);
   if (options.instant) q.instant();
   else q.range();

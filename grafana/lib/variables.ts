@@ -11,7 +11,10 @@ import { DS_UID, PROMETHEUS } from './datasources';
 
 /** `$datasource`: any Prometheus, defaulting to the provisioned one. */
 export function datasourceVariable(): DatasourceVariableBuilder {
-  return new DatasourceVariableBuilder('datasource').label('Prometheus').type('prometheus').current({ text: 'Prometheus', value: DS_UID.prometheus });
+  return new DatasourceVariableBuilder('datasource')
+    .label('Prometheus')
+    .type('prometheus')
+    .current({ text: 'Prometheus', value: DS_UID.prometheus });
 }
 
 /** `$environment`, from the resource attribute `deployment.environment.name` on `target_info`. */

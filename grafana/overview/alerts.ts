@@ -32,14 +32,15 @@ export function alertPanels(): cog.Builder<Panel>[] {
       datasource: 'Alertmanager',
       stateFilter: { firing: true, pending: true, noData: false, normal: false, error: true },
     });
-  const firing = table('Firing alerts (Prometheus)', 'none', [
-    prom('sort_desc(ALERTS{alertstate="firing"})', { instant: true, table: true, legend: '{{alertname}}' }),
-  ], { w: 12, h: 8 })
+  const firing = table(
+    'Firing alerts (Prometheus)',
+    'none',
+    [prom('sort_desc(ALERTS{alertstate="firing"})', { instant: true, table: true, legend: '{{alertname}}' })],
+    { w: 12, h: 8 },
+  )
     .description('One row per firing alert; the alert name opens its runbook.')
     .withTransformation({ id: 'organize', options: { excludeByName: { Time: true, Value: true, __name__: true } } })
-    .overrideByName('alertname', [
-      { id: 'links', value: [{ title: 'Runbook', url: runbookUrl('${__value.raw}'), targetBlank: true }] },
-    ]);
+    .overrideByName('alertname', [{ id: 'links', value: [{ title: 'Runbook', url: runbookUrl('${__value.raw}'), targetBlank: true }] }]);
   return [alertList, firing];
 }
 

@@ -30,7 +30,12 @@ export function jobCountPanels(): cog.Builder<Panel>[] {
     count('Cancelled', 'cancelled', 'orange'),
     stat('Success rate (SLO 99%)', 'percentunit', [prom(successRatio('$__range'), { instant: true, legend: 'success rate' })])
       .description('Completed / (completed + failed) in the time range; red below the 99% objective.')
-      .thresholds(thresholds([[null, 'red'], [SLO_TARGET, 'green']]))
+      .thresholds(
+        thresholds([
+          [null, 'red'],
+          [SLO_TARGET, 'green'],
+        ]),
+      )
       .decimals(2)
       .noValue('no finished jobs')
       .links([runbookLink('RenderFailureRateHigh'), runbookLink('RenderSLOBurnRate')]),
@@ -62,20 +67,31 @@ const ATTEMPT_SPANS = 'traces_span_metrics_duration_milliseconds_bucket{span_kin
 /** Render duration: mean and percentiles, with exemplars that open the job's trace. */
 export function durationPanels(): cog.Builder<Panel>[] {
   return [
-    timeseries('Render duration (mean, p50, p95, p99)', 's', [
-      prom(mean(M.duration), { legend: 'mean', exemplar: true }),
-      prom(quantile(0.5, M.duration), { legend: 'p50', refId: 'B', exemplar: true }),
-      prom(quantile(0.95, M.duration), { legend: 'p95', refId: 'C', exemplar: true }),
-      prom(quantile(0.99, M.duration), { legend: 'p99', refId: 'D', exemplar: true }),
-    ], { w: 12, h: 8 })
+    timeseries(
+      'Render duration (mean, p50, p95, p99)',
+      's',
+      [
+        prom(mean(M.duration), { legend: 'mean', exemplar: true }),
+        prom(quantile(0.5, M.duration), { legend: 'p50', refId: 'B', exemplar: true }),
+        prom(quantile(0.95, M.duration), { legend: 'p95', refId: 'C', exemplar: true }),
+        prom(quantile(0.99, M.duration), { legend: 'p99', refId: 'D', exemplar: true }),
+      ],
+      { w: 12, h: 8 },
+    )
       .description('Processing time of finished jobs. Exemplar dots link to the trace of a real job.')
       .links([runbookLink('RenderDurationP95High')]),
-    timeseries('Render duration p95 by outcome', 's', [
-      prom(quantile(0.95, M.duration, ['status']), { legend: '{{status}}', exemplar: true }),
-    ], { w: 6, h: 8 }).description('Failed jobs that take long usually hit a timeout.'),
-    timeseries('Attempt duration p95 from traces', 'ms', [
-      prom(`histogram_quantile(0.95, sum by (le) (rate(${ATTEMPT_SPANS}[$__rate_interval])))`, { legend: 'p95 attempt', exemplar: true }),
-    ], { w: 6, h: 8 }).description(
+    timeseries(
+      'Render duration p95 by outcome',
+      's',
+      [prom(quantile(0.95, M.duration, ['status']), { legend: '{{status}}', exemplar: true })],
+      { w: 6, h: 8 },
+    ).description('Failed jobs that take long usually hit a timeout.'),
+    timeseries(
+      'Attempt duration p95 from traces',
+      'ms',
+      [prom(`histogram_quantile(0.95, sum by (le) (rate(${ATTEMPT_SPANS}[$__rate_interval])))`, { legend: 'p95 attempt', exemplar: true })],
+      { w: 6, h: 8 },
+    ).description(
       'From the collector\'s spanmetrics (every "process" consumer span, before sampling); each exemplar opens that attempt\'s trace.',
     ),
   ];

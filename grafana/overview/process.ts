@@ -12,17 +12,20 @@ export const EVENT_LOOP_P99 = 'nodejs_eventloop_delay_p99_seconds';
 /** Process health panels, one series per instance. */
 export function processPanels(): cog.Builder<Panel>[] {
   return [
-    timeseries('Process memory', 'bytes', [
-      prom(`sum by (instance, type) (${sel(M.memory)})`, { legend: '{{instance}} {{type}}' }),
-    ], { w: 8, h: 8 })
+    timeseries('Process memory', 'bytes', [prom(`sum by (instance, type) (${sel(M.memory)})`, { legend: '{{instance}} {{type}}' })], {
+      w: 8,
+      h: 8,
+    })
       .description('RSS, V8 heap used/total and external memory per process.')
       .links([runbookLink('RenderProcessMemoryHigh')]),
-    timeseries('Event-loop delay p99', 's', [
-      prom(`max by (instance) (${sel(EVENT_LOOP_P99)})`, { legend: '{{instance}}' }),
-    ], { w: 8, h: 8 }).description('A blocked event loop delays every request and heartbeat of that process.'),
-    table('Uptime', 's', [
-      prom(`max by (job, instance) (${sel(M.uptime)})`, { instant: true, table: true, legend: '{{instance}}' }),
-    ], { w: 8, h: 8 })
+    timeseries('Event-loop delay p99', 's', [prom(`max by (instance) (${sel(EVENT_LOOP_P99)})`, { legend: '{{instance}}' })], {
+      w: 8,
+      h: 8,
+    }).description('A blocked event loop delays every request and heartbeat of that process.'),
+    table('Uptime', 's', [prom(`max by (job, instance) (${sel(M.uptime)})`, { instant: true, table: true, legend: '{{instance}}' })], {
+      w: 8,
+      h: 8,
+    })
       .description('Seconds since each process started; a small value means a recent restart.')
       .withTransformation({ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { Value: 'uptime' } } }),
   ];

@@ -15,19 +15,33 @@ export function queuePanels(): cog.Builder<Panel>[] {
     timeseries('Oldest waiting job age', 's', [prom(`max(${sel(M.oldestAge)})`, { legend: 'oldest waiting job' })], { w: 8, h: 8 })
       .description('Grows steadily when no worker takes jobs.')
       .links([runbookLink('RenderQueueStalled')]),
-    timeseries('Queue wait time (p50, p95)', 's', [
-      prom(quantile(0.5, M.queueWait), { legend: 'p50' }),
-      prom(quantile(0.95, M.queueWait), { legend: 'p95', refId: 'B' }),
-    ], { w: 8, h: 8 }).description('Time from enqueue (or retry) to the start of an attempt.'),
-    stat('Jobs in progress', 'short', [prom(`sum(${sel(M.inProgress)})`, { instant: true, legend: 'in progress' })], { w: 6, h: 4 })
-      .description('Jobs being processed right now, across all workers.'),
+    timeseries(
+      'Queue wait time (p50, p95)',
+      's',
+      [prom(quantile(0.5, M.queueWait), { legend: 'p50' }), prom(quantile(0.95, M.queueWait), { legend: 'p95', refId: 'B' })],
+      { w: 8, h: 8 },
+    ).description('Time from enqueue (or retry) to the start of an attempt.'),
+    stat('Jobs in progress', 'short', [prom(`sum(${sel(M.inProgress)})`, { instant: true, legend: 'in progress' })], {
+      w: 6,
+      h: 4,
+    }).description('Jobs being processed right now, across all workers.'),
     stat('Workers alive', 'short', [prom(`max(${sel(M.workersAlive)})`, { instant: true, legend: 'workers' })], { w: 6, h: 4 })
       .description('Workers that heartbeated to the queue backend recently.')
-      .thresholds(thresholds([[null, 'red'], [1, 'green']]))
+      .thresholds(
+        thresholds([
+          [null, 'red'],
+          [1, 'green'],
+        ]),
+      )
       .links([runbookLink('RenderWorkerDown')]),
-    stat('Waiting jobs', 'short', [prom(`sum(${sel(M.queueSize, 'state="waiting"')})`, { instant: true, legend: 'waiting' })], { w: 6, h: 4 })
-      .description('Jobs waiting for a worker now.'),
-    stat('Retries in range', 'short', [prom(`sum(increase(${sel(M.retries)}[$__range]))`, { instant: true, legend: 'retries' })], { w: 6, h: 4 })
+    stat('Waiting jobs', 'short', [prom(`sum(${sel(M.queueSize, 'state="waiting"')})`, { instant: true, legend: 'waiting' })], {
+      w: 6,
+      h: 4,
+    }).description('Jobs waiting for a worker now.'),
+    stat('Retries in range', 'short', [prom(`sum(increase(${sel(M.retries)}[$__range]))`, { instant: true, legend: 'retries' })], {
+      w: 6,
+      h: 4,
+    })
       .description('Attempts that failed and were scheduled again.')
       .decimals(0),
   ];

@@ -43,10 +43,16 @@ describe('render API without a worker', { timeout: 60_000 }, () => {
   });
 
   test('400 VALIDATION_FAILED for a narration voice espeak-ng does not have, before anything is queued', async () => {
-    const res = await postJson(`${api.url}/api/jobs`, deck({ title: 'bad voice', slides: [{ narration: 'olá' }], config: { voice: 'zz-nope' } }));
+    const res = await postJson(
+      `${api.url}/api/jobs`,
+      deck({ title: 'bad voice', slides: [{ narration: 'olá' }], config: { voice: 'zz-nope' } }),
+    );
     assert.equal(res.status, 400);
     assert.equal(res.body.error.code, 'VALIDATION_FAILED');
-    assert.deepEqual(res.body.error.details.map((d: { path: string }) => d.path), ['config.voice']);
+    assert.deepEqual(
+      res.body.error.details.map((d: { path: string }) => d.path),
+      ['config.voice'],
+    );
     const list = await (await fetch(`${api.url}/api/jobs?limit=100`)).json();
     assert.ok(!list.jobs.some((j: { title: string }) => j.title === 'bad voice'));
   });
@@ -58,7 +64,11 @@ describe('render API without a worker', { timeout: 60_000 }, () => {
     const huge = await postJson(`${api.url}/api/jobs`, JSON.stringify({ title: 'x'.repeat(LIMITS.maxBodyBytes + 10) }));
     assert.equal(huge.status, 413);
     assert.equal(huge.body.error.code, 'PAYLOAD_TOO_LARGE');
-    const text = await call(`${api.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(deck()) });
+    const text = await call(`${api.url}/api/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify(deck()),
+    });
     assert.equal(text.status, 415);
     assert.equal(text.body.error.code, 'UNSUPPORTED_MEDIA_TYPE');
   });
@@ -67,7 +77,12 @@ describe('render API without a worker', { timeout: 60_000 }, () => {
     const route = await call(`${api.url}/api/nothing-here`);
     assert.equal(route.status, 404);
     assert.equal(route.body.error.code, 'NOT_FOUND');
-    for (const [method, suffix] of [['GET', ''], ['DELETE', ''], ['POST', '/retry'], ['GET', '/output']]) {
+    for (const [method, suffix] of [
+      ['GET', ''],
+      ['DELETE', ''],
+      ['POST', '/retry'],
+      ['GET', '/output'],
+    ]) {
       const res = await call(`${api.url}/api/jobs/no-such-job${suffix}`, { method });
       assert.equal(res.status, 404, `${method} ${suffix}`);
       assert.equal(res.body.error.code, 'JOB_NOT_FOUND');
@@ -79,7 +94,10 @@ describe('render API without a worker', { timeout: 60_000 }, () => {
     for (let i = 0; i < 3; i++) ids.push((await postJson(`${api.url}/api/jobs`, deck({ title: `page ${i}` }))).body.id);
     const first = await call(`${api.url}/api/jobs?status=queued&limit=2`);
     assert.equal(first.status, 200);
-    assert.deepEqual(first.body.jobs.map((j: { id: string }) => j.id), [ids[2], ids[1]]);
+    assert.deepEqual(
+      first.body.jobs.map((j: { id: string }) => j.id),
+      [ids[2], ids[1]],
+    );
     assert.ok(first.body.nextCursor);
     const second = await call(`${api.url}/api/jobs?status=queued&limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`);
     assert.equal(second.body.jobs[0].id, ids[0]);

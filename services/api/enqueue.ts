@@ -6,9 +6,7 @@ import { recordJobStatus } from '../telemetry/metrics';
 import { queueCall } from './queue-call';
 
 /** How a job reaches the store before it is queued: a new record, or a reset of an existing one. */
-export type Persist =
-  | { kind: 'create'; job: JobRecord }
-  | { kind: 'reset'; id: string; patch: JobPatch; onlyIf: readonly JobStatus[] };
+export type Persist = { kind: 'create'; job: JobRecord } | { kind: 'reset'; id: string; patch: JobPatch; onlyIf: readonly JobStatus[] };
 
 /**
  * Stores the job with the enqueue span's trace context, then queues it, inside the PRODUCER span.

@@ -56,5 +56,9 @@ export async function call(url: string, init: RequestInit = {}): Promise<{ statu
 
 /** POSTs `body` as JSON. */
 export function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  return call(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return call(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }

@@ -20,7 +20,8 @@ test('the real espeak-ng knows the default voice and not a made-up one', { timeo
 });
 
 test('only decks that narrate with an unknown voice are refused', { timeout: 10_000 }, async () => {
-  const deck = (voice: string, slide: Record<string, unknown>) => renderRequestSchema.parse({ title: 't', slides: [slide], config: { voice } });
+  const deck = (voice: string, slide: Record<string, unknown>) =>
+    renderRequestSchema.parse({ title: 't', slides: [slide], config: { voice } });
   assert.equal(await voiceProblem(deck('pt-br', { narration: 'olá' })), null);
   assert.equal(await voiceProblem(deck('zz-nope', { title: 'silent' })), null, 'no narration: the voice is never used');
   assert.equal(await voiceProblem(deck('zz-nope', { narration: 'hi', audioUrl: 'http://127.0.0.1:9/a.mp3' })), null, 'its own audio wins');

@@ -36,5 +36,8 @@ export async function voiceProblem(request: RenderRequest): Promise<ValidationDe
   if (!request.slides.some((s) => s.narration && !s.audioUrl)) return null;
   const voices = await installedVoices();
   if (!voices || voices.has(request.config.voice.toLowerCase())) return null;
-  return { path: 'config.voice', message: `unknown espeak-ng voice "${request.config.voice}" (see \`espeak-ng --voices\`, e.g. pt-br, en-us)` };
+  return {
+    path: 'config.voice',
+    message: `unknown espeak-ng voice "${request.config.voice}" (see \`espeak-ng --voices\`, e.g. pt-br, en-us)`,
+  };
 }

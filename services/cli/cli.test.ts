@@ -19,7 +19,14 @@ describe('render CLI', { timeout: 90_000 }, () => {
 
   test('submit --follow downloads the MP4 and exits 0; status of the job works', { timeout: 60_000 }, async () => {
     const deck = path.join(api.dataDir, 'deck.json');
-    writeFileSync(deck, JSON.stringify({ title: 'cli', slides: [{ title: 'A', duration: 1, transition: 'none' }], config: { width: 160, height: 120, fps: 10, quality: 'low' } }));
+    writeFileSync(
+      deck,
+      JSON.stringify({
+        title: 'cli',
+        slides: [{ title: 'A', duration: 1, transition: 'none' }],
+        config: { width: 160, height: 120, fps: 10, quality: 'low' },
+      }),
+    );
     const out = path.join(api.dataDir, 'cli.mp4');
     assert.equal(await main(['submit', deck, '--follow', '--out', out, '--url', api.url]), 0);
     const bytes = readFileSync(out);
@@ -32,9 +39,15 @@ describe('render CLI', { timeout: 90_000 }, () => {
   test('a failing job exits 1; API errors surface their code; bad usage exits 2', { timeout: 60_000 }, async () => {
     const deck = path.join(api.dataDir, 'unreachable-audio.json');
     const audioUrl = `http://127.0.0.1:${await freePort()}/narration.mp3`;
-    writeFileSync(deck, JSON.stringify({ title: 'fails', slides: [{ audioUrl, duration: 1 }], config: { width: 160, height: 120, fps: 10 } }));
+    writeFileSync(
+      deck,
+      JSON.stringify({ title: 'fails', slides: [{ audioUrl, duration: 1 }], config: { width: 160, height: 120, fps: 10 } }),
+    );
     assert.equal(await main(['submit', deck, '--follow', '--url', api.url]), 1);
-    await assert.rejects(main(['cancel', 'no-such-id', '--url', api.url]), (err: unknown) => err instanceof ApiError && err.code === 'JOB_NOT_FOUND');
+    await assert.rejects(
+      main(['cancel', 'no-such-id', '--url', api.url]),
+      (err: unknown) => err instanceof ApiError && err.code === 'JOB_NOT_FOUND',
+    );
     assert.equal(await main(['frobnicate', '--url', api.url]), 2);
     assert.equal(await main(['submit', path.join(api.dataDir, 'missing.json'), '--url', api.url]), 2);
   });

@@ -41,14 +41,25 @@ export class ApiClient {
   async raw(method: string, path: string, body?: string): Promise<Response> {
     let res: Response;
     try {
-      res = await fetch(new URL(path, this.base), { method, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+      res = await fetch(new URL(path, this.base), {
+        method,
+        body,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
       throw new ApiError(0, 'API_UNREACHABLE', `cannot reach the render API at ${this.base}${cause ? ` (${cause})` : ''}`);
     }
     if (!res.ok) {
-      const payload = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string; details?: ApiError['details'] } };
-      throw new ApiError(res.status, payload.error?.code ?? `HTTP_${res.status}`, payload.error?.message ?? res.statusText, payload.error?.details);
+      const payload = (await res.json().catch(() => ({}))) as {
+        error?: { code?: string; message?: string; details?: ApiError['details'] };
+      };
+      throw new ApiError(
+        res.status,
+        payload.error?.code ?? `HTTP_${res.status}`,
+        payload.error?.message ?? res.statusText,
+        payload.error?.details,
+      );
     }
     return res;
   }

@@ -19,7 +19,8 @@ function printJob(j: CliJob): void {
   console.log(row(j));
   console.log(`  attempts ${j.attempts}/${j.maxAttempts}${j.stage ? `, stage ${j.stage}` : ''}${j.traceId ? `, trace ${j.traceId}` : ''}`);
   if (j.error) console.log(`  error ${j.error.code} [${j.error.category}] ${j.error.message}`);
-  if (j.output) console.log(`  output ${j.output.width}x${j.output.height}, ${j.output.durationSeconds.toFixed(1)} s, ${j.output.bytes} bytes`);
+  if (j.output)
+    console.log(`  output ${j.output.width}x${j.output.height}, ${j.output.durationSeconds.toFixed(1)} s, ${j.output.bytes} bytes`);
 }
 
 /** Runs one CLI invocation and returns its exit code. */

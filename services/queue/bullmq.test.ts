@@ -70,7 +70,12 @@ test('kill -9 of a worker mid-job: stalled recovery hands the job to another wor
 
 test('a job whose workers keep dying is failed with WORKER_LOST once BullMQ gives up, not left processing', T, async () => {
   const q = await freshQueue('bullmq', { ...tuning, maxStalledCount: 0 });
-  const crash = startCrashWorker({ CRASH_KIND: 'bullmq', CRASH_QUEUE_NAME: q.queueName, CRASH_REDIS_URL: redisTestUrl(), CRASH_MAX_STALLED: '0' });
+  const crash = startCrashWorker({
+    CRASH_KIND: 'bullmq',
+    CRASH_QUEUE_NAME: q.queueName,
+    CRASH_REDIS_URL: redisTestUrl(),
+    CRASH_MAX_STALLED: '0',
+  });
   try {
     const api = await q.open();
     await api.store.create(jobRecord('lost1'));
@@ -104,7 +109,9 @@ test('with Redis unreachable, ping rejects quickly with the reason and close doe
       server.close(() => resolve(port));
     });
   });
-  const backend = await createBullmqBackend({ queueName: 'unreachable', redisUrl: `redis://127.0.0.1:${port}` }, quietLogger, { pingTimeoutMs: 500 });
+  const backend = await createBullmqBackend({ queueName: 'unreachable', redisUrl: `redis://127.0.0.1:${port}` }, quietLogger, {
+    pingTimeoutMs: 500,
+  });
   try {
     await assert.rejects(backend.ping(), (err: Error) => err.message.length > 0);
     await assert.rejects(backend.store.get('anything'));

@@ -8,7 +8,10 @@ import { aborted, deferred, freshQueue, jobRecord, waitFor, type BackendKind } f
 const T = { timeout: 30_000 };
 const heartbeatMs = 200;
 
-async function withQueue(kind: BackendKind, fn: (backend: QueueBackend, reopen: () => Promise<QueueBackend>) => Promise<void>): Promise<void> {
+async function withQueue(
+  kind: BackendKind,
+  fn: (backend: QueueBackend, reopen: () => Promise<QueueBackend>) => Promise<void>,
+): Promise<void> {
   const q = await freshQueue(kind, { lockDurationMs: 2000, stalledIntervalMs: 1000 });
   try {
     await fn(await q.open(), q.open);
@@ -34,9 +37,16 @@ for (const kind of ['embedded', 'bullmq'] as const) {
 
         const cancelled = await b.store.update('a1', { status: 'cancelled', finishedAt: new Date().toISOString() });
         assert.equal(cancelled?.status, 'cancelled');
-        assert.equal(await b.store.update('a1', { status: 'completed' }, ['processing']), null, 'a late worker cannot overwrite a cancellation');
+        assert.equal(
+          await b.store.update('a1', { status: 'completed' }, ['processing']),
+          null,
+          'a late worker cannot overwrite a cancellation',
+        );
         assert.equal(await b.store.update('missing', { status: 'failed' }), null);
-        assert.deepEqual((await b.store.list({ status: 'cancelled', limit: 10 })).jobs.map((j) => j.id), ['a1']);
+        assert.deepEqual(
+          (await b.store.list({ status: 'cancelled', limit: 10 })).jobs.map((j) => j.id),
+          ['a1'],
+        );
         assert.deepEqual((await b.store.list({ status: 'processing', limit: 10 })).jobs, [], 'the status index follows updates');
       });
     });
@@ -59,12 +69,21 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         assert.deepEqual(seen, ['j6', 'j5', 'j4', 'j3', 'j2', 'j1', 'j0'], 'by created_at desc, then id desc for equal times');
 
         const failed = await b.store.list({ status: 'failed', limit: 1 });
-        assert.deepEqual(failed.jobs.map((j) => j.id), ['j5']);
+        assert.deepEqual(
+          failed.jobs.map((j) => j.id),
+          ['j5'],
+        );
         const rest = await b.store.list({ status: 'failed', limit: 1, cursor: failed.nextCursor! });
-        assert.deepEqual(rest.jobs.map((j) => j.id), ['j2']);
+        assert.deepEqual(
+          rest.jobs.map((j) => j.id),
+          ['j2'],
+        );
         assert.equal(rest.nextCursor, null);
 
-        await assert.rejects(b.store.list({ limit: 3, cursor: 'not-a-cursor' }), (err: unknown) => err instanceof BadRequestError && err.httpStatus === 400);
+        await assert.rejects(
+          b.store.list({ limit: 3, cursor: 'not-a-cursor' }),
+          (err: unknown) => err instanceof BadRequestError && err.httpStatus === 400,
+        );
         const since = await b.store.createdSince(base + 2000);
         assert.deepEqual(since.map((j) => j.id).sort(), ['j4', 'j5', 'j6']);
       });
@@ -76,11 +95,14 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         const before = Date.now();
         await b.enqueue('run1', { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
         const got = deferred<QueuedJob>();
-        const worker = await b.startWorker(async (job) => {
-          got.resolve(job);
-          await b.store.update(job.id, { status: 'completed' });
-          return { kind: 'completed' };
-        }, { concurrency: 1, heartbeatMs });
+        const worker = await b.startWorker(
+          async (job) => {
+            got.resolve(job);
+            await b.store.update(job.id, { status: 'completed' });
+            return { kind: 'completed' };
+          },
+          { concurrency: 1, heartbeatMs },
+        );
         const job = await got.promise;
         assert.equal(job.id, 'run1');
         assert.equal(job.attempt, 1);
@@ -102,13 +124,16 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         const attempts: number[] = [];
         const second = deferred();
         const release = deferred();
-        const worker = await b.startWorker(async (job) => {
-          attempts.push(job.attempt);
-          if (job.attempt === 1) return { kind: 'retry', delayMs: 600 };
-          second.resolve();
-          await release.promise;
-          return { kind: 'completed' };
-        }, { concurrency: 1, heartbeatMs });
+        const worker = await b.startWorker(
+          async (job) => {
+            attempts.push(job.attempt);
+            if (job.attempt === 1) return { kind: 'retry', delayMs: 600 };
+            second.resolve();
+            await release.promise;
+            return { kind: 'completed' };
+          },
+          { concurrency: 1, heartbeatMs },
+        );
         await waitFor('the retry to be delayed', async () => (await b.counts()).delayed === 1);
         await second.promise;
         const running = await b.counts();
@@ -141,11 +166,14 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         await b.enqueue('c1', {});
         const started = deferred();
         const reason = deferred<unknown>();
-        const worker = await b.startWorker(async (_job, signal) => {
-          started.resolve();
-          reason.resolve(await aborted(signal));
-          return { kind: 'cancelled' };
-        }, { concurrency: 1, heartbeatMs });
+        const worker = await b.startWorker(
+          async (_job, signal) => {
+            started.resolve();
+            reason.resolve(await aborted(signal));
+            return { kind: 'cancelled' };
+          },
+          { concurrency: 1, heartbeatMs },
+        );
         await started.promise;
         assert.equal(await b.cancel('c1'), 'signalled-running');
         assert.equal(await reason.promise, 'cancelled');
@@ -159,19 +187,25 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         await b.enqueue('s1', {});
         const started = deferred();
         const reasons: unknown[] = [];
-        const first = await b.startWorker(async (_job, signal) => {
-          started.resolve();
-          reasons.push(await aborted(signal));
-          return { kind: 'completed' }; // ignored after a shutdown abort
-        }, { concurrency: 1, heartbeatMs });
+        const first = await b.startWorker(
+          async (_job, signal) => {
+            started.resolve();
+            reasons.push(await aborted(signal));
+            return { kind: 'completed' }; // ignored after a shutdown abort
+          },
+          { concurrency: 1, heartbeatMs },
+        );
         await started.promise;
         await first.close();
         assert.deepEqual(reasons, ['shutdown']);
         const resumed = deferred<number>();
-        const second = await b.startWorker(async (job) => {
-          resumed.resolve(job.attempt);
-          return { kind: 'completed' };
-        }, { concurrency: 1, heartbeatMs });
+        const second = await b.startWorker(
+          async (job) => {
+            resumed.resolve(job.attempt);
+            return { kind: 'completed' };
+          },
+          { concurrency: 1, heartbeatMs },
+        );
         assert.equal(await resumed.promise, 2);
         await second.close();
       });
@@ -183,12 +217,15 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         await b.enqueue('p2', {});
         const running = new Set<string>();
         const both = deferred();
-        const worker = await b.startWorker(async (job, signal) => {
-          running.add(job.id);
-          if (running.size === 2) both.resolve();
-          await Promise.race([both.promise, aborted(signal)]);
-          return { kind: 'completed' };
-        }, { concurrency: 2, heartbeatMs });
+        const worker = await b.startWorker(
+          async (job, signal) => {
+            running.add(job.id);
+            if (running.size === 2) both.resolve();
+            await Promise.race([both.promise, aborted(signal)]);
+            return { kind: 'completed' };
+          },
+          { concurrency: 2, heartbeatMs },
+        );
         await both.promise;
         assert.ok(worker.lastHeartbeatAt() !== null);
         const listed = (await b.workers()).find((w) => w.id === worker.id);
@@ -196,7 +233,11 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         assert.equal(listed?.pid, process.pid);
         await b.ping();
         await worker.close();
-        assert.equal((await b.workers()).some((w) => w.id === worker.id), false, 'a closed worker is not listed');
+        assert.equal(
+          (await b.workers()).some((w) => w.id === worker.id),
+          false,
+          'a closed worker is not listed',
+        );
       });
     });
   });

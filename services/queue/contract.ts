@@ -65,11 +65,7 @@ export interface QueuedJob {
 }
 
 /** The handler's verdict on one attempt; the backend schedules accordingly. */
-export type AttemptOutcome =
-  | { kind: 'completed' }
-  | { kind: 'retry'; delayMs: number }
-  | { kind: 'failed' }
-  | { kind: 'cancelled' };
+export type AttemptOutcome = { kind: 'completed' } | { kind: 'retry'; delayMs: number } | { kind: 'failed' } | { kind: 'cancelled' };
 
 /** Why the backend aborted a running attempt (`signal.reason`). */
 export type AbortReason = 'cancelled' | 'shutdown';

@@ -10,12 +10,19 @@ async function main(): Promise<void> {
   const queueName = process.env.CRASH_QUEUE_NAME!;
   const backend =
     process.env.CRASH_KIND === 'bullmq'
-      ? await createBullmqBackend({ queueName, redisUrl: process.env.CRASH_REDIS_URL! }, quietLogger, { lockDurationMs: 2000, stalledIntervalMs: 1000, maxStalledCount: Number(process.env.CRASH_MAX_STALLED ?? 5) })
+      ? await createBullmqBackend({ queueName, redisUrl: process.env.CRASH_REDIS_URL! }, quietLogger, {
+          lockDurationMs: 2000,
+          stalledIntervalMs: 1000,
+          maxStalledCount: Number(process.env.CRASH_MAX_STALLED ?? 5),
+        })
       : await createEmbeddedBackend({ queueName, dataDir: process.env.CRASH_DATA_DIR! }, quietLogger);
-  await backend.startWorker(async (job) => {
-    process.stdout.write(`${JSON.stringify({ started: job.id, attempt: job.attempt })}\n`);
-    return new Promise(() => {});
-  }, { concurrency: 1, heartbeatMs: 500 });
+  await backend.startWorker(
+    async (job) => {
+      process.stdout.write(`${JSON.stringify({ started: job.id, attempt: job.attempt })}\n`);
+      return new Promise(() => {});
+    },
+    { concurrency: 1, heartbeatMs: 500 },
+  );
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 }
 

@@ -7,7 +7,9 @@ import { createBullmqBackend, type BullmqOptions } from './bullmq';
 
 /** Opens the configured backend; `bullmq` tunes stalled-job recovery (tests shorten it). */
 export async function createQueueBackend(config: Readonly<Config>, logger: Logger, bullmq: BullmqOptions = {}): Promise<QueueBackend> {
-  return config.redisUrl ? createBullmqBackend({ ...config, redisUrl: config.redisUrl }, logger, bullmq) : createEmbeddedBackend(config, logger);
+  return config.redisUrl
+    ? createBullmqBackend({ ...config, redisUrl: config.redisUrl }, logger, bullmq)
+    : createEmbeddedBackend(config, logger);
 }
 
 export type { BullmqOptions };

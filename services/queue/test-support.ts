@@ -67,7 +67,11 @@ export function jobRecord(id: string, createdAt = new Date()): JobRecord {
 }
 
 /** Polls `check` every 20 ms until it returns a value other than undefined/false, or throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -86,11 +90,16 @@ export function deferred<T = void>() {
 
 /** Resolves with the signal's reason once it aborts. */
 export function aborted(signal: AbortSignal): Promise<unknown> {
-  return signal.aborted ? Promise.resolve(signal.reason) : new Promise((r) => signal.addEventListener('abort', () => r(signal.reason), { once: true }));
+  return signal.aborted
+    ? Promise.resolve(signal.reason)
+    : new Promise((r) => signal.addEventListener('abort', () => r(signal.reason), { once: true }));
 }
 
 /** Starts `crash-worker.fixture.ts` and resolves with the first attempt it starts; the caller kills it. */
-export function startCrashWorker(env: Record<string, string>): { child: ChildProcess; started: Promise<{ started: string; attempt: number }> } {
+export function startCrashWorker(env: Record<string, string>): {
+  child: ChildProcess;
+  started: Promise<{ started: string; attempt: number }>;
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'crash-worker.fixture.ts')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -14,13 +14,25 @@ test('defaults: port 3000, embedded (no Redis), outputs under the data dir, froz
 });
 
 test('a bad value throws ConfigError naming the variable and the value', () => {
-  assert.throws(() => loadConfig({ PORT: 'eighty' }), (err: Error) => err instanceof ConfigError && /PORT/.test(err.message) && /eighty/.test(err.message));
-  assert.throws(() => loadConfig({ RENDER_CONCURRENCY: '0' }), (err: Error) => err instanceof ConfigError && /RENDER_CONCURRENCY/.test(err.message));
-  assert.throws(() => loadConfig({ REDIS_URL: 'not a url' }), (err: Error) => err instanceof ConfigError && /REDIS_URL/.test(err.message));
+  assert.throws(
+    () => loadConfig({ PORT: 'eighty' }),
+    (err: Error) => err instanceof ConfigError && /PORT/.test(err.message) && /eighty/.test(err.message),
+  );
+  assert.throws(
+    () => loadConfig({ RENDER_CONCURRENCY: '0' }),
+    (err: Error) => err instanceof ConfigError && /RENDER_CONCURRENCY/.test(err.message),
+  );
+  assert.throws(
+    () => loadConfig({ REDIS_URL: 'not a url' }),
+    (err: Error) => err instanceof ConfigError && /REDIS_URL/.test(err.message),
+  );
 });
 
 test('every bad variable is named, not just the first', () => {
-  assert.throws(() => loadConfig({ PORT: '-1', LOG_LEVEL: 'loud' }), (err: Error) => /PORT/.test(err.message) && /LOG_LEVEL/.test(err.message));
+  assert.throws(
+    () => loadConfig({ PORT: '-1', LOG_LEVEL: 'loud' }),
+    (err: Error) => /PORT/.test(err.message) && /LOG_LEVEL/.test(err.message),
+  );
 });
 
 test('empty secrets mean unset; backoff doubles per attempt', () => {
@@ -28,5 +40,8 @@ test('empty secrets mean unset; backoff doubles per attempt', () => {
   assert.equal(c.adminToken, undefined);
   assert.equal(c.metricsToken, 's3cret');
   assert.equal(c.port, 8080);
-  assert.deepEqual([1, 2, 3].map((n) => backoffDelayMs(100, n)), [100, 200, 400]);
+  assert.deepEqual(
+    [1, 2, 3].map((n) => backoffDelayMs(100, n)),
+    [100, 200, 400],
+  );
 });

@@ -17,7 +17,10 @@ const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   REDIS_URL: optionalUrl,
-  RENDER_QUEUE_NAME: z.string().regex(/^[a-z0-9-]{1,64}$/).default('render'),
+  RENDER_QUEUE_NAME: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/)
+    .default('render'),
   RENDER_DATA_DIR: z.string().min(1).default('./data'),
   RENDER_OUTPUT_DIR: z.string().min(1).optional(),
   RENDER_CONCURRENCY: int(1, 64).default(1),
@@ -91,7 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     concurrency: e.RENDER_CONCURRENCY,
     maxAttempts: e.RENDER_MAX_ATTEMPTS,
     backoffMs: e.RENDER_BACKOFF_MS,
-    fetch: Object.freeze({ timeoutMs: e.RENDER_FETCH_TIMEOUT_MS, maxBytes: e.RENDER_FETCH_MAX_BYTES, maxRedirects: e.RENDER_FETCH_MAX_REDIRECTS }),
+    fetch: Object.freeze({
+      timeoutMs: e.RENDER_FETCH_TIMEOUT_MS,
+      maxBytes: e.RENDER_FETCH_MAX_BYTES,
+      maxRedirects: e.RENDER_FETCH_MAX_REDIRECTS,
+    }),
     timeouts: Object.freeze({ tts: e.RENDER_TTS_TIMEOUT_MS, encode: e.RENDER_ENCODE_TIMEOUT_MS, store: e.RENDER_STORE_TIMEOUT_MS }),
     heartbeatMs: e.RENDER_HEARTBEAT_MS,
     publicUrl: e.PUBLIC_URL,

@@ -28,8 +28,9 @@ test('toPublicJob hides paths, trace carriers and deck content, and counts slide
 });
 
 test('isFinal is true only for completed, failed and cancelled', () => {
-  assert.deepEqual(
-    (['queued', 'processing', 'retrying', 'completed', 'failed', 'cancelled'] as const).filter(isFinal),
-    ['completed', 'failed', 'cancelled'],
-  );
+  assert.deepEqual((['queued', 'processing', 'retrying', 'completed', 'failed', 'cancelled'] as const).filter(isFinal), [
+    'completed',
+    'failed',
+    'cancelled',
+  ]);
 });

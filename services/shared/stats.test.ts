@@ -93,9 +93,20 @@ test('errors are grouped by category, most frequent first, with the 3 most recen
     job('retrying', { error: { code: 'ASSET_FETCH_FAILED', category: 'network', message: 'not final', retryable: true } }),
   ];
   const s = computeSummary(input(jobs));
-  assert.deepEqual(s.errors.map((e) => [e.category, e.count]), [['network', 4], ['ffmpeg', 1]]);
-  assert.deepEqual(s.errors[0].samples.map((x) => x.at), ['2026-01-01T04:00:00Z', '2026-01-01T03:00:00Z', '2026-01-01T02:00:00Z']);
-  assert.deepEqual(s.errors[1].samples, [{ jobId: jobs[4].id, code: 'FFMPEG_FAILED', message: 'm-2026-01-01T05:00:00Z', at: '2026-01-01T05:00:00Z' }]);
+  assert.deepEqual(
+    s.errors.map((e) => [e.category, e.count]),
+    [
+      ['network', 4],
+      ['ffmpeg', 1],
+    ],
+  );
+  assert.deepEqual(
+    s.errors[0].samples.map((x) => x.at),
+    ['2026-01-01T04:00:00Z', '2026-01-01T03:00:00Z', '2026-01-01T02:00:00Z'],
+  );
+  assert.deepEqual(s.errors[1].samples, [
+    { jobId: jobs[4].id, code: 'FFMPEG_FAILED', message: 'm-2026-01-01T05:00:00Z', at: '2026-01-01T05:00:00Z' },
+  ]);
 });
 
 test('an unreachable queue is reported with its reason; workers get their age', () => {

@@ -138,7 +138,10 @@ export function computeSummary(input: SummaryInput): Summary {
   const finished = totals.completed + totals.failed;
   const completed = durationsOf(jobs, 'completed');
   const pick = (better: (a: number, b: number) => boolean) =>
-    completed.reduce<(typeof completed)[number] | null>((best, j) => (best === null || better(j.durationSeconds, best.durationSeconds) ? j : best), null);
+    completed.reduce<(typeof completed)[number] | null>(
+      (best, j) => (best === null || better(j.durationSeconds, best.durationSeconds) ? j : best),
+      null,
+    );
   const brief = (j: (typeof completed)[number] | null) => (j ? { jobId: j.id, title: j.title, seconds: j.durationSeconds } : null);
   const waits = jobs.map((j) => j.queueWaitSeconds).filter((w): w is number => w !== null);
   return {

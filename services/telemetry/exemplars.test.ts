@@ -52,7 +52,10 @@ describe('exemplars', { timeout: 30_000 }, () => {
     assert.equal(kept.length, 3);
     assert.equal(kept[0], undefined);
     assert.notEqual(first.traceId, second.traceId);
-    assert.deepEqual({ traceId: kept[1]!.traceId, spanId: kept[1]!.spanId, value: kept[1]!.value }, { traceId: second.traceId, spanId: second.spanId, value: 3 });
+    assert.deepEqual(
+      { traceId: kept[1]!.traceId, spanId: kept[1]!.spanId, value: kept[1]!.value },
+      { traceId: second.traceId, spanId: second.spanId, value: 3 },
+    );
     assert.deepEqual({ traceId: kept[2]!.traceId, value: kept[2]!.value }, { traceId: third.traceId, value: 50 });
     assert.ok(Math.abs(kept[2]!.timestampMs - Date.now()) < 60_000, 'timestamp is wall-clock ms');
     assert.equal(exemplarsFor('m', { s: 'y' }), undefined, 'other label sets are separate');
@@ -60,10 +63,18 @@ describe('exemplars', { timeout: 30_000 }, () => {
 
   it('keeps nothing outside a span or in an unsampled one', () => {
     recordExemplar('m', [1], {}, 0.5);
-    const unsampled = trace.wrapSpanContext({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.NONE });
+    const unsampled = trace.wrapSpanContext({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      traceFlags: TraceFlags.NONE,
+    });
     context.with(trace.setSpan(context.active(), unsampled), () => recordExemplar('m', [1], {}, 0.5));
     assert.equal(exemplarsFor('m', {}), undefined);
-    const sampled = trace.wrapSpanContext({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED });
+    const sampled = trace.wrapSpanContext({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      traceFlags: TraceFlags.SAMPLED,
+    });
     context.with(trace.setSpan(context.active(), sampled), () => recordExemplar('m', [1], {}, 0.5));
     assert.equal(exemplarsFor('m', {})?.[0]?.traceId, '4bf92f3577b34da6a3ce929d0e0e4736', 'the same call in a sampled context keeps it');
   });
@@ -92,9 +103,15 @@ describe('exemplars', { timeout: 30_000 }, () => {
     assert.equal(duration.exemplars?.length, BUCKETS.renderDuration.length + 1);
     assert.equal(duration.exemplars?.[bucketIndex(BUCKETS.renderDuration, 3.5)]?.traceId, ids.traceId);
     assert.equal(sample(METRIC_NAMES.queueWait, {}).exemplars?.[bucketIndex(BUCKETS.queueWait, 0.3)]?.value, 0.3);
-    assert.equal(sample(METRIC_NAMES.stageDuration, { stage: 'encode' }).exemplars?.[bucketIndex(BUCKETS.stageDuration, 0.7)]?.spanId, ids.spanId);
+    assert.equal(
+      sample(METRIC_NAMES.stageDuration, { stage: 'encode' }).exemplars?.[bucketIndex(BUCKETS.stageDuration, 0.7)]?.spanId,
+      ids.spanId,
+    );
     const om = await t.reader.collector().openMetrics();
-    assert.ok(om.includes(`render_duration_seconds_bucket{status="completed",le="5"} 1 # {trace_id="${ids.traceId}",span_id="${ids.spanId}"} 3.5 `), om);
+    assert.ok(
+      om.includes(`render_duration_seconds_bucket{status="completed",le="5"} 1 # {trace_id="${ids.traceId}",span_id="${ids.spanId}"} 3.5 `),
+      om,
+    );
     const text = await t.reader.collector().prometheus();
     assert.doesNotMatch(text, /trace_id/, 'the 0.0.4 text has no exemplar syntax');
   });

@@ -31,7 +31,9 @@ function store(): Store {
 
 /** A stable key for a label set, independent of attribute order. */
 export function attributesKey(attributes: Attributes): string {
-  const keys = Object.keys(attributes).filter((k) => attributes[k] !== undefined && attributes[k] !== null).sort();
+  const keys = Object.keys(attributes)
+    .filter((k) => attributes[k] !== undefined && attributes[k] !== null)
+    .sort();
   return keys.length === 0 ? '' : JSON.stringify(keys.map((k) => [k, attributes[k]]));
 }
 

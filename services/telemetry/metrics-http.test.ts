@@ -9,7 +9,8 @@ import { metricsRequestHandler, OPENMETRICS_TYPE, prefersOpenMetrics, PROMETHEUS
 import { recordJobStatus, recordRenderDuration } from './metrics';
 
 /** What Prometheus 2.42 sends when scraping. */
-const PROMETHEUS_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+const PROMETHEUS_ACCEPT =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
 describe('content negotiation', () => {
   it('picks OpenMetrics for the Accept header Prometheus sends', () => {
@@ -32,7 +33,11 @@ describe('content negotiation', () => {
     assert.equal(prefersOpenMetrics('application/openmetrics-text;q=0'), false, 'q=0 means not acceptable');
     assert.equal(prefersOpenMetrics('application/*;q=0.9,text/*;q=0.1'), true);
     assert.equal(prefersOpenMetrics('*/*;q=0.9,text/plain;q=0.1'), true, 'the specific text/plain range lowers text below */*');
-    assert.equal(prefersOpenMetrics('application/openmetrics-text;version=2.0.0,text/plain;q=0.1'), false, 'a version we do not write does not match');
+    assert.equal(
+      prefersOpenMetrics('application/openmetrics-text;version=2.0.0,text/plain;q=0.1'),
+      false,
+      'a version we do not write does not match',
+    );
     assert.equal(prefersOpenMetrics('application/openmetrics-text;q=abc,text/plain;q=0.1'), false, 'a malformed q is not acceptable');
   });
 });
@@ -85,7 +90,12 @@ describe('metrics request handler', { timeout: 30_000 }, () => {
   it('?format=json wins over Accept and shows the exemplar', async () => {
     const res = await fetch(`${base}/metrics?format=json`, { headers: { accept: PROMETHEUS_ACCEPT } });
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
-    const json = (await res.json()) as { metrics: { name: string; samples: { labels: Record<string, string>; buckets?: { le: unknown; exemplar?: { traceId: string } }[] }[] }[] };
+    const json = (await res.json()) as {
+      metrics: {
+        name: string;
+        samples: { labels: Record<string, string>; buckets?: { le: unknown; exemplar?: { traceId: string } }[] }[];
+      }[];
+    };
     const duration = json.metrics.find((m) => m.name === 'render_duration_seconds')!.samples.find((s) => s.labels.status === 'completed')!;
     assert.equal(duration.buckets!.find((b) => b.le === 5)?.exemplar?.traceId, traceId);
   });

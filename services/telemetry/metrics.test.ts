@@ -142,11 +142,14 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
     assert.equal(info.labels.service_name, 'render-o11y');
     assert.equal(info.labels.deployment_environment_name, 'development');
     assert.match(info.labels.service_instance_id, /^[0-9a-f-]{36}$/);
-    for (const key of Object.keys(info.labels)) assert.doesNotMatch(key, /^(host_name|host_id|process_command|process_executable|process_owner)/);
+    for (const key of Object.keys(info.labels))
+      assert.doesNotMatch(key, /^(host_name|host_id|process_command|process_executable|process_owner)/);
   });
 
   it('the JSON view has the same values', async () => {
-    const json = (await t.reader.collector().json()) as { metrics: { name: string; samples: { labels: Record<string, string>; value?: number }[] }[] };
+    const json = (await t.reader.collector().json()) as {
+      metrics: { name: string; samples: { labels: Record<string, string>; value?: number }[] }[];
+    };
     const jobs = json.metrics.find((m) => m.name === 'render_jobs_total');
     assert.equal(jobs?.samples.find((s) => s.labels.status === 'completed')?.value, 2);
   });

@@ -63,7 +63,10 @@ function create(meter: Meter) {
       description: 'Processing time of finished jobs, from the start of their last attempt to completion or failure.',
       advice: { explicitBucketBoundaries: BUCKETS.renderDuration },
     }),
-    errors: meter.createCounter('render_errors', { unit: '{error}', description: 'Jobs that failed for good, by error category (retried attempts count in render_retries_total).' }),
+    errors: meter.createCounter('render_errors', {
+      unit: '{error}',
+      description: 'Jobs that failed for good, by error category (retried attempts count in render_retries_total).',
+    }),
     queueWait: meter.createHistogram('render_queue_wait_seconds', {
       unit: 's',
       description: 'Time a job waited in the queue before an attempt started.',
@@ -74,22 +77,52 @@ function create(meter: Meter) {
       description: 'Time spent in each pipeline stage per attempt.',
       advice: { explicitBucketBoundaries: BUCKETS.stageDuration },
     }),
-    inProgress: meter.createUpDownCounter('render_jobs_in_progress', { unit: '{job}', description: 'Jobs being processed by this process right now.' }),
+    inProgress: meter.createUpDownCounter('render_jobs_in_progress', {
+      unit: '{job}',
+      description: 'Jobs being processed by this process right now.',
+    }),
     encodeSpeed: meter.createHistogram('render_encode_speed_ratio', {
       unit: '1',
       description: 'FFmpeg encode speed as a multiple of real time (2 = twice as fast as playback).',
       advice: { explicitBucketBoundaries: BUCKETS.encodeSpeed },
     }),
-    outputSeconds: meter.createCounter('render_output_video_seconds', { unit: 's', description: 'Seconds of video produced by completed jobs.' }),
-    retries: meter.createCounter('render_retries', { unit: '{retry}', description: 'Attempts scheduled for a retry, by the error category that caused them.' }),
-    webhooks: meter.createCounter('render_webhook_deliveries', { unit: '{delivery}', description: 'Webhook deliveries by event and outcome.' }),
-    exportFailures: meter.createCounter('telemetry_export_failures', { unit: '{failure}', description: 'Telemetry export calls that failed, by signal.' }),
-    spansDropped: meter.createCounter('telemetry_spans_dropped', { unit: '{span}', description: 'Spans dropped because the export queue was full or the export failed.' }),
-    memory: meter.createObservableGauge('system_memory_usage', { unit: 'By', description: 'Memory used by this process, by type (rss, heap_used, heap_total, external).' }),
+    outputSeconds: meter.createCounter('render_output_video_seconds', {
+      unit: 's',
+      description: 'Seconds of video produced by completed jobs.',
+    }),
+    retries: meter.createCounter('render_retries', {
+      unit: '{retry}',
+      description: 'Attempts scheduled for a retry, by the error category that caused them.',
+    }),
+    webhooks: meter.createCounter('render_webhook_deliveries', {
+      unit: '{delivery}',
+      description: 'Webhook deliveries by event and outcome.',
+    }),
+    exportFailures: meter.createCounter('telemetry_export_failures', {
+      unit: '{failure}',
+      description: 'Telemetry export calls that failed, by signal.',
+    }),
+    spansDropped: meter.createCounter('telemetry_spans_dropped', {
+      unit: '{span}',
+      description: 'Spans dropped because the export queue was full or the export failed.',
+    }),
+    memory: meter.createObservableGauge('system_memory_usage', {
+      unit: 'By',
+      description: 'Memory used by this process, by type (rss, heap_used, heap_total, external).',
+    }),
     uptime: meter.createObservableGauge('system_uptime', { unit: 's', description: 'Seconds since this process started.' }),
-    queueSize: meter.createObservableGauge('render_queue_size', { unit: '{job}', description: 'Jobs in the queue by state (waiting, active, delayed), observed from the queue backend.' }),
-    oldestAge: meter.createObservableGauge('render_queue_oldest_job_age_seconds', { unit: 's', description: 'Age of the oldest waiting job; 0 when none waits.' }),
-    workersAlive: meter.createObservableGauge('render_workers_alive', { unit: '{worker}', description: 'Workers that heartbeated to the queue backend recently.' }),
+    queueSize: meter.createObservableGauge('render_queue_size', {
+      unit: '{job}',
+      description: 'Jobs in the queue by state (waiting, active, delayed), observed from the queue backend.',
+    }),
+    oldestAge: meter.createObservableGauge('render_queue_oldest_job_age_seconds', {
+      unit: 's',
+      description: 'Age of the oldest waiting job; 0 when none waits.',
+    }),
+    workersAlive: meter.createObservableGauge('render_workers_alive', {
+      unit: '{worker}',
+      description: 'Workers that heartbeated to the queue backend recently.',
+    }),
     heartbeat: meter.createObservableGauge('render_worker_last_heartbeat_timestamp_seconds', {
       unit: 's',
       description: "Unix time of this worker's last successful heartbeat to the queue backend.",

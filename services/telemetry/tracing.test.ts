@@ -72,7 +72,10 @@ describe('tracing helpers', { timeout: 30_000 }, () => {
 
   it('a thrown error marks the stage span and is rethrown', async () => {
     const err = new AssetFetchError('network error (ECONNREFUSED)');
-    await assert.rejects(withSpan('fetch', {}, async () => Promise.reject(err)), (e) => e === err);
+    await assert.rejects(
+      withSpan('fetch', {}, async () => Promise.reject(err)),
+      (e) => e === err,
+    );
     const [span] = byName('fetch');
     assert.equal(span.status.code, SpanStatusCode.ERROR);
     assert.equal(span.status.message, 'ASSET_FETCH_FAILED');

@@ -99,7 +99,12 @@ export async function withConsumerSpan<T>(
 }
 
 /** Runs `fn` in an INTERNAL child span named after the stage; a thrown error marks the span and is rethrown. */
-export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, kind = SpanKind.INTERNAL): Promise<T> {
+export async function withSpan<T>(
+  name: string,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T>,
+  kind = SpanKind.INTERNAL,
+): Promise<T> {
   // What startActiveSpan does, without its argument juggling and the wrapper closure per call.
   const span = tracer.startSpan(name, { kind, attributes });
   try {

@@ -7,7 +7,10 @@ import { wrapText } from './stages/slide-segment';
 import { processAlive } from './test-support';
 
 test('a missing tool is TOOL_MISSING in the resource category', { timeout: 10_000 }, async () => {
-  const err = await runChild('render-o11y-no-such-tool', []).then(() => null, (e: unknown) => e);
+  const err = await runChild('render-o11y-no-such-tool', []).then(
+    () => null,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof RenderError);
   assert.deepEqual([err.code, err.category], ['TOOL_MISSING', 'resource']);
 });
@@ -15,7 +18,11 @@ test('a missing tool is TOOL_MISSING in the resource category', { timeout: 10_00
 test('a child that ignores SIGTERM is killed with SIGKILL after the grace period', { timeout: 10_000 }, async () => {
   const controller = new AbortController();
   let pid = 0;
-  const running = runChild('sh', ['-c', 'trap "" TERM; while :; do sleep 0.1; done'], { signal: controller.signal, killGraceMs: 300, onSpawn: (p) => (pid = p) });
+  const running = runChild('sh', ['-c', 'trap "" TERM; while :; do sleep 0.1; done'], {
+    signal: controller.signal,
+    killGraceMs: 300,
+    onSpawn: (p) => (pid = p),
+  });
   await new Promise((r) => setTimeout(r, 200));
   controller.abort('cancelled');
   const result = await running;

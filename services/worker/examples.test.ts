@@ -37,7 +37,10 @@ test('the local-image deck fetches its shipped PNG when assets/ is served on loo
     res.writeHead(200, { 'content-type': 'image/png' }).end(png);
   });
   // Same deck, pointed at this test's ephemeral port instead of the documented 8765.
-  const local = deck({ ...request, slides: request.slides.map((s) => (s.imageUrl ? { ...s, imageUrl: s.imageUrl.replace('http://127.0.0.1:8765', server.url) } : s)) });
+  const local = deck({
+    ...request,
+    slides: request.slides.map((s) => (s.imageUrl ? { ...s, imageUrl: s.imageUrl.replace('http://127.0.0.1:8765', server.url) } : s)),
+  });
   const { ctx, cleanup } = stageContext(local);
   try {
     const work = await fetchStage(ctx);

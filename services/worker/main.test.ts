@@ -30,10 +30,19 @@ test('serves /healthz and /metrics (token-protected when set) and closes cleanly
 });
 
 function run(env: NodeJS.ProcessEnv, onStdout?: (line: string) => void) {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, REDIS_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: { ...process.env, REDIS_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdout.on('data', (c: Buffer) => c.toString().split('\n').filter(Boolean).forEach((l) => onStdout?.(l)));
+  child.stdout.on('data', (c: Buffer) =>
+    c
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .forEach((l) => onStdout?.(l)),
+  );
   const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
   return { child, exited };
 }

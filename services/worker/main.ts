@@ -37,7 +37,14 @@ export async function startWorkerProcess(config: Readonly<Config>, logger: Logge
       // Three missed beats means the backend no longer hears from us: report unhealthy so the orchestrator restarts us.
       const healthy = beat !== null && Date.now() - beat < 3 * config.heartbeatMs;
       res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: healthy ? 'ok' : 'unhealthy', workerId: worker.id, backend: backend.kind, lastHeartbeatAt: beat && new Date(beat).toISOString() }));
+      res.end(
+        JSON.stringify({
+          status: healthy ? 'ok' : 'unhealthy',
+          workerId: worker.id,
+          backend: backend.kind,
+          lastHeartbeatAt: beat && new Date(beat).toISOString(),
+        }),
+      );
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' });

@@ -12,7 +12,9 @@ import { deck, quietLogger, startServer, testConfig } from './test-support';
 
 const telemetry = installTestTelemetry();
 
-test('an attempt is one CONSUMER span under the enqueue, with stage and asset spans, and counted by status, category and stage', { timeout: 90_000 }, async () => {
+test('an attempt is one CONSUMER span under the enqueue, with stage and asset spans, and counted by status, category and stage', {
+  timeout: 90_000,
+}, async () => {
   const assets = await startServer((req, res) => {
     res.writeHead(req.url?.startsWith('/gone') ? 404 : 503);
     res.end();
@@ -51,7 +53,8 @@ test('an attempt is one CONSUMER span under the enqueue, with stage and asset sp
     assert.equal(consumer[0].spanContext().traceId, ok.traceId);
     assert.equal(consumer[0].parentSpanContext?.spanId, ok.enqueueSpanId);
     const inTrace = spans.filter((s) => s.spanContext().traceId === ok.traceId).map((s) => s.name);
-    for (const name of ['render fetch', 'render tts', 'tts narration', 'render encode', 'ffmpeg encode', 'render store']) assert.ok(inTrace.includes(name), name);
+    for (const name of ['render fetch', 'render tts', 'tts narration', 'render encode', 'ffmpeg encode', 'render store'])
+      assert.ok(inTrace.includes(name), name);
     const encode = spans.find((s) => s.name === 'ffmpeg encode' && s.spanContext().traceId === ok.traceId);
     assert.ok(encode?.events.some((e) => e.name === EVENTS.FFMPEG_PROGRESS));
     assert.equal(encode?.attributes[ATTR.RENDER_FFMPEG_EXIT_CODE], 0);

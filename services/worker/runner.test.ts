@@ -32,7 +32,13 @@ async function harness(env: NodeJS.ProcessEnv = {}): Promise<Harness> {
   const { config, cleanup } = testConfig({ RENDER_MAX_ATTEMPTS: '2', RENDER_HEARTBEAT_MS: '200', WEBHOOK_SECRET: 'shh', ...env });
   const backend = await createEmbeddedBackend(config, quietLogger);
   const webhooks: Promise<boolean>[] = [];
-  const worker = await startWorkerRuntime({ backend, config, logger: quietLogger, webhook: { baseDelayMs: 10 }, onWebhook: (d) => webhooks.push(d) });
+  const worker = await startWorkerRuntime({
+    backend,
+    config,
+    logger: quietLogger,
+    webhook: { baseDelayMs: 10 },
+    onWebhook: (d) => webhooks.push(d),
+  });
   return {
     backend,
     worker,
@@ -66,7 +72,11 @@ const finished = (job: JobRecord) => ['completed', 'failed', 'cancelled'].includ
 
 function ffmpegChildren(): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(process.pid), 'ffmpeg'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(process.pid), 'ffmpeg'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -90,7 +100,13 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
   });
   const h = await harness();
   try {
-    const id = await h.submit({ webhookUrl: `${hook.url}/hook`, slides: [{ title: 'one', narration: 'Hello from the runner test.', duration: 1 }, { title: 'two', duration: 1 }] });
+    const id = await h.submit({
+      webhookUrl: `${hook.url}/hook`,
+      slides: [
+        { title: 'one', narration: 'Hello from the runner test.', duration: 1 },
+        { title: 'two', duration: 1 },
+      ],
+    });
     const job = await h.waitFor(id, finished);
     assert.equal(job.status, 'completed', JSON.stringify(job.error));
     assert.deepEqual([job.attempts, job.progress, job.stage, job.error], [1, 1, 'store', null]);
@@ -100,11 +116,17 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
     assert.ok(existsSync(job.outputPath));
     assert.ok((job.output?.durationSeconds ?? 0) >= 2);
     await Promise.all(h.webhooks);
-    assert.deepEqual(received.map((r) => [r.event, r.status, r.valid]), [
-      ['render.started', 'processing', true],
-      ['render.completed', 'completed', true],
-    ]);
-    assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('render-job-')), []);
+    assert.deepEqual(
+      received.map((r) => [r.event, r.status, r.valid]),
+      [
+        ['render.started', 'processing', true],
+        ['render.completed', 'completed', true],
+      ],
+    );
+    assert.deepEqual(
+      readdirSync(tmp).filter((n) => n.startsWith('render-job-')),
+      [],
+    );
   } finally {
     await h.close();
     await hook.close();

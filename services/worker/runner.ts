@@ -40,7 +40,9 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
     } catch (err) {
       // Only the store can get here (the pipeline's errors are handled); a retry keeps the job alive.
       deps.logger.error({ job_id: job.id, err: classifyError(err).message }, 'attempt bookkeeping failed');
-      return signal.aborted ? { kind: 'retry', delayMs: 0 } : { kind: 'retry', delayMs: backoffDelayMs(deps.config.backoffMs, job.attempt) };
+      return signal.aborted
+        ? { kind: 'retry', delayMs: 0 }
+        : { kind: 'retry', delayMs: backoffDelayMs(deps.config.backoffMs, job.attempt) };
     }
   };
 }
@@ -68,7 +70,14 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
     });
     const started = await store.update(
       job.id,
-      { status: 'processing', attempts: job.attempt, startedAt: new Date(startedMs).toISOString(), queueWaitSeconds: queueWait, stage: null, progress: 0 },
+      {
+        status: 'processing',
+        attempts: job.attempt,
+        startedAt: new Date(startedMs).toISOString(),
+        queueWaitSeconds: queueWait,
+        stage: null,
+        progress: 0,
+      },
       RUNNABLE,
     );
     if (!started) return cancelled(span, logger);
@@ -94,7 +103,15 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
       progress.stop();
       const done = await store.update(
         job.id,
-        { status: 'completed', progress: 1, finishedAt: new Date().toISOString(), durationSeconds: elapsed(), output: result.output, outputPath: result.outputPath, error: null },
+        {
+          status: 'completed',
+          progress: 1,
+          finishedAt: new Date().toISOString(),
+          durationSeconds: elapsed(),
+          output: result.output,
+          outputPath: result.outputPath,
+          error: null,
+        },
         ['processing'],
       );
       if (!done) {
@@ -105,7 +122,11 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
       recordJobStatus('completed');
       recordRenderDuration('completed', elapsed());
       recordEncode(result.speed, result.output.durationSeconds);
-      span.setAttributes({ [ATTR.RENDER_JOB_STATUS]: 'completed', [ATTR.RENDER_OUTPUT_BYTES]: result.output.bytes, [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: result.output.durationSeconds });
+      span.setAttributes({
+        [ATTR.RENDER_JOB_STATUS]: 'completed',
+        [ATTR.RENDER_OUTPUT_BYTES]: result.output.bytes,
+        [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: result.output.durationSeconds,
+      });
       logger.info({ duration_seconds: elapsed(), bytes: result.output.bytes }, 'job completed');
       webhook(deps, done, 'render.completed', logger);
       return { kind: 'completed' };
@@ -119,7 +140,16 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
   });
 }
 
-async function onFailure(deps: JobHandlerDeps, job: QueuedJob, record: JobRecord, thrown: unknown, signal: AbortSignal, span: Span, logger: Logger, seconds: number): Promise<AttemptOutcome> {
+async function onFailure(
+  deps: JobHandlerDeps,
+  job: QueuedJob,
+  record: JobRecord,
+  thrown: unknown,
+  signal: AbortSignal,
+  span: Span,
+  logger: Logger,
+  seconds: number,
+): Promise<AttemptOutcome> {
   if (signal.aborted && signal.reason === 'shutdown') {
     // The backend ignores this outcome and recovers the entry; the record stays `processing` for it.
     logger.info('attempt interrupted by worker shutdown');

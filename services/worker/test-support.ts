@@ -21,14 +21,25 @@ export function testConfig(env: NodeJS.ProcessEnv = {}): { config: Readonly<Conf
 
 /** Parses a deck (defaults filled in) for a small, fast render. */
 export function deck(body: Record<string, unknown>): RenderRequest {
-  return renderRequestSchema.parse({ title: 'test deck', config: { width: 320, height: 180, fps: 12, quality: 'low', voice: 'en-us' }, ...body });
+  return renderRequestSchema.parse({
+    title: 'test deck',
+    config: { width: 320, height: 180, fps: 12, quality: 'low', voice: 'en-us' },
+    ...body,
+  });
 }
 
 /** A stage context on a fresh scratch dir (removed by `cleanup`). */
 export function stageContext(request: RenderRequest, options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}) {
   const { config, dir, cleanup } = testConfig(options.env);
   const scratchDir = mkdtempSync(path.join(dir, 'scratch-'));
-  const ctx: StageContext = { jobId: 'job-test', request, config, scratchDir, signal: options.signal ?? new AbortController().signal, logger: quietLogger };
+  const ctx: StageContext = {
+    jobId: 'job-test',
+    request,
+    config,
+    scratchDir,
+    signal: options.signal ?? new AbortController().signal,
+    logger: quietLogger,
+  };
   return { ctx, cleanup };
 }
 

@@ -48,7 +48,14 @@ export function sendWebhook(job: JobRecord, event: WebhookEvent, options: Webhoo
   return deliver().catch(() => false);
 }
 
-async function deliverOnce(url: string, body: string, headers: Record<string, string>, event: WebhookEvent, attempt: number, options: WebhookOptions): Promise<boolean> {
+async function deliverOnce(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  event: WebhookEvent,
+  attempt: number,
+  options: WebhookOptions,
+): Promise<boolean> {
   const attributes = {
     [ATTR.RENDER_WEBHOOK_EVENT]: event,
     [ATTR.RENDER_WEBHOOK_ATTEMPT]: attempt,
@@ -60,7 +67,13 @@ async function deliverOnce(url: string, body: string, headers: Record<string, st
       `POST webhook`,
       attributes,
       async (span) => {
-        const res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers,
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        });
         await res.body?.cancel().catch(() => undefined);
         span.setAttribute('http.response.status_code', res.status);
         const ok = res.status >= 200 && res.status < 300;

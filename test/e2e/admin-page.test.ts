@@ -21,7 +21,9 @@ const TOTALS = ['total', 'completed', 'failed', 'cancelled', 'queued', 'processi
 
 /** Every figure's raw `data-value` on the current page. */
 async function figures(page: Page): Promise<Record<string, string>> {
-  return page.$$eval('[data-testid][data-value]', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-testid')!, e.getAttribute('data-value')!])));
+  return page.$$eval('[data-testid][data-value]', (els) =>
+    Object.fromEntries(els.map((e) => [e.getAttribute('data-testid')!, e.getAttribute('data-value')!])),
+  );
 }
 
 /** Asserts the page shows exactly the summary's figures (process-level ones like memory excepted: they move). */
@@ -40,7 +42,8 @@ function assertSameFigures(f: Record<string, string>, s: any): void {
 describe('/admin/metrics in Chromium', { timeout: 240_000 }, () => {
   let svc: RunningService | undefined;
   let browser: Browser | undefined;
-  const summary = async (range = '24h') => (await fetch(`${svc!.url}/api/admin/summary?range=${range}`, { headers: AUTH })).json() as Promise<any>;
+  const summary = async (range = '24h') =>
+    (await fetch(`${svc!.url}/api/admin/summary?range=${range}`, { headers: AUTH })).json() as Promise<any>;
   const openPage = async (options: BrowserContextOptions = {}) => (await browser!.newContext(options)).newPage();
 
   beforeAll(async () => {
@@ -51,12 +54,25 @@ describe('/admin/metrics in Chromium', { timeout: 240_000 }, () => {
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const jobs = await Promise.all([
       submitJob(svc.url, tinyDeck('first deck')),
       submitJob(svc.url, tinyDeck(EVIL)),
-      submitJob(svc.url, tinyDeck('broken audio', 1, 1, { slides: [{ title: 'x', duration: 1, transition: 'none', audioUrl: `http://127.0.0.1:${closedPort}/a.mp3` }] })),
+      submitJob(
+        svc.url,
+        tinyDeck('broken audio', 1, 1, {
+          slides: [{ title: 'x', duration: 1, transition: 'none', audioUrl: `http://127.0.0.1:${closedPort}/a.mp3` }],
+        }),
+      ),
     ]);
     for (const job of jobs) await waitForStatus(svc.url, job.id, ['completed', 'failed', 'cancelled'], 90_000);
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -78,12 +94,21 @@ describe('/admin/metrics in Chromium', { timeout: 240_000 }, () => {
     assert.equal(json.totals.completed, 2);
     assert.equal(json.totals.failed, 1);
     assert.equal(f['service-state'], 'ok', 'the embedded worker heartbeats');
-    assert.equal(await page.locator('[data-testid=error-row][data-category=network] [data-testid=error-count]').getAttribute('data-value'), '1');
+    assert.equal(
+      await page.locator('[data-testid=error-row][data-category=network] [data-testid=error-count]').getAttribute('data-value'),
+      '1',
+    );
     const row = page.locator('[data-testid=job-row]', { hasText: 'first deck' });
     assert.equal(await row.getByTestId('job-status').textContent(), 'completed');
     assert.match((await row.textContent()) ?? '', /100\s?%/, 'progress is a 0–1 fraction shown as a percentage');
     // The stylesheet really applied under the CSP (no inline styles are allowed).
-    assert.equal(await page.locator('.figure').first().evaluate((el) => getComputedStyle(el).borderTopLeftRadius), '6px');
+    assert.equal(
+      await page
+        .locator('.figure')
+        .first()
+        .evaluate((el) => getComputedStyle(el).borderTopLeftRadius),
+      '6px',
+    );
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-metrics-en.png'), fullPage: true });
     await page.context().close();
   });

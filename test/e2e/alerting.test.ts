@@ -14,7 +14,13 @@ import { loopbackAlertmanagerConfig } from '../../prometheus/alertmanager-config
 import { prometheusConfig } from '../../prometheus/prometheus-config';
 import { ALERTS_FILE, RECORDING_FILE, runbookUrl } from '../../prometheus/runbooks';
 import { scaleRuleFile } from '../../prometheus/time-scale';
-import { startAlertmanager, startWebhookReceiver, type ReceivedPost, type RunningAlertmanager, type WebhookReceiver } from '../support/alertmanager';
+import {
+  startAlertmanager,
+  startWebhookReceiver,
+  type ReceivedPost,
+  type RunningAlertmanager,
+  type WebhookReceiver,
+} from '../support/alertmanager';
 import { submitJob, tinyDeck, waitForStatus } from '../support/jobs';
 import { freePort, waitFor } from '../support/ports';
 import { startPrometheus, waitForTargetsUp, type RunningPrometheus } from '../support/prometheus';
@@ -30,7 +36,12 @@ let prom: RunningPrometheus | undefined;
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
   am = await startAlertmanager(
-    loopbackAlertmanagerConfig({ slack: { url: `${receiver.url}/slack` }, heartbeatUrl: `${receiver.url}/heartbeat`, groupWait: '1s', groupInterval: '1s' }),
+    loopbackAlertmanagerConfig({
+      slack: { url: `${receiver.url}/slack` },
+      heartbeatUrl: `${receiver.url}/heartbeat`,
+      groupWait: '1s',
+      groupInterval: '1s',
+    }),
   );
   // One attempt, no backoff: every job fails at once, so errors arrive as fast as we submit.
   svc = await startService({ env: { RENDER_MAX_ATTEMPTS: '1', RENDER_BACKOFF_MS: '0', RENDER_FETCH_TIMEOUT_MS: '2000' } });
@@ -41,13 +52,17 @@ beforeAll(async () => {
     scrapeInterval: '1s',
     evaluationInterval: '1s',
   });
-  prom = await startPrometheus(config, {
-    'metrics-token': '',
-    'render-recording.yml': scaleRuleFile(readFileSync(RECORDING_FILE, 'utf8'), TIME_FACTOR),
-    'render-alerts.yml': scaleRuleFile(readFileSync(ALERTS_FILE, 'utf8'), TIME_FACTOR),
-  // Alerts evaluated before Prometheus has discovered Alertmanager are dropped until the next resend
-  // (1m by default); Watchdog fires on the first evaluation, so resend often.
-  }, ['--rules.alert.resend-delay=2s']);
+  prom = await startPrometheus(
+    config,
+    {
+      'metrics-token': '',
+      'render-recording.yml': scaleRuleFile(readFileSync(RECORDING_FILE, 'utf8'), TIME_FACTOR),
+      'render-alerts.yml': scaleRuleFile(readFileSync(ALERTS_FILE, 'utf8'), TIME_FACTOR),
+      // Alerts evaluated before Prometheus has discovered Alertmanager are dropped until the next resend
+      // (1m by default); Watchdog fires on the first evaluation, so resend often.
+    },
+    ['--rules.alert.resend-delay=2s'],
+  );
   await waitForTargetsUp(prom);
 });
 
@@ -62,7 +77,9 @@ afterAll(async () => {
 /** Slack messages about `alertname` whose title says `status` (FIRING or RESOLVED). */
 function slackMessages(status: 'FIRING' | 'RESOLVED', alertname: string): ReceivedPost[] {
   return (receiver?.posts ?? []).filter(
-    (p) => p.path === '/slack' && p.body?.attachments?.some((a: any) => String(a.title).startsWith(`[${status}`) && String(a.title).includes(alertname)),
+    (p) =>
+      p.path === '/slack' &&
+      p.body?.attachments?.some((a: any) => String(a.title).startsWith(`[${status}`) && String(a.title).includes(alertname)),
   );
 }
 

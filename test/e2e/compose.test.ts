@@ -32,7 +32,11 @@ test('docker-compose config -q accepts the file on a clean clone (no .env) and w
   const bare = composeConfig({});
   assert.equal(bare.error, undefined, `docker-compose could not run: ${bare.error}`);
   assert.equal(bare.status, 0, bare.stderr);
-  const withEnv = composeConfig({ GRAFANA_ADMIN_PASSWORD: 'test-only', SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/slack', METRICS_TOKEN_FILE: './prometheus/secrets/metrics-token.empty' });
+  const withEnv = composeConfig({
+    GRAFANA_ADMIN_PASSWORD: 'test-only',
+    SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/slack',
+    METRICS_TOKEN_FILE: './prometheus/secrets/metrics-token.empty',
+  });
   assert.equal(withEnv.status, 0, withEnv.stderr);
 });
 
@@ -76,7 +80,8 @@ test('state lives in named volumes, memory is limited, start order waits on heal
     if (name !== 'tempo-init') assert.ok(s.mem_limit, `${name}: no memory limit`);
     for (const [dep, cond] of Object.entries((s.depends_on ?? {}) as Record<string, { condition: string }>)) {
       assert.ok(services[dep], `${name} depends on unknown ${dep}`);
-      if (cond.condition === 'service_healthy') assert.ok(services[dep].healthcheck, `${name} waits for ${dep} health, which has no healthcheck`);
+      if (cond.condition === 'service_healthy')
+        assert.ok(services[dep].healthcheck, `${name} waits for ${dep} health, which has no healthcheck`);
     }
   }
   for (const name of ['api', 'worker-1', 'worker-2', 'redis', 'tempo', 'prometheus', 'alertmanager', 'grafana']) {
@@ -101,7 +106,9 @@ test('render services get the collector, Redis and the environment; roles run th
   assert.match(services.prometheus.image, /^prom\/prometheus:v3\./);
 });
 
-test('secrets come from .env: every variable compose reads is documented in .env.example, .env is not committed', { timeout: 10_000 }, () => {
+test('secrets come from .env: every variable compose reads is documented in .env.example, .env is not committed', {
+  timeout: 10_000,
+}, () => {
   const text = readFileSync(composeFile, 'utf8');
   const used = new Set([...text.matchAll(/(?<!\$)\$\{([A-Z_]+)/g)].map((m) => m[1]));
   const documented = readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8');
@@ -134,5 +141,8 @@ test("Alertmanager's entrypoint writes every secret file alertmanager.yml reads"
   assert.ok(files.length > 0, 'expected secrets read from files');
   const entrypoint = services.alertmanager.entrypoint.join(' ');
   for (const f of files) assert.ok(entrypoint.includes(`> ${f}`), `${f} is never written`);
-  assert.ok((services.alertmanager.tmpfs as string[]).some((t) => files.every((f) => f.startsWith(`${t}/`))), 'secrets must live on the tmpfs');
+  assert.ok(
+    (services.alertmanager.tmpfs as string[]).some((t) => files.every((f) => f.startsWith(`${t}/`))),
+    'secrets must live on the tmpfs',
+  );
 });

@@ -15,11 +15,23 @@ import { startService, type RunningService } from '../support/service';
 
 /** Overview panels that must show data once jobs have run (first query of each). */
 const MUST_HAVE_DATA = [
-  'Submitted', 'Completed', 'Failed', 'Throughput by outcome',
-  'Render duration (mean, p50, p95, p99)', 'Render duration p95 by outcome', 'Average render duration',
-  'Queue size by state', 'Oldest waiting job age', 'Waiting jobs', 'Jobs in progress',
-  'Errors by category', 'Errors by category (time range)',
-  'Process memory', 'Uptime', 'Event-loop delay p99', 'Success rate (SLO 99%)',
+  'Submitted',
+  'Completed',
+  'Failed',
+  'Throughput by outcome',
+  'Render duration (mean, p50, p95, p99)',
+  'Render duration p95 by outcome',
+  'Average render duration',
+  'Queue size by state',
+  'Oldest waiting job age',
+  'Waiting jobs',
+  'Jobs in progress',
+  'Errors by category',
+  'Errors by category (time range)',
+  'Process memory',
+  'Uptime',
+  'Event-loop delay p99',
+  'Success rate (SLO 99%)',
 ];
 
 const ENVIRONMENT = 'e2e-dashboards';
@@ -54,9 +66,18 @@ describe('dashboards against a live service and a real Prometheus', { timeout: 3
     const finals = await Promise.all(ids.map((id) => waitForStatus(svc!.url, id, ['completed', 'failed'], 120_000)));
     assert.deepEqual(finals.map((j) => j.status).sort(), ['completed', 'completed', 'completed', 'failed', 'failed', 'failed']);
     const sum = async (expr: string) => (await prom!.query(expr)).reduce((s, x) => s + Number(x.value[1]), 0);
-    await waitFor('Prometheus to scrape the final job counts', async () =>
-      (await sum('render_jobs_total{status="completed"}')) === 3 && (await sum('render_jobs_total{status="failed"}')) === 3, 30_000, 500);
-    await waitFor('the event-loop delay to be scraped', async () => (await prom!.query('nodejs_eventloop_delay_p99_seconds')).length > 0, 30_000, 500);
+    await waitFor(
+      'Prometheus to scrape the final job counts',
+      async () => (await sum('render_jobs_total{status="completed"}')) === 3 && (await sum('render_jobs_total{status="failed"}')) === 3,
+      30_000,
+      500,
+    );
+    await waitFor(
+      'the event-loop delay to be scraped',
+      async () => (await prom!.query('nodejs_eventloop_delay_p99_seconds')).length > 0,
+      30_000,
+      500,
+    );
   });
 
   afterAll(async () => {
@@ -88,7 +109,10 @@ describe('dashboards against a live service and a real Prometheus', { timeout: 3
     }
   }
 
-  const promTargets = () => Object.values(allDashboards()).flatMap(targetsOf).filter((t) => t.datasource.type === 'prometheus');
+  const promTargets = () =>
+    Object.values(allDashboards())
+      .flatMap(targetsOf)
+      .filter((t) => t.datasource.type === 'prometheus');
 
   test('every PromQL query of every dashboard runs without error (all instances, and the real one)', { timeout: 120_000 }, async () => {
     const targets = promTargets();

@@ -40,7 +40,11 @@ describe('embedded single process', { timeout: 240_000 }, () => {
       { title: 'Narrated', content: 'Spoken slide', narration: 'Olá.', duration: 2, transition: 'fade' },
       { title: 'End', content: 'Bye', duration: 1.5, transition: 'none' },
     ];
-    const job = await submitJob(svc!.url, { title: 'e2e narrated', slides, config: { width: 1280, height: 720, fps: 24, quality: 'low', voice: 'pt-br' } });
+    const job = await submitJob(svc!.url, {
+      title: 'e2e narrated',
+      slides,
+      config: { width: 1280, height: 720, fps: 24, quality: 'low', voice: 'pt-br' },
+    });
     assert.match(job.id, /^[0-9a-f-]{36}$/);
     // Telemetry is on: the job carries the id of the trace its enqueue started.
     if (TELEMETRY_BY_DEFAULT) assert.match(job.traceId ?? '', /^[0-9a-f]{32}$/);
@@ -104,11 +108,16 @@ describe('embedded single process', { timeout: 240_000 }, () => {
     };
     const job = await submitJob(svc!.url, deck);
     const pid = svc!.child.pid!;
-    await waitFor('the job to reach encode with ffmpeg running', async () => {
-      const j = await getJob(svc!.url, job.id);
-      if (j.status !== 'processing' && j.status !== 'queued') throw new Error(`job ended ${j.status}`);
-      return j.stage === 'encode' && ffmpegUnder(pid).length > 0;
-    }, 60_000, 100);
+    await waitFor(
+      'the job to reach encode with ffmpeg running',
+      async () => {
+        const j = await getJob(svc!.url, job.id);
+        if (j.status !== 'processing' && j.status !== 'queued') throw new Error(`job ended ${j.status}`);
+        return j.stage === 'encode' && ffmpegUnder(pid).length > 0;
+      },
+      60_000,
+      100,
+    );
     const res = await fetch(`${svc!.url}/api/jobs/${job.id}`, { method: 'DELETE' });
     assert.equal(res.status, 200);
     const final = await waitForStatus(svc!.url, job.id, ['cancelled', 'completed', 'failed'], 10_000);

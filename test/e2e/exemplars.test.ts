@@ -23,7 +23,9 @@ describe('exemplars from the live service in a real Prometheus', { timeout: 240_
   const startedAt = Math.floor(Date.now() / 1000) - 60;
 
   const exemplars = async (metric: string): Promise<ExemplarSeries[]> =>
-    (await prom!.api(`/api/v1/query_exemplars?query=${encodeURIComponent(metric)}&start=${startedAt}&end=${Math.ceil(Date.now() / 1000) + 60}`)) as ExemplarSeries[];
+    (await prom!.api(
+      `/api/v1/query_exemplars?query=${encodeURIComponent(metric)}&start=${startedAt}&end=${Math.ceil(Date.now() / 1000) + 60}`,
+    )) as ExemplarSeries[];
   const traceIdsOf = (series: ExemplarSeries[]) => new Set(series.flatMap((s) => s.exemplars.map((e) => e.labels.trace_id)));
 
   beforeAll(async () => {
@@ -44,7 +46,12 @@ describe('exemplars from the live service in a real Prometheus', { timeout: 240_
       assert.equal((await waitForStatus(svc.url, submitted.id, ['completed', 'failed'], 120_000)).status, 'completed');
       const job = await getJob(svc.url, submitted.id);
       jobs.push(job);
-      await waitFor(`exemplar of ${title} in Prometheus`, async () => traceIdsOf(await exemplars('render_duration_seconds_bucket')).has(job.traceId ?? '-'), 30_000, 250);
+      await waitFor(
+        `exemplar of ${title} in Prometheus`,
+        async () => traceIdsOf(await exemplars('render_duration_seconds_bucket')).has(job.traceId ?? '-'),
+        30_000,
+        250,
+      );
     }
   });
 
@@ -59,7 +66,7 @@ describe('exemplars from the live service in a real Prometheus', { timeout: 240_
     assert.notEqual(jobs[0].traceId, jobs[1].traceId);
   });
 
-  it('render duration exemplars carry exactly the jobs\' trace ids, on completed buckets', async () => {
+  it("render duration exemplars carry exactly the jobs' trace ids, on completed buckets", async () => {
     const series = await exemplars('render_duration_seconds_bucket');
     const ids = traceIdsOf(series);
     assert.deepEqual([...ids].sort(), jobs.map((j) => j.traceId).sort(), JSON.stringify(series));
@@ -88,7 +95,12 @@ describe('exemplars from the live service in a real Prometheus', { timeout: 240_
     const completed = Number(/^render_jobs_total\{status="completed"\} (\S+)$/m.exec(text)?.[1]);
     assert.equal(completed, 2, 'the 0.0.4 text agrees with the jobs run');
     const value = async (expr: string) => (await prom!.query(expr))[0]?.value[1];
-    await waitFor('the latest scrape in Prometheus', async () => (await value('render_duration_seconds_count{status="completed"}')) === '2', 20_000, 250);
+    await waitFor(
+      'the latest scrape in Prometheus',
+      async () => (await value('render_duration_seconds_count{status="completed"}')) === '2',
+      20_000,
+      250,
+    );
     assert.equal(await value('render_jobs_total{status="completed"}'), String(completed));
     assert.equal(await value('render_duration_seconds_bucket{status="completed",le="+Inf"}'), '2');
     assert.equal(await value('sum(render_duration_seconds_bucket{status="completed",le="1800"})'), '2', 'le keeps the text spelling');

@@ -51,7 +51,12 @@ describe('no collector reachable', { timeout: 300_000 }, () => {
     // Spans of every job are refused and dropped; a leak would grow with them, the bounded queue does not.
     assert.ok(rss < warmRss + 64 * 1024 * 1024, `RSS grew from ${warmRss} to ${rss} bytes over ${JOBS - 5} jobs`);
     // The exporter retries a refused connection until its timeout before it reports the failure.
-    await waitFor('failed exports counted', async () => (await metric(svc!.url, 'telemetry_export_failures_total{signal="traces"}')) >= 1, 20_000, 200);
+    await waitFor(
+      'failed exports counted',
+      async () => (await metric(svc!.url, 'telemetry_export_failures_total{signal="traces"}')) >= 1,
+      20_000,
+      200,
+    );
     assert.ok((await metric(svc!.url, 'telemetry_spans_dropped_total')) >= 1, 'their spans are counted as dropped');
     assert.equal(await metric(svc!.url, 'render_jobs_total{status="completed"}'), JOBS);
   });

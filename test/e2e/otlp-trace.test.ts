@@ -32,10 +32,17 @@ async function renderAndCollect(apiUrl: string, sink: OtlpSink): Promise<{ trace
   assert.match(job.traceId ?? '', /^[0-9a-f]{32}$/);
   const traceId = job.traceId!;
   const inTrace = () => receivedSpans(sink).filter((s) => s.traceId === traceId);
-  await waitFor('the whole trace at the receiver', () => {
-    const names = inTrace().map((s) => s.name);
-    return names.includes('ffmpeg encode') && inTrace().some((s) => s.kind === KIND.CONSUMER) && inTrace().some((s) => s.kind === KIND.SERVER);
-  }, 30_000, 200);
+  await waitFor(
+    'the whole trace at the receiver',
+    () => {
+      const names = inTrace().map((s) => s.name);
+      return (
+        names.includes('ffmpeg encode') && inTrace().some((s) => s.kind === KIND.CONSUMER) && inTrace().some((s) => s.kind === KIND.SERVER)
+      );
+    },
+    30_000,
+    200,
+  );
   return { traceId, jobId: job.id, spans: inTrace() };
 }
 
@@ -54,7 +61,8 @@ function assertOneTrace(t: { traceId: string; jobId: string; spans: OtlpSpan[] }
   assert.equal(consumer.parentSpanId, producer.spanId, 'the attempt is a child of the enqueue');
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const underConsumer = (s: OtlpSpan): boolean => {
-    for (let cur: OtlpSpan | undefined = s; cur; cur = cur.parentSpanId ? byId.get(cur.parentSpanId) : undefined) if (cur === consumer) return true;
+    for (let cur: OtlpSpan | undefined = s; cur; cur = cur.parentSpanId ? byId.get(cur.parentSpanId) : undefined)
+      if (cur === consumer) return true;
     return false;
   };
   const stages = spans.filter((s) => spanAttribute(s, 'render.stage') !== undefined);

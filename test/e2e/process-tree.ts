@@ -47,10 +47,17 @@ export interface Probe {
 
 /** Runs the real ffprobe on `file`. */
 export function probe(file: string): Probe {
-  const out = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height:format=duration', '-of', 'json', file], {
-    encoding: 'utf8',
-  });
-  const parsed = JSON.parse(out) as { streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration: string } };
+  const out = execFileSync(
+    'ffprobe',
+    ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height:format=duration', '-of', 'json', file],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const parsed = JSON.parse(out) as {
+    streams: { codec_type: string; codec_name: string; width?: number; height?: number }[];
+    format: { duration: string };
+  };
   const v = parsed.streams.find((s) => s.codec_type === 'video');
   const a = parsed.streams.find((s) => s.codec_type === 'audio');
   return {

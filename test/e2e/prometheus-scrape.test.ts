@@ -54,7 +54,8 @@ describe('Prometheus scrape of the live service', { timeout: 240_000 }, () => {
     assert.equal(sample(exposition, 'render_duration_seconds_count{status="completed"}'), 2);
     assert.equal(sample(exposition, 'render_duration_seconds_bucket{status="completed",le="+Inf"}'), 2);
     assert.equal(sample(exposition, 'render_duration_seconds_count{status="failed"}'), 1);
-    for (const state of ['waiting', 'active', 'delayed']) assert.notEqual(sample(exposition, `render_queue_size{state="${state}"}`), undefined, state);
+    for (const state of ['waiting', 'active', 'delayed'])
+      assert.notEqual(sample(exposition, `render_queue_size{state="${state}"}`), undefined, state);
     assert.ok((sample(exposition, 'system_memory_usage{type="rss"}') ?? 0) > 0);
     assert.ok((sample(exposition, 'system_uptime') ?? 0) > 0);
     assert.doesNotMatch(exposition, /render_job_id|job_id=/, 'no job ids as labels');
@@ -66,7 +67,9 @@ describe('Prometheus scrape of the live service', { timeout: 240_000 }, () => {
   });
 
   it('JSON gives the same values', async () => {
-    const json = (await (await fetch(`${svc!.url}/api/metrics?format=json`)).json()) as { metrics: { name: string; samples: { labels: Record<string, string>; value?: number }[] }[] };
+    const json = (await (await fetch(`${svc!.url}/api/metrics?format=json`)).json()) as {
+      metrics: { name: string; samples: { labels: Record<string, string>; value?: number }[] }[];
+    };
     const jobs = json.metrics.find((m) => m.name === 'render_jobs_total');
     assert.equal(jobs?.samples.find((s) => s.labels.status === 'completed')?.value, 2);
     assert.equal(jobs?.samples.find((s) => s.labels.status === 'failed')?.value, 1);
@@ -80,11 +83,16 @@ describe('Prometheus scrape of the live service', { timeout: 240_000 }, () => {
     });
     await waitForTargetsUp(prom);
     let value = '';
-    await waitFor('render_jobs_total{status="completed"} in Prometheus', async () => {
-      const result = await prom!.query('render_jobs_total{status="completed"}');
-      value = result[0]?.value[1] ?? '';
-      return value !== '';
-    }, 20_000, 250);
+    await waitFor(
+      'render_jobs_total{status="completed"} in Prometheus',
+      async () => {
+        const result = await prom!.query('render_jobs_total{status="completed"}');
+        value = result[0]?.value[1] ?? '';
+        return value !== '';
+      },
+      20_000,
+      250,
+    );
     assert.equal(value, '2');
     const failed = await prom!.query('sum(render_errors_total{category="network"})');
     assert.equal(failed[0]?.value[1], '1');

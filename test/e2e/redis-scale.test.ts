@@ -68,19 +68,28 @@ describe('API + two workers over Redis', { timeout: 300_000 }, () => {
     };
     const job = await submitJob(api!.url, deck);
     let victim: RunningService | undefined;
-    await waitFor('a worker to be encoding the long job', async () => {
-      const j = await getJob(api!.url, job.id);
-      if (j.status === 'completed' || j.status === 'failed') throw new Error(`job ended ${j.status} before it could be interrupted`);
-      // Only this job is in flight, so the worker with an ffmpeg child is the one encoding it.
-      victim = workers.find((w) => ffmpegUnder(w.child.pid!).length > 0);
-      return j.stage === 'encode' && victim !== undefined;
-    }, 60_000, 100);
+    await waitFor(
+      'a worker to be encoding the long job',
+      async () => {
+        const j = await getJob(api!.url, job.id);
+        if (j.status === 'completed' || j.status === 'failed') throw new Error(`job ended ${j.status} before it could be interrupted`);
+        // Only this job is in flight, so the worker with an ffmpeg child is the one encoding it.
+        victim = workers.find((w) => ffmpegUnder(w.child.pid!).length > 0);
+        return j.stage === 'encode' && victim !== undefined;
+      },
+      60_000,
+      100,
+    );
     orphans.push(...ffmpegUnder(victim!.child.pid!));
     victim!.child.kill('SIGKILL');
     assert.equal(await victim!.stop(), null);
     const done = await waitForStatus(api!.url, job.id, ['completed', 'failed'], 100_000);
     assert.equal(done.status, 'completed', JSON.stringify(done.error));
     assert.equal(done.attempts, 2);
-    assert.equal(done.output?.durationSeconds !== undefined && Math.abs(done.output.durationSeconds - 120) <= 0.25, true, JSON.stringify(done.output));
+    assert.equal(
+      done.output?.durationSeconds !== undefined && Math.abs(done.output.durationSeconds - 120) <= 0.25,
+      true,
+      JSON.stringify(done.output),
+    );
   });
 });

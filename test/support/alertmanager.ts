@@ -23,7 +23,13 @@ export async function startAlertmanager(config: object): Promise<RunningAlertman
     configName: 'alertmanager.yml',
     config,
     // An empty cluster address keeps it from opening its gossip port on every interface.
-    argsFor: (configFile, dir, port) => [`--config.file=${configFile}`, `--storage.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    argsFor: (configFile, dir, port) => [
+      `--config.file=${configFile}`,
+      `--storage.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
   });
   return { url: server.url, address: `127.0.0.1:${server.port}`, output: server.output, stop: server.stop };
 }

@@ -18,7 +18,12 @@ export interface ApiJob {
 export function tinyDeck(title = 'tiny deck', slides = 2, seconds = 1, extra: Record<string, unknown> = {}) {
   return {
     title,
-    slides: Array.from({ length: slides }, (_, i) => ({ title: `Slide ${i + 1}`, content: 'content', duration: seconds, transition: 'none' })),
+    slides: Array.from({ length: slides }, (_, i) => ({
+      title: `Slide ${i + 1}`,
+      content: 'content',
+      duration: seconds,
+      transition: 'none',
+    })),
     config: { width: 160, height: 120, fps: 10, quality: 'low' },
     ...extra,
   };
@@ -26,7 +31,11 @@ export function tinyDeck(title = 'tiny deck', slides = 2, seconds = 1, extra: Re
 
 /** POSTs a deck; throws unless the API answers 202. */
 export async function submitJob(baseUrl: string, deck: unknown, headers: Record<string, string> = {}): Promise<ApiJob> {
-  const res = await fetch(`${baseUrl}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(deck) });
+  const res = await fetch(`${baseUrl}/api/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(deck),
+  });
   const body = await res.json();
   if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${JSON.stringify(body)}`);
   return body as ApiJob;
@@ -42,9 +51,14 @@ export async function getJob(baseUrl: string, id: string): Promise<ApiJob> {
 /** Waits until the job reaches one of `statuses` and returns it. */
 export async function waitForStatus(baseUrl: string, id: string, statuses: string[], timeoutMs = 60_000): Promise<ApiJob> {
   let job: ApiJob | undefined;
-  await waitFor(`job ${id} to reach ${statuses.join('|')} (last: ${job?.status})`, async () => {
-    job = await getJob(baseUrl, id);
-    return statuses.includes(job.status);
-  }, timeoutMs, 200);
+  await waitFor(
+    `job ${id} to reach ${statuses.join('|')} (last: ${job?.status})`,
+    async () => {
+      job = await getJob(baseUrl, id);
+      return statuses.includes(job.status);
+    },
+    timeoutMs,
+    200,
+  );
   return job!;
 }

@@ -59,10 +59,11 @@ export async function startOtlpSink(keep = false): Promise<OtlpSink> {
     requests: () => requests,
     bodies,
     received,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

@@ -21,13 +21,23 @@ export interface RunningPrometheus {
 }
 
 /** Writes `config` (and any extra files, relative to a temp dir) and starts Prometheus on a free loopback port. */
-export async function startPrometheus(config: object, files: Record<string, string> = {}, extraArgs: string[] = []): Promise<RunningPrometheus> {
+export async function startPrometheus(
+  config: object,
+  files: Record<string, string> = {},
+  extraArgs: string[] = [],
+): Promise<RunningPrometheus> {
   const server = await startServerProcess({
     binary: 'prometheus',
     configName: 'prometheus.yml',
     config,
     files,
-    argsFor: (configFile, dir, port) => [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', ...extraArgs],
+    argsFor: (configFile, dir, port) => [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+      ...extraArgs,
+    ],
   });
   const { url, stop } = server;
   const api = async (p: string) => {
@@ -50,9 +60,14 @@ export async function startPrometheus(config: object, files: Record<string, stri
 
 /** Waits until every target of the running Prometheus is up (scraped at least once). */
 export async function waitForTargetsUp(prom: RunningPrometheus, timeoutMs = 20_000): Promise<void> {
-  await waitFor('all scrape targets up', async () => {
-    const data = await prom.api('/api/v1/targets');
-    const active = data.activeTargets as { health: string }[];
-    return active.length > 0 && active.every((t) => t.health === 'up');
-  }, timeoutMs, 250);
+  await waitFor(
+    'all scrape targets up',
+    async () => {
+      const data = await prom.api('/api/v1/targets');
+      const active = data.activeTargets as { health: string }[];
+      return active.length > 0 && active.every((t) => t.health === 'up');
+    },
+    timeoutMs,
+    250,
+  );
 }

@@ -49,10 +49,14 @@ export async function startServerProcess(options: {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(`${name} ready`, async () => {
-      if (exited) throw new Error(`${name} exited:\n${out}`);
-      return (await fetch(`${url}/-/ready`)).ok;
-    }, 20_000);
+    await waitFor(
+      `${name} ready`,
+      async () => {
+        if (exited) throw new Error(`${name} exited:\n${out}`);
+        return (await fetch(`${url}/-/ready`)).ok;
+      },
+      20_000,
+    );
   } catch (err) {
     await stop();
     throw err;

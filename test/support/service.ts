@@ -77,10 +77,14 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => ((exited = true), resolve(code))));
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitFor(`${entry} /healthz`, async () => {
-      if (exited) throw new Error(`process exited early:\n${out}`);
-      return (await fetch(`${url}/healthz`)).ok;
-    }, options.readyTimeoutMs ?? 30_000);
+    await waitFor(
+      `${entry} /healthz`,
+      async () => {
+        if (exited) throw new Error(`process exited early:\n${out}`);
+        return (await fetch(`${url}/healthz`)).ok;
+      },
+      options.readyTimeoutMs ?? 30_000,
+    );
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`${String(err)}\n--- output ---\n${out}`);

@@ -7,7 +7,10 @@ export class Formatter {
   private readonly percent: Intl.NumberFormat;
   private readonly dateTime: Intl.DateTimeFormat;
 
-  constructor(readonly locale: Locale, private readonly na: string) {
+  constructor(
+    readonly locale: Locale,
+    private readonly na: string,
+  ) {
     this.number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
     this.percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
     // UTC so every operator and every replica shows the same instant the same way.

@@ -13,7 +13,10 @@ test('escapeHtml neutralises every character that can open markup or end an attr
 test('html escapes interpolated text and attribute values but keeps nested fragments', () => {
   const title = '"><script>alert(1)</script>';
   const out = html`<td title="${title}">${title}</td>${html`<b>${'x<y'}</b>`}`.toString();
-  assert.equal(out, '<td title="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</td><b>x&lt;y</b>');
+  assert.equal(
+    out,
+    '<td title="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</td><b>x&lt;y</b>',
+  );
   assert.ok(!out.includes('<script>'));
 });
 

@@ -154,8 +154,22 @@ const DICTIONARY: Record<Locale, Labels> = { en, 'pt-BR': ptBR };
 
 /** One job's status as a word (the column headings are plurals); the raw status stays in `data-status`. */
 const STATUS_WORDS: Record<Locale, Record<JobStatus, string>> = {
-  en: { queued: 'queued', processing: 'processing', retrying: 'retrying', completed: 'completed', failed: 'failed', cancelled: 'cancelled' },
-  'pt-BR': { queued: 'na fila', processing: 'processando', retrying: 'nova tentativa', completed: 'concluído', failed: 'falhou', cancelled: 'cancelado' },
+  en: {
+    queued: 'queued',
+    processing: 'processing',
+    retrying: 'retrying',
+    completed: 'completed',
+    failed: 'failed',
+    cancelled: 'cancelled',
+  },
+  'pt-BR': {
+    queued: 'na fila',
+    processing: 'processando',
+    retrying: 'nova tentativa',
+    completed: 'concluído',
+    failed: 'falhou',
+    cancelled: 'cancelado',
+  },
 };
 
 /** The word for one job's status in `locale`. */
@@ -193,4 +207,3 @@ export function pickLocale(acceptLanguage: string | undefined): Locale {
   }
   return 'en';
 }
-

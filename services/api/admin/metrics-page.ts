@@ -42,7 +42,9 @@ function toolbar(input: MetricsPageInput, t: Labels): SafeHtml {
   );
   const refreshes = [undefined, ...REFRESH_CHOICES].map((s) => {
     const label = s ? `${s} s` : t.off;
-    return s === refresh ? html`<strong aria-current="true">${label}</strong>` : html`<a href="${base}/metrics${query(range, s)}">${label}</a>`;
+    return s === refresh
+      ? html`<strong aria-current="true">${label}</strong>`
+      : html`<a href="${base}/metrics${query(range, s)}">${label}</a>`;
   });
   return html`<nav class="toolbar">
 <span>${t.range}: ${ranges}</span>

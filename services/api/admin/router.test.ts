@@ -77,7 +77,8 @@ describe('/admin/metrics behind ADMIN_TOKEN', { timeout: 60_000 }, () => {
     assert.equal(figures(body).size, 0);
     assert.ok(!body.includes('onerror'), 'no job data leaks into the login page');
     const csp = res.headers.get('content-security-policy') ?? '';
-    for (const d of ["default-src 'none'", "style-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"]) assert.ok(csp.includes(d), d);
+    for (const d of ["default-src 'none'", "style-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"])
+      assert.ok(csp.includes(d), d);
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
     assert.equal(res.headers.get('cache-control'), 'no-store');
@@ -92,7 +93,8 @@ describe('/admin/metrics behind ADMIN_TOKEN', { timeout: 60_000 }, () => {
     const f = figures(page);
     assert.equal(f.get('jobs-total'), String(json.totals.total));
     assert.equal(json.totals.total, 4);
-    for (const s of ['completed', 'failed', 'cancelled', 'queued', 'processing', 'retrying']) assert.equal(f.get(`jobs-${s}`), String(json.totals[s]), s);
+    for (const s of ['completed', 'failed', 'cancelled', 'queued', 'processing', 'retrying'])
+      assert.equal(f.get(`jobs-${s}`), String(json.totals[s]), s);
     assert.equal(Number(f.get('success-rate')), json.successRate);
     assert.equal(Number(f.get('duration-avg')), json.duration.completed.avg);
     assert.equal(Number(f.get('duration-p95')), json.duration.completed.p95);
@@ -128,7 +130,12 @@ describe('/admin/metrics behind ADMIN_TOKEN', { timeout: 60_000 }, () => {
 
   test('login form → HttpOnly session cookie without the token → page → logout', async () => {
     const post = (body: string, headers: Record<string, string> = {}) =>
-      fetch(`${api.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+      fetch(`${api.url}/admin/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body,
+      });
     const wrong = await post('token=nope');
     assert.equal(wrong.status, 401);
     assert.match(await wrong.text(), /data-testid="login-error"/);

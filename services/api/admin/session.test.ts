@@ -21,7 +21,8 @@ test('expired, far-future and tampered sessions are refused', () => {
   const flipped = mac.slice(0, 10) + (mac[10] === 'x' ? 'y' : 'x') + mac.slice(11);
   assert.equal(verifySession(`${expires}.${flipped}`, token, now), false, 'signature changed');
   assert.equal(verifySession(issueSession(token, now + SESSION_TTL_MS * 10), token, now), false, 'lifetime longer than the TTL');
-  for (const junk of [undefined, '', 'abc', `${expires}.`, `.${mac}`, `${expires}.${mac}.x`]) assert.equal(verifySession(junk, token, now), false);
+  for (const junk of [undefined, '', 'abc', `${expires}.`, `.${mac}`, `${expires}.${mac}.x`])
+    assert.equal(verifySession(junk, token, now), false);
 });
 
 test('readCookie finds one cookie among several', () => {

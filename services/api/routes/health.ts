@@ -22,7 +22,10 @@ export function healthRouter({ backend }: { backend: QueueBackend }): Router {
   router.get('/readyz', async (_req, res) => {
     try {
       // ping() is wrapped so a synchronous throw from a closed backend lands in the same catch.
-      await withTimeout(Promise.resolve().then(() => backend.ping()), READY_TIMEOUT_MS);
+      await withTimeout(
+        Promise.resolve().then(() => backend.ping()),
+        READY_TIMEOUT_MS,
+      );
       res.json({ status: 'ready', backend: backend.kind });
     } catch (err) {
       res.status(503).json({ status: 'unavailable', reason: err instanceof Error ? err.message : String(err) });

@@ -34,7 +34,8 @@ export function jobActionsRouter({ config, backend }: JobRouteDeps): Router {
   router.post('/:id/retry', async (req, res) => {
     const id = req.params.id;
     const current = await loadJob(backend, id);
-    const notRetryable = () => new JobStateError('JOB_NOT_RETRYABLE', `job ${id} is ${current.status}; only failed or cancelled jobs can be retried`);
+    const notRetryable = () =>
+      new JobStateError('JOB_NOT_RETRYABLE', `job ${id} is ${current.status}; only failed or cancelled jobs can be retried`);
     if (!RETRYABLE.includes(current.status)) throw notRetryable();
     const patch = {
       status: 'queued' as const,

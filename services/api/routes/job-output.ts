@@ -15,17 +15,21 @@ export function jobOutputRouter({ backend }: Pick<JobRouteDeps, 'backend'>): Rou
     }
     res.locals.jobId = id;
     res.attachment(`${id}.mp4`);
-    res.sendFile(path.resolve(job.outputPath), { headers: { 'Content-Type': 'video/mp4' }, dotfiles: 'allow' }, (err?: Error & { status?: number; code?: string }) => {
-      if (!err || res.headersSent) return;
-      res.removeHeader('Content-Disposition');
-      if (err.status === 416) {
-        next(new BadRequestError('RANGE_NOT_SATISFIABLE', 'the requested byte range is outside the video', 416));
-      } else if (err.code === 'ENOENT' || err.status === 404) {
-        next(new BadRequestError('OUTPUT_NOT_FOUND', `the video of job ${id} is no longer on disk`, 404));
-      } else {
-        next(err);
-      }
-    });
+    res.sendFile(
+      path.resolve(job.outputPath),
+      { headers: { 'Content-Type': 'video/mp4' }, dotfiles: 'allow' },
+      (err?: Error & { status?: number; code?: string }) => {
+        if (!err || res.headersSent) return;
+        res.removeHeader('Content-Disposition');
+        if (err.status === 416) {
+          next(new BadRequestError('RANGE_NOT_SATISFIABLE', 'the requested byte range is outside the video', 416));
+        } else if (err.code === 'ENOENT' || err.status === 404) {
+          next(new BadRequestError('OUTPUT_NOT_FOUND', `the video of job ${id} is no longer on disk`, 404));
+        } else {
+          next(err);
+        }
+      },
+    );
   });
 
   return router;

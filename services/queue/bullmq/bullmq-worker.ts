@@ -83,7 +83,11 @@ export class BullmqWorkerHandle implements WorkerHandle {
     if (!id) return;
     const err = new WorkerLostError(reason);
     try {
-      const failed = await this.deps.store.update(id, { status: 'failed', error: err.toJobError(), finishedAt: new Date().toISOString() }, ['queued', 'processing', 'retrying']);
+      const failed = await this.deps.store.update(id, { status: 'failed', error: err.toJobError(), finishedAt: new Date().toISOString() }, [
+        'queued',
+        'processing',
+        'retrying',
+      ]);
       if (!failed) return;
       recordJobStatus('failed');
       recordError(err.category, false);
@@ -137,10 +141,12 @@ export class BullmqWorkerHandle implements WorkerHandle {
   private async process(job: Job<BullmqJobData>, token?: string): Promise<void> {
     const { id, carrier, enqueuedAt } = job.data;
     const controller = new AbortController();
-    const attempt = this.handler({ id, attempt: job.attemptsStarted, carrier, enqueuedAt }, controller.signal).catch((err): AttemptOutcome => {
-      this.deps.logger.error({ err, jobId: id }, 'job handler threw; the job is dropped (handlers must not throw)');
-      return { kind: 'failed' };
-    });
+    const attempt = this.handler({ id, attempt: job.attemptsStarted, carrier, enqueuedAt }, controller.signal).catch(
+      (err): AttemptOutcome => {
+        this.deps.logger.error({ err, jobId: id }, 'job handler threw; the job is dropped (handlers must not throw)');
+        return { kind: 'failed' };
+      },
+    );
     this.running.set(id, { controller, done: attempt });
     let outcome: AttemptOutcome;
     try {
@@ -164,8 +170,18 @@ export class BullmqWorkerHandle implements WorkerHandle {
   private async beat(): Promise<void> {
     const now = Date.now();
     try {
-      const info = { id: this.id, hostname: os.hostname(), pid: process.pid, concurrency: this.options.concurrency, active: this.running.size };
-      await withTimeout(writeHeartbeat(this.deps.client, this.deps.keys, info, this.options.heartbeatMs, now), this.options.heartbeatMs, 'heartbeat');
+      const info = {
+        id: this.id,
+        hostname: os.hostname(),
+        pid: process.pid,
+        concurrency: this.options.concurrency,
+        active: this.running.size,
+      };
+      await withTimeout(
+        writeHeartbeat(this.deps.client, this.deps.keys, info, this.options.heartbeatMs, now),
+        this.options.heartbeatMs,
+        'heartbeat',
+      );
       this.lastBeat = now;
     } catch (err) {
       this.deps.logger.warn({ err }, 'worker heartbeat failed');

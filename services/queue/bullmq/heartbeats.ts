@@ -4,9 +4,19 @@ import type { WorkerInfo } from '../contract';
 import type { RedisKeys } from './keys';
 
 /** Writes one heartbeat; the key outlives three missed beats. */
-export async function writeHeartbeat(redis: Redis, keys: RedisKeys, info: Omit<WorkerInfo, 'lastSeenAt'>, heartbeatMs: number, now = Date.now()): Promise<void> {
+export async function writeHeartbeat(
+  redis: Redis,
+  keys: RedisKeys,
+  info: Omit<WorkerInfo, 'lastSeenAt'>,
+  heartbeatMs: number,
+  now = Date.now(),
+): Promise<void> {
   const body: WorkerInfo = { ...info, lastSeenAt: new Date(now).toISOString() };
-  await redis.multi().set(keys.worker(info.id), JSON.stringify(body), 'PX', 3 * heartbeatMs).zadd(keys.workers(), now, info.id).exec();
+  await redis
+    .multi()
+    .set(keys.worker(info.id), JSON.stringify(body), 'PX', 3 * heartbeatMs)
+    .zadd(keys.workers(), now, info.id)
+    .exec();
 }
 
 /** Forgets a worker that closed cleanly. */

@@ -41,7 +41,11 @@ export class BullmqBackend implements QueueBackend {
 
   async enqueue(id: string, carrier: Record<string, string>, delayMs = 0): Promise<void> {
     const delay = Math.max(0, delayMs);
-    await this.queue.add('render', { id, carrier, enqueuedAt: Date.now() + delay }, { jobId: bullmqJobId(id), delay, removeOnComplete: true, removeOnFail: true });
+    await this.queue.add(
+      'render',
+      { id, carrier, enqueuedAt: Date.now() + delay },
+      { jobId: bullmqJobId(id), delay, removeOnComplete: true, removeOnFail: true },
+    );
   }
 
   async cancel(id: string): Promise<CancelResult> {
@@ -80,7 +84,15 @@ export class BullmqBackend implements QueueBackend {
 
   async startWorker(handler: JobHandler, options: { concurrency: number; heartbeatMs: number }): Promise<WorkerHandle> {
     if (this.closed) throw new Error('queue backend is closed');
-    const deps = { redisUrl: this.redisUrl, queueName: this.queueName, client: this.client, keys: this.keys, logger: this.logger, tuning: this.tuning, store: this.store };
+    const deps = {
+      redisUrl: this.redisUrl,
+      queueName: this.queueName,
+      client: this.client,
+      keys: this.keys,
+      logger: this.logger,
+      tuning: this.tuning,
+      store: this.store,
+    };
     const worker: BullmqWorkerHandle = new BullmqWorkerHandle(deps, handler, options, () => this.workerSet.delete(worker));
     this.workerSet.add(worker);
     try {
@@ -119,5 +131,12 @@ export async function createBullmqBackend(
     stalledIntervalMs: options.stalledIntervalMs ?? DEFAULT_TUNING.stalledIntervalMs,
     maxStalledCount: options.maxStalledCount ?? DEFAULT_TUNING.maxStalledCount,
   };
-  return new BullmqBackend(config.queueName, config.redisUrl, connectRedis(config.redisUrl, false), logger, tuning, options.pingTimeoutMs ?? 1000);
+  return new BullmqBackend(
+    config.queueName,
+    config.redisUrl,
+    connectRedis(config.redisUrl, false),
+    logger,
+    tuning,
+    options.pingTimeoutMs ?? 1000,
+  );
 }

@@ -39,7 +39,15 @@ export class RedisJobStore implements JobStore {
 
   async create(job: JobRecord): Promise<void> {
     const member = createdIndexMember(epochMs(job.createdAt), job.id);
-    const created = await this.redis.eval(CREATE, 3, this.keys.job(job.id), this.keys.allJobs(), this.keys.byStatus(job.status), JSON.stringify(job), member);
+    const created = await this.redis.eval(
+      CREATE,
+      3,
+      this.keys.job(job.id),
+      this.keys.allJobs(),
+      this.keys.byStatus(job.status),
+      JSON.stringify(job),
+      member,
+    );
     if (created !== 1) throw new Error(`job ${job.id} already exists`);
   }
 

@@ -13,11 +13,15 @@ test('waiting entries are picked up without waiting for a timer tick', T, async 
     const started: string[] = [];
     // Frozen timers: only the enqueue wake-up and finished attempts can move the worker on.
     vi.useFakeTimers({ toFake: ['setTimeout'] });
-    await b.startWorker(async (job) => {
-      started.push(job.id);
-      return { kind: 'completed' };
-    }, { concurrency: 1, heartbeatMs: 10_000 });
-    for (let turn = 0; turn < 1000 && (await b.counts()).waiting + (await b.counts()).active > 0; turn++) await new Promise((r) => setImmediate(r));
+    await b.startWorker(
+      async (job) => {
+        started.push(job.id);
+        return { kind: 'completed' };
+      },
+      { concurrency: 1, heartbeatMs: 10_000 },
+    );
+    for (let turn = 0; turn < 1000 && (await b.counts()).waiting + (await b.counts()).active > 0; turn++)
+      await new Promise((r) => setImmediate(r));
     assert.deepEqual(started, ['a', 'b', 'c']);
   } finally {
     vi.useRealTimers();
@@ -34,17 +38,20 @@ test('a cancel from another process reaches a worker that keeps finishing other 
     const reason = deferred<unknown>();
     let stop = false;
     let short = 0;
-    await runner.startWorker(async (job, signal) => {
-      if (job.id === 'long') {
-        started.resolve();
-        reason.resolve(await aborted(signal));
-        return { kind: 'cancelled' };
-      }
-      // A steady stream of completions every ~50 ms, well inside the 1 s maintenance interval.
-      await new Promise((r) => setTimeout(r, 50));
-      if (!stop) await runner.enqueue(`short-${++short}`, {});
-      return { kind: 'completed' };
-    }, { concurrency: 2, heartbeatMs: 10_000 });
+    await runner.startWorker(
+      async (job, signal) => {
+        if (job.id === 'long') {
+          started.resolve();
+          reason.resolve(await aborted(signal));
+          return { kind: 'cancelled' };
+        }
+        // A steady stream of completions every ~50 ms, well inside the 1 s maintenance interval.
+        await new Promise((r) => setTimeout(r, 50));
+        if (!stop) await runner.enqueue(`short-${++short}`, {});
+        return { kind: 'completed' };
+      },
+      { concurrency: 2, heartbeatMs: 10_000 },
+    );
     await started.promise;
     await runner.enqueue('short-0', {});
     await waitFor('the stream of short jobs', () => short >= 3);

@@ -139,7 +139,10 @@ export class EmbeddedWorker implements WorkerHandle {
   private async attempt(entry: ClaimedEntry, controller: AbortController): Promise<void> {
     let outcome: AttemptOutcome;
     try {
-      outcome = await this.handler({ id: entry.id, attempt: entry.attempt, carrier: entry.carrier, enqueuedAt: entry.enqueuedAt }, controller.signal);
+      outcome = await this.handler(
+        { id: entry.id, attempt: entry.attempt, carrier: entry.carrier, enqueuedAt: entry.enqueuedAt },
+        controller.signal,
+      );
     } catch (err) {
       this.logger.error({ err, jobId: entry.id }, 'job handler threw; the entry is dropped (handlers must not throw)');
       outcome = { kind: 'failed' };

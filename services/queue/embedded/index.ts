@@ -53,7 +53,9 @@ export class EmbeddedBackend implements QueueBackend {
 
   async startWorker(handler: JobHandler, options: { concurrency: number; heartbeatMs: number }): Promise<WorkerHandle> {
     if (this.closed) throw new Error('queue backend is closed');
-    const worker: EmbeddedWorker = new EmbeddedWorker(this.db, this.queue, handler, options, this.logger, () => this.workerSet.delete(worker));
+    const worker: EmbeddedWorker = new EmbeddedWorker(this.db, this.queue, handler, options, this.logger, () =>
+      this.workerSet.delete(worker),
+    );
     this.workerSet.add(worker);
     worker.start();
     return worker;
@@ -61,14 +63,22 @@ export class EmbeddedBackend implements QueueBackend {
 
   async workers(): Promise<WorkerInfo[]> {
     const rows = this.db
-      .prepare<[], { id: string; hostname: string; pid: number; concurrency: number; active: number; heartbeat_ms: number; last_seen: number }>(
-        'SELECT id, hostname, pid, concurrency, active, heartbeat_ms, last_seen FROM workers ORDER BY id',
-      )
+      .prepare<
+        [],
+        { id: string; hostname: string; pid: number; concurrency: number; active: number; heartbeat_ms: number; last_seen: number }
+      >('SELECT id, hostname, pid, concurrency, active, heartbeat_ms, last_seen FROM workers ORDER BY id')
       .all();
     const now = Date.now();
     return rows
       .filter((r) => now - r.last_seen <= 3 * r.heartbeat_ms)
-      .map((r) => ({ id: r.id, hostname: r.hostname, pid: r.pid, concurrency: r.concurrency, active: r.active, lastSeenAt: new Date(r.last_seen).toISOString() }));
+      .map((r) => ({
+        id: r.id,
+        hostname: r.hostname,
+        pid: r.pid,
+        concurrency: r.concurrency,
+        active: r.active,
+        lastSeenAt: new Date(r.last_seen).toISOString(),
+      }));
   }
 
   async close(): Promise<void> {
@@ -80,6 +90,9 @@ export class EmbeddedBackend implements QueueBackend {
 }
 
 /** Opens the embedded backend, resuming entries a previous process left active. */
-export async function createEmbeddedBackend(config: Readonly<Pick<Config, 'dataDir' | 'queueName'>>, logger: Logger): Promise<QueueBackend> {
+export async function createEmbeddedBackend(
+  config: Readonly<Pick<Config, 'dataDir' | 'queueName'>>,
+  logger: Logger,
+): Promise<QueueBackend> {
   return new EmbeddedBackend(openDatabase(config.dataDir), config.queueName, logger);
 }

@@ -22,7 +22,9 @@ export class SqliteJobStore implements JobStore {
     this.insertStmt = db.prepare('INSERT INTO jobs (id, status, created_at, finished_at, data) VALUES (?, ?, ?, ?, ?)');
     this.getStmt = db.prepare<[string], Row>('SELECT id, created_at, data FROM jobs WHERE id = ?');
     this.writeStmt = db.prepare('UPDATE jobs SET status = ?, finished_at = ?, data = ? WHERE id = ?');
-    this.sinceStmt = db.prepare<[number], Row>('SELECT id, created_at, data FROM jobs WHERE created_at >= ? ORDER BY created_at DESC, id DESC');
+    this.sinceStmt = db.prepare<[number], Row>(
+      'SELECT id, created_at, data FROM jobs WHERE created_at >= ? ORDER BY created_at DESC, id DESC',
+    );
     this.updateTx = db.transaction((id: string, patch: JobPatch, onlyIf?: readonly JobStatus[]): JobRecord | null => {
       const row = this.getStmt.get(id);
       if (!row) return null;

@@ -44,13 +44,20 @@ export class SqliteQueue {
     const next = db.prepare<[number], EntryRow>(
       "SELECT id, attempt, carrier, enqueued_at FROM queue WHERE state = 'waiting' AND run_at <= ? ORDER BY run_at, enqueued_at, id LIMIT 1",
     );
-    const activate = db.prepare("UPDATE queue SET state = 'active', attempt = attempt + 1, worker_id = ?, cancel_requested = 0 WHERE id = ?");
+    const activate = db.prepare(
+      "UPDATE queue SET state = 'active', attempt = attempt + 1, worker_id = ?, cancel_requested = 0 WHERE id = ?",
+    );
     this.claimTx = db.transaction((workerId: string, now: number): ClaimedEntry | null => {
       promote.run(now);
       const row = next.get(now);
       if (!row) return null;
       activate.run(workerId, row.id);
-      return { id: row.id, attempt: row.attempt + 1, carrier: JSON.parse(row.carrier) as Record<string, string>, enqueuedAt: row.enqueued_at };
+      return {
+        id: row.id,
+        attempt: row.attempt + 1,
+        carrier: JSON.parse(row.carrier) as Record<string, string>,
+        enqueuedAt: row.enqueued_at,
+      };
     });
     const stateOf = db.prepare<[string], { state: string }>('SELECT state FROM queue WHERE id = ?');
     const remove = db.prepare('DELETE FROM queue WHERE id = ?');
@@ -114,11 +121,16 @@ export class SqliteQueue {
    */
   recover(now = Date.now()): number {
     const owners = this.db
-      .prepare<[], { worker_id: string | null; hostname: string | null; pid: number | null; heartbeat_ms: number | null; last_seen: number | null }>(
+      .prepare<
+        [],
+        { worker_id: string | null; hostname: string | null; pid: number | null; heartbeat_ms: number | null; last_seen: number | null }
+      >(
         "SELECT DISTINCT q.worker_id, w.hostname, w.pid, w.heartbeat_ms, w.last_seen FROM queue q LEFT JOIN workers w ON w.id = q.worker_id WHERE q.state = 'active'",
       )
       .all();
-    const release = this.db.prepare("UPDATE queue SET state = 'waiting', worker_id = NULL, enqueued_at = ?, run_at = ? WHERE state = 'active' AND worker_id IS ?");
+    const release = this.db.prepare(
+      "UPDATE queue SET state = 'waiting', worker_id = NULL, enqueued_at = ?, run_at = ? WHERE state = 'active' AND worker_id IS ?",
+    );
     let moved = 0;
     for (const o of owners) {
       const alive =

@@ -26,7 +26,10 @@ test('a real refused connection classifies as network', { timeout: 10_000 }, asy
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((r) => server.close(() => r()));
-  const thrown = await fetch(`http://127.0.0.1:${port}/`).then(() => null, (e: unknown) => e);
+  const thrown = await fetch(`http://127.0.0.1:${port}/`).then(
+    () => null,
+    (e: unknown) => e,
+  );
   assert.equal(systemCode(thrown), 'ECONNREFUSED');
   assert.equal(classifyError(thrown).category, 'network');
 });

@@ -54,7 +54,8 @@ export function classifyError(err: unknown, context: { stage?: string; timeoutMs
     if (TIMEOUT_CODES.has(code)) return new StageTimeoutError(context.stage ?? 'unknown', context.timeoutMs ?? 0, { cause: err });
     if (NETWORK_CODES.has(code)) return new AssetFetchError(`network error (${code})`, { cause: err });
     if (STORAGE_CODES.has(code)) return new StorageError(`storage error (${code}): ${detail}`, code, { cause: err });
-    if (RESOURCE_CODES.has(code)) return new ResourceExhaustedError('RESOURCE_EXHAUSTED', `out of resources (${code})`, true, { cause: err });
+    if (RESOURCE_CODES.has(code))
+      return new ResourceExhaustedError('RESOURCE_EXHAUSTED', `out of resources (${code})`, true, { cause: err });
   }
   return new InternalError(detail, { cause: err });
 }

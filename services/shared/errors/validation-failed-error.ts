@@ -8,7 +8,10 @@ export class ValidationFailedError extends RenderError {
   readonly httpStatus = 400;
   readonly retryable = false;
 
-  constructor(readonly details: ValidationDetail[], message = 'the render request is invalid') {
+  constructor(
+    readonly details: ValidationDetail[],
+    message = 'the render request is invalid',
+  ) {
     super(message);
   }
 

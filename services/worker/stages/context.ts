@@ -41,7 +41,12 @@ export function throwIfAborted(signal: AbortSignal): void {
  * Runs `fn` with a signal that also fires after `timeoutMs`; if the timer fired (and the job's own
  * signal did not), the failure is a StageTimeoutError whatever `fn` threw while being torn down.
  */
-export async function withStageTimeout<T>(stage: string, timeoutMs: number, parent: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withStageTimeout<T>(
+  stage: string,
+  timeoutMs: number,
+  parent: AbortSignal,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const timer = new AbortController();
   const timeoutError = new StageTimeoutError(stage, timeoutMs);
   const handle = setTimeout(() => timer.abort(timeoutError), timeoutMs);

@@ -12,19 +12,40 @@ import { bareWork, deck, processAlive, stageContext } from '../test-support';
 
 const HOSTILE = "'; rm -rf / %{pts} \\ : [x] ,;";
 
-test('renders H.264/AAC MP4 of the requested size whose length is the sum of the slides, narration stretching its slide', { timeout: 90_000 }, async () => {
+test('renders H.264/AAC MP4 of the requested size whose length is the sum of the slides, narration stretching its slide', {
+  timeout: 90_000,
+}, async () => {
   const request = deck({
     config: { width: 320, height: 240, fps: 12, quality: 'low', voice: 'en-us' },
     slides: [
       { title: HOSTILE, content: `content with %{eif:1+1:d} and ${HOSTILE}`, duration: 1.3 },
-      { title: 'narrated', narration: 'This narration is clearly longer than the single second this slide asks for.', duration: 1, transition: 'none' },
+      {
+        title: 'narrated',
+        narration: 'This narration is clearly longer than the single second this slide asks for.',
+        duration: 1,
+        transition: 'none',
+      },
       { title: 'image', duration: 0.7 },
     ],
   });
   const { ctx, cleanup } = stageContext(request);
   try {
     const image = path.join(ctx.scratchDir, 'slide-2-image');
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=s=160x90', '-frames:v', '1', '-f', 'image2', '-c:v', 'png', image]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=s=160x90',
+      '-frames:v',
+      '1',
+      '-f',
+      'image2',
+      '-c:v',
+      'png',
+      image,
+    ]);
     const work = await ttsStage(ctx, bareWork(request));
     work[2].assets.imagePath = image;
     const narration = (await probeMedia(work[1].assets.audioPath as string)).durationSeconds;
@@ -37,7 +58,11 @@ test('renders H.264/AAC MP4 of the requested size whose length is the sum of the
     assert.ok(Math.abs(probe.durationSeconds - expected) <= 0.25, `duration ${probe.durationSeconds}s, expected ${expected}s`);
     const bytes = await readFile(result.file);
     assert.ok(bytes.indexOf('moov') < bytes.indexOf('mdat'), 'faststart puts moov before mdat');
-    assert.deepEqual([...progress].sort((a, b) => a - b), progress, 'progress never goes back');
+    assert.deepEqual(
+      [...progress].sort((a, b) => a - b),
+      progress,
+      'progress never goes back',
+    );
     assert.equal(progress.at(-1), 1);
     assert.ok(result.speed !== null && result.speed > 0);
     // The hostile title reached drawtext as file content, word for word (wrapping only changes spaces to newlines).
@@ -70,7 +95,10 @@ test('an unreadable image fails as a non-retryable FfmpegError with the exit cod
     const work = bareWork(request);
     work[0].assets.imagePath = path.join(ctx.scratchDir, 'slide-0-image');
     await writeFile(work[0].assets.imagePath, 'not an image at all');
-    const err = await encodeStage(ctx, work).then(() => null, (e: unknown) => e);
+    const err = await encodeStage(ctx, work).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof FfmpegError, String(err));
     assert.equal(err.category, 'ffmpeg');
     assert.equal(err.retryable, false);
@@ -83,7 +111,11 @@ test('an unreadable image fails as a non-retryable FfmpegError with the exit cod
 
 function ffmpegChildren(): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(process.pid), 'ffmpeg'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(process.pid), 'ffmpeg'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -105,7 +137,10 @@ test('cancelling during encode kills FFmpeg: no child is left 2 s later', { time
   const request = deck(LONG);
   const { ctx, cleanup } = stageContext(request, { signal: controller.signal });
   try {
-    const running = encodeStage(ctx, bareWork(request)).then(() => null, (e: unknown) => e);
+    const running = encodeStage(ctx, bareWork(request)).then(
+      () => null,
+      (e: unknown) => e,
+    );
     const pid = await waitForFfmpegChild();
     controller.abort('cancelled');
     await new Promise((r) => setTimeout(r, 2000));
@@ -122,7 +157,10 @@ test('an encode past its time limit fails as STAGE_TIMEOUT and leaves no FFmpeg 
   const request = deck(LONG);
   const { ctx, cleanup } = stageContext(request, { env: { RENDER_ENCODE_TIMEOUT_MS: '1000' } });
   try {
-    const err = await encodeStage(ctx, bareWork(request)).then(() => null, (e: unknown) => e);
+    const err = await encodeStage(ctx, bareWork(request)).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof RenderError);
     assert.deepEqual([err.code, err.category, err.retryable], ['STAGE_TIMEOUT', 'timeout', true]);
     assert.deepEqual(ffmpegChildren(), []);
@@ -140,11 +178,34 @@ test('segment frame counts add up to the total whatever the rounding', () => {
 });
 
 test('fetched audio (even a video file) is used for its slide and stretches it to the audio length', { timeout: 30_000 }, async () => {
-  const request = deck({ slides: [{ title: 'a', duration: 1, audioUrl: 'http://127.0.0.1:9/a.mp4' }, { title: 'b', duration: 1 }] });
+  const request = deck({
+    slides: [
+      { title: 'a', duration: 1, audioUrl: 'http://127.0.0.1:9/a.mp4' },
+      { title: 'b', duration: 1 },
+    ],
+  });
   const { ctx, cleanup } = stageContext(request);
   try {
     const audio = path.join(ctx.scratchDir, 'slide-0-audio');
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=s=64x48:d=3', '-f', 'lavfi', '-i', 'sine=d=3', '-c:v', 'libx264', '-c:a', 'aac', '-f', 'mp4', audio]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=s=64x48:d=3',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=d=3',
+      '-c:v',
+      'libx264',
+      '-c:a',
+      'aac',
+      '-f',
+      'mp4',
+      audio,
+    ]);
     const work = bareWork(request);
     work[0].assets.audioPath = audio;
     const result = await encodeStage(ctx, work);

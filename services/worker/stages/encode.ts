@@ -52,7 +52,11 @@ export function planSegments(seconds: number[], fps: number): SegmentPlan[] {
 }
 
 /** Encodes the whole deck to `output.mp4` in the scratch dir. */
-export async function encodeStage(ctx: StageContext, work: SlideWork[], onProgress: ProgressListener = () => undefined): Promise<EncodeResult> {
+export async function encodeStage(
+  ctx: StageContext,
+  work: SlideWork[],
+  onProgress: ProgressListener = () => undefined,
+): Promise<EncodeResult> {
   return withStageTimeout('encode', ctx.config.timeouts.encode, ctx.signal, (signal) =>
     withSpan('ffmpeg encode', { [ATTR.RENDER_JOB_SLIDES]: work.length }, async (span) => {
       const cfg = ctx.request.config;
@@ -91,16 +95,50 @@ export async function encodeStage(ctx: StageContext, work: SlideWork[], onProgre
 
 function concatArgs(output: string, total: number): string[] {
   return [
-    '-hide_banner', '-nostdin', '-y', '-nostats', '-progress', 'pipe:1',
-    '-f', 'concat', '-safe', '0', '-i', 'video.txt',
-    '-f', 'concat', '-safe', '0', '-i', 'audio.txt',
-    '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '128k',
-    '-t', total.toFixed(6), '-movflags', '+faststart', output,
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-nostats',
+    '-progress',
+    'pipe:1',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    'video.txt',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    'audio.txt',
+    '-map',
+    '0:v',
+    '-map',
+    '1:a',
+    '-c:v',
+    'copy',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-t',
+    total.toFixed(6),
+    '-movflags',
+    '+faststart',
+    output,
   ];
 }
 
 /** Runs FFmpeg in `cwd`, streaming progress; returns its last reported speed. Non-zero exit → FfmpegError. */
-export async function runFfmpeg(cwd: string, args: string[], signal: AbortSignal, span: Span, onTime: (seconds: number) => void): Promise<number | null> {
+export async function runFfmpeg(
+  cwd: string,
+  args: string[],
+  signal: AbortSignal,
+  span: Span,
+  onTime: (seconds: number) => void,
+): Promise<number | null> {
   const parser = new FfmpegProgressParser((p) => onTime(p.outTimeSeconds));
   const result = await runChild('ffmpeg', args, { cwd, signal, onStdout: (c) => parser.push(c) });
   if (result.aborted) throwIfAborted(signal);

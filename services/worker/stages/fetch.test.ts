@@ -48,14 +48,19 @@ async function assetServer() {
 }
 
 async function failure(promise: Promise<unknown>): Promise<RenderError> {
-  const err = await promise.then(() => null, (e: unknown) => e);
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof RenderError, `expected a RenderError, got ${String(err)}`);
   return err;
 }
 
 test('downloads images and audio into the scratch dir, following redirects within the limit', { timeout: 20_000 }, async () => {
   const server = await assetServer();
-  const { ctx, cleanup } = stageContext(deck({ slides: [{ title: 'a', imageUrl: `${server.url}/redirect?n=2&token=abc` }] }), { env: { RENDER_FETCH_MAX_REDIRECTS: '3' } });
+  const { ctx, cleanup } = stageContext(deck({ slides: [{ title: 'a', imageUrl: `${server.url}/redirect?n=2&token=abc` }] }), {
+    env: { RENDER_FETCH_MAX_REDIRECTS: '3' },
+  });
   try {
     const work = await fetchStage(ctx);
     assert.ok(work[0].assets.imagePath?.startsWith(ctx.scratchDir));

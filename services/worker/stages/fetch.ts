@@ -55,7 +55,13 @@ export async function fetchAsset(ctx: StageContext, url: string, kind: AssetKind
   );
 }
 
-async function download(url: string, kind: AssetKind, file: string, limits: { maxBytes: number; maxRedirects: number }, signal: AbortSignal): Promise<number> {
+async function download(
+  url: string,
+  kind: AssetKind,
+  file: string,
+  limits: { maxBytes: number; maxRedirects: number },
+  signal: AbortSignal,
+): Promise<number> {
   let current = url;
   for (let hop = 0; ; hop++) {
     const res = await fetch(current, { redirect: 'manual', signal });
@@ -64,7 +70,10 @@ async function download(url: string, kind: AssetKind, file: string, limits: { ma
       const location = res.headers.get('location');
       if (!location) throw new AssetRejectedError('ASSET_INVALID', `${kind} redirect without a location (${safeUrl(current)})`);
       if (hop >= limits.maxRedirects) {
-        throw new AssetRejectedError('ASSET_REDIRECT_LIMIT', `${kind} at ${safeUrl(url)} redirected more than ${limits.maxRedirects} times`);
+        throw new AssetRejectedError(
+          'ASSET_REDIRECT_LIMIT',
+          `${kind} at ${safeUrl(url)} redirected more than ${limits.maxRedirects} times`,
+        );
       }
       const next = new URL(location, current);
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
@@ -85,7 +94,14 @@ async function download(url: string, kind: AssetKind, file: string, limits: { ma
       throw tooLarge(kind, current, limits.maxBytes);
     }
     if (!res.body) return writeEmpty(file);
-    return streamCapped(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), file, kind, current, limits.maxBytes, signal);
+    return streamCapped(
+      Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+      file,
+      kind,
+      current,
+      limits.maxBytes,
+      signal,
+    );
   }
 }
 
@@ -93,7 +109,8 @@ function checkStatus(res: Response, kind: AssetKind, url: string): void {
   if (res.ok) return;
   void res.body?.cancel().catch(() => undefined);
   const where = `${kind} at ${safeUrl(url)}`;
-  if (res.status === 404 || res.status === 410) throw new AssetRejectedError('ASSET_NOT_FOUND', `${where} was not found (HTTP ${res.status})`);
+  if (res.status === 404 || res.status === 410)
+    throw new AssetRejectedError('ASSET_NOT_FOUND', `${where} was not found (HTTP ${res.status})`);
   if (res.status === 401 || res.status === 403) throw new AssetAuthError(`${where} refused access (HTTP ${res.status})`);
   if (res.status >= 500 || res.status === 429 || res.status === 408) throw new AssetFetchError(`${where} failed with HTTP ${res.status}`);
   throw new AssetRejectedError('ASSET_INVALID', `${where} answered HTTP ${res.status}`);
@@ -108,7 +125,14 @@ async function writeEmpty(file: string): Promise<number> {
   return 0;
 }
 
-async function streamCapped(body: Readable, file: string, kind: AssetKind, url: string, maxBytes: number, signal: AbortSignal): Promise<number> {
+async function streamCapped(
+  body: Readable,
+  file: string,
+  kind: AssetKind,
+  url: string,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<number> {
   let bytes = 0;
   // Counting as bytes arrive (not trusting Content-Length) stops a lying or chunked server at the cap.
   const counter = new Transform({

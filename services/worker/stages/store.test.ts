@@ -36,7 +36,10 @@ test('an output dir that cannot be created fails in the storage category', { tim
     const blocker = path.join(ctx.scratchDir, 'blocker');
     writeFileSync(blocker, 'a file where a directory should be');
     const bad = { ...ctx, config: { ...ctx.config, outputDir: path.join(blocker, 'outputs') } };
-    const err = await storeStage(bad, tinyMp4(ctx.scratchDir)).then(() => null, (e: unknown) => e);
+    const err = await storeStage(bad, tinyMp4(ctx.scratchDir)).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof RenderError);
     assert.deepEqual([err.code, err.category], ['STORAGE_FAILED', 'storage']);
   } finally {

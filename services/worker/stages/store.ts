@@ -42,7 +42,9 @@ export async function storeStage(ctx: StageContext, encodedFile: string): Promis
         width: probe.width ?? ctx.request.config.width,
         height: probe.height ?? ctx.request.config.height,
       };
-      trace.getActiveSpan()?.setAttributes({ [ATTR.RENDER_OUTPUT_BYTES]: size, [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: probe.durationSeconds });
+      trace
+        .getActiveSpan()
+        ?.setAttributes({ [ATTR.RENDER_OUTPUT_BYTES]: size, [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: probe.durationSeconds });
       return { outputPath: finalPath, output };
     } catch (err) {
       await unlink(tmpPath).catch(() => undefined);

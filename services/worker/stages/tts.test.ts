@@ -8,10 +8,7 @@ import { bareWork, deck, stageContext } from '../test-support';
 
 test('speaks narrations without audio into WAVs; text that looks like options stays text', { timeout: 30_000 }, async () => {
   const request = deck({
-    slides: [
-      { title: 'one', narration: '--help -w /etc/passwd; hello there, this is a narration.' },
-      { title: 'two' },
-    ],
+    slides: [{ title: 'one', narration: '--help -w /etc/passwd; hello there, this is a narration.' }, { title: 'two' }],
   });
   const { ctx, cleanup } = stageContext(request);
   try {
@@ -32,7 +29,10 @@ test('an unknown voice fails as TTS_FAILED', { timeout: 30_000 }, async () => {
   const request = deck({ slides: [{ title: 'one', narration: 'hello' }], config: { width: 320, height: 180, voice: 'zz-nope' } });
   const { ctx, cleanup } = stageContext(request);
   try {
-    const err = await ttsStage(ctx, bareWork(request)).then(() => null, (e: unknown) => e);
+    const err = await ttsStage(ctx, bareWork(request)).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof RenderError);
     assert.equal(err.code, 'TTS_FAILED');
   } finally {

@@ -32,7 +32,9 @@ export async function speak(ctx: StageContext, text: string, index: number): Pro
     const result = await runChild('espeak-ng', ['-v', voice, '-w', wav, '-f', textFile], { signal: ctx.signal });
     if (result.aborted) throwIfAborted(ctx.signal);
     if (result.exitCode !== 0) {
-      throw new TtsError(`espeak-ng failed for slide ${index} with voice ${voice} (exit ${result.exitCode ?? result.signal}): ${result.stderrTail.trim().slice(-300)}`);
+      throw new TtsError(
+        `espeak-ng failed for slide ${index} with voice ${voice} (exit ${result.exitCode ?? result.signal}): ${result.stderrTail.trim().slice(-300)}`,
+      );
     }
     span.setAttribute('render.tts.voice', voice);
     return wav;
