@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -31,6 +32,7 @@ const envSchema = z.object({
   RENDER_FETCH_MAX_REDIRECTS: int(0, 10).default(3),
   RENDER_TTS_TIMEOUT_MS: int(100, 600_000).default(60_000),
   RENDER_ENCODE_TIMEOUT_MS: int(1000, 6 * 3_600_000).default(2 * 3_600_000),
+  RENDER_ENCODE_PARALLELISM: int(1, 64).optional(),
   RENDER_STORE_TIMEOUT_MS: int(100, 600_000).default(60_000),
   RENDER_HEARTBEAT_MS: int(100, 600_000).default(10_000),
   PUBLIC_URL: optionalUrl,
@@ -56,6 +58,8 @@ export interface Config {
   backoffMs: number;
   fetch: { timeoutMs: number; maxBytes: number; maxRedirects: number };
   timeouts: { tts: number; encode: number; store: number };
+  /** FFmpeg runs one encode may start at once (RENDER_ENCODE_PARALLELISM, default: this machine's cores). */
+  encodeParallelism: number;
   heartbeatMs: number;
   publicUrl: string | undefined;
   adminToken: string | undefined;
@@ -100,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxRedirects: e.RENDER_FETCH_MAX_REDIRECTS,
     }),
     timeouts: Object.freeze({ tts: e.RENDER_TTS_TIMEOUT_MS, encode: e.RENDER_ENCODE_TIMEOUT_MS, store: e.RENDER_STORE_TIMEOUT_MS }),
+    encodeParallelism: e.RENDER_ENCODE_PARALLELISM ?? os.availableParallelism(),
     heartbeatMs: e.RENDER_HEARTBEAT_MS,
     publicUrl: e.PUBLIC_URL,
     adminToken: e.ADMIN_TOKEN,

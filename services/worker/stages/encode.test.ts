@@ -130,7 +130,11 @@ async function waitForFfmpegChild(): Promise<number> {
   throw new Error('ffmpeg never started');
 }
 
-const LONG = { config: { width: 1280, height: 720, fps: 30, quality: 'high' }, slides: [{ title: 'long', duration: 600 }] };
+// Long enough that no machine finishes it within the tests' limits: even the copy-and-AAC mux of 1 h takes seconds.
+const LONG = {
+  config: { width: 1280, height: 720, fps: 30, quality: 'high' },
+  slides: Array.from({ length: 6 }, (_, i) => ({ title: `long ${i}`, duration: 600 })),
+};
 
 test('cancelling during encode kills FFmpeg: no child is left 2 s later', { timeout: 30_000 }, async () => {
   const controller = new AbortController();

@@ -1,0 +1,41 @@
+/**
+ * How many FFmpeg runs the encode stage starts at once, and how many threads each may use: up to
+ * RENDER_ENCODE_PARALLELISM runs, fewer when that many encodes of this frame size would not fit in
+ * half of the memory the worker may use (its cgroup limit, else the machine's), and the cores
+ * shared out between them so parallel runs do not oversubscribe the CPU.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+/** Share of the memory limit the parallel encodes may take; the rest is Node, the queue and the kernel's cache. */
+const MEMORY_SHARE = 0.5;
+
+/** Resident memory of one x264 run: ~64 MiB of FFmpeg itself plus about 40 frames (lookahead, references, buffers). */
+export function encodeBytes(width: number, height: number): number {
+  return 64 * 1024 * 1024 + 40 * width * height * 1.5;
+}
+
+/** The cgroup v2 memory limit of this process, or the machine's memory when there is none. */
+export function memoryLimitBytes(): number {
+  try {
+    const raw = readFileSync('/sys/fs/cgroup/memory.max', 'utf8').trim();
+    const limit = Number(raw);
+    if (raw !== 'max' && Number.isFinite(limit) && limit > 0) return Math.min(limit, os.totalmem());
+  } catch {
+    // No cgroup v2 limit readable here: the machine's memory is the limit.
+  }
+  return os.totalmem();
+}
+
+/** Parallel FFmpeg runs and threads per run for frames of `width`×`height`. */
+export function encodeSlots(
+  parallelism: number,
+  width: number,
+  height: number,
+  memory = memoryLimitBytes(),
+  cores = os.availableParallelism(),
+): { runs: number; threads: number } {
+  const fit = Math.floor((memory * MEMORY_SHARE) / encodeBytes(width, height));
+  const runs = Math.max(1, Math.min(parallelism, fit));
+  return { runs, threads: Math.max(1, Math.floor(cores / runs)) };
+}
