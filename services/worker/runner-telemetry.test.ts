@@ -53,7 +53,16 @@ test('an attempt is one CONSUMER span under the enqueue, with stage and asset sp
     assert.equal(consumer[0].spanContext().traceId, ok.traceId);
     assert.equal(consumer[0].parentSpanContext?.spanId, ok.enqueueSpanId);
     const inTrace = spans.filter((s) => s.spanContext().traceId === ok.traceId).map((s) => s.name);
-    for (const name of ['render fetch', 'render tts', 'tts narration', 'render encode', 'ffmpeg encode', 'render store'])
+    for (const name of [
+      'render fetch',
+      'render tts',
+      'tts narration',
+      'render encode',
+      'ffmpeg encode',
+      'ffmpeg slide picture',
+      'ffmpeg mux',
+      'render store',
+    ])
       assert.ok(inTrace.includes(name), name);
     const encode = spans.find((s) => s.name === 'ffmpeg encode' && s.spanContext().traceId === ok.traceId);
     assert.ok(encode?.events.some((e) => e.name === EVENTS.FFMPEG_PROGRESS));
@@ -79,6 +88,9 @@ test('an attempt is one CONSUMER span under the enqueue, with stage and asset sp
     assert.equal(value('render_duration_seconds_count{status="failed"}'), 2);
     assert.equal(value('render_jobs_in_progress'), 0);
     assert.ok(value('render_output_video_seconds_total') >= 1);
+    // Cost per rendered second: FFmpeg's CPU by stage, and the seconds the encode produced.
+    assert.ok(value('render_cpu_seconds_total{stage="encode"}') > 0);
+    assert.ok(value('render_output_seconds_total') >= 1);
     for (const id of [ok.id, gone.id, flaky.id]) assert.ok(!text.includes(id), 'job ids never become labels');
   } finally {
     await worker.close();

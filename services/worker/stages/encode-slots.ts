@@ -1,8 +1,8 @@
 /**
  * How many FFmpeg runs the encode stage starts at once, and how many threads each may use: up to
  * RENDER_ENCODE_PARALLELISM runs, fewer when that many encodes of this frame size would not fit in
- * half of the memory the worker may use (its cgroup limit, else the machine's), and the cores
- * shared out between them so parallel runs do not oversubscribe the CPU.
+ * half of the memory the worker may use (its cgroup limit, else the machine's), and x264's
+ * default thread count (1.5 per core) shared out between them so parallel runs do not oversubscribe the CPU.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -37,5 +37,6 @@ export function encodeSlots(
 ): { runs: number; threads: number } {
   const fit = Math.floor((memory * MEMORY_SHARE) / encodeBytes(width, height));
   const runs = Math.max(1, Math.min(parallelism, fit));
-  return { runs, threads: Math.max(1, Math.floor(cores / runs)) };
+  // x264's own default is 1.5 threads per core; shared out between the runs, so parallel runs stay within it.
+  return { runs, threads: Math.max(1, Math.round((1.5 * cores) / runs)) };
 }

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeStage, planSegments } from './encode';
+import { slidePieces } from './slide-pieces';
 import { ttsStage } from './tts';
 import { probeMedia } from '../probe';
 import { RenderError } from '../../shared/errors/render-error';
@@ -216,6 +217,69 @@ test('fetched audio (even a video file) is used for its slide and stretches it t
     const probe = await probeMedia(result.file);
     assert.deepEqual([probe.width, probe.height, probe.audioCodec], [320, 180, 'aac']);
     assert.ok(Math.abs(probe.durationSeconds - 4) <= 0.25, `duration ${probe.durationSeconds}s`);
+  } finally {
+    cleanup();
+  }
+});
+
+/** Video packets of `file` as [keyframe?] flags, by demuxing only. */
+function packetFlags(file: string): boolean[] {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=flags', '-of', 'csv=p=0', file], {
+    encoding: 'utf8',
+  });
+  return out
+    .trim()
+    .split('\n')
+    .map((f) => f.startsWith('K'));
+}
+
+test('static stretches are encoded once and copied: exact frame count, one keyframe per piece, the static GOP ≥ 2 s', {
+  timeout: 60_000,
+}, async () => {
+  const request = deck({
+    config: { width: 160, height: 90, fps: 10, quality: 'low', voice: 'en-us' },
+    slides: [
+      { title: 'fades', content: 'body', duration: 5.3, transition: 'fade' },
+      { title: 'cut', duration: 4, transition: 'none' },
+    ],
+  });
+  const { ctx, cleanup } = stageContext(request, { env: { RENDER_ENCODE_PARALLELISM: '3' } });
+  try {
+    const result = await encodeStage(ctx, bareWork(request));
+    const plans = planSegments([5.3, 4], 10);
+    const pieces = plans.map((p, i) => slidePieces(p.frames, 10, i === 0));
+    assert.deepEqual(pieces[0], { fadeIn: 5, fadeOut: 5, gop: 20, repeats: 2, remainder: 3 });
+    // The static piece on disk is one GOP: its frames, a single keyframe.
+    const staticFlags = packetFlags(path.join(ctx.scratchDir, plans[0].video));
+    assert.equal(staticFlags.length, 20);
+    assert.deepEqual(
+      staticFlags.map((k, i) => (k ? i : -1)).filter((i) => i >= 0),
+      [0],
+    );
+    // The output holds every planned frame; each static copy starts with a keyframe and has no other:
+    // copies of the one GOP, not re-encodes. (Fade pieces may hold a scene-cut keyframe of their own.)
+    const flags = packetFlags(result.file);
+    assert.equal(flags.length, 53 + 40);
+    const copies = [
+      [5, 25],
+      [25, 45],
+      [45, 48],
+      [53, 73],
+      [73, 93],
+    ];
+    for (const [from, to] of copies) {
+      assert.deepEqual(
+        flags
+          .slice(from, to)
+          .map((k, i) => (k ? i : -1))
+          .filter((i) => i >= 0),
+        [0],
+        `static copy ${from}–${to}`,
+      );
+    }
+    const probe = await probeMedia(result.file);
+    assert.ok(Math.abs(probe.durationSeconds - 9.3) <= 0.1, `duration ${probe.durationSeconds}`);
+    assert.ok(result.cpuSeconds > 0);
   } finally {
     cleanup();
   }

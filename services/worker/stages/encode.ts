@@ -18,6 +18,7 @@ import { throwIfAborted, withStageTimeout, type SlideWork, type StageContext } f
 import { encodeSlots } from './encode-slots';
 import { inputFile } from './ffmpeg-input';
 import { runFfmpeg } from './ffmpeg-run';
+import { runAll } from './run-pool';
 import { checkOutput } from './output-check';
 import { outpointSeconds, piecesFrames, slidePieces, type SlidePieces } from './slide-pieces';
 import { COMMON_FLAGS, fadeArgs, pictureArgs, type SegmentPlan } from './slide-segment';
@@ -164,55 +165,6 @@ export async function encodeStage(
       return { file: path.join(ctx.scratchDir, file), plannedSeconds: total, speed, cpuSeconds };
     }),
   );
-}
-
-type Limit = <T>(fn: () => Promise<T>) => Promise<T>;
-
-/**
- * Runs the tasks `start` creates, at most `concurrency` FFmpeg runs at a time. The first failure
- * stops the others (their FFmpeg is killed, queued runs never start) and is what this throws, once
- * every task has settled: no child outlives the stage.
- */
-async function runAll(
-  signal: AbortSignal,
-  concurrency: number,
-  start: (limit: Limit, taskSignal: AbortSignal) => Promise<unknown>[],
-): Promise<void> {
-  const stop = new AbortController();
-  const taskSignal = AbortSignal.any([signal, stop.signal]);
-  const limit = limiter(concurrency);
-  let failure: { error: unknown } | undefined;
-  const tasks = start((fn) => limit(fn), taskSignal).map((task) =>
-    task.catch((error: unknown) => {
-      if (!failure) {
-        failure = { error };
-        stop.abort(error);
-      }
-    }),
-  );
-  await Promise.all(tasks);
-  if (failure) throw failure.error;
-}
-
-/**
- * A first-come first-served gate of `concurrency` slots. (p-limit does this but ships as ESM only,
- * which this CommonJS build cannot import.)
- */
-function limiter(concurrency: number): Limit {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    // A finishing task hands its slot straight to the next waiter, so no newcomer can slip in between.
-    if (running < concurrency) running++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
-    }
-  };
 }
 
 function muxArgs(output: string, total: number): string[] {

@@ -17,7 +17,8 @@ import type { SlidePieces } from './slide-pieces';
 export const FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 /** Audio format of every segment, so the concat demuxer can join the WAVs sample-exactly. */
 export const AUDIO_RATE = 48_000;
-const BACKGROUND = '0x1e293b';
+/** Colour behind text-only slides and around images that do not fill the frame. */
+export const BACKGROUND = '0x1e293b';
 
 /** One slide's planned segment: its frames and the files its pieces are written to (relative to the scratch dir). */
 export interface SegmentPlan {
@@ -98,6 +99,36 @@ function repeat(frames: number, fps: number): string {
 }
 
 /**
+ * Writes the slide's text files and returns the filters that draw its picture on a frame: scaled
+ * and padded to the output size, title and content drawn. (The bench's one-pass reference draws
+ * with the same filters.)
+ */
+export async function drawFilters(scratchDir: string, item: SlideWork, index: number, cfg: RenderConfig): Promise<string[]> {
+  const { width: W, height: H } = cfg;
+  const titleSize = Math.max(8, Math.round(H / 14));
+  const bodySize = Math.max(6, Math.round(H / 26));
+  const filters = [
+    `scale=${W}:${H}:force_original_aspect_ratio=decrease`,
+    `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=${BACKGROUND}`,
+    'setsar=1',
+  ];
+  const draw = (file: string, size: number, y: string) =>
+    `drawtext=fontfile=${FONT_FILE}:textfile=${file}:expansion=none:fontsize=${size}:fontcolor=white:` +
+    `borderw=2:bordercolor=black@0.6:line_spacing=${Math.round(size / 3)}:x=(w-text_w)/2:y=${y}`;
+  if (item.slide.title) {
+    const file = `slide-${index}-title.txt`;
+    await writeFile(path.join(scratchDir, file), wrapText(item.slide.title, Math.floor((W * 0.9) / (titleSize * 0.6))), 'utf8');
+    filters.push(draw(file, titleSize, `${Math.round(H * 0.08)}`));
+  }
+  if (item.slide.content) {
+    const file = `slide-${index}-content.txt`;
+    await writeFile(path.join(scratchDir, file), wrapText(item.slide.content, Math.floor((W * 0.85) / (bodySize * 0.58))), 'utf8');
+    filters.push(draw(file, bodySize, `${Math.round(H * 0.3)}`));
+  }
+  return filters;
+}
+
+/**
  * Writes the slide's text files and returns the arguments of its picture run: draws the slide once
  * and writes the static piece, the still (when a fade needs it) and the slide's WAV.
  */
@@ -110,28 +141,8 @@ export async function pictureArgs(
   threads: number,
 ): Promise<string[]> {
   const { width: W, height: H, fps } = cfg;
-  const titleSize = Math.max(8, Math.round(H / 14));
-  const bodySize = Math.max(6, Math.round(H / 26));
   // Only the first frame is used: an image is decoded once, whatever it is.
-  const filters = [
-    'trim=end_frame=1',
-    `scale=${W}:${H}:force_original_aspect_ratio=decrease`,
-    `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=${BACKGROUND}`,
-    'setsar=1',
-  ];
-  const draw = (file: string, size: number, y: string) =>
-    `drawtext=fontfile=${FONT_FILE}:textfile=${file}:expansion=none:fontsize=${size}:fontcolor=white:` +
-    `borderw=2:bordercolor=black@0.6:line_spacing=${Math.round(size / 3)}:x=(w-text_w)/2:y=${y}`;
-  if (item.slide.title) {
-    const file = `slide-${plan.index}-title.txt`;
-    await writeFile(path.join(scratchDir, file), wrapText(item.slide.title, Math.floor((W * 0.9) / (titleSize * 0.6))), 'utf8');
-    filters.push(draw(file, titleSize, `${Math.round(H * 0.08)}`));
-  }
-  if (item.slide.content) {
-    const file = `slide-${plan.index}-content.txt`;
-    await writeFile(path.join(scratchDir, file), wrapText(item.slide.content, Math.floor((W * 0.85) / (bodySize * 0.58))), 'utf8');
-    filters.push(draw(file, bodySize, `${Math.round(H * 0.3)}`));
-  }
+  const filters = ['trim=end_frame=1', ...(await drawFilters(scratchDir, item, plan.index, cfg))];
   filters.push('format=yuv420p');
   const needsStill = pieces.fadeIn > 0 || pieces.fadeOut > 0;
   const graph = needsStill
