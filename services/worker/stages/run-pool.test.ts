@@ -4,10 +4,7 @@ import { limiter, runAll } from './run-pool';
 
 /** A promise with its resolve and reject. */
 function deferred() {
-  let resolve!: () => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
+  return Promise.withResolvers<void>();
 }
 
 const ticks = () => new Promise((r) => setImmediate(r));
