@@ -4,7 +4,12 @@ import { limiter, runAll } from './run-pool';
 
 /** A promise with its resolve and reject. */
 function deferred() {
-  return Promise.withResolvers<void>();
+  const d = { resolve: () => {}, reject: (_e: unknown) => {} };
+  const promise = new Promise<void>((res, rej) => {
+    d.resolve = res;
+    d.reject = rej;
+  });
+  return { promise, ...d, resolve: () => d.resolve(), reject: (e: unknown) => d.reject(e) };
 }
 
 const ticks = () => new Promise((r) => setImmediate(r));
