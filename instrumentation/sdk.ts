@@ -20,6 +20,7 @@ import { publishMetricsCollector } from '../services/telemetry/metrics-endpoint'
 import { otlpTracesProtocol, positiveInt, traceExporterNames } from './env';
 import { createInstrumentations } from './instrumentations';
 import { PullMetricReader } from './pull-reader';
+import { samplerFromEnv } from './read-sampler';
 import { buildResource } from './resource';
 import { AccountedBatchSpanProcessor, type BatchLimits } from './span-export';
 
@@ -92,6 +93,8 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): StartedTel
     // NodeSDK registers no tracer provider without a processor; with export off, jobs still need
     // trace ids (job traceId, log correlation, exemplars), so spans are made and dropped at the end.
     spanProcessors: processors.length > 0 ? processors : [new NoopSpanProcessor()],
+    // Status polls and the admin page sampled at the head (read-sampler.ts); undefined lets OTEL_TRACES_SAMPLER rule.
+    sampler: samplerFromEnv(env),
     metricReaders: [reader],
     logRecordProcessors: [],
   });

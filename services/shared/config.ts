@@ -33,6 +33,8 @@ const envSchema = z.object({
   RENDER_TTS_TIMEOUT_MS: int(100, 600_000).default(60_000),
   RENDER_ENCODE_TIMEOUT_MS: int(1000, 6 * 3_600_000).default(2 * 3_600_000),
   RENDER_ENCODE_PARALLELISM: int(1, 64).optional(),
+  // Applied by instrumentation/read-sampler.ts (which cannot import this module); validated here so a bad value stops start-up.
+  RENDER_TRACE_READ_RATIO: z.coerce.number().min(0).max(1).default(0.05),
   RENDER_STORE_TIMEOUT_MS: int(100, 600_000).default(60_000),
   RENDER_HEARTBEAT_MS: int(100, 600_000).default(10_000),
   PUBLIC_URL: optionalUrl,
@@ -60,6 +62,8 @@ export interface Config {
   timeouts: { tts: number; encode: number; store: number };
   /** FFmpeg runs one encode may start at once (RENDER_ENCODE_PARALLELISM, default: this machine's cores). */
   encodeParallelism: number;
+  /** Share of status-poll, job-list and admin-page traces recorded at the head (RENDER_TRACE_READ_RATIO). */
+  traceReadRatio: number;
   heartbeatMs: number;
   publicUrl: string | undefined;
   adminToken: string | undefined;
@@ -105,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     }),
     timeouts: Object.freeze({ tts: e.RENDER_TTS_TIMEOUT_MS, encode: e.RENDER_ENCODE_TIMEOUT_MS, store: e.RENDER_STORE_TIMEOUT_MS }),
     encodeParallelism: e.RENDER_ENCODE_PARALLELISM ?? os.availableParallelism(),
+    traceReadRatio: e.RENDER_TRACE_READ_RATIO,
     heartbeatMs: e.RENDER_HEARTBEAT_MS,
     publicUrl: e.PUBLIC_URL,
     adminToken: e.ADMIN_TOKEN,
