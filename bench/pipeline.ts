@@ -101,14 +101,22 @@ export interface PipelineResult {
   deck: DeckName;
   service: number[];
   naive: number[];
-  /** Median service / median naive. */
+  /** Per-pair service / naive. */
+  ratios: number[];
+  /** Median of the pairs' ratios. */
   ratio: number;
   ssim: number | null;
   sizeRatio: number | null;
 }
 
 /** Runs `pairs` interleaved pairs for `name` on `service`; `quality` also computes SSIM and size from the last pair. */
-export async function measurePipeline(service: RunningService, name: DeckName, pairs: number, quality: boolean): Promise<PipelineResult> {
+export async function measurePipeline(
+  service: RunningService,
+  name: DeckName,
+  pairs: number,
+  quality: boolean,
+  warmUp = true,
+): Promise<PipelineResult> {
   const body = DECKS[name];
   const request = renderRequestSchema.parse(body);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'render-bench-pipeline-'));
@@ -118,7 +126,7 @@ export async function measurePipeline(service: RunningService, name: DeckName, p
     const naiveTimes: number[] = [];
     let lastId = '';
     // Warm-up: the service's first job pays for loading code paths, FFmpeg's first run for the page cache.
-    await serviceRender(service, body);
+    if (warmUp) await serviceRender(service, body);
     for (let i = 0; i < pairs; i++) {
       const order = i % 2 === 0 ? ['naive', 'service'] : ['service', 'naive'];
       for (const side of order) {
@@ -141,7 +149,8 @@ export async function measurePipeline(service: RunningService, name: DeckName, p
       deck: name,
       service: serviceTimes,
       naive: naiveTimes,
-      ratio: median(serviceTimes) / median(naiveTimes),
+      ratios: serviceTimes.map((t, i) => t / naiveTimes[i]),
+      ratio: median(serviceTimes.map((t, i) => t / naiveTimes[i])),
       ssim: quality_?.ssim ?? null,
       sizeRatio: quality_?.size ?? null,
     };

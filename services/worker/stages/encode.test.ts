@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { encodeStage, planSegments } from './encode';
+import { encodeStage, fadeRuns, planSegments, videoList } from './encode';
 import { slidePieces } from './slide-pieces';
 import { ttsStage } from './tts';
 import { probeMedia } from '../probe';
@@ -283,4 +283,33 @@ test('static stretches are encoded once and copied: exact frame count, one keyfr
   } finally {
     cleanup();
   }
+});
+
+test('a fade-out followed by a fade-in is one transition piece; other fades stand alone; the list has every frame once', () => {
+  const fades = [true, true, false, true];
+  const plans = planSegments([3, 3, 3, 3], 10);
+  const pieces = plans.map((p, i) => slidePieces(p.frames, 10, fades[i]));
+  const runs = fadeRuns(plans, pieces).map((r) => [r.file, r.parts.map((x) => `${x.plan.index}${x.kind}`).join('+')]);
+  assert.deepEqual(runs, [
+    ['seg-0-in.mp4', '0in'],
+    ['seg-0-out.mp4', '0out+1in'],
+    ['seg-1-out.mp4', '1out'],
+    ['seg-3-in.mp4', '3in'],
+    ['seg-3-out.mp4', '3out'],
+  ]);
+  const list = videoList(plans, pieces, 10);
+  assert.ok(!list.includes('seg-1-in.mp4'), 'the fade-in inside the transition is not listed again');
+  // Frames the list plays: whole pieces, plus the cut copies' outpoints.
+  const frameOf: Record<string, number> = {};
+  for (const r of fadeRuns(plans, pieces)) frameOf[r.file] = r.parts.reduce((n, x) => n + x.frames, 0);
+  plans.forEach((p, i) => (frameOf[p.video] = pieces[i].gop));
+  let frames = 0;
+  const lines = list.trim().split('\n').slice(1);
+  lines.forEach((line, i) => {
+    const file = /^file '(.+)'$/.exec(line)?.[1];
+    if (!file) return;
+    const out = /^outpoint (.+)$/.exec(lines[i + 1] ?? '')?.[1];
+    frames += out ? Math.ceil(Number(out) * 10 - 1e-6) : frameOf[file];
+  });
+  assert.equal(frames, 120);
 });

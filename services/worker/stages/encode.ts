@@ -21,7 +21,7 @@ import { runFfmpeg } from './ffmpeg-run';
 import { runAll } from './run-pool';
 import { checkOutput } from './output-check';
 import { outpointSeconds, piecesFrames, slidePieces, type SlidePieces } from './slide-pieces';
-import { COMMON_FLAGS, fadeArgs, pictureArgs, type SegmentPlan } from './slide-segment';
+import { COMMON_FLAGS, fadeArgs, pictureArgs, type FadePart, type SegmentPlan } from './slide-segment';
 
 /** What the encode stage produced. */
 export interface EncodeResult {
@@ -72,12 +72,39 @@ export function planSegments(seconds: number[], fps: number): SegmentPlan[] {
   });
 }
 
-/** The concat demuxer's list for the whole video: per slide its fade-in, its static piece repeated (the last copy cut) and its fade-out. */
+/** One fade run: the piece it writes and the fades in it (a transition holds two). */
+export interface FadeRun {
+  file: string;
+  parts: FadePart[];
+}
+
+/**
+ * The fade runs of the deck: a slide that fades out followed by one that fades in make one
+ * transition piece (written to the first slide's fade-out file); other fades are pieces of their own.
+ */
+export function fadeRuns(plans: SegmentPlan[], pieces: SlidePieces[]): FadeRun[] {
+  const runs: FadeRun[] = [];
+  plans.forEach((plan, i) => {
+    const p = pieces[i];
+    const next = pieces[i + 1];
+    if (p.fadeIn > 0 && !(i > 0 && pieces[i - 1].fadeOut > 0))
+      runs.push({ file: plan.fadeIn, parts: [{ plan, kind: 'in', frames: p.fadeIn }] });
+    if (p.fadeOut > 0) {
+      const parts: FadePart[] = [{ plan, kind: 'out', frames: p.fadeOut }];
+      if (next && next.fadeIn > 0) parts.push({ plan: plans[i + 1], kind: 'in', frames: next.fadeIn });
+      runs.push({ file: plan.fadeOut, parts });
+    }
+  });
+  return runs;
+}
+
+/** The concat demuxer's list for the whole video: per slide its fade-in, its static piece repeated (the last copy cut) and its fade-out or transition. */
 export function videoList(plans: SegmentPlan[], pieces: SlidePieces[], fps: number): string {
   const lines: string[] = [];
   plans.forEach((plan, i) => {
     const p = pieces[i];
-    if (p.fadeIn > 0) lines.push(`file '${plan.fadeIn}'`);
+    // A fade-in that follows a fade-out is already in the previous slide's transition piece.
+    if (p.fadeIn > 0 && !(i > 0 && pieces[i - 1].fadeOut > 0)) lines.push(`file '${plan.fadeIn}'`);
     for (let n = 0; n < p.repeats; n++) lines.push(`file '${plan.video}'`);
     if (p.remainder > 0) lines.push(`file '${plan.video}'`, `outpoint ${outpointSeconds(p.remainder, fps)}`);
     if (p.fadeOut > 0) lines.push(`file '${plan.fadeOut}'`);
@@ -123,24 +150,30 @@ export async function encodeStage(
         report((PIECES_SHARE * framesDone) / frames);
       };
 
-      await runAll(signal, slots.runs, (limit, taskSignal) =>
-        plans.map(async (plan) => {
+      await runAll(signal, slots.runs, (limit, taskSignal) => {
+        const run = (name: string, index: number, args: () => Promise<string[]> | string[]) =>
+          limit(() =>
+            withSpan(`ffmpeg ${name}`, { [ATTR.RENDER_SLIDE_INDEX]: index }, async (s) => {
+              throwIfAborted(taskSignal);
+              await runFfmpeg(ctx.scratchDir, await args(), taskSignal, s, { onCpu: addCpu });
+            }),
+          );
+        const pictures = plans.map((plan) => {
           const p = pieces[plan.index];
-          const run = (name: string, args: () => Promise<string[]> | string[]) =>
-            limit(() =>
-              withSpan(`ffmpeg ${name}`, { [ATTR.RENDER_SLIDE_INDEX]: plan.index }, async (s) => {
-                throwIfAborted(taskSignal);
-                await runFfmpeg(ctx.scratchDir, await args(), taskSignal, s, { onCpu: addCpu });
-              }),
-            );
-          await run('slide picture', () => pictureArgs(ctx.scratchDir, work[plan.index], plan, p, cfg, slots.threads));
-          piecesDone(p.gop * p.repeats + p.remainder);
-          await Promise.all([
-            p.fadeIn > 0 && run('fade in', () => fadeArgs(plan, 'in', p.fadeIn, cfg, slots.threads)).then(() => piecesDone(p.fadeIn)),
-            p.fadeOut > 0 && run('fade out', () => fadeArgs(plan, 'out', p.fadeOut, cfg, slots.threads)).then(() => piecesDone(p.fadeOut)),
-          ]);
-        }),
-      );
+          return run('slide picture', plan.index, () => pictureArgs(ctx.scratchDir, work[plan.index], plan, p, cfg, slots.threads)).then(
+            () => piecesDone(p.gop * p.repeats + p.remainder),
+          );
+        });
+        // Each fade run starts once the stills it reads exist.
+        const fades = fadeRuns(plans, pieces).map((f) =>
+          Promise.all(f.parts.map((part) => pictures[part.plan.index])).then(() =>
+            run(f.parts.length > 1 ? 'transition' : `fade ${f.parts[0].kind}`, f.parts[0].plan.index, () =>
+              fadeArgs(f.parts, f.file, cfg, slots.threads),
+            ).then(() => piecesDone(f.parts.reduce((n, part) => n + part.frames, 0))),
+          ),
+        );
+        return [...pictures, ...fades];
+      });
 
       const file = 'output.mp4';
       await writeFile(path.join(ctx.scratchDir, 'video.txt'), videoList(plans, pieces, cfg.fps));

@@ -181,16 +181,32 @@ export async function pictureArgs(
   ];
 }
 
-/** Arguments of a fade run: `frames` frames of the still fading in from or out to black. */
-export function fadeArgs(plan: SegmentPlan, kind: 'in' | 'out', frames: number, cfg: RenderConfig, threads: number): string[] {
+/** One fade of a fade run: `frames` frames of `plan`'s still fading in from or out to black. */
+export interface FadePart {
+  plan: SegmentPlan;
+  kind: 'in' | 'out';
+  frames: number;
+}
+
+/**
+ * Arguments of a fade run writing `output`: its fades one after the other, each from its slide's
+ * still. A transition (one slide fading out, the next fading in) is one run and one piece: one
+ * encoder start and one keyframe instead of two.
+ */
+export function fadeArgs(parts: FadePart[], output: string, cfg: RenderConfig, threads: number): string[] {
+  const chains = parts.map((p, i) => `[${i}:v]${repeat(p.frames, cfg.fps)},fade=t=${p.kind}:s=0:n=${p.frames}[f${i}]`);
+  const joined =
+    parts.length === 1
+      ? `${chains[0].slice(0, -'[f0]'.length)}[v]`
+      : `${chains.join(';')};${parts.map((_, i) => `[f${i}]`).join('')}concat=n=${parts.length}:v=1:a=0,setpts=N/(${cfg.fps}*TB)[v]`;
   return [
     ...COMMON_FLAGS,
-    ...inputFile(plan.still, 'nut'),
+    ...parts.flatMap((p) => inputFile(p.plan.still, 'nut')),
     '-filter_complex',
-    `[0:v]${repeat(frames, cfg.fps)},fade=t=${kind}:s=0:n=${frames}[v]`,
+    joined,
     '-map',
     '[v]',
     ...x264(cfg, threads),
-    kind === 'in' ? plan.fadeIn : plan.fadeOut,
+    output,
   ];
 }
