@@ -302,7 +302,7 @@ test('a fade-out followed by a fade-in is one transition piece; other fades stan
   // Frames the list plays: whole pieces, plus the cut copies' outpoints.
   const frameOf: Record<string, number> = {};
   for (const r of fadeRuns(plans, pieces)) frameOf[r.file] = r.parts.reduce((n, x) => n + x.frames, 0);
-  plans.forEach((p, i) => (frameOf[p.video] = pieces[i].gop));
+  for (const [i, p] of plans.entries()) frameOf[p.video] = pieces[i].gop;
   let frames = 0;
   const lines = list.trim().split('\n').slice(1);
   lines.forEach((line, i) => {
