@@ -22,7 +22,7 @@ function load(dir, rate) {
   const self = new Map();
   const key = (node) => {
     const cf = node.callFrame;
-    let url = cf.url.replace(ROOT, '');
+    const url = cf.url.replace(ROOT, '');
     if (mode === 'pkg') {
       const m = url.match(/node_modules\/((@[^/]+\/)?[^/]+)/);
       return m

@@ -13,7 +13,7 @@ import { REPO_ROOT, startService, type RunningService } from '../test/support/se
 import { measurePipeline, type DeckName, type PipelineResult } from './pipeline';
 import { meets, ratioChart, ratioText, resultsMarkdown, type RatioLine, type Section } from './results';
 import { startCountingSink } from './span-sink';
-import { benchEnv, cliMix, paired, POLLS_PER_SUBMIT, realRenders, SHORT_DECK, startApi, type Paired } from './telemetry-cost';
+import { benchEnv, cliMix, type LoadRun, paired, POLLS_PER_SUBMIT, realRenders, SHORT_DECK, startApi, type Paired } from './telemetry-cost';
 
 const QUICK = process.argv.includes('--quick');
 const PLAN = QUICK
@@ -64,11 +64,15 @@ async function main(): Promise<void> {
     if (refs.length) Object.assign(sides, { alwaysOn: refs[0], stock: refs[1] });
     const rps = await cliMix(sides, PLAN.cliPairs, PLAN.cliSeconds);
     const cli = paired(rps.on, rps.off);
-    note(`  req/s off [${rps.off.map((x) => x.toFixed(0))}] on [${rps.on.map((x) => x.toFixed(0))}] → ${cli.ratio.toFixed(3)}`);
+    note(
+      `  req/s off [${rps.off.map((x) => x.rps.toFixed(0))}] on [${rps.on.map((x) => x.rps.toFixed(0))}]; CPU µs/req off [${cli.off.map((x) => x.toFixed(0))}] on [${cli.on.map((x) => x.toFixed(0))}] → ${cli.ratio.toFixed(3)}`,
+    );
 
     note(`real renders: ${PLAN.renderPairs} pairs …`);
     const renders = await realRenders(renderOn, renderOff, PLAN.renderPairs);
-    note(`  s off [${renders.off.map((x) => x.toFixed(2))}] on [${renders.on.map((x) => x.toFixed(2))}] → ${renders.ratio.toFixed(3)}`);
+    note(
+      `  wall s off [${renders.offWall?.map((x) => x.toFixed(2))}] on [${renders.onWall?.map((x) => x.toFixed(2))}]; CPU s off [${renders.off.map((x) => x.toFixed(2))}] on [${renders.on.map((x) => x.toFixed(2))}] → ${renders.ratio.toFixed(3)}`,
+    );
 
     note(`pipeline 1080p: ${PLAN.pipelinePairs} pairs …`);
     const [cpu0, out0] = [await metricSum(renderOn, 'render_cpu_seconds_total'), await metricSum(renderOn, 'render_output_seconds_total')];
@@ -126,7 +130,7 @@ async function main(): Promise<void> {
 
 function writeResults(
   lines: RatioLine[],
-  rps: Record<string, number[]>,
+  rps: Record<string, LoadRun[]>,
   cli: Paired,
   renders: Paired,
   pipeline: PipelineResult,
@@ -150,22 +154,28 @@ function writeResults(
   const sections: Section[] = [
     {
       title: 'Telemetry: the CLI mix',
-      what: `API requests/s at saturation (autocannon, 16 connections), each connection looping over 1 \`POST /api/jobs\` and ${POLLS_PER_SUBMIT} \`GET /api/jobs/:id\`; API process only (submitted jobs wait in the queue); OTLP export to a local counting sink. "default" is the shipped configuration (reads sampled at 0.05).`,
+      what: `API service, each of 16 autocannon connections looping over 1 \`POST /api/jobs\` and ${POLLS_PER_SUBMIT} \`GET /api/jobs/:id\` at saturation; API process only (submitted jobs wait in the queue); OTLP export to a local counting sink. "default" is the shipped configuration (reads sampled at 0.05). The ratio is requests per CPU-second of the service (from /proc), default / disabled, median of the rounds; requests/s are below for the record (on a shared machine they move with the other load).`,
       rows: [
-        { label: 'OTEL_SDK_DISABLED=true', unit: 'req/s', values: rps.off },
-        { label: 'default', unit: 'req/s', values: rps.on },
-        { label: 'OTEL_TRACES_SAMPLER=always_on', unit: 'req/s', values: rps.alwaysOn },
-        { label: 'stock http instrumentation, always_on', unit: 'req/s', values: rps.stock },
+        { label: 'OTEL_SDK_DISABLED=true', unit: 'µs CPU/req', values: rps.off.map((r) => r.cpuUs) },
+        { label: 'default', unit: 'µs CPU/req', values: rps.on.map((r) => r.cpuUs) },
+        { label: 'OTEL_TRACES_SAMPLER=always_on', unit: 'µs CPU/req', values: rps.alwaysOn.map((r) => r.cpuUs) },
+        { label: 'stock http instrumentation, always_on', unit: 'µs CPU/req', values: rps.stock.map((r) => r.cpuUs) },
         { label: 'default / disabled per round', unit: '', values: cli.ratios },
+        { label: 'OTEL_SDK_DISABLED=true', unit: 'req/s', values: rps.off.map((r) => r.rps) },
+        { label: 'default', unit: 'req/s', values: rps.on.map((r) => r.rps) },
+        { label: 'OTEL_TRACES_SAMPLER=always_on', unit: 'req/s', values: rps.alwaysOn.map((r) => r.rps) },
+        { label: 'stock http instrumentation, always_on', unit: 'req/s', values: rps.stock.map((r) => r.rps) },
       ],
     },
     {
       title: 'Telemetry: real renders',
-      what: `Two short real renders per side and round (${SHORT_DECK.slides.length} slides of ${SHORT_DECK.slides[0].duration} s, ${SHORT_DECK.config.width}x${SHORT_DECK.config.height}, 30 fps, fade, medium) through the embedded service, timed by the job record (createdAt to finishedAt); SDK on with OTLP export vs OTEL_SDK_DISABLED=true.`,
+      what: `Two short real renders per side and round (${SHORT_DECK.slides.length} slides of ${SHORT_DECK.slides[0].duration} s, ${SHORT_DECK.config.width}x${SHORT_DECK.config.height}, 30 fps, fade, medium) through the embedded service; SDK on with OTLP export vs OTEL_SDK_DISABLED=true. The ratio is renders per CPU-second of the service and its FFmpeg children (from /proc), off / on per pair, median; wall times (job createdAt to finishedAt) below for the record.`,
       rows: [
-        { label: 'SDK off', unit: 's', values: renders.off },
-        { label: 'SDK on', unit: 's', values: renders.on },
+        { label: 'SDK off', unit: 'CPU s', values: renders.off },
+        { label: 'SDK on', unit: 'CPU s', values: renders.on },
         { label: 'off / on per pair', unit: '', values: renders.ratios },
+        { label: 'SDK off', unit: 'wall s', values: renders.offWall ?? [] },
+        { label: 'SDK on', unit: 'wall s', values: renders.onWall ?? [] },
       ],
     },
     pipelineSection(pipeline),
