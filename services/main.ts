@@ -1,7 +1,7 @@
 /** The embedded single process (`npm start`): queue backend, API and worker in one process. */
 import { createQueueBackend } from './queue';
 import { startWorkerRuntime } from './worker/runtime';
-import { exitOnSignals, loadConfigOrExit } from './api/lifecycle';
+import { exitOnSignals, loadConfigOrExit, SHUTDOWN_GRACE_MS } from './api/lifecycle';
 import { listenApi } from './api/server';
 import type { ApiServerOptions, RunningApi } from './api/main';
 import { createLogger } from './telemetry/logger';
@@ -26,13 +26,14 @@ export async function startServer(options: ApiServerOptions = {}): Promise<Runni
   }
   logger.info({ url: api.url, backend: backend.kind, concurrency: config.concurrency }, `render-o11y listening on ${api.url}`);
   const running = { api, worker };
-  // The API stops first so no new job arrives while the worker hands its running ones back for recovery.
+  // The API stops accepting first (readiness fails, in-flight requests finish) while the worker drains:
+  // running attempts finish for up to RENDER_DRAIN_SECONDS, the rest go back to the queue unconsumed.
+  const drainMs = config.drainSeconds * 1000;
   const close = async () => {
-    await running.api.close();
-    await running.worker.close();
+    await Promise.all([running.api.close(), running.worker.close({ drainMs })]);
     await backend.close();
   };
-  if (options.handleSignals) exitOnSignals(close, logger);
+  if (options.handleSignals) exitOnSignals(close, logger, drainMs + SHUTDOWN_GRACE_MS);
   return { url: api.url, config, backend, close };
 }
 

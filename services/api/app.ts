@@ -8,7 +8,7 @@ import { adminPageRouter } from './admin/router';
 import { errorHandler, notFound } from './errors';
 import { requestLog } from './request-log';
 import { adminSummaryRouter } from './routes/admin-summary';
-import { healthRouter } from './routes/health';
+import { healthRouter, type DrainState } from './routes/health';
 import { jobActionsRouter } from './routes/job-actions';
 import { jobOutputRouter } from './routes/job-output';
 import { jobsRouter } from './routes/jobs';
@@ -19,10 +19,12 @@ export interface AppDeps {
   config: Readonly<Config>;
   backend: QueueBackend;
   logger: Logger;
+  /** Shutdown state for `/readyz` (set by the listening server). */
+  drain?: DrainState;
 }
 
 /** The render API as an Express 5 app (not listening; see server.ts). */
-export function createApp({ config, backend, logger }: AppDeps): express.Express {
+export function createApp({ config, backend, logger, drain }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Behind a proxy the client address comes from X-Forwarded-For; only loopback proxies are trusted.
@@ -31,7 +33,7 @@ export function createApp({ config, backend, logger }: AppDeps): express.Express
 
   app.use(requestLog(logger));
   app.use(express.json({ limit: LIMITS.maxBodyBytes }));
-  app.use(healthRouter({ backend }));
+  app.use(healthRouter({ backend, drain }));
   app.get('/api/metrics', metricsRequestHandler({ token: config.metricsToken }));
   app.use('/api/admin', adminSummaryRouter({ adminToken: config.adminToken, summary }));
   app.use('/api/jobs', jobsRouter({ config, backend }));

@@ -182,7 +182,7 @@ for (const kind of ['embedded', 'bullmq'] as const) {
       });
     });
 
-    test('closing a worker aborts with "shutdown" and leaves the job to be resumed with the next attempt', T, async () => {
+    test('closing a worker aborts with "shutdown" and hands the job back without consuming an attempt', T, async () => {
       await withQueue(kind, async (b) => {
         await b.enqueue('s1', {});
         const started = deferred();
@@ -206,7 +206,7 @@ for (const kind of ['embedded', 'bullmq'] as const) {
           },
           { concurrency: 1, heartbeatMs },
         );
-        assert.equal(await resumed.promise, 2);
+        assert.equal(await resumed.promise, 1);
         await second.close();
       });
     });
@@ -238,6 +238,77 @@ for (const kind of ['embedded', 'bullmq'] as const) {
           false,
           'a closed worker is not listed',
         );
+      });
+    });
+    test('close with a drain lets a running attempt finish instead of aborting it', T, async () => {
+      await withQueue(kind, async (b) => {
+        await b.enqueue('d1', {});
+        const started = deferred();
+        const release = deferred();
+        const outcomes: string[] = [];
+        const worker = await b.startWorker(
+          async (_job, signal) => {
+            started.resolve();
+            await Promise.race([release.promise, aborted(signal)]);
+            outcomes.push(signal.aborted ? `aborted:${String(signal.reason)}` : 'finished');
+            return { kind: 'completed' };
+          },
+          { concurrency: 1, heartbeatMs },
+        );
+        await started.promise;
+        const closing = worker.close({ drainMs: 20_000 });
+        // Enqueued while draining: must not be claimed by the closing worker.
+        await b.enqueue('d2', {});
+        setTimeout(() => release.resolve(), 300);
+        await closing;
+        assert.deepEqual(outcomes, ['finished']);
+        assert.equal(await b.hasEntry('d1', 0), false, 'the finished entry is gone');
+        assert.equal(await b.hasEntry('d2', 0), true, 'the one enqueued during the drain still waits');
+      });
+    });
+
+    test('a newer generation enqueued while an older attempt runs is run once that attempt settles', T, async () => {
+      await withQueue(kind, async (b) => {
+        await b.enqueue('g1', {}, 0, 0);
+        const firstStarted = deferred();
+        const runs: { generation: number; attempt: number }[] = [];
+        const second = deferred();
+        const worker = await b.startWorker(
+          async (job, signal) => {
+            runs.push({ generation: job.generation, attempt: job.attempt });
+            if (job.generation === 0) {
+              firstStarted.resolve();
+              await aborted(signal);
+              return { kind: 'cancelled' };
+            }
+            second.resolve();
+            return { kind: 'completed' };
+          },
+          { concurrency: 2, heartbeatMs },
+        );
+        await firstStarted.promise;
+        assert.equal(await b.cancel('g1'), 'signalled-running');
+        await b.enqueue('g1', {}, 0, 1);
+        await second.promise;
+        assert.deepEqual(runs, [
+          { generation: 0, attempt: 1 },
+          { generation: 1, attempt: 1 },
+        ]);
+        await waitFor('no entry left', async () => !(await b.hasEntry('g1', 0)));
+        await worker.close();
+      });
+    });
+
+    test('update with an owner writes only while that attempt owns the record (fencing)', T, async () => {
+      await withQueue(kind, async (b) => {
+        await b.store.create(jobRecord('f1'));
+        await b.store.update('f1', { status: 'processing', attemptId: 'first' });
+        await b.store.update('f1', { status: 'processing', attemptId: 'second' }, ['processing']);
+        assert.equal(await b.store.update('f1', { status: 'completed' }, ['processing'], 'first'), null, 'the superseded attempt loses');
+        const won = await b.store.update('f1', { status: 'completed' }, ['processing'], 'second');
+        assert.equal(won?.status, 'completed');
+        assert.equal(won?.request.slides.length, 1, 'the deck comes back with the record');
+        assert.deepEqual(await b.store.idsInStatus(['completed'], 10), ['f1']);
       });
     });
   });

@@ -36,12 +36,15 @@ export interface JobStore {
   /**
    * Applies `patch` and returns the new record. When `onlyIf` is given, writes only if the
    * current status is one of them (returns null otherwise), so a late worker cannot overwrite
-   * a cancellation.
+   * a cancellation. When `owner` is given, writes only if the record's `attemptId` is `owner`: the
+   * fence that lets exactly one of two attempts of the same job complete it.
    */
-  update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[]): Promise<JobRecord | null>;
+  update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null>;
   list(options: ListOptions): Promise<JobPage>;
   /** Every job created at or after `sinceMs` (epoch ms), for the admin summary. */
   createdSince(sinceMs: number): Promise<JobRecord[]>;
+  /** Ids of jobs in one of `statuses` (reconciler), oldest first, at most `limit`. */
+  idsInStatus(statuses: readonly JobStatus[], limit: number): Promise<string[]>;
 }
 
 /** Queue figures, observed as `render_queue_size{state}` and `render_queue_oldest_job_age_seconds`. */
@@ -62,6 +65,8 @@ export interface QueuedJob {
   carrier: Record<string, string>;
   /** When the job (or its retry) entered the queue, epoch ms. */
   enqueuedAt: number;
+  /** The record generation this entry was enqueued for (see `JobRecord.generation`). */
+  generation: number;
 }
 
 /** The handler's verdict on one attempt; the backend schedules accordingly. */
@@ -72,8 +77,9 @@ export type AbortReason = 'cancelled' | 'shutdown';
 
 /**
  * Runs one attempt; must not throw. The backend aborts `signal` with reason `'cancelled'` when a
- * user cancels the job, and `'shutdown'` when the worker closes: after a shutdown abort the
- * backend ignores the outcome and leaves the entry to be recovered (resumed) later.
+ * user cancels the job, and `'shutdown'` when the worker closes (after its drain time): after a
+ * shutdown abort the backend ignores the outcome and hands the entry back to the queue without
+ * counting the interrupted start as an attempt.
  */
 export type JobHandler = (job: QueuedJob, signal: AbortSignal) => Promise<AttemptOutcome>;
 
@@ -87,12 +93,21 @@ export interface WorkerInfo {
   lastSeenAt: string;
 }
 
-/** A running consumer; `close()` stops taking jobs, aborts running ones for later recovery and waits for them. */
+/** How a worker closes: `drainMs` lets running attempts finish for that long before they are aborted. */
+export interface CloseOptions {
+  drainMs?: number;
+}
+
+/**
+ * A running consumer; `close()` stops taking jobs at once, lets running ones finish for up to
+ * `drainMs` (default 0), then aborts the rest with `'shutdown'` (handed back, attempt not consumed)
+ * and waits for them.
+ */
 export interface WorkerHandle {
   readonly id: string;
   /** Epoch ms of the last heartbeat the backend accepted, or null before the first. */
   lastHeartbeatAt(): number | null;
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /** Result of a cancel request. */
@@ -106,8 +121,14 @@ export interface QueueBackend {
   /** The queue's name (`messaging.destination.name`). */
   readonly queueName: string;
   readonly store: JobStore;
-  /** Puts an already-stored job on the queue, after `delayMs`. */
-  enqueue(id: string, carrier: Record<string, string>, delayMs?: number): Promise<void>;
+  /**
+   * Puts an already-stored job on the queue, after `delayMs`, for record `generation` (default 0).
+   * Idempotent per generation; a newer generation replaces an older entry, or (when that one is
+   * running) takes its place as soon as the running attempt settles.
+   */
+  enqueue(id: string, carrier: Record<string, string>, delayMs?: number, generation?: number): Promise<void>;
+  /** True when the queue holds an entry (waiting, delayed or running) for this generation of the job (reconciler). */
+  hasEntry(id: string, generation: number): Promise<boolean>;
   /** Removes a waiting job, or asks the process running it to abort. */
   cancel(id: string): Promise<CancelResult>;
   counts(): Promise<QueueCounts>;

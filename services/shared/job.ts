@@ -53,18 +53,26 @@ export interface JobRecord {
   /** W3C trace context of the enqueue (PRODUCER) span, so every attempt's CONSUMER span joins the same trace. */
   traceCarrier: Record<string, string>;
   request: RenderRequest;
+  /**
+   * Bumped by every user retry and carried by the queue entry it enqueues, so a late-finishing
+   * attempt of an older generation can only settle its own entry, never the new one. Absent = 0
+   * (records written before generations existed).
+   */
+  generation?: number;
+  /** The attempt that currently owns the record (set when it starts processing): only it may complete the job. */
+  attemptId?: string | null;
   /** Recent sample messages and error history are kept bounded; this is the last error's time. */
   updatedAt: string;
 }
 
 /** The job as the API returns it. */
-export type PublicJob = Omit<JobRecord, 'outputPath' | 'traceCarrier' | 'request' | 'updatedAt'> & {
+export type PublicJob = Omit<JobRecord, 'outputPath' | 'traceCarrier' | 'request' | 'updatedAt' | 'generation' | 'attemptId'> & {
   slides: number;
 };
 
 /** Strips internal fields: clients never see file paths, trace carriers or the deck's content. */
 export function toPublicJob(job: JobRecord): PublicJob {
-  const { outputPath: _p, traceCarrier: _c, request, updatedAt: _u, ...rest } = job;
+  const { outputPath: _p, traceCarrier: _c, request, updatedAt: _u, generation: _g, attemptId: _a, ...rest } = job;
   return { ...rest, slides: request.slides.length };
 }
 
@@ -95,6 +103,8 @@ export function newJobRecord(id: string, request: RenderRequest, maxAttempts: nu
     traceId: null,
     traceCarrier: {},
     request,
+    generation: 0,
+    attemptId: null,
     updatedAt: iso,
   };
 }

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createQueueBackend } from '../queue';
 import type { Config } from '../shared/config';
-import { exitOnSignals, loadConfigOrExit } from '../api/lifecycle';
+import { exitOnSignals, loadConfigOrExit, SHUTDOWN_GRACE_MS } from '../api/lifecycle';
 import { createLogger, type Logger } from '../telemetry/logger';
 import { metricsRequestHandler } from '../telemetry/metrics-http';
 import { startWorkerRuntime } from './runtime';
@@ -67,11 +67,13 @@ export async function startWorkerProcess(config: Readonly<Config>, logger: Logge
     metricsPort: port,
     close() {
       closing ??= (async () => {
+        // Drain first, with /metrics and /healthz still served: running attempts finish for up to
+        // RENDER_DRAIN_SECONDS, the rest go back unconsumed.
+        await worker.close({ drainMs: config.drainSeconds * 1000 });
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await worker.close();
         await backend.close();
       })();
       return closing;
@@ -83,7 +85,7 @@ if (require.main === module) {
   const config = loadConfigOrExit();
   const logger = createLogger('render-o11y-worker', config.logLevel);
   startWorkerProcess(config, logger).then(
-    (proc) => exitOnSignals(() => proc.close(), logger),
+    (proc) => exitOnSignals(() => proc.close(), logger, config.drainSeconds * 1000 + SHUTDOWN_GRACE_MS),
     (err) => {
       console.error('render worker failed to start:', err instanceof Error ? err.message : err);
       process.exit(1);

@@ -1,6 +1,11 @@
 import { Router } from 'express';
 import type { QueueBackend } from '../../queue/contract';
 
+/** Set once the process starts shutting down: readiness then fails so load balancers stop routing here. */
+export interface DrainState {
+  draining: boolean;
+}
+
 /** How long readiness waits for the backend before declaring it unavailable. */
 export const READY_TIMEOUT_MS = 1000;
 
@@ -14,12 +19,16 @@ function withTimeout(ping: Promise<void>, ms: number): Promise<void> {
 }
 
 /** Liveness (the process answers) and readiness (the queue backend answers too). */
-export function healthRouter({ backend }: { backend: QueueBackend }): Router {
+export function healthRouter({ backend, drain }: { backend: QueueBackend; drain?: DrainState }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
+    if (drain?.draining) {
+      res.status(503).json({ status: 'unavailable', reason: 'draining: the process is shutting down' });
+      return;
+    }
     try {
       // ping() is wrapped so a synchronous throw from a closed backend lands in the same catch.
       await withTimeout(

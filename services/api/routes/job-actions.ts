@@ -39,6 +39,9 @@ export function jobActionsRouter({ config, backend }: JobRouteDeps): Router {
     if (!RETRYABLE.includes(current.status)) throw notRetryable();
     const patch = {
       status: 'queued' as const,
+      // A new generation: the cancelled attempt still winding down can then only settle its own entry.
+      generation: (current.generation ?? 0) + 1,
+      attemptId: null,
       error: null,
       output: null,
       outputPath: null,

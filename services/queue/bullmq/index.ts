@@ -13,6 +13,9 @@ import { BullmqWorkerHandle, type BullmqJobData, type StallTuning } from './bull
 /** Optional tuning; production keeps the defaults (recovery of a dead worker's job within ~30 s). */
 export type BullmqOptions = Partial<StallTuning> & { pingTimeoutMs?: number };
 
+/** A cancel flag outlives any attempt it could concern (the encode timeout is at most 6 h). */
+const CANCEL_FLAG_TTL_S = 24 * 3600;
+
 const DEFAULT_TUNING: StallTuning = { lockDurationMs: 10_000, stalledIntervalMs: 10_000, maxStalledCount: 5 };
 
 /** `QueueBackend` over Redis with BullMQ. */
@@ -39,17 +42,28 @@ export class BullmqBackend implements QueueBackend {
     this.queue.on('error', (err) => logger.warn({ err }, 'bullmq queue error'));
   }
 
-  async enqueue(id: string, carrier: Record<string, string>, delayMs = 0): Promise<void> {
+  async enqueue(id: string, carrier: Record<string, string>, delayMs = 0, generation = 0): Promise<void> {
     const delay = Math.max(0, delayMs);
+    // Each generation is its own BullMQ job: a retry right after a cancel does not collide with the
+    // cancelled attempt still winding down (which then only settles its own entry).
     await this.queue.add(
       'render',
-      { id, carrier, enqueuedAt: Date.now() + delay },
-      { jobId: bullmqJobId(id), delay, removeOnComplete: true, removeOnFail: true },
+      { id, carrier, enqueuedAt: Date.now() + delay, generation },
+      { jobId: bullmqJobId(id, generation), delay, removeOnComplete: true, removeOnFail: true },
     );
   }
 
+  async hasEntry(id: string, generation: number): Promise<boolean> {
+    const job = await this.queue.getJob(bullmqJobId(id, generation));
+    if (!job) return false;
+    const state = await job.getState();
+    return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+  }
+
   async cancel(id: string): Promise<CancelResult> {
-    const job = await this.queue.getJob(bullmqJobId(id));
+    const record = await this.store.get(id);
+    const generation = record?.generation ?? 0;
+    const job = await this.queue.getJob(bullmqJobId(id, generation));
     if (!job) return 'not-found';
     const state = await job.getState();
     if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
@@ -62,6 +76,8 @@ export class BullmqBackend implements QueueBackend {
     } else if (state !== 'active') {
       return 'not-found';
     }
+    // Durable first (the running worker checks it every second, whatever it missed), then the fast path.
+    await this.client.set(this.keys.cancelFlag(id, generation), '1', 'EX', CANCEL_FLAG_TTL_S);
     await this.client.publish(this.keys.cancelChannel(), id);
     return 'signalled-running';
   }

@@ -29,9 +29,13 @@ export class EmbeddedBackend implements QueueBackend {
     if (recovered > 0) logger.warn({ recovered }, 'resuming jobs interrupted by a previous shutdown or crash');
   }
 
-  async enqueue(id: string, carrier: Record<string, string>, delayMs = 0): Promise<void> {
-    this.queue.enqueue(id, carrier, delayMs);
+  async enqueue(id: string, carrier: Record<string, string>, delayMs = 0, generation = 0): Promise<void> {
+    this.queue.enqueue(id, carrier, delayMs, generation);
     for (const w of this.workerSet) w.wake();
+  }
+
+  async hasEntry(id: string, generation: number): Promise<boolean> {
+    return this.queue.hasEntry(id, generation);
   }
 
   async cancel(id: string): Promise<CancelResult> {

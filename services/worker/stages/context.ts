@@ -18,6 +18,8 @@ export interface SlideAssets {
 /** Shared inputs of every stage of one attempt. */
 export interface StageContext {
   jobId: string;
+  /** This attempt's id: names its own output file, so a losing attempt never touches the winner's. */
+  attemptId?: string;
   request: RenderRequest;
   config: Readonly<Config>;
   /** Per-attempt directory, removed by the runner afterwards. */

@@ -26,7 +26,8 @@ export function outputUrl(jobId: string, publicUrl?: string): string {
 export async function storeStage(ctx: StageContext, encodedFile: string): Promise<StoreResult> {
   return withStageTimeout('store', ctx.config.timeouts.store, ctx.signal, async (signal) => {
     const dir = ctx.config.outputDir;
-    const finalPath = path.join(dir, `${ctx.jobId}.mp4`);
+    // Per attempt: two attempts of one job never write (or delete) the same file; the record names the winner's.
+    const finalPath = path.join(dir, ctx.attemptId ? `${ctx.jobId}.${ctx.attemptId}.mp4` : `${ctx.jobId}.mp4`);
     const tmpPath = path.join(dir, `.${ctx.jobId}.${process.pid}.${Date.now()}.tmp`);
     try {
       await mkdir(dir, { recursive: true });
