@@ -28,7 +28,8 @@ test('a separate worker process renders a job queued in Redis by another process
       job = await backend.store.get(id);
     }
     assert.equal(job?.status, 'completed', JSON.stringify(job?.error));
-    assert.equal(job?.outputPath, path.join(config.outputDir, `${id}.mp4`));
+    assert.equal(path.dirname(job?.outputPath ?? ''), config.outputDir);
+    assert.ok(path.basename(job?.outputPath ?? '').startsWith(`${id}.`), 'a per-attempt file name');
     assert.ok((await backend.workers()).length >= 1, 'the worker process heartbeats to Redis');
     child.kill('SIGTERM');
     assert.equal(await exited, 0);

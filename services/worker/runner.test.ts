@@ -14,7 +14,7 @@ import { startWorkerRuntime } from './runtime';
 import { signBody } from './webhook';
 import { deck, quietLogger, startServer, testConfig } from './test-support';
 
-// Scratch dirs go under os.tmpdir(); pointing it at our own dir lets the test see they are removed.
+// Scratch dirs go under <dataDir>/scratch/<host>.<pid>/; temp files of the test helpers under this dir.
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'render-runner-tmp-'));
 process.env.TMPDIR = tmp;
 
@@ -112,7 +112,9 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
     assert.deepEqual([job.attempts, job.progress, job.stage, job.error], [1, 1, 'store', null]);
     assert.ok(job.startedAt && job.finishedAt && job.durationSeconds !== null && job.queueWaitSeconds !== null);
     assert.equal(job.output?.url, `/api/jobs/${id}/output`);
-    assert.equal(job.outputPath, path.join(h.config.outputDir, `${id}.mp4`));
+    // Each attempt writes its own file name (fencing); the record names the winner's.
+    assert.equal(path.dirname(job.outputPath ?? ''), h.config.outputDir);
+    assert.match(path.basename(job.outputPath ?? ''), new RegExp(`^${id}\\.[0-9a-f-]{36}\\.mp4$`));
     assert.ok(existsSync(job.outputPath));
     assert.ok((job.output?.durationSeconds ?? 0) >= 2);
     await Promise.all(h.webhooks);
@@ -124,7 +126,7 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
       ],
     );
     assert.deepEqual(
-      readdirSync(tmp).filter((n) => n.startsWith('render-job-')),
+      readdirSync(path.join(h.config.dataDir, 'scratch', `${os.hostname()}.${process.pid}`)),
       [],
     );
   } finally {
