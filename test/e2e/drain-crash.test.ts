@@ -5,6 +5,7 @@
  * with WORKER_LOST after maxAttempts, and cancel-then-retry at once runs the job again.
  */
 import { describe, test } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -168,6 +169,36 @@ describe('drain, crash recovery and cancel/retry on the embedded default', { tim
         assert.equal((await fetch(`${svc.url}/api/jobs/${job.id}/output`)).status, 200);
       } finally {
         await svc.stop();
+      }
+    });
+  });
+
+  test('SIGTERM to a BullMQ worker mid-encode: it drains, the job completes there with attempts 1', async () => {
+    const redisUrl = process.env.REDIS_TEST_URL;
+    assert.ok(redisUrl, 'REDIS_TEST_URL is not set: run through scripts/with-redis.sh (make test does)');
+    await withDataDir(async (dataDir) => {
+      const env = { REDIS_URL: redisUrl, RENDER_QUEUE_NAME: `drain-${randomUUID().slice(0, 8)}`, RENDER_DRAIN_SECONDS: '240' };
+      const api = await startService({ entry: 'services/api/main.ts', dataDir, env });
+      const worker = await startService({ entry: 'services/worker/main.ts', dataDir, env });
+      try {
+        const job = await submitJob(api.url, mediumDeck('bullmq drained'));
+        let ffmpeg: number[] = [];
+        await waitFor(
+          'the worker encoding',
+          async () => {
+            ffmpeg = ffmpegUnder(worker.child.pid!);
+            return (await getJob(api.url, job.id)).stage === 'encode' && ffmpeg.length > 0;
+          },
+          60_000,
+          50,
+        );
+        assert.equal(await worker.stop(240_000), 0, worker.output());
+        const after = await getJob(api.url, job.id);
+        assert.equal(after.status, 'completed', JSON.stringify(after));
+        assert.equal(after.attempts, 1);
+        assert.deepEqual(ffmpeg.filter(alive), []);
+      } finally {
+        await Promise.all([worker.stop(), api.stop()]);
       }
     });
   });
