@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { ResourceExhaustedError } from '../shared/errors/resource-exhausted-error';
 import { classifyError } from '../shared/errors/classify';
+import { StorageError } from '../shared/errors/storage-error';
 
 /** How a finished child exited. */
 export interface ChildResult {
@@ -37,6 +38,12 @@ export interface ChildOptions {
 }
 
 const STDERR_TAIL = 4000;
+
+/**
+ * How FFmpeg, espeak-ng and ffprobe report a write that failed with ENOSPC: strerror's text (the C
+ * library's; these tools never switch LC_MESSAGES, so it is not translated), since no exit code tells.
+ */
+const DISK_FULL = /No space left on device/;
 
 /**
  * The environment every external tool gets: the one place to narrow it (the security work replaces
@@ -95,6 +102,12 @@ export function runChild(command: string, args: string[], options: ChildOptions 
     });
     child.on('close', (exitCode, signal) => {
       cleanup();
+      // A full disk is a storage failure wherever the tool was writing (scratch, encode), retryable after
+      // the backoff, not a failure of the tool on this input.
+      if (exitCode !== 0 && !aborted && DISK_FULL.test(stderr)) {
+        reject(new StorageError(`${command} ran out of disk space (ENOSPC): ${stderr.trim().split('\n').pop()?.slice(0, 300) ?? ''}`, 'ENOSPC'));
+        return;
+      }
       resolve({ exitCode, signal, stdout, stderrTail: stderr, aborted });
     });
     function cleanup() {
