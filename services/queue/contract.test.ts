@@ -311,5 +311,30 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         assert.deepEqual(await b.store.idsInStatus(['completed'], 10), ['f1']);
       });
     });
+
+    test('the webhook outbox keeps entries until removed and leases them to one taker at a time', T, async () => {
+      await withQueue(kind, async (b) => {
+        const now = Date.now();
+        await b.outbox.add({ eventId: 'e1', jobId: 'j1', event: 'render.completed', payload: '{"x":1}' });
+        await b.outbox.add({ eventId: 'e2', jobId: 'j1', event: 'render.started', payload: '{"x":2}' });
+        assert.equal(await b.outbox.size(), 2);
+        const one = await b.outbox.takeOne('e1', now + 10, 60_000);
+        assert.deepEqual(one, { eventId: 'e1', jobId: 'j1', event: 'render.completed', payload: '{"x":1}', attempts: 0 });
+        assert.equal(await b.outbox.takeOne('e1', now + 10, 60_000), null, 'leased: nobody else takes it');
+        assert.deepEqual(
+          (await b.outbox.take(now + 10, 60_000, 10)).map((e) => e.eventId),
+          ['e2'],
+        );
+        await b.outbox.reschedule('e1', 1, now + 20);
+        const again = await b.outbox.take(now + 30, 60_000, 10);
+        assert.deepEqual(
+          again.map((e) => [e.eventId, e.attempts]),
+          [['e1', 1]],
+        );
+        await b.outbox.remove('e1');
+        await b.outbox.remove('e2');
+        assert.equal(await b.outbox.size(), 0);
+      });
+    });
   });
 }

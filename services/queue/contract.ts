@@ -47,6 +47,38 @@ export interface JobStore {
   idsInStatus(statuses: readonly JobStatus[], limit: number): Promise<string[]>;
 }
 
+/** One webhook delivery waiting in the outbox; `payload` is the JSON the delivery function is given. */
+export interface OutboxEntry {
+  /** Stable across every try, also after a restart: sent as `X-Render-Event-Id` so receivers can deduplicate. */
+  eventId: string;
+  jobId: string;
+  event: string;
+  payload: string;
+  /** Tries so far. */
+  attempts: number;
+}
+
+/**
+ * Durable webhook deliveries (SQLite or Redis, with the job records): written when the event happens,
+ * removed once delivered, so a delivery pending at shutdown or crash is sent after the restart.
+ */
+export interface WebhookOutbox {
+  add(entry: Omit<OutboxEntry, 'attempts'>): Promise<void>;
+  /**
+   * Leases up to `limit` entries due at `now` (each hidden from other takers until `now + leaseMs`),
+   * so a crash mid-delivery only delays a retry, and two processes rarely send the same entry.
+   */
+  take(now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]>;
+  /** Leases one entry by id if it is due (the fast path right after `add`). */
+  takeOne(eventId: string, now: number, leaseMs: number): Promise<OutboxEntry | null>;
+  /** Delivered (or given up): forget it. */
+  remove(eventId: string): Promise<void>;
+  /** Failed this time: try again at `nextAt`, with `attempts` recorded. */
+  reschedule(eventId: string, attempts: number, nextAt: number): Promise<void>;
+  /** Entries still waiting (tests, admin). */
+  size(): Promise<number>;
+}
+
 /** Queue figures, observed as `render_queue_size{state}` and `render_queue_oldest_job_age_seconds`. */
 export interface QueueCounts {
   waiting: number;
@@ -121,6 +153,8 @@ export interface QueueBackend {
   /** The queue's name (`messaging.destination.name`). */
   readonly queueName: string;
   readonly store: JobStore;
+  /** Durable webhook deliveries, stored next to the job records. */
+  readonly outbox: WebhookOutbox;
   /**
    * Puts an already-stored job on the queue, after `delayMs`, for record `generation` (default 0).
    * Idempotent per generation; a newer generation replaces an older entry, or (when that one is

@@ -115,7 +115,7 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
     // Each attempt writes its own file name (fencing); the record names the winner's.
     assert.equal(path.dirname(job.outputPath ?? ''), h.config.outputDir);
     assert.match(path.basename(job.outputPath ?? ''), new RegExp(`^${id}\\.[0-9a-f-]{36}\\.mp4$`));
-    assert.ok(existsSync(job.outputPath));
+    assert.ok(existsSync(job.outputPath ?? ""));
     assert.ok((job.output?.durationSeconds ?? 0) >= 2);
     await Promise.all(h.webhooks);
     assert.deepEqual(

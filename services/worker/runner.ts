@@ -20,6 +20,7 @@ import { runPipeline } from './pipeline';
 import { ProgressWriter } from './progress-writer';
 import { makeScratchDir } from './scratch';
 import { sendWebhook, type WebhookEvent, type WebhookOptions } from './webhook';
+import type { OutboxDispatcher } from './webhook-outbox';
 
 /** What the runner needs; `webhook` overrides delivery settings (tests shorten the retries). */
 export interface JobHandlerDeps {
@@ -29,6 +30,8 @@ export interface JobHandlerDeps {
   webhook?: Partial<WebhookOptions>;
   /** Receives each webhook delivery promise, so tests can wait for them. */
   onWebhook?: (delivery: Promise<boolean>) => void;
+  /** The durable outbox webhooks go through (the worker runtime provides it); without one they are sent directly. */
+  outbox?: OutboxDispatcher;
 }
 
 const RUNNABLE = ['queued', 'retrying', 'processing'] as const;
@@ -225,6 +228,8 @@ function cancelled(span: Span, logger: Logger): AttemptOutcome {
 
 function webhook(deps: JobHandlerDeps, job: JobRecord, event: WebhookEvent, logger: Logger): void {
   if (!job.request.webhookUrl) return;
-  const delivery = sendWebhook(job, event, { secret: deps.config.webhookSecret, ...deps.webhook, logger });
+  const delivery = deps.outbox
+    ? deps.outbox.publish(job, event)
+    : sendWebhook(job, event, { secret: deps.config.webhookSecret, ...deps.webhook, logger });
   deps.onWebhook?.(delivery);
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../telemetry/logger';
 import { observeHeartbeat } from '../telemetry/metrics';
 import { createJobHandler, type JobHandlerDeps } from './runner';
 import { sweepStale } from './scratch';
+import { OutboxDispatcher } from './webhook-outbox';
 
 /** What startWorkerRuntime needs; extra runner options pass through (tests shorten webhook retries). */
 export interface WorkerRuntimeOptions extends JobHandlerDeps {
@@ -30,7 +31,14 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   await mkdir(config.outputDir, { recursive: true });
   // Before claiming anything: tools and files a killed predecessor left behind go first.
   await sweepStale(config.dataDir, config.outputDir, logger).catch((err) => logger.warn({ err }, 'start-up sweep failed'));
-  const handle = await backend.startWorker(createJobHandler(options), { concurrency: config.concurrency, heartbeatMs: config.heartbeatMs });
+  // Deliveries left pending by a previous process (shutdown, crash) go out as soon as this one starts.
+  const outbox =
+    options.outbox ?? new OutboxDispatcher({ outbox: backend.outbox, logger, secret: config.webhookSecret, webhook: options.webhook });
+  outbox.start();
+  const handle = await backend.startWorker(createJobHandler({ ...options, outbox }), {
+    concurrency: config.concurrency,
+    heartbeatMs: config.heartbeatMs,
+  });
   const stopObserving = observeHeartbeat(() => handle.lastHeartbeatAt());
   const stopReconciler = startReconciler(backend, logger, options.reconcileMs);
   logger.info({ worker_id: handle.id, concurrency: config.concurrency, backend: backend.kind }, 'worker started');
@@ -42,6 +50,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       closing ??= (async () => {
         stopReconciler();
         await handle.close(closeOptions);
+        await outbox.stop();
         stopObserving();
         logger.info({ worker_id: handle.id }, 'worker stopped');
       })();

@@ -20,6 +20,8 @@ export interface WebhookOptions {
   attempts?: number;
   baseDelayMs?: number;
   timeoutMs?: number;
+  /** The outbox's stable id of this event, sent as `X-Render-Event-Id` on every try so receivers can deduplicate. */
+  eventId?: string;
   logger: Logger;
 }
 
@@ -35,6 +37,7 @@ export function sendWebhook(job: JobRecord, event: WebhookEvent, options: Webhoo
   const body = JSON.stringify({ event, job: toPublicJob(job) });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'render-o11y-webhook' };
   if (options.secret) headers['x-render-signature'] = signBody(body, options.secret);
+  if (options.eventId) headers['x-render-event-id'] = options.eventId;
   const attempts = options.attempts ?? 4;
   const baseDelay = options.baseDelayMs ?? 1000;
   const deliver = async (): Promise<boolean> => {

@@ -7,6 +7,7 @@ import type { Logger } from '../../telemetry/logger';
 import { bullmqJobId, RedisKeys } from './keys';
 import { closeRedis, connectRedis, withTimeout } from './redis';
 import { RedisJobStore } from './redis-job-store';
+import { RedisOutbox } from './redis-outbox';
 import { listWorkers } from './heartbeats';
 import { BullmqWorkerHandle, type BullmqJobData, type StallTuning } from './bullmq-worker';
 
@@ -23,6 +24,7 @@ export class BullmqBackend implements QueueBackend {
   readonly kind = 'bullmq' as const;
   readonly messagingSystem = 'bullmq';
   readonly store: RedisJobStore;
+  readonly outbox: RedisOutbox;
   private readonly keys: RedisKeys;
   private readonly queue: Queue<BullmqJobData>;
   private readonly workerSet = new Set<BullmqWorkerHandle>();
@@ -38,6 +40,7 @@ export class BullmqBackend implements QueueBackend {
   ) {
     this.keys = new RedisKeys(queueName);
     this.store = new RedisJobStore(client, this.keys);
+    this.outbox = new RedisOutbox(client, this.keys);
     this.queue = new Queue<BullmqJobData>(queueName, { connection: client });
     this.queue.on('error', (err) => logger.warn({ err }, 'bullmq queue error'));
   }

@@ -5,6 +5,7 @@ import type { Logger } from '../../telemetry/logger';
 import { openDatabase, type Db } from './database';
 import { SqliteJobStore } from './sqlite-job-store';
 import { SqliteQueue } from './sqlite-queue';
+import { SqliteOutbox } from './sqlite-outbox';
 import { EmbeddedWorker } from './embedded-worker';
 
 /** `QueueBackend` over `<dataDir>/render.db`. */
@@ -13,6 +14,7 @@ export class EmbeddedBackend implements QueueBackend {
   readonly messagingSystem = 'render-o11y.embedded';
   readonly queueName: string;
   readonly store: SqliteJobStore;
+  readonly outbox: SqliteOutbox;
   private readonly queue: SqliteQueue;
   private readonly workerSet = new Set<EmbeddedWorker>();
   private closed = false;
@@ -24,6 +26,7 @@ export class EmbeddedBackend implements QueueBackend {
   ) {
     this.queueName = queueName;
     this.store = new SqliteJobStore(db);
+    this.outbox = new SqliteOutbox(db);
     this.queue = new SqliteQueue(db);
     const recovered = this.queue.recover();
     if (recovered > 0) logger.warn({ recovered }, 'resuming jobs interrupted by a previous shutdown or crash');
