@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import type { QueuedJob, QueueBackend } from './contract';
 import { BadRequestError } from '../shared/errors/bad-request-error';
 import { aborted, deferred, freshQueue, jobRecord, waitFor, type BackendKind } from './test-support';
+import { factsOfJobs } from '../shared/stats';
+import type { JobStatus } from '../shared/job';
 
 const T = { timeout: 30_000 };
 const heartbeatMs = 200;
@@ -334,6 +336,31 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         await b.outbox.remove('e1');
         await b.outbox.remove('e2');
         assert.equal(await b.outbox.size(), 0);
+      });
+    });
+
+    test('summaryFacts aggregates exactly what the jobs of the range add up to', T, async () => {
+      await withQueue(kind, async (b) => {
+        const base = Date.UTC(2030, 0, 1);
+        const statuses: JobStatus[] = ['completed', 'failed', 'queued', 'processing', 'cancelled', 'retrying'];
+        const categories = ['network', 'ffmpeg', 'storage'] as const;
+        for (let i = 0; i < 60; i++) {
+          const status = statuses[i % statuses.length]!;
+          const rec = jobRecord(`s${String(i).padStart(2, '0')}`, new Date(base + i * 1000));
+          await b.store.create({ ...rec, title: `job ${i}` });
+          const finished = status === 'completed' || status === 'failed';
+          await b.store.update(rec.id, {
+            status,
+            durationSeconds: finished ? ((i * 37) % 23) + 0.5 : null,
+            queueWaitSeconds: i % 4 === 0 ? null : (i % 7) / 2,
+            finishedAt: finished ? new Date(base + i * 1000 + 500 + (i % 3) * 10_000).toISOString() : null,
+            error:
+              status === 'failed' ? { code: `E${i % 5}`, category: categories[i % 3]!, message: `failure ${i}`, retryable: false } : null,
+          });
+        }
+        for (const since of [base, base + 20_500, base + 59_000, base + 120_000]) {
+          assert.deepEqual(await b.store.summaryFacts(since), factsOfJobs(await b.store.createdSince(since)), `since +${since - base} ms`);
+        }
       });
     });
   });

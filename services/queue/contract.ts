@@ -11,6 +11,7 @@
  *   fail, cancelled) and writes the job record's status; the backend only schedules accordingly.
  */
 import type { JobRecord, JobStatus } from '../shared/job';
+import type { JobFacts } from '../shared/stats';
 
 /** Paging and filtering for `JobStore.list`, newest first. */
 export interface ListOptions {
@@ -43,6 +44,11 @@ export interface JobStore {
   list(options: ListOptions): Promise<JobPage>;
   /** Every job created at or after `sinceMs` (epoch ms), for the admin summary. */
   createdSince(sinceMs: number): Promise<JobRecord[]>;
+  /**
+   * The admin summary's job figures over jobs created at or after `sinceMs`, aggregated by the store
+   * itself (SQL aggregates / indexes) instead of handing every job over.
+   */
+  summaryFacts(sinceMs: number): Promise<JobFacts>;
   /** Ids of jobs in one of `statuses` (reconciler), oldest first, at most `limit`. */
   idsInStatus(statuses: readonly JobStatus[], limit: number): Promise<string[]>;
 }

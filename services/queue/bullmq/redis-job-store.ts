@@ -7,6 +7,7 @@ import type { JobPage, JobPatch, JobStore, ListOptions } from '../contract';
 import type { JobRecord, JobStatus } from '../../shared/job';
 import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed } from '../job-patch';
 import { createdIndexFloor, createdIndexMember, idOfMember, type RedisKeys } from './keys';
+import { factsOfJobs, type JobFacts } from '../../shared/stats';
 
 // KEYS: job, all-jobs index, status index, deck. ARGV: small json, member, deck json.
 const CREATE = `
@@ -78,6 +79,20 @@ export class RedisJobStore implements JobStore {
       }
     }
     throw new Error(`job ${id} changed concurrently ${MAX_SWAP_TRIES} times; update abandoned`);
+  }
+
+  /**
+   * The summary's figures from the small records only (decks stay in Redis): still one read per job of
+   * the range. TODO(issue 12): Redis counters / an incremental summary, so this stops growing with the range.
+   */
+  async summaryFacts(sinceMs: number): Promise<JobFacts> {
+    const members = await this.redis.zrange(this.keys.allJobs(), '+', createdIndexFloor(sinceMs), 'BYLEX', 'REV');
+    const jobs: JobRecord[] = [];
+    for (let i = 0; i < members.length; i += MGET_CHUNK) {
+      const values = await this.redis.mget(...members.slice(i, i + MGET_CHUNK).map((m) => this.keys.job(idOfMember(m))));
+      for (const raw of values) if (raw !== null) jobs.push(JSON.parse(raw) as JobRecord);
+    }
+    return factsOfJobs(jobs);
   }
 
   async idsInStatus(statuses: readonly JobStatus[], limit: number): Promise<string[]> {

@@ -55,6 +55,7 @@ UPDATE jobs SET
   duration_seconds = json_extract(data, '$.durationSeconds'),
   queue_wait_seconds = json_extract(data, '$.queueWaitSeconds'),
   error_category = json_extract(data, '$.error.category');
+CREATE INDEX jobs_summary ON jobs (status, created_at, duration_seconds);
 CREATE TABLE webhook_outbox (
   event_id TEXT PRIMARY KEY,
   job_id TEXT NOT NULL,

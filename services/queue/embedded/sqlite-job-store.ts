@@ -8,6 +8,8 @@ import type { JobRecord, JobStatus } from '../../shared/job';
 import type { RenderRequest } from '../../shared/request';
 import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed } from '../job-patch';
 import type { Db } from './database';
+import { durationStats, emptyTotals, ERROR_SAMPLES_PER_CATEGORY, type JobFacts } from '../../shared/stats';
+import type { ErrorCategory } from '../../shared/errors/categories';
 
 interface Row {
   id: string;
@@ -100,6 +102,60 @@ export class SqliteJobStore implements JobStore {
 
   async createdSince(sinceMs: number): Promise<JobRecord[]> {
     return this.sinceStmt.all(sinceMs).map(toRecord);
+  }
+
+  async summaryFacts(sinceMs: number): Promise<JobFacts> {
+    const db = this.db;
+    const totals = emptyTotals();
+    for (const r of db
+      .prepare<[number], { status: JobStatus; n: number }>('SELECT status, COUNT(*) AS n FROM jobs WHERE created_at >= ? GROUP BY status')
+      .all(sinceMs)) {
+      totals[r.status] = r.n;
+    }
+    // One REAL column through the covering index (status, created_at, duration_seconds), already sorted.
+    const durations = db
+      .prepare<[string, number], { d: number }>(
+        'SELECT duration_seconds AS d FROM jobs WHERE status = ? AND created_at >= ? AND duration_seconds IS NOT NULL ORDER BY duration_seconds',
+      )
+;
+    const list = (status: JobStatus) => durations.all(status, sinceMs).map((r) => r.d);
+    const extreme = (dir: 'ASC' | 'DESC') => {
+      const row = db
+        .prepare<[number], { id: string; title: string; seconds: number }>(
+          `SELECT id, json_extract(data, '$.title') AS title, duration_seconds AS seconds FROM jobs
+           WHERE status = 'completed' AND created_at >= ? AND duration_seconds IS NOT NULL
+           ORDER BY duration_seconds ${dir}, created_at DESC, id DESC LIMIT 1`,
+        )
+        .get(sinceMs);
+      return row ? { jobId: row.id, title: row.title, seconds: row.seconds } : null;
+    };
+    const wait = db.prepare<[number], { w: number | null }>('SELECT AVG(queue_wait_seconds) AS w FROM jobs WHERE created_at >= ?').get(sinceMs)!;
+    const samples = db.prepare<[number, string, number], { id: string; code: string; message: string; at: string }>(
+      `SELECT id, json_extract(data, '$.error.code') AS code, json_extract(data, '$.error.message') AS message,
+              COALESCE(json_extract(data, '$.finishedAt'), json_extract(data, '$.updatedAt')) AS at
+       FROM jobs WHERE status = 'failed' AND created_at >= ? AND error_category = ?
+       ORDER BY at DESC, created_at DESC, id DESC LIMIT ?`,
+    );
+    const errors = db
+      .prepare<[number], { category: ErrorCategory; n: number }>(
+        `SELECT error_category AS category, COUNT(*) AS n FROM jobs WHERE status = 'failed' AND created_at >= ? AND error_category IS NOT NULL
+         GROUP BY error_category ORDER BY n DESC, error_category`,
+      )
+      .all(sinceMs)
+      .map((r) => ({
+        category: r.category,
+        count: r.n,
+        samples: samples.all(sinceMs, r.category, ERROR_SAMPLES_PER_CATEGORY).map((x) => ({ jobId: x.id, code: x.code, message: x.message, at: x.at })),
+      }));
+    return {
+      totals,
+      completed: durationStats(list('completed')),
+      failed: durationStats(list('failed')),
+      fastest: extreme('ASC'),
+      slowest: extreme('DESC'),
+      avgQueueWaitSeconds: wait.w,
+      errors,
+    };
   }
 
   async idsInStatus(statuses: readonly JobStatus[], limit: number): Promise<string[]> {
