@@ -17,5 +17,7 @@ export function openDatabase(dataDir: string): Db {
   // Another process (a CLI, a second service) may hold the write lock briefly.
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  // Keeps the planner's statistics current for the summary's aggregate queries (cheap; only analyses what changed a lot).
+  db.pragma('optimize');
   return db;
 }

@@ -55,7 +55,8 @@ UPDATE jobs SET
   duration_seconds = json_extract(data, '$.durationSeconds'),
   queue_wait_seconds = json_extract(data, '$.queueWaitSeconds'),
   error_category = json_extract(data, '$.error.category');
-CREATE INDEX jobs_summary ON jobs (status, created_at, duration_seconds);
+CREATE INDEX jobs_summary_duration ON jobs (status, duration_seconds, created_at);
+CREATE INDEX jobs_summary_wait ON jobs (created_at, queue_wait_seconds);
 CREATE TABLE webhook_outbox (
   event_id TEXT PRIMARY KEY,
   job_id TEXT NOT NULL,

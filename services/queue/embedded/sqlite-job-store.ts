@@ -8,7 +8,7 @@ import type { JobRecord, JobStatus } from '../../shared/job';
 import type { RenderRequest } from '../../shared/request';
 import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed } from '../job-patch';
 import type { Db } from './database';
-import { durationStats, emptyTotals, ERROR_SAMPLES_PER_CATEGORY, type JobFacts } from '../../shared/stats';
+import { emptyTotals, ERROR_SAMPLES_PER_CATEGORY, type DurationStats, type JobFacts } from '../../shared/stats';
 import type { ErrorCategory } from '../../shared/errors/categories';
 
 interface Row {
@@ -112,47 +112,58 @@ export class SqliteJobStore implements JobStore {
       .all(sinceMs)) {
       totals[r.status] = r.n;
     }
-    // One REAL column through the covering index (status, created_at, duration_seconds), already sorted.
-    const durations = db
-      .prepare<[string, number], { d: number }>(
-        'SELECT duration_seconds AS d FROM jobs WHERE status = ? AND created_at >= ? AND duration_seconds IS NOT NULL ORDER BY duration_seconds',
+    // Durations never leave SQLite: count, sum, min/max and each nearest-rank percentile (an OFFSET into the
+    // covering index (status, duration_seconds, created_at)), so the cost is index steps, not 100,000 values in JavaScript.
+    const agg = db.prepare<[string, number], { n: number; sum: number | null; min: number | null; max: number | null }>(
+      'SELECT COUNT(*) AS n, SUM(duration_seconds) AS sum, MIN(duration_seconds) AS min, MAX(duration_seconds) AS max FROM jobs INDEXED BY jobs_summary_duration WHERE status = ? AND duration_seconds IS NOT NULL AND created_at >= ?',
+    );
+    const nth = db
+      .prepare<[string, number, number], number>(
+        'SELECT duration_seconds FROM jobs INDEXED BY jobs_summary_duration WHERE status = ? AND duration_seconds IS NOT NULL AND created_at >= ? ORDER BY duration_seconds LIMIT 1 OFFSET ?',
       )
-;
-    const list = (status: JobStatus) => durations.all(status, sinceMs).map((r) => r.d);
-    const extreme = (dir: 'ASC' | 'DESC') => {
-      const row = db
-        .prepare<[number], { id: string; title: string; seconds: number }>(
-          `SELECT id, json_extract(data, '$.title') AS title, duration_seconds AS seconds FROM jobs
-           WHERE status = 'completed' AND created_at >= ? AND duration_seconds IS NOT NULL
-           ORDER BY duration_seconds ${dir}, created_at DESC, id DESC LIMIT 1`,
-        )
-        .get(sinceMs);
+      .pluck();
+    const stats = (status: JobStatus): DurationStats => {
+      const a = agg.get(status, sinceMs)!;
+      const rank = (q: number) => (a.n === 0 ? null : (nth.get(status, sinceMs, Math.max(1, Math.ceil((q / 100) * a.n)) - 1) ?? null));
+      return { count: a.n, avg: a.n ? a.sum! / a.n : null, p50: rank(50), p90: rank(90), p95: rank(95), p99: rank(99), min: a.min, max: a.max };
+    };
+    const completed = stats('completed');
+    // Fastest/slowest: the extreme duration from the index, then the newest job with it (ties go to the newest, as before).
+    const byDuration = db
+      .prepare<[number, number], { id: string; title: string; seconds: number }>(
+        `SELECT id, json_extract(data, '$.title') AS title, duration_seconds AS seconds FROM jobs
+         WHERE status = 'completed' AND duration_seconds = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 1`,
+      );
+    const extreme = (seconds: number | undefined) => {
+      const row = seconds === undefined ? undefined : byDuration.get(seconds, sinceMs);
       return row ? { jobId: row.id, title: row.title, seconds: row.seconds } : null;
     };
+    // Covering index (created_at, queue_wait_seconds).
     const wait = db.prepare<[number], { w: number | null }>('SELECT AVG(queue_wait_seconds) AS w FROM jobs WHERE created_at >= ?').get(sinceMs)!;
-    const samples = db.prepare<[number, string, number], { id: string; code: string; message: string; at: string }>(
-      `SELECT id, json_extract(data, '$.error.code') AS code, json_extract(data, '$.error.message') AS message,
-              COALESCE(json_extract(data, '$.finishedAt'), json_extract(data, '$.updatedAt')) AS at
-       FROM jobs WHERE status = 'failed' AND created_at >= ? AND error_category = ?
-       ORDER BY at DESC, created_at DESC, id DESC LIMIT ?`,
-    );
-    const errors = db
-      .prepare<[number], { category: ErrorCategory; n: number }>(
-        `SELECT error_category AS category, COUNT(*) AS n FROM jobs WHERE status = 'failed' AND created_at >= ? AND error_category IS NOT NULL
-         GROUP BY error_category ORDER BY n DESC, error_category`,
+    // Every category's count and its most recent samples in one pass over the failed jobs of the range.
+    const rows = db
+      .prepare<[number, number], { category: ErrorCategory; n: number; id: string; code: string; message: string; at: string }>(
+        `SELECT category, n, id, code, message, at FROM (
+           SELECT error_category AS category, id, json_extract(data, '$.error.code') AS code, json_extract(data, '$.error.message') AS message,
+                  COALESCE(json_extract(data, '$.finishedAt'), json_extract(data, '$.updatedAt')) AS at,
+                  COUNT(*) OVER (PARTITION BY error_category) AS n,
+                  ROW_NUMBER() OVER (PARTITION BY error_category ORDER BY COALESCE(json_extract(data, '$.finishedAt'), json_extract(data, '$.updatedAt')) DESC, created_at DESC, id DESC) AS rn
+           FROM jobs WHERE status = 'failed' AND created_at >= ? AND error_category IS NOT NULL)
+         WHERE rn <= ? ORDER BY n DESC, category, rn`,
       )
-      .all(sinceMs)
-      .map((r) => ({
-        category: r.category,
-        count: r.n,
-        samples: samples.all(sinceMs, r.category, ERROR_SAMPLES_PER_CATEGORY).map((x) => ({ jobId: x.id, code: x.code, message: x.message, at: x.at })),
-      }));
+      .all(sinceMs, ERROR_SAMPLES_PER_CATEGORY);
+    const errors: JobFacts['errors'] = [];
+    for (const r of rows) {
+      let group = errors[errors.length - 1];
+      if (group?.category !== r.category) errors.push((group = { category: r.category, count: r.n, samples: [] }));
+      group.samples.push({ jobId: r.id, code: r.code, message: r.message, at: r.at });
+    }
     return {
       totals,
-      completed: durationStats(list('completed')),
-      failed: durationStats(list('failed')),
-      fastest: extreme('ASC'),
-      slowest: extreme('DESC'),
+      completed,
+      failed: stats('failed'),
+      fastest: extreme(completed.min ?? undefined),
+      slowest: extreme(completed.max ?? undefined),
       avgQueueWaitSeconds: wait.w,
       errors,
     };
