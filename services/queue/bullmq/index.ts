@@ -14,6 +14,9 @@ import { BullmqWorkerHandle, type BullmqJobData, type StallTuning } from './bull
 /** Optional tuning; production keeps the defaults (recovery of a dead worker's job within ~30 s). */
 export type BullmqOptions = Partial<StallTuning> & { pingTimeoutMs?: number };
 
+/** Version 2: decks under their own keys, generations in BullMQ job ids, durable cancel flags, the webhook outbox. */
+export const REDIS_LAYOUT_VERSION = 2;
+
 /** A cancel flag outlives any attempt it could concern (the encode timeout is at most 6 h). */
 const CANCEL_FLAG_TTL_S = 24 * 3600;
 
@@ -43,6 +46,23 @@ export class BullmqBackend implements QueueBackend {
     this.outbox = new RedisOutbox(client, this.keys);
     this.queue = new Queue<BullmqJobData>(queueName, { connection: client });
     this.queue.on('error', (err) => logger.warn({ err }, 'bullmq queue error'));
+    void this.checkLayout();
+  }
+
+  /**
+   * Records the key-layout version (absent means 1: records with their deck inline, which this code
+   * still reads) and warns when Redis holds a layout newer than this release understands.
+   */
+  private async checkLayout(): Promise<void> {
+    try {
+      await this.client.set(this.keys.layout(), String(REDIS_LAYOUT_VERSION), 'NX');
+      const found = Number(await this.client.get(this.keys.layout()));
+      if (found > REDIS_LAYOUT_VERSION) {
+        this.logger.error({ found, supported: REDIS_LAYOUT_VERSION }, 'Redis holds a newer key layout than this release; upgrade render-o11y');
+      }
+    } catch (err) {
+      this.logger.debug({ err }, 'key-layout check skipped (Redis unreachable)');
+    }
   }
 
   async enqueue(id: string, carrier: Record<string, string>, delayMs = 0, generation = 0): Promise<void> {
