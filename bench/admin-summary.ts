@@ -23,7 +23,10 @@ const TARGET_MS = 100;
 const DAY_MS = 86_400_000;
 
 function seeded(i: number, now: number): JobRecord {
-  const request = renderRequestSchema.parse({ title: `bench deck ${i}`, slides: [{ title: 'one', content: 'x'.repeat(200), duration: 1 }] });
+  const request = renderRequestSchema.parse({
+    title: `bench deck ${i}`,
+    slides: [{ title: 'one', content: 'x'.repeat(200), duration: 1 }],
+  });
   const created = new Date(now - Math.floor((((i * 7919) % JOBS) / JOBS) * 29 * DAY_MS));
   const job = newJobRecord(randomUUID(), request, 3, created);
   const finishedAt = new Date(created.getTime() + 5000 + (i % 50) * 1000).toISOString();
@@ -77,7 +80,9 @@ async function main(): Promise<void> {
     console.log(`  ratio load / SQL:           ${(m.load / m.sql).toFixed(1)}x`);
     // Wall time is the target; on a machine shared with other work the CPU time shows what the query itself costs.
     const ok = m.sql < TARGET_MS;
-    console.log(`  target < ${TARGET_MS} ms (wall, median): ${ok ? 'met' : 'MISSED'}; load average now ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`);
+    console.log(
+      `  target < ${TARGET_MS} ms (wall, median): ${ok ? 'met' : 'MISSED'}; load average now ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`,
+    );
     process.exitCode = ok ? 0 : 1;
   } finally {
     db.close();

@@ -148,14 +148,11 @@ test('records written by the previous key layout (deck inline, generation-less e
     await b.enqueue('old-1', {});
     assert.equal(await b.hasEntry('old-1', read?.generation ?? 0), true);
     const ran = deferred<number>();
-    const worker = await b.startWorker(
-      async (job) => {
-        ran.resolve(job.generation);
-        await b.store.update(job.id, { status: 'completed' });
-        return { kind: 'completed' };
-      },
-      opts,
-    );
+    const worker = await b.startWorker(async (job) => {
+      ran.resolve(job.generation);
+      await b.store.update(job.id, { status: 'completed' });
+      return { kind: 'completed' };
+    }, opts);
     assert.equal(await ran.promise, 0);
     await worker.close();
     const done = await b.store.get('old-1');

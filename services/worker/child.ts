@@ -105,7 +105,9 @@ export function runChild(command: string, args: string[], options: ChildOptions 
       // A full disk is a storage failure wherever the tool was writing (scratch, encode), retryable after
       // the backoff, not a failure of the tool on this input.
       if (exitCode !== 0 && !aborted && DISK_FULL.test(stderr)) {
-        reject(new StorageError(`${command} ran out of disk space (ENOSPC): ${stderr.trim().split('\n').pop()?.slice(0, 300) ?? ''}`, 'ENOSPC'));
+        reject(
+          new StorageError(`${command} ran out of disk space (ENOSPC): ${stderr.trim().split('\n').pop()?.slice(0, 300) ?? ''}`, 'ENOSPC'),
+        );
         return;
       }
       resolve({ exitCode, signal, stdout, stderrTail: stderr, aborted });

@@ -115,7 +115,7 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
     // Each attempt writes its own file name (fencing); the record names the winner's.
     assert.equal(path.dirname(job.outputPath ?? ''), h.config.outputDir);
     assert.match(path.basename(job.outputPath ?? ''), new RegExp(`^${id}\\.[0-9a-f-]{36}\\.mp4$`));
-    assert.ok(existsSync(job.outputPath ?? ""));
+    assert.ok(existsSync(job.outputPath ?? ''));
     assert.ok((job.output?.durationSeconds ?? 0) >= 2);
     await Promise.all(h.webhooks);
     assert.deepEqual(
@@ -125,10 +125,7 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
         ['render.completed', 'completed', true],
       ],
     );
-    assert.deepEqual(
-      readdirSync(path.join(h.config.dataDir, 'scratch', `${os.hostname()}.${process.pid}`)),
-      [],
-    );
+    assert.deepEqual(readdirSync(path.join(h.config.dataDir, 'scratch', `${os.hostname()}.${process.pid}`)), []);
   } finally {
     await h.close();
     await hook.close();

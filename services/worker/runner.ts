@@ -98,9 +98,7 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
     webhook(deps, started, 'render.started', logger);
     const elapsed = () => (Date.now() - startedMs) / 1000;
     let scratchDir: string | undefined;
-    const progress = new ProgressWriter(
-      async (value) => void (await store.update(job.id, { progress: value }, ['processing'], attemptId)),
-    );
+    const progress = new ProgressWriter(async (value) => void (await store.update(job.id, { progress: value }, ['processing'], attemptId)));
     try {
       scratchDir = await makeScratchDir(deps.config.dataDir);
       const result = await runPipeline(

@@ -62,7 +62,14 @@ describe('Redis shut down and restarted mid-run', { timeout: 300_000 }, () => {
     assert.equal(worker!.child.exitCode, null, 'the worker is still running');
     const metrics = await (await fetch(`${worker!.url}/metrics`)).text();
     const completed = /^render_jobs_total\{status="completed"[^}]*\} (\d+)/m.exec(metrics);
-    assert.equal(Number(completed?.[1]), 6, metrics.split('\n').filter((l) => l.startsWith('render_jobs_total')).join('\n'));
+    assert.equal(
+      Number(completed?.[1]),
+      6,
+      metrics
+        .split('\n')
+        .filter((l) => l.startsWith('render_jobs_total'))
+        .join('\n'),
+    );
   });
 
   test('a worker started while Redis is down waits, then connects and works once Redis is back', async () => {

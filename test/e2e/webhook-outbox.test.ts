@@ -46,7 +46,11 @@ test('a webhook pending at shutdown is delivered after the restart with the same
 
     accepting = true;
     svc = await startService({ dataDir });
-    await waitFor('render.completed delivered after the restart', () => seen.some((s) => s.event === 'render.completed' && s.status === 200), 60_000);
+    await waitFor(
+      'render.completed delivered after the restart',
+      () => seen.some((s) => s.event === 'render.completed' && s.status === 200),
+      60_000,
+    );
     const delivered = seen.find((s) => s.event === 'render.completed' && s.status === 200)!;
     assert.match(delivered.eventId, /^[0-9a-f-]{36}$/);
     assert.equal(delivered.eventId, before[0]!.eventId, 'the same event id as before the restart');

@@ -132,7 +132,9 @@ export class BullmqWorkerHandle implements WorkerHandle {
         CANCEL_CHECK_MS * 2,
         'cancel flags',
       );
-      runs.forEach(([id], i) => flags[i] !== null && this.abort(id, 'cancelled'));
+      runs.forEach(([id], i) => {
+        if (flags[i] !== null) this.abort(id, 'cancelled');
+      });
     } catch (err) {
       this.deps.logger.debug({ err }, 'cancel flag check failed');
     }

@@ -58,7 +58,10 @@ export class BullmqBackend implements QueueBackend {
       await this.client.set(this.keys.layout(), String(REDIS_LAYOUT_VERSION), 'NX');
       const found = Number(await this.client.get(this.keys.layout()));
       if (found > REDIS_LAYOUT_VERSION) {
-        this.logger.error({ found, supported: REDIS_LAYOUT_VERSION }, 'Redis holds a newer key layout than this release; upgrade render-o11y');
+        this.logger.error(
+          { found, supported: REDIS_LAYOUT_VERSION },
+          'Redis holds a newer key layout than this release; upgrade render-o11y',
+        );
       }
     } catch (err) {
       this.logger.debug({ err }, 'key-layout check skipped (Redis unreachable)');

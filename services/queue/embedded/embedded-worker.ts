@@ -81,7 +81,10 @@ export class EmbeddedWorker implements WorkerHandle {
       this.logger.info({ running: this.running.size, drain_ms: drainMs }, 'draining: letting running attempts finish');
       // Heartbeats and cancel checks go on while draining: the attempts are alive and still cancellable.
       const maintenance = setInterval(
-        () => this.safely('poll', () => this.queue.cancelRequested(this.id).forEach((id) => this.abort(id, 'cancelled'))),
+        () =>
+          this.safely('poll', () => {
+            for (const id of this.queue.cancelRequested(this.id)) this.abort(id, 'cancelled');
+          }),
         MAX_IDLE_MS,
       );
       let deadline: NodeJS.Timeout | undefined;

@@ -125,21 +125,31 @@ export class SqliteJobStore implements JobStore {
     const stats = (status: JobStatus): DurationStats => {
       const a = agg.get(status, sinceMs)!;
       const rank = (q: number) => (a.n === 0 ? null : (nth.get(status, sinceMs, Math.max(1, Math.ceil((q / 100) * a.n)) - 1) ?? null));
-      return { count: a.n, avg: a.n ? a.sum! / a.n : null, p50: rank(50), p90: rank(90), p95: rank(95), p99: rank(99), min: a.min, max: a.max };
+      return {
+        count: a.n,
+        avg: a.n ? a.sum! / a.n : null,
+        p50: rank(50),
+        p90: rank(90),
+        p95: rank(95),
+        p99: rank(99),
+        min: a.min,
+        max: a.max,
+      };
     };
     const completed = stats('completed');
     // Fastest/slowest: the extreme duration from the index, then the newest job with it (ties go to the newest, as before).
-    const byDuration = db
-      .prepare<[number, number], { id: string; title: string; seconds: number }>(
-        `SELECT id, json_extract(data, '$.title') AS title, duration_seconds AS seconds FROM jobs
+    const byDuration = db.prepare<[number, number], { id: string; title: string; seconds: number }>(
+      `SELECT id, json_extract(data, '$.title') AS title, duration_seconds AS seconds FROM jobs
          WHERE status = 'completed' AND duration_seconds = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 1`,
-      );
+    );
     const extreme = (seconds: number | undefined) => {
       const row = seconds === undefined ? undefined : byDuration.get(seconds, sinceMs);
       return row ? { jobId: row.id, title: row.title, seconds: row.seconds } : null;
     };
     // Covering index (created_at, queue_wait_seconds).
-    const wait = db.prepare<[number], { w: number | null }>('SELECT AVG(queue_wait_seconds) AS w FROM jobs WHERE created_at >= ?').get(sinceMs)!;
+    const wait = db
+      .prepare<[number], { w: number | null }>('SELECT AVG(queue_wait_seconds) AS w FROM jobs WHERE created_at >= ?')
+      .get(sinceMs)!;
     // Every category's count and its most recent samples in one pass over the failed jobs of the range.
     const rows = db
       .prepare<[number, number], { category: ErrorCategory; n: number; id: string; code: string; message: string; at: string }>(
@@ -155,7 +165,10 @@ export class SqliteJobStore implements JobStore {
     const errors: JobFacts['errors'] = [];
     for (const r of rows) {
       let group = errors[errors.length - 1];
-      if (group?.category !== r.category) errors.push((group = { category: r.category, count: r.n, samples: [] }));
+      if (group?.category !== r.category) {
+        group = { category: r.category, count: r.n, samples: [] };
+        errors.push(group);
+      }
       group.samples.push({ jobId: r.id, code: r.code, message: r.message, at: r.at });
     }
     return {

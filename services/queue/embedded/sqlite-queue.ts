@@ -118,7 +118,11 @@ export class SqliteQueue {
 
   /** True when an entry of `generation` (or a newer one) exists. */
   hasEntry(id: string, generation: number): boolean {
-    return this.db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM queue WHERE id = ? AND generation >= ?').get(id, generation)!.n > 0;
+    return (
+      this.db
+        .prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM queue WHERE id = ? AND generation >= ?')
+        .get(id, generation)!.n > 0
+    );
   }
 
   /**
@@ -133,7 +137,6 @@ export class SqliteQueue {
   claim(workerId: string, now = Date.now()): ClaimedEntry | null {
     return this.claimTx.immediate(workerId, now);
   }
-
 
   /** Deletes a waiting/delayed entry, or flags an active one for its worker to abort. */
   cancel(id: string): EntryCancel {
