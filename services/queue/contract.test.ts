@@ -307,6 +307,9 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         await b.store.update('f1', { status: 'processing', attemptId: 'first' });
         await b.store.update('f1', { status: 'processing', attemptId: 'second' }, ['processing']);
         assert.equal(await b.store.update('f1', { status: 'completed' }, ['processing'], 'first'), null, 'the superseded attempt loses');
+        assert.equal(await b.store.patchState('f1', { progress: 0.5 }, ['processing'], 'first'), false);
+        assert.equal(await b.store.patchState('f1', { progress: 0.6 }, ['processing'], 'second'), true);
+        assert.equal((await b.store.get('f1'))?.progress, 0.6);
         const won = await b.store.update('f1', { status: 'completed' }, ['processing'], 'second');
         assert.equal(won?.status, 'completed');
         assert.equal(won?.request.slides.length, 1, 'the deck comes back with the record');

@@ -41,6 +41,11 @@ export interface JobStore {
    * fence that lets exactly one of two attempts of the same job complete it.
    */
   update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null>;
+  /**
+   * `update` without reading back the deck: for the small, frequent writes (progress, stage) that do
+   * not need the record. Resolves true when the write landed.
+   */
+  patchState(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<boolean>;
   list(options: ListOptions): Promise<JobPage>;
   /** Every job created at or after `sinceMs` (epoch ms), for the admin summary. */
   createdSince(sinceMs: number): Promise<JobRecord[]>;

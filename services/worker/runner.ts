@@ -98,7 +98,10 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
     webhook(deps, started, 'render.started', logger);
     const elapsed = () => (Date.now() - startedMs) / 1000;
     let scratchDir: string | undefined;
-    const progress = new ProgressWriter(async (value) => void (await store.update(job.id, { progress: value }, ['processing'], attemptId)));
+    // Small and throttled (a few times a second): only the mutable state is written, never the deck.
+    const progress = new ProgressWriter(
+      async (value) => void (await store.patchState(job.id, { progress: value }, ['processing'], attemptId)),
+    );
     try {
       scratchDir = await makeScratchDir(deps.config.dataDir);
       const result = await runPipeline(
@@ -106,7 +109,7 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
         {
           onStage: async (stage) => {
             progress.flush();
-            await store.update(job.id, { stage }, ['processing'], attemptId);
+            await store.patchState(job.id, { stage }, ['processing'], attemptId);
             logger.debug({ stage }, 'stage started');
           },
           onProgress: (stage, fraction) => progress.report(stage, fraction),

@@ -63,20 +63,28 @@ export class RedisJobStore implements JobStore {
   }
 
   async update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null> {
-    // Optimistic: the script writes only if nobody changed the record since we read it; otherwise re-read.
+    const next = await this.swap(id, patch, onlyIf, owner);
+    if (!next) return null;
+    // Records written before decks moved out keep theirs inline; newer ones never carry it here.
+    return next.request ? next : withDeck(JSON.stringify(next), await this.redis.get(this.keys.deck(id)));
+  }
+
+  async patchState(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<boolean> {
+    return (await this.swap(id, patch, onlyIf, owner)) !== null;
+  }
+
+  /** Optimistic compare-and-set of the small record: writes only if nobody changed it since we read it; otherwise re-reads. */
+  private async swap(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null> {
     for (let i = 0; i < MAX_SWAP_TRIES; i++) {
       const raw = await this.redis.get(this.keys.job(id));
       if (raw === null) return null;
       const current = JSON.parse(raw) as JobRecord;
       if (!statusAllowed(current.status, onlyIf)) return null;
       if (owner !== undefined && current.attemptId !== owner) return null;
-      // Records written before decks moved out keep theirs inline; newer ones never carry it here.
       const next = applyJobPatch(current, patch);
       const member = createdIndexMember(epochMs(current.createdAt), id);
       const keys = [this.keys.job(id), this.keys.byStatus(current.status), this.keys.byStatus(next.status)];
-      if ((await this.redis.eval(SWAP, 3, ...keys, raw, JSON.stringify(next), member)) === 1) {
-        return next.request ? next : withDeck(JSON.stringify(next), await this.redis.get(this.keys.deck(id)));
-      }
+      if ((await this.redis.eval(SWAP, 3, ...keys, raw, JSON.stringify(next), member)) === 1) return next;
     }
     throw new Error(`job ${id} changed concurrently ${MAX_SWAP_TRIES} times; update abandoned`);
   }

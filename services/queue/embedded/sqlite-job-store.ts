@@ -68,6 +68,10 @@ export class SqliteJobStore implements JobStore {
     return row ? toRecord(row) : null;
   }
 
+  async patchState(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<boolean> {
+    return this.updateTx.immediate(id, patch, onlyIf, owner) !== null;
+  }
+
   async update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null> {
     // IMMEDIATE takes the write lock before the read, so no other connection can interleave a write.
     const small = this.updateTx.immediate(id, patch, onlyIf, owner);
