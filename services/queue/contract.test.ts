@@ -3,8 +3,9 @@ import { describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import type { QueuedJob, QueueBackend } from './contract';
 import { BadRequestError } from '../shared/errors/bad-request-error';
-import { aborted, deferred, freshQueue, jobRecord, waitFor, type BackendKind } from './test-support';
+import { aborted, deferred, freshQueue, jobRecord, quietLogger, waitFor, type BackendKind } from './test-support';
 import { factsOfJobs } from '../shared/stats';
+import { reconcileOnce } from './reconciler';
 import type { JobStatus } from '../shared/job';
 
 const T = { timeout: 30_000 };
@@ -364,6 +365,31 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         for (const since of [base, base + 20_500, base + 59_000, base + 120_000]) {
           assert.deepEqual(await b.store.summaryFacts(since), factsOfJobs(await b.store.createdSince(since)), `since +${since - base} ms`);
         }
+      });
+    });
+
+    test('the reconciler re-enqueues a queued record that has no queue entry, once', T, async () => {
+      await withQueue(kind, async (b) => {
+        // A create whose enqueue never happened (the process died between the two writes).
+        await b.store.create(jobRecord('lost-1'));
+        await b.store.create(jobRecord('fine-1'));
+        await b.enqueue('fine-1', {});
+        assert.equal(await b.hasEntry('lost-1', 0), false);
+        assert.equal(await reconcileOnce(b, quietLogger), 1);
+        assert.equal(await b.hasEntry('lost-1', 0), true);
+        assert.equal(await reconcileOnce(b, quietLogger), 0, 'nothing left to fix');
+        const ran: string[] = [];
+        const worker = await b.startWorker(
+          async (job) => {
+            ran.push(job.id);
+            await b.store.update(job.id, { status: 'completed' });
+            return { kind: 'completed' };
+          },
+          { concurrency: 1, heartbeatMs },
+        );
+        await waitFor('both ran', () => ran.length === 2);
+        assert.deepEqual([...ran].sort(), ['fine-1', 'lost-1']);
+        await worker.close();
       });
     });
   });
