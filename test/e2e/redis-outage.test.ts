@@ -16,64 +16,76 @@ import { submitJob, tinyDeck, waitForStatus } from '../support/jobs';
 /** The scenario's outage length (not a wait for an event: it is what is being survived). */
 const OUTAGE_MS = 10_000;
 
+/** `render_jobs_total{status="completed"}` of one worker's `/metrics`. */
+async function completedCount(worker: RunningService): Promise<number> {
+  const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+  return Number(/^render_jobs_total\{status="completed"[^}]*\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+}
+
 describe('Redis shut down and restarted mid-run', { timeout: 300_000 }, () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-outage-'));
   let redis: PrivateRedis;
-  let api: RunningService | undefined;
-  let worker: RunningService | undefined;
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    const env = { REDIS_URL: redis.url, RENDER_BACKOFF_MS: '500', RENDER_HEARTBEAT_MS: '1000' };
-    api = await startService({ entry: 'services/api/main.ts', dataDir, env });
-    worker = await startService({ entry: 'services/worker/main.ts', dataDir, env });
   });
   afterAll(async () => {
-    await Promise.all([worker?.stop(), api?.stop()]);
     await redis?.destroy();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('6 jobs survive a 10 s outage: 503 while down, all completed once after', async () => {
-    const jobs = await Promise.all(Array.from({ length: 6 }, (_, i) => submitJob(api!.url, tinyDeck(`outage ${i}`, 2, 2))));
-    await redis.shutdown();
-    const downSince = Date.now();
+  // One worker: the acceptance scenario. Two: every job still completes exactly once across them.
+  for (const workerCount of [1, 2]) {
+    test(`API + ${workerCount} worker(s), 6 jobs, a 10 s outage: 503 while down, all completed once after`, async () => {
+      const env = {
+        REDIS_URL: redis.url,
+        RENDER_QUEUE_NAME: `outage-${workerCount}`,
+        RENDER_BACKOFF_MS: '500',
+        RENDER_HEARTBEAT_MS: '1000',
+      };
+      const api = await startService({ entry: 'services/api/main.ts', dataDir, env });
+      const workers: RunningService[] = [];
+      try {
+        for (let i = 0; i < workerCount; i++) workers.push(await startService({ entry: 'services/worker/main.ts', dataDir, env }));
+        const jobs = await Promise.all(Array.from({ length: 6 }, (_, i) => submitJob(api.url, tinyDeck(`outage ${i}`, 2, 2))));
+        await redis.shutdown();
+        const downSince = Date.now();
 
-    // Bounded waits are the behaviour under test: each answer must come within 2 s.
-    const post = await fetch(`${api!.url}/api/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(tinyDeck('while down')),
-      signal: AbortSignal.timeout(2000),
+        // Bounded waits are the behaviour under test: each answer must come within 2 s.
+        const post = await fetch(`${api.url}/api/jobs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(tinyDeck('while down')),
+          signal: AbortSignal.timeout(2000),
+        });
+        assert.equal(post.status, 503);
+        assert.equal(((await post.json()) as { error: { code: string } }).error.code, 'QUEUE_UNAVAILABLE');
+        const read = await fetch(`${api.url}/api/jobs/${jobs[0]!.id}`, { signal: AbortSignal.timeout(2000) });
+        assert.equal(read.status, 503);
+        assert.equal((await fetch(`${api.url}/readyz`, { signal: AbortSignal.timeout(2000) })).status, 503);
+        assert.equal((await fetch(`${api.url}/healthz`, { signal: AbortSignal.timeout(2000) })).status, 200);
+
+        await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - downSince))));
+        for (const w of workers) assert.equal(w.child.exitCode, null, 'the workers ride out the outage');
+        await redis.start();
+
+        const done = await Promise.all(jobs.map((j) => waitForStatus(api.url, j.id, ['completed', 'failed', 'cancelled'], 180_000)));
+        for (const j of done) assert.equal(j.status, 'completed', `${j.id}: ${JSON.stringify(j.error)}`);
+        for (const w of workers) assert.equal(w.child.exitCode, null, 'the workers are still running');
+        const counts = await Promise.all(workers.map(completedCount));
+        assert.equal(
+          counts.reduce((a, b) => a + b, 0),
+          6,
+          `completions counted once in total: ${counts.join(' + ')}`,
+        );
+      } finally {
+        await Promise.all([...workers.map((w) => w.stop()), api.stop()]);
+      }
     });
-    assert.equal(post.status, 503);
-    assert.equal(((await post.json()) as { error: { code: string } }).error.code, 'QUEUE_UNAVAILABLE');
-    const read = await fetch(`${api!.url}/api/jobs/${jobs[0]!.id}`, { signal: AbortSignal.timeout(2000) });
-    assert.equal(read.status, 503);
-    assert.equal((await fetch(`${api!.url}/readyz`, { signal: AbortSignal.timeout(2000) })).status, 503);
-    assert.equal((await fetch(`${api!.url}/healthz`, { signal: AbortSignal.timeout(2000) })).status, 200);
-
-    await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - downSince))));
-    assert.equal(worker!.child.exitCode, null, 'the worker rides out the outage');
-    await redis.start();
-
-    const done = await Promise.all(jobs.map((j) => waitForStatus(api!.url, j.id, ['completed', 'failed', 'cancelled'], 180_000)));
-    for (const j of done) assert.equal(j.status, 'completed', `${j.id}: ${JSON.stringify(j.error)}`);
-    assert.equal(worker!.child.exitCode, null, 'the worker is still running');
-    const metrics = await (await fetch(`${worker!.url}/metrics`)).text();
-    const completed = /^render_jobs_total\{status="completed"[^}]*\} (\d+)/m.exec(metrics);
-    assert.equal(
-      Number(completed?.[1]),
-      6,
-      metrics
-        .split('\n')
-        .filter((l) => l.startsWith('render_jobs_total'))
-        .join('\n'),
-    );
-  });
+  }
 
   test('a worker started while Redis is down waits, then connects and works once Redis is back', async () => {
-    const env = { REDIS_URL: redis.url, RENDER_HEARTBEAT_MS: '1000', RENDER_QUEUE_NAME: 'late-worker' };
+    const env: Record<string, string> = { REDIS_URL: redis.url, RENDER_HEARTBEAT_MS: '1000', RENDER_QUEUE_NAME: 'late-worker' };
     await redis.shutdown();
     // Started means listening: its /healthz answers (503: no heartbeat reaches Redis yet).
     const late = await startService({ entry: 'services/worker/main.ts', dataDir, env, startedWhen: (r) => r.status === 503 });
