@@ -14,7 +14,7 @@ import {
   SimpleSpanProcessor,
   type SpanExporter,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import { registerTelemetryShutdown } from '../services/telemetry/lifecycle';
 import { publishMetricsCollector } from '../services/telemetry/metrics-endpoint';
 import { otlpTracesProtocol, positiveInt, traceExporterNames } from './env';
@@ -55,7 +55,7 @@ function spanProcessors(env: NodeJS.ProcessEnv): SpanProcessor[] {
     if (name === 'otlp') {
       processors.push(new AccountedBatchSpanProcessor(otlpExporter(env), batchLimits(env)));
     } else if (name === 'console') {
-      processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
+      processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
     } else {
       diag.warn(`OTEL_TRACES_EXPORTER: unsupported exporter "${name}" ignored (supported: otlp, console, none)`);
     }

@@ -5,7 +5,7 @@
  */
 import { TraceFlags, type Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { recordSpansDropped, recordTelemetryExportFailure } from '../services/telemetry/metrics';
 
 /** Queue and timing bounds of the batch processor. */
@@ -59,7 +59,7 @@ export class AccountedBatchSpanProcessor implements SpanProcessor {
     private readonly limits: BatchLimits,
   ) {
     const counting = new CountingSpanExporter(exporter, (n) => (this.queued = Math.max(0, this.queued - n)));
-    this.inner = new BatchSpanProcessor(counting, limits);
+    this.inner = new BatchSpanProcessor({ exporter: counting, ...limits });
   }
 
   /** Spans waiting for export right now. */
