@@ -25,6 +25,7 @@ COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --chown=node:node package.json package-lock.json tsconfig.json ./
 COPY --chown=node:node services ./services
 COPY --chown=node:node instrumentation ./instrumentation
+COPY --chown=node:node telemetry-bridge ./telemetry-bridge
 RUN mkdir -p /app/data && chown node:node /app/data
 # The base image's unprivileged user (uid 1000).
 USER node

@@ -5,7 +5,7 @@
  */
 import { diag } from '@opentelemetry/api';
 import { MetricReader } from '@opentelemetry/sdk-metrics';
-import type { MetricsCollector } from '../services/telemetry/metrics-endpoint';
+import type { MetricsCollector } from '../telemetry-bridge/metrics-collector';
 import { toFamilies, type MetricFamily } from './metric-families';
 import { renderJson } from './metrics-json';
 import { renderOpenMetricsText } from './openmetrics-text';
@@ -24,7 +24,7 @@ export class PullMetricReader extends MetricReader {
     return toFamilies(resourceMetrics);
   }
 
-  /** The collector the app's scrape handler uses (see services/telemetry/metrics-endpoint.ts). */
+  /** The collector the app's scrape handler uses (see telemetry-bridge/metrics-collector.ts). */
   collector(): MetricsCollector {
     return {
       prometheus: async () => renderPrometheusText(await this.families()),

@@ -15,8 +15,8 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { registerTelemetryShutdown } from '../services/telemetry/lifecycle';
-import { publishMetricsCollector } from '../services/telemetry/metrics-endpoint';
+import { registerTelemetryShutdown } from '../telemetry-bridge/shutdown';
+import { publishMetricsCollector } from '../telemetry-bridge/metrics-collector';
 import { otlpTracesProtocol, positiveInt, traceExporterNames } from './env';
 import { createInstrumentations } from './instrumentations';
 import { PullMetricReader } from './pull-reader';

@@ -6,7 +6,7 @@
 import { TraceFlags, type Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { recordSpansDropped, recordTelemetryExportFailure } from '../services/telemetry/metrics';
+import { recordSpansDropped, recordTelemetryExportFailure } from '../telemetry-bridge/pipeline-metrics';
 
 /** Queue and timing bounds of the batch processor. */
 export interface BatchLimits {
