@@ -1,8 +1,9 @@
 /**
  * Builds and starts the NodeSDK: hand-built resource, selected auto-instrumentations, OTLP/HTTP
  * trace export (http/protobuf by default, http/json on request) through an accounted batch processor (or none, with spans still created for
- * their ids when OTEL_TRACES_EXPORTER=none), our pull metric reader published to
- * the app's `/api/metrics`, no OTLP logs and no metrics push. Shutdown is bounded.
+ * their ids when OTEL_TRACES_EXPORTER=none), our pull metric reader published through
+ * telemetry-bridge to the app's scrape routes (`/api/metrics`, a worker's `/metrics`), no OTLP logs
+ * and no metrics push. Shutdown is bounded.
  */
 import { createNoopMeter, diag } from '@opentelemetry/api';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';

@@ -46,9 +46,11 @@ export class CountingSpanExporter implements SpanExporter {
 }
 
 /**
- * A BatchSpanProcessor that enforces its queue bound itself, so each span it refuses is counted
- * (the stock processor drops silently). `queued` counts spans handed over and not yet taken by
- * an export.
+ * A BatchSpanProcessor that enforces its queue bound itself, so each span it refuses is counted in
+ * the metric our alert reads. The stock processor reports drops only through `diag` (silent unless
+ * OTEL_LOG_LEVEL is set) and, behind OTEL_NODE_EXPERIMENTAL_SDK_METRICS, as `otel.sdk.*`
+ * self-metrics that rules and dashboards do not query. `queued` counts spans handed over and not
+ * yet taken by an export.
  */
 export class AccountedBatchSpanProcessor implements SpanProcessor {
   private readonly inner: BatchSpanProcessor;
