@@ -1,8 +1,8 @@
 /**
  * The handoff between the app's scrape routes (`/api/metrics`, a worker's `/metrics`) and the
  * metrics reader that `instrumentation/` installs. The app never imports the SDK: the bootstrap
- * publishes a collector under a global symbol (the bootstrap and the app may hold separate copies
- * of this module), and when telemetry is disabled there is none.
+ * publishes a collector under a `Symbol.for` key (which survives a second copy of this module, as
+ * in shutdown.ts), and when telemetry is disabled there is none.
  */
 
 /** What the bootstrap publishes: one collection, serialized each way a scraper may ask for. */

@@ -3,8 +3,9 @@
  * registers its bounded flush, the mains call `shutdownTelemetry()` last. With telemetry disabled
  * nothing is registered and the call resolves at once.
  *
- * The function lives under a global symbol, not in a module variable: the bootstrap is loaded with
- * `--import` and the app by `require`, and the two may hold separate copies of this module.
+ * The function lives under a `Symbol.for` key rather than in a module variable, so the handoff
+ * survives a second copy of this module (an ESM and a CommonJS instance, or source and compiled
+ * files side by side); under tsx and the compiled build both sides load one copy today.
  */
 
 const KEY = Symbol.for('render-o11y.telemetry-shutdown');
