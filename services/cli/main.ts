@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ApiClient, ApiError, type CliJob } from './client';
 import { submit } from './submit';
 
-const USAGE = `usage: npm run cli -- <command> [options]
+const USAGE = `usage: render-o11y <command> [options]   (npx render-o11y …, or npm run cli -- …)
   submit <deck.json> [--follow] [--out file.mp4]   submit a deck; --follow shows progress and downloads the MP4
   list [--status S] [--limit N]                    newest jobs first
   status <id>                                      one job
