@@ -69,7 +69,7 @@ export class BullmqWorkerHandle implements WorkerHandle {
       autorun: false,
     });
     this.worker.on('error', (err) => deps.logger.warn({ err }, 'bullmq worker error'));
-    this.worker.on('failed', (job, err) => deps.logger.error({ err, jobId: job?.data.id }, 'bullmq failed a job'));
+    this.worker.on('failed', (job, err) => deps.logger.error({ err, job_id: job?.data.id }, 'bullmq failed a job'));
     // A job stalled past maxStalledCount is failed inside Redis by whichever worker checks; only the
     // queue's event stream tells, so every worker listens and the first record update wins.
     this.eventsConn = connectRedis(deps.redisUrl, true);
@@ -144,7 +144,7 @@ export class BullmqWorkerHandle implements WorkerHandle {
     const controller = new AbortController();
     const attempt = this.handler({ id, attempt: job.attemptsStarted, carrier, enqueuedAt }, controller.signal).catch(
       (err): AttemptOutcome => {
-        this.deps.logger.error({ err, jobId: id }, 'job handler threw; the job is dropped (handlers must not throw)');
+        this.deps.logger.error({ err, job_id: id }, 'job handler threw; the job is dropped (handlers must not throw)');
         return { kind: 'failed' };
       },
     );

@@ -144,7 +144,7 @@ export class EmbeddedWorker implements WorkerHandle {
         controller.signal,
       );
     } catch (err) {
-      this.logger.error({ err, jobId: entry.id }, 'job handler threw; the entry is dropped (handlers must not throw)');
+      this.logger.error({ err, job_id: entry.id }, 'job handler threw; the entry is dropped (handlers must not throw)');
       outcome = { kind: 'failed' };
     }
     if (controller.signal.reason === 'shutdown') return;
