@@ -42,6 +42,7 @@ export async function startTestApi(options: { worker: boolean; env?: Record<stri
 }
 
 /** fetch + JSON body, for terse assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read whatever field of whatever body they assert on
 export async function call(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: any }> {
   const res = await fetch(url, init);
   const text = await res.text();

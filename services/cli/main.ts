@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
       if (values.status) q.set('status', values.status);
       if (values.limit) q.set('limit', values.limit);
       const page = await api.json<{ jobs: PublicJob[] }>('GET', `/api/jobs?${q}`);
-      page.jobs.forEach((j) => console.log(row(j)));
+      for (const j of page.jobs) console.log(row(j));
       if (page.jobs.length === 0) console.log('no jobs');
       return 0;
     }
