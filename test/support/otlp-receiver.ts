@@ -1,10 +1,11 @@
 /**
  * A minimal OTLP/HTTP receiver for tests: answers 200 to every POST and counts what arrived.
  * http/json bodies are decoded (tests that read span content export http/json); http/protobuf
- * bodies are kept raw and not decoded: no maintained package ships the OTLP definitions for
- * protobufjs any more (otlp-transformer 0.300 encodes by hand and decodes nothing), and a
- * hand-written decoder would test our decoder more than the exporter, so protobuf tests check the
- * content type and what is plainly visible in the bytes.
+ * bodies are kept raw and not decoded: no maintained package ships the OTLP .proto definitions
+ * for protobufjs (the proto repository publishes none to npm, open-telemetry/opentelemetry-proto
+ * issue 670, and otlp-transformer 0.300 encodes by hand and decodes nothing), and a hand-written
+ * decoder would test itself more than the exporter, so protobuf tests check the content type and
+ * what is plainly visible in the bytes.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
