@@ -23,9 +23,9 @@ const RULES: Rule[] = [
   { from: 'services/shared', forbidden: 'services/queue' },
 ];
 
-/** Tests and what only tests load: `*.test.ts`, `fixtures/`, `test-support.ts`, `*.fixture.ts`. */
+/** Tests and what only tests load (what tsconfig.build.json leaves out of the production build). */
 function isTestFile(rel: string): boolean {
-  return /\.test\.ts$|(^|\/)fixtures\/|(^|\/)test-support\.ts$|\.fixture\.ts$/.test(rel);
+  return /\.test\.ts$|(^|\/)fixtures\/|(^|\/)test-(support|helpers)\.ts$|\.fixture\.ts$/.test(rel);
 }
 
 /** Non-test TypeScript files under `dir` (relative to the repository root, `/`-separated). */
