@@ -1,5 +1,7 @@
 /** The embedded single process (`npm start`): queue backend, API and worker in one process. */
 import { createQueueBackend } from './queue';
+import { createOutputStorage } from './storage';
+import { instrumentStorage } from './telemetry/storage-telemetry';
 import { startWorkerRuntime } from './worker/runtime';
 import { exitOnSignals, loadConfigOrExit } from './api/lifecycle';
 import { listenApi } from './api/server';
@@ -14,13 +16,15 @@ export async function startServer(options: ApiServerOptions = {}): Promise<Runni
   const config = options.config ?? loadConfigOrExit();
   const logger = options.logger ?? createLogger('render-o11y', config.logLevel);
   const backend = await createQueueBackend(config, logger);
+  const storage = instrumentStorage(createOutputStorage(config.storage));
   let worker: Awaited<ReturnType<typeof startWorkerRuntime>> | undefined;
   let api: Awaited<ReturnType<typeof listenApi>> | undefined;
   try {
-    worker = await startWorkerRuntime({ config, backend, logger });
-    api = await listenApi({ config, backend, logger, host: config.host, port: config.port });
+    worker = await startWorkerRuntime({ config, backend, logger, storage });
+    api = await listenApi({ config, backend, logger, storage, host: config.host, port: config.port });
   } catch (err) {
     await worker?.close();
+    await storage.close();
     await backend.close();
     throw err;
   }
@@ -30,10 +34,11 @@ export async function startServer(options: ApiServerOptions = {}): Promise<Runni
   const close = async () => {
     await running.api.close();
     await running.worker.close();
+    await storage.close();
     await backend.close();
   };
   if (options.handleSignals) exitOnSignals(close, logger);
-  return { url: api.url, config, backend, close };
+  return { url: api.url, config, backend, storage, close };
 }
 
 if (require.main === module) {

@@ -60,8 +60,9 @@ class LocalStorage implements OutputStorage {
   }
 
   async stat(key: string): Promise<ObjectInfo | null> {
+    const file = this.pathOf(key);
     try {
-      return infoOf(await stat(this.pathOf(key)));
+      return infoOf(await stat(file));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw storageFailure(err, `reading ${key}`);
@@ -89,8 +90,9 @@ class LocalStorage implements OutputStorage {
   }
 
   async delete(key: string): Promise<void> {
+    const file = this.pathOf(key);
     try {
-      await unlink(this.pathOf(key));
+      await unlink(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw storageFailure(err, `deleting ${key}`);
     }

@@ -5,6 +5,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createQueueBackend } from '../queue';
+import { createOutputStorage } from '../storage';
+import { instrumentStorage } from '../telemetry/storage-telemetry';
 import type { Config } from '../shared/config';
 import { exitOnSignals, loadConfigOrExit } from '../api/lifecycle';
 import { createLogger, type Logger } from '../telemetry/logger';
@@ -21,10 +23,12 @@ export interface WorkerProcess {
 /** Opens the backend, starts the worker and the metrics/health server; `close()` stops all three. */
 export async function startWorkerProcess(config: Readonly<Config>, logger: Logger): Promise<WorkerProcess> {
   const backend = await createQueueBackend(config, logger);
+  const storage = instrumentStorage(createOutputStorage(config.storage));
   let worker: Awaited<ReturnType<typeof startWorkerRuntime>>;
   try {
-    worker = await startWorkerRuntime({ config, backend, logger });
+    worker = await startWorkerRuntime({ config, backend, logger, storage });
   } catch (err) {
+    await storage.close();
     await backend.close();
     throw err;
   }
@@ -57,6 +61,7 @@ export async function startWorkerProcess(config: Readonly<Config>, logger: Logge
     });
   } catch (err) {
     await worker.close();
+    await storage.close();
     await backend.close();
     throw err;
   }
@@ -72,6 +77,7 @@ export async function startWorkerProcess(config: Readonly<Config>, logger: Logge
           server.closeAllConnections();
         });
         await worker.close();
+        await storage.close();
         await backend.close();
       })();
       return closing;

@@ -23,6 +23,8 @@ export interface S3Emulator {
   endpoint: string;
   /** The standard AWS variables (and path style) that point the services at it. */
   env: Record<string, string>;
+  /** Every request seen so far, as `METHOD /path?query` (to check which S3 calls were made), and its headers. */
+  requests: { line: string; headers: http.IncomingHttpHeaders }[];
   close(): Promise<void>;
 }
 
@@ -39,7 +41,9 @@ export async function startS3Emulator(options: { buckets: string[]; port?: numbe
   });
   await server.configureBuckets();
   verifyBucketRequestsLikeS3();
+  const requests: S3Emulator['requests'] = [];
   const httpServer = http.createServer((req, res) => {
+    requests.push({ line: `${req.method} ${req.url}`, headers: { ...req.headers } });
     req.headers[RAW_PATH_HEADER] = (req.url ?? '/').split('?')[0];
     server.callback()(req, res);
   });
@@ -57,6 +61,7 @@ export async function startS3Emulator(options: { buckets: string[]; port?: numbe
       AWS_REGION: 'us-east-1',
       RENDER_S3_FORCE_PATH_STYLE: 'true',
     },
+    requests,
     async close() {
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());

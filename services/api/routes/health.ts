@@ -1,20 +1,21 @@
 import { Router } from 'express';
 import type { QueueBackend } from '../../queue/contract';
+import type { OutputStorage } from '../../storage/contract';
 
 /** How long readiness waits for the backend before declaring it unavailable. */
 export const READY_TIMEOUT_MS = 1000;
 
 /** Resolves when `ping` does, rejects after `ms` otherwise. */
-function withTimeout(ping: Promise<void>, ms: number): Promise<void> {
+function withTimeout(ping: Promise<void>, ms: number, what = 'queue backend'): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`queue backend did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
   });
   return Promise.race([ping, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Liveness (the process answers) and readiness (the queue backend answers too). */
-export function healthRouter({ backend }: { backend: QueueBackend }): Router {
+/** Liveness (the process answers) and readiness (the queue backend and the video storage answer too). */
+export function healthRouter({ backend, storage }: { backend: QueueBackend; storage?: OutputStorage }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -26,7 +27,19 @@ export function healthRouter({ backend }: { backend: QueueBackend }): Router {
         Promise.resolve().then(() => backend.ping()),
         READY_TIMEOUT_MS,
       );
-      res.json({ status: 'ready', backend: backend.kind });
+      // Without its storage the API cannot serve a single video: not ready, with the reason.
+      if (storage) {
+        await withTimeout(
+          Promise.resolve()
+            .then(() => storage.ping())
+            .catch((err: unknown) => {
+              throw new Error(`video storage unavailable: ${err instanceof Error ? err.message : String(err)}`);
+            }),
+          READY_TIMEOUT_MS,
+          'video storage',
+        );
+      }
+      res.json({ status: 'ready', backend: backend.kind, ...(storage ? { storage: storage.kind } : {}) });
     } catch (err) {
       res.status(503).json({ status: 'unavailable', reason: err instanceof Error ? err.message : String(err) });
     }
