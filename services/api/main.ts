@@ -32,7 +32,7 @@ export async function startServer(options: ApiServerOptions = {}): Promise<Runni
   const logger = options.logger ?? createLogger('render-api', config.logLevel);
   const backend = await createQueueBackend(config, logger);
   const storage = instrumentStorage(createOutputStorage(config.storage));
-  let api;
+  let api: Awaited<ReturnType<typeof listenApi>>;
   try {
     api = await listenApi({ config, backend, logger, storage, host: config.host, port: config.port });
   } catch (err) {

@@ -36,7 +36,11 @@ test('s3://bucket/prefix with the standard AWS variables; AWS_ENDPOINT_URL_S3 wi
     forcePathStyle: true,
   });
   assert.equal(c.outputUrlTtlSeconds, 600);
-  const plain = loadConfig({ RENDER_STORAGE_URL: 's3://my.bucket-1', AWS_ENDPOINT_URL: 'https://s3.example.test', AWS_DEFAULT_REGION: 'us-west-2' });
+  const plain = loadConfig({
+    RENDER_STORAGE_URL: 's3://my.bucket-1',
+    AWS_ENDPOINT_URL: 'https://s3.example.test',
+    AWS_DEFAULT_REGION: 'us-west-2',
+  });
   assert.deepEqual(plain.storage, {
     kind: 's3',
     bucket: 'my.bucket-1',

@@ -64,7 +64,10 @@ export function storageConfig(env: StorageEnv): StorageConfig {
   try {
     url = new URL(raw);
   } catch {
-    throw new StorageConfigError('RENDER_STORAGE_URL', `${JSON.stringify(raw)} is not a URL; use file:///absolute/path or s3://bucket/prefix`);
+    throw new StorageConfigError(
+      'RENDER_STORAGE_URL',
+      `${JSON.stringify(raw)} is not a URL; use file:///absolute/path or s3://bucket/prefix`,
+    );
   }
   if (url.search || url.hash || url.username || url.password) {
     throw new StorageConfigError(
@@ -74,14 +77,21 @@ export function storageConfig(env: StorageEnv): StorageConfig {
   }
   if (url.protocol === 'file:') {
     if (url.host !== '' && url.host !== 'localhost') {
-      throw new StorageConfigError('RENDER_STORAGE_URL', `file URLs name a local absolute path (file:///path), got host ${JSON.stringify(url.host)}`);
+      throw new StorageConfigError(
+        'RENDER_STORAGE_URL',
+        `file URLs name a local absolute path (file:///path), got host ${JSON.stringify(url.host)}`,
+      );
     }
     const dir = decodeURIComponent(url.pathname);
-    if (dir === '/' || !path.isAbsolute(dir)) throw new StorageConfigError('RENDER_STORAGE_URL', 'a file URL must name a directory other than /');
+    if (dir === '/' || !path.isAbsolute(dir))
+      throw new StorageConfigError('RENDER_STORAGE_URL', 'a file URL must name a directory other than /');
     return { kind: 'local', dir: path.resolve(dir) };
   }
   if (url.protocol !== 's3:') {
-    throw new StorageConfigError('RENDER_STORAGE_URL', `scheme ${url.protocol} is not supported; use file:///absolute/path or s3://bucket/prefix`);
+    throw new StorageConfigError(
+      'RENDER_STORAGE_URL',
+      `scheme ${url.protocol} is not supported; use file:///absolute/path or s3://bucket/prefix`,
+    );
   }
   const bucket = url.hostname;
   if (!BUCKET.test(bucket) || bucket.includes('..') || url.port) {
@@ -89,7 +99,10 @@ export function storageConfig(env: StorageEnv): StorageConfig {
   }
   const prefix = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, '');
   if (prefix !== '' && (!PREFIX.test(prefix) || prefix.split('/').some((part) => part === '' || part === '.' || part === '..'))) {
-    throw new StorageConfigError('RENDER_STORAGE_URL', `the key prefix ${JSON.stringify(prefix)} has characters or segments S3 keys should not`);
+    throw new StorageConfigError(
+      'RENDER_STORAGE_URL',
+      `the key prefix ${JSON.stringify(prefix)} has characters or segments S3 keys should not`,
+    );
   }
   const endpoint = httpUrl('AWS_ENDPOINT_URL_S3', env.endpointS3) ?? httpUrl('AWS_ENDPOINT_URL', env.endpoint);
   const publicEndpoint = httpUrl('RENDER_S3_PUBLIC_ENDPOINT', env.publicEndpoint);
@@ -105,6 +118,7 @@ function httpUrl(variable: string, value: string | undefined): string | undefine
     throw new StorageConfigError(variable, `${JSON.stringify(value)} is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new StorageConfigError(variable, 'must be an http:// or https:// URL');
-  if (url.username || url.password || url.search || url.hash) throw new StorageConfigError(variable, 'must not carry credentials, a query or a fragment');
+  if (url.username || url.password || url.search || url.hash)
+    throw new StorageConfigError(variable, 'must not carry credentials, a query or a fragment');
   return value.replace(/\/+$/, '');
 }

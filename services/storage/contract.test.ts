@@ -102,7 +102,10 @@ describe.each(adapters)('storage contract: $name', ({ open }) => {
     assert.equal((await storage.put(key, file, { contentType: 'video/mp4' })).bytes, data.length);
     if (storage.kind === 's3') {
       const calls = emulator.requests.slice(seen).map((r) => r.line);
-      assert.ok(calls.some((l) => /^POST \S+\?uploads/.test(l)), `a multipart upload was created: ${calls.join(', ')}`);
+      assert.ok(
+        calls.some((l) => /^POST \S+\?uploads/.test(l)),
+        `a multipart upload was created: ${calls.join(', ')}`,
+      );
       assert.equal(calls.filter((l) => /^PUT \S+partNumber=/.test(l)).length, 2, 'two parts of 8 MiB at most');
       // With a custom endpoint the SDK adds no checksum S3-compatible servers might reject.
       const headers = emulator.requests.slice(seen).flatMap((r) => Object.keys(r.headers));
@@ -199,19 +202,28 @@ describe('S3 adapter specifics (against the emulator)', () => {
 
   test('the local adapter cannot presign', async () => {
     const storage = createLocalStorage(path.join(scratch, 'nosign'));
-    assert.equal(await storage.presignGet(), null);
+    assert.equal(
+      await storage.presignGet(storage.keyFor('job-x', 1), { expiresInSeconds: 60, downloadName: 'a.mp4', contentType: 'video/mp4' }),
+      null,
+    );
   });
 
   test('a missing bucket fails for good; wrong credentials fail for good; a closed port is unavailable (retryable)', async () => {
     const noBucket = createS3Storage(s3Config({ bucket: 'no-such-bucket' }));
-    await assert.rejects(noBucket.ping(), (err: unknown) => err instanceof StorageError && !err.retryable && /does not exist/.test(err.message));
+    await assert.rejects(
+      noBucket.ping(),
+      (err: unknown) => err instanceof StorageError && !err.retryable && /does not exist/.test(err.message),
+    );
     await noBucket.close();
 
     const saved = process.env.AWS_SECRET_ACCESS_KEY;
     process.env.AWS_SECRET_ACCESS_KEY = 'wrong';
     const denied = createS3Storage(s3Config());
     try {
-      await assert.rejects(denied.stat(denied.keyFor('job-x', 1)), (err: unknown) => err instanceof StorageError && !err.retryable && err.category === 'storage');
+      await assert.rejects(
+        denied.stat(denied.keyFor('job-x', 1)),
+        (err: unknown) => err instanceof StorageError && !err.retryable && err.category === 'storage',
+      );
     } finally {
       process.env.AWS_SECRET_ACCESS_KEY = saved;
       await denied.close();

@@ -197,7 +197,8 @@ class S3Storage implements OutputStorage {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (err) {
-      if (isNotFound(err)) throw new StorageError(`bucket ${this.bucket} does not exist (create it first)`, null, { retryable: false, cause: err });
+      if (isNotFound(err))
+        throw new StorageError(`bucket ${this.bucket} does not exist (create it first)`, null, { retryable: false, cause: err });
       throw s3Failure(err, `reaching bucket ${this.bucket}`);
     }
   }
@@ -231,9 +232,33 @@ function isNotFound(err: unknown): boolean {
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || (e?.$metadata?.httpStatusCode === 404 && e?.name !== 'NoSuchBucket');
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-const BUSY_NAMES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'ServiceUnavailable', 'InternalError', 'TimeoutError']);
-const DENIED_NAMES = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'CredentialsProviderError']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+const BUSY_NAMES = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestTimeout',
+  'ServiceUnavailable',
+  'InternalError',
+  'TimeoutError',
+]);
+const DENIED_NAMES = new Set([
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'CredentialsProviderError',
+]);
 
 /**
  * Maps an SDK failure to a storage error by the backend's own answer (status, error name, SDK
@@ -256,7 +281,12 @@ export function s3Failure(err: unknown, what: string): RenderError {
       cause: err,
     });
   }
-  if ((code && NETWORK_CODES.has(code)) || BUSY_NAMES.has(name) || e.$retryable || (status !== undefined && (status >= 500 || status === 429))) {
+  if (
+    (code && NETWORK_CODES.has(code)) ||
+    BUSY_NAMES.has(name) ||
+    e.$retryable ||
+    (status !== undefined && (status >= 500 || status === 429))
+  ) {
     return new StorageUnavailableError(`${what}: the object store is unavailable (${code ?? name}${status ? `, HTTP ${status}` : ''})`, {
       cause: err,
     });

@@ -23,7 +23,12 @@ test('an attempt is one CONSUMER span under the enqueue, with stage and asset sp
   });
   const { config, cleanup } = testConfig({ RENDER_MAX_ATTEMPTS: '2', RENDER_HEARTBEAT_MS: '200' });
   const backend = await createEmbeddedBackend(config, quietLogger);
-  const worker = await startWorkerRuntime({ backend, config, logger: quietLogger, storage: instrumentStorage(createLocalStorage(config.outputDir)) });
+  const worker = await startWorkerRuntime({
+    backend,
+    config,
+    logger: quietLogger,
+    storage: instrumentStorage(createLocalStorage(config.outputDir)),
+  });
   const submit = async (body: Record<string, unknown>) => {
     const id = randomUUID();
     const { span, carrier } = startEnqueueSpan(id, backend);

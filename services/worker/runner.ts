@@ -107,14 +107,19 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
       );
       progress.stop();
       // Only the attempt that wins the final status update publishes its object; a loser deletes its own.
-      const done = await publishOutput({ store, storage: deps.storage, logger }, { jobId: job.id, attempt: job.attempt }, result.outputKey, {
-        status: 'completed',
-        progress: 1,
-        finishedAt: new Date().toISOString(),
-        durationSeconds: elapsed(),
-        output: result.output,
-        error: null,
-      });
+      const done = await publishOutput(
+        { store, storage: deps.storage, logger },
+        { jobId: job.id, attempt: job.attempt },
+        result.outputKey,
+        {
+          status: 'completed',
+          progress: 1,
+          finishedAt: new Date().toISOString(),
+          durationSeconds: elapsed(),
+          output: result.output,
+          error: null,
+        },
+      );
       if (!done) return cancelled(span, logger);
       recordJobStatus('completed');
       recordRenderDuration('completed', elapsed());

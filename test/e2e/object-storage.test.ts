@@ -158,7 +158,10 @@ describe('API and two workers on separate data folders, videos in S3-compatible 
     assert.ok(bytes, 'needs the downloads of the previous test');
     const completed = hooks.filter((h) => h.event === 'render.completed' && h.job.id === job.id);
     assert.equal(completed.length, 1);
-    assert.ok(completed[0].job.output?.url.startsWith(`${env.RENDER_S3_PUBLIC_ENDPOINT}/renders/outputs/${job.id}.a`), completed[0].job.output?.url);
+    assert.ok(
+      completed[0].job.output?.url.startsWith(`${env.RENDER_S3_PUBLIC_ENDPOINT}/renders/outputs/${job.id}.a`),
+      completed[0].job.output?.url,
+    );
     assert.equal(completed[0].status, 200);
     assert.equal(completed[0].downloaded, sha(bytes));
 

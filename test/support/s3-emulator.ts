@@ -73,6 +73,7 @@ export async function startS3Emulator(options: { buckets: string[]; port?: numbe
 }
 
 const RAW_PATH_HEADER = 'x-s3-emulator-raw-path';
+type CanonicalRequest = { uri: string; headers: Record<string, unknown> };
 let patched = false;
 
 /**
@@ -84,12 +85,13 @@ let patched = false;
 function verifyBucketRequestsLikeS3(): void {
   if (patched) return;
   patched = true;
-  // biome-ignore lint/suspicious/noExplicitAny: reaching into the emulator's untyped internals
-  const v4 = require('@20minutes/s3rver/lib/signature/v4') as { getStringToSign: (...args: any[]) => string };
+  // The emulator's untyped internals: the SigV4 string-to-sign builder.
+  const v4 = require('@20minutes/s3rver/lib/signature/v4') as { getStringToSign: (canonical: CanonicalRequest, request: unknown) => string };
   const original = v4.getStringToSign;
-  v4.getStringToSign = (canonical: { uri: string; headers: Record<string, unknown> }, request: unknown) => {
+  v4.getStringToSign = (canonical, request) => {
     const raw = canonical.headers[RAW_PATH_HEADER];
-    const fixed = typeof raw === 'string' && raw.endsWith('/') && raw.slice(0, -1) === canonical.uri ? { ...canonical, uri: raw } : canonical;
+    const fixed =
+      typeof raw === 'string' && raw.endsWith('/') && raw.slice(0, -1) === canonical.uri ? { ...canonical, uri: raw } : canonical;
     return original(fixed, request);
   };
 }
