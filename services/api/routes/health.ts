@@ -1,18 +1,10 @@
 import { Router } from 'express';
 import type { QueueBackend } from '../../queue/contract';
+import { withTimeout } from '../../shared/timeout';
 import type { OutputStorage } from '../../storage/contract';
 
 /** How long readiness waits for the backend before declaring it unavailable. */
 export const READY_TIMEOUT_MS = 1000;
-
-/** Resolves when `ping` does, rejects after `ms` otherwise. */
-function withTimeout(ping: Promise<void>, ms: number, what = 'queue backend'): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([ping, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Liveness (the process answers) and readiness (the queue backend and the video storage answer too). */
 export function healthRouter({ backend, storage }: { backend: QueueBackend; storage?: OutputStorage }): Router {
@@ -26,6 +18,7 @@ export function healthRouter({ backend, storage }: { backend: QueueBackend; stor
       await withTimeout(
         Promise.resolve().then(() => backend.ping()),
         READY_TIMEOUT_MS,
+        'queue backend ping',
       );
       // Without its storage the API cannot serve a single video: not ready, with the reason.
       if (storage) {
