@@ -1,7 +1,13 @@
 /**
  * The storage contract, one suite run against both adapters: the local directory, and the S3
  * adapter against an S3 EMULATOR (s3rver, started here on 127.0.0.1; not MinIO, not AWS) through
- * the real AWS SDK over HTTP. docker-compose runs the same adapter against MinIO.
+ * the real AWS SDK over HTTP.
+ *
+ * The same suite runs against a real S3-compatible server on this machine, e.g. the compose
+ * stack's MinIO (`docker compose up -d minio minio-init`):
+ *   RENDER_CONTRACT_S3_ENDPOINT=http://127.0.0.1:9000 RENDER_CONTRACT_S3_BUCKET=renders \
+ *   AWS_ACCESS_KEY_ID=render-app AWS_SECRET_ACCESS_KEY=… npx vitest run services/storage/contract.test.ts
+ * (loopback endpoints only).
  */
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
@@ -17,15 +23,23 @@ import type { OutputStorage } from './contract';
 import { createLocalStorage } from './local';
 import { createS3Storage } from './s3';
 
-const BUCKET = 'contract';
+const external = process.env.RENDER_CONTRACT_S3_ENDPOINT;
+if (external && !['127.0.0.1', 'localhost', '[::1]'].includes(new URL(external).hostname)) {
+  throw new Error('RENDER_CONTRACT_S3_ENDPOINT must be a loopback address: tests never reach another host');
+}
+const BUCKET = external ? (process.env.RENDER_CONTRACT_S3_BUCKET ?? 'renders') : 'contract';
 let emulator: S3Emulator;
+/** The S3 server under test: the emulator, or the external one. */
+const endpoint = () => external ?? emulator.endpoint;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'storage-contract-'));
 
 beforeAll(async () => {
   emulator = await startS3Emulator({ buckets: [BUCKET] });
   // The SDK's default credential chain reads these, as it would in production.
-  process.env.AWS_ACCESS_KEY_ID = emulator.env.AWS_ACCESS_KEY_ID;
-  process.env.AWS_SECRET_ACCESS_KEY = emulator.env.AWS_SECRET_ACCESS_KEY;
+  if (!external) {
+    process.env.AWS_ACCESS_KEY_ID = emulator.env.AWS_ACCESS_KEY_ID;
+    process.env.AWS_SECRET_ACCESS_KEY = emulator.env.AWS_SECRET_ACCESS_KEY;
+  }
 });
 afterAll(async () => {
   await emulator?.close();
@@ -37,7 +51,7 @@ function s3Config(overrides: Partial<S3StorageConfig> = {}): S3StorageConfig {
     kind: 's3',
     bucket: BUCKET,
     prefix: 'outputs',
-    endpoint: emulator.endpoint,
+    endpoint: endpoint(),
     publicEndpoint: undefined,
     region: 'us-east-1',
     forcePathStyle: true,
@@ -64,7 +78,7 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 const adapters: { name: string; open: () => OutputStorage }[] = [
   { name: 'local directory', open: () => createLocalStorage(mkdtempSync(path.join(scratch, 'local-'))) },
-  { name: 'S3 (emulator)', open: () => createS3Storage(s3Config()) },
+  { name: external ? `S3 (${external})` : 'S3 (emulator)', open: () => createS3Storage(s3Config()) },
 ];
 
 describe.each(adapters)('storage contract: $name', ({ open }) => {
@@ -100,7 +114,7 @@ describe.each(adapters)('storage contract: $name', ({ open }) => {
     const key = storage.keyFor('job-big', 1);
     const seen = emulator.requests.length;
     assert.equal((await storage.put(key, file, { contentType: 'video/mp4' })).bytes, data.length);
-    if (storage.kind === 's3') {
+    if (storage.kind === 's3' && !external) {
       const calls = emulator.requests.slice(seen).map((r) => r.line);
       assert.ok(
         calls.some((l) => /^POST \S+\?uploads/.test(l)),
@@ -160,7 +174,7 @@ describe.each(adapters)('storage contract: $name', ({ open }) => {
   });
 });
 
-describe('S3 adapter specifics (against the emulator)', () => {
+describe('S3 adapter specifics', () => {
   test('a presigned URL downloads the same bytes, then stops working after its lifetime', { timeout: 30_000 }, async () => {
     const storage = createS3Storage(s3Config());
     try {
@@ -168,7 +182,7 @@ describe('S3 adapter specifics (against the emulator)', () => {
       const key = storage.keyFor('job-sign', 1);
       await storage.put(key, file, { contentType: 'video/mp4' });
       const url = await storage.presignGet(key, { expiresInSeconds: 1, downloadName: 'job-sign.mp4', contentType: 'video/mp4' });
-      assert.ok(url?.startsWith(`${emulator.endpoint}/${BUCKET}/outputs/job-sign.a1-`), url ?? 'null');
+      assert.ok(url?.startsWith(`${endpoint()}/${BUCKET}/outputs/job-sign.a1-`), url ?? 'null');
       const res = await fetch(url!);
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('content-type'), 'video/mp4');
@@ -184,7 +198,7 @@ describe('S3 adapter specifics (against the emulator)', () => {
   });
 
   test('presigned URLs are signed for RENDER_S3_PUBLIC_ENDPOINT when set', async () => {
-    const publicEndpoint = emulator.endpoint.replace('127.0.0.1', 'localhost');
+    const publicEndpoint = endpoint().replace('127.0.0.1', 'localhost');
     const storage = createS3Storage(s3Config({ publicEndpoint }));
     try {
       const { file, data } = sourceFile(300);
