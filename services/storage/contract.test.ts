@@ -166,6 +166,27 @@ describe.each(adapters)('storage contract: $name', ({ open }) => {
     assert.equal(await storage.stat(key), null);
   });
 
+  test('an upload aborted midway stores nothing', { timeout: 60_000 }, async () => {
+    const key = storage.keyFor('job-midway', 1);
+    const controller = new AbortController();
+    const { file } = sourceFile(9 * 1024 * 1024);
+    const seen = emulator.requests.length;
+    const put = storage.put(key, file, { contentType: 'video/mp4', signal: controller.signal });
+    if (storage.kind === 's3' && !external) {
+      // Abort once the multipart upload has begun on the server.
+      await waitFor('the upload to start', () => emulator.requests.slice(seen).some((r) => r.line.startsWith('POST ')), 20_000, 5);
+    }
+    controller.abort('cancelled');
+    const outcome = await put.then(
+      () => 'stored',
+      () => 'rejected',
+    );
+    // The local adapter may already have finished the rename before the abort lands: then it is whole.
+    if (outcome === 'stored') assert.equal((await storage.stat(key))?.bytes, 9 * 1024 * 1024);
+    else assert.equal(await storage.stat(key), null);
+    if (storage.kind === 's3') assert.equal(outcome, 'rejected');
+  });
+
   test('keys that no adapter produces are refused before touching the backend', async () => {
     for (const bad of ['../etc/passwd', 'a/b.mp4', '', 'x.mp4/..']) {
       await assert.rejects(storage.stat(bad), TypeError);

@@ -88,7 +88,9 @@ async function sendVideo(req: Request, res: Response, storage: OutputStorage, ke
     // A malformed header (-2), a non-bytes unit or several ranges: the whole video, as RFC 9110 allows.
     if (parsed !== -2 && parsed.type === 'bytes' && parsed.length === 1) range = { start: parsed[0].start, end: parsed[0].end };
   }
-  const opened = await storage.read(key, range);
+  // HEAD answers from the object's metadata alone; GET opens the object before any header is set,
+  // so a failure to open it is still a clean JSON error.
+  const opened = req.method === 'HEAD' ? null : await storage.read(key, range);
   res.status(range ? 206 : 200);
   res.set({
     'Content-Type': 'video/mp4',
@@ -100,8 +102,7 @@ async function sendVideo(req: Request, res: Response, storage: OutputStorage, ke
   if (info.etag) res.set('ETag', info.etag);
   if (info.lastModified) res.set('Last-Modified', info.lastModified.toUTCString());
   res.attachment(name);
-  if (req.method === 'HEAD') {
-    opened.body.destroy();
+  if (!opened) {
     res.end();
     return;
   }
