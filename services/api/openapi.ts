@@ -114,7 +114,10 @@ export function openApiDocument(version: string): Json {
       '/readyz': {
         get: {
           summary: 'Readiness: the queue backend and the video storage answer too.',
-          responses: { 200: { description: 'Ready.' }, 503: { description: 'The queue backend or the video storage is unavailable (reason given).' } },
+          responses: {
+            200: { description: 'Ready.' },
+            503: { description: 'The queue backend or the video storage is unavailable (reason given).' },
+          },
         },
       },
       '/api/openapi.json': { get: { summary: 'This document.', responses: { 200: { description: 'OpenAPI 3.1.' } } } },

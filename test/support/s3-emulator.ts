@@ -86,7 +86,9 @@ function verifyBucketRequestsLikeS3(): void {
   if (patched) return;
   patched = true;
   // The emulator's untyped internals: the SigV4 string-to-sign builder.
-  const v4 = require('@20minutes/s3rver/lib/signature/v4') as { getStringToSign: (canonical: CanonicalRequest, request: unknown) => string };
+  const v4 = require('@20minutes/s3rver/lib/signature/v4') as {
+    getStringToSign: (canonical: CanonicalRequest, request: unknown) => string;
+  };
   const original = v4.getStringToSign;
   v4.getStringToSign = (canonical, request) => {
     const raw = canonical.headers[RAW_PATH_HEADER];
