@@ -127,10 +127,10 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
         ['render.completed', 'completed', true],
       ],
     );
-    assert.deepEqual(
-      readdirSync(tmp).filter((n) => n.startsWith('render-job-')),
-      [],
-    );
+    // The attempt removes its scratch dir as it ends, just after publishing: wait for that, bounded.
+    const scratchLeft = () => readdirSync(tmp).filter((n) => n.startsWith('render-job-'));
+    for (let i = 0; i < 100 && scratchLeft().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(scratchLeft(), []);
   } finally {
     await h.close();
     await hook.close();
