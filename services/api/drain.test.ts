@@ -8,6 +8,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { createEmbeddedBackend } from '../queue/embedded';
 import { loadConfig } from '../shared/config';
+import { createLocalStorage } from '../storage/local';
 import { createApp } from './app';
 import { listenApi } from './server';
 
@@ -18,7 +19,7 @@ test('closing the API refuses new connections but lets an in-flight submission f
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RENDER_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const backend = await createEmbeddedBackend(config, logger);
   try {
-    const api = await listenApi({ config, backend, logger, host: '127.0.0.1', port: 0 });
+    const api = await listenApi({ config, backend, logger, storage: createLocalStorage(config.outputDir), host: '127.0.0.1', port: 0 });
     const { port } = new URL(api.url);
     const body = JSON.stringify({ title: 'in flight', slides: [{ title: 'one', duration: 1 }], config: { width: 160, height: 120 } });
     // An in-flight request: headers received by the server, body not yet sent.
@@ -59,7 +60,7 @@ test('/readyz answers 503 while draining, and /healthz stays 200', { timeout: 30
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RENDER_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const backend = await createEmbeddedBackend(config, logger);
   const drain = { draining: false };
-  const server = http.createServer(createApp({ config, backend, logger, drain }));
+  const server = http.createServer(createApp({ config, backend, logger, storage: createLocalStorage(config.outputDir), drain }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   try {

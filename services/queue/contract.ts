@@ -12,6 +12,9 @@
  */
 import type { JobRecord, JobStatus } from '../shared/job';
 import type { JobFacts } from '../shared/stats';
+import type { QueueCounts, WorkerInfo } from '../shared/queue-state';
+
+export type { QueueCounts, WorkerInfo };
 
 /** Paging and filtering for `JobStore.list`, newest first. */
 export interface ListOptions {
@@ -90,15 +93,6 @@ export interface WebhookOutbox {
   size(): Promise<number>;
 }
 
-/** Queue figures, observed as `render_queue_size{state}` and `render_queue_oldest_job_age_seconds`. */
-export interface QueueCounts {
-  waiting: number;
-  active: number;
-  delayed: number;
-  /** Age of the oldest waiting job in seconds; 0 when none waits. */
-  oldestWaitingAgeSeconds: number;
-}
-
 /** What the backend hands the worker for one attempt. */
 export interface QueuedJob {
   id: string;
@@ -125,16 +119,6 @@ export type AbortReason = 'cancelled' | 'shutdown';
  * counting the interrupted start as an attempt.
  */
 export type JobHandler = (job: QueuedJob, signal: AbortSignal) => Promise<AttemptOutcome>;
-
-/** A worker seen by the backend, for the admin summary's liveness view. */
-export interface WorkerInfo {
-  id: string;
-  hostname: string;
-  pid: number;
-  concurrency: number;
-  active: number;
-  lastSeenAt: string;
-}
 
 /** How a worker closes: `drainMs` lets running attempts finish for that long before they are aborted. */
 export interface CloseOptions {

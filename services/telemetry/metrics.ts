@@ -6,15 +6,19 @@
  *
  * Counters are named without `_total`: the Prometheus serialization adds it, so users scrape
  * `render_jobs_total` and `render_errors_total` exactly as before.
+ *
+ * The two telemetry-pipeline counters (`telemetry_*`) are the exception: the span processor in
+ * `instrumentation/` records them, so they are declared in telemetry-bridge/pipeline-metrics.ts
+ * and re-exported from here.
  */
 import { metrics, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
 import type { ErrorCategory } from '../shared/errors/categories';
 import type { JobStatus, Stage } from '../shared/job';
+import { recordExemplar, resetExemplars } from '../../telemetry-bridge/exemplars';
+import { METER_NAME } from '../../telemetry-bridge/meter';
 import { METRIC_LABELS as L } from './attributes';
-import { recordExemplar, resetExemplars } from './exemplars';
 
-/** Name of the meter every instrument belongs to. */
-export const METER_NAME = 'render-o11y';
+export { recordSpansDropped, recordTelemetryExportFailure } from '../../telemetry-bridge/pipeline-metrics';
 
 /** Histogram buckets, in seconds unless said otherwise. */
 export const BUCKETS = Object.freeze({
@@ -22,6 +26,7 @@ export const BUCKETS = Object.freeze({
   queueWait: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800],
   stageDuration: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
   encodeSpeed: [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
+  storageOperation: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
 });
 
 /** Every metric name as Prometheus shows it, for rules, dashboards and tests. */
@@ -42,6 +47,7 @@ export const METRIC_NAMES = Object.freeze({
   workerHeartbeat: 'render_worker_last_heartbeat_timestamp_seconds',
   workersAlive: 'render_workers_alive',
   webhooks: 'render_webhook_deliveries_total',
+  storageOperation: 'render_storage_operation_duration_seconds',
   telemetryExportFailures: 'telemetry_export_failures_total',
   telemetrySpansDropped: 'telemetry_spans_dropped_total',
 });
@@ -98,13 +104,11 @@ function create(meter: Meter) {
       unit: '{delivery}',
       description: 'Webhook deliveries by event and outcome.',
     }),
-    exportFailures: meter.createCounter('telemetry_export_failures', {
-      unit: '{failure}',
-      description: 'Telemetry export calls that failed, by signal.',
-    }),
-    spansDropped: meter.createCounter('telemetry_spans_dropped', {
-      unit: '{span}',
-      description: 'Spans dropped because the export queue was full or the export failed.',
+    storageOperation: meter.createHistogram('render_storage_operation_duration_seconds', {
+      unit: 's',
+      description:
+        'Time per operation on the video storage (local directory or S3-compatible object store), by operation and outcome; a read lasts until its stream ends.',
+      advice: { explicitBucketBoundaries: BUCKETS.storageOperation },
     }),
     memory: meter.createObservableGauge('system_memory_usage', {
       unit: 'By',
@@ -211,16 +215,12 @@ export function recordWebhook(event: string, outcome: 'delivered' | 'failed'): v
   inst().webhooks.add(1, { [L.EVENT]: event, [L.OUTCOME]: outcome });
 }
 
-/** Counts a failed telemetry export, and the spans it dropped. */
-export function recordTelemetryExportFailure(signal: 'traces' | 'metrics' | 'logs', droppedSpans = 0): void {
-  const i = inst();
-  i.exportFailures.add(1, { [L.SIGNAL]: signal });
-  if (droppedSpans > 0) i.spansDropped.add(droppedSpans);
-}
+/** Outcomes of a storage operation: `not_found` is an answer, not a failure (a deleted video). */
+export type StorageOutcome = 'ok' | 'not_found' | 'error';
 
-/** Counts spans dropped before export (queue full). */
-export function recordSpansDropped(count: number): void {
-  if (count > 0) inst().spansDropped.add(count);
+/** Records one storage operation's duration (`operation` is one of STORAGE_OPERATIONS). */
+export function recordStorageOperation(operation: string, outcome: StorageOutcome, seconds: number): void {
+  inst().storageOperation.record(seconds, { [L.OPERATION]: operation, [L.OUTCOME]: outcome });
 }
 
 /**

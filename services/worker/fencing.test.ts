@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { createEmbeddedBackend } from '../queue/embedded';
 import { newJobRecord } from '../shared/job';
+import { createLocalStorage } from '../storage/local';
 import { createJobHandler } from './runner';
 import { deck, quietLogger, testConfig } from './test-support';
 
@@ -20,7 +21,7 @@ test('two concurrent attempts of one job: exactly one completes it and only its 
     const id = randomUUID();
     const request = deck({ slides: [{ title: 'fenced', content: 'two attempts', duration: 4, transition: 'none' }] });
     await backend.store.create(newJobRecord(id, request, 3));
-    const handler = createJobHandler({ backend, config, logger: quietLogger });
+    const handler = createJobHandler({ backend, config, logger: quietLogger, storage: createLocalStorage(config.outputDir) });
     const job = { id, carrier: {}, enqueuedAt: Date.now(), generation: 0 };
     const first = handler({ ...job, attempt: 1 }, new AbortController().signal);
     // The second starts once the first owns the record, as a second worker would after a lost lock.
@@ -34,11 +35,11 @@ test('two concurrent attempts of one job: exactly one completes it and only its 
     assert.equal(record?.status, 'completed');
     assert.equal(record?.attempts, 2);
     assert.notEqual(record?.attemptId, owner1);
-    assert.ok(record?.outputPath && existsSync(record.outputPath), 'the winner’s file is there');
+    assert.ok(record?.outputKey && existsSync(path.join(config.outputDir, record.outputKey)), 'the winner’s object is there');
     assert.deepEqual(
       readdirSync(config.outputDir).filter((n) => n.endsWith('.mp4')),
-      [path.basename(record.outputPath)],
-      'the loser removed its own file and nothing else',
+      [record.outputKey],
+      'the loser removed its own object and nothing else',
     );
   } finally {
     await backend.close();

@@ -3,7 +3,6 @@
  * reconciler and the start-up sweep. Both the embedded single process (services/main.ts) and the
  * separate worker process (main.ts) start it.
  */
-import { mkdir } from 'node:fs/promises';
 import type { CloseOptions, QueueBackend, WorkerHandle } from '../queue/contract';
 import { startReconciler } from '../queue/reconciler';
 import type { Config } from '../shared/config';
@@ -11,6 +10,7 @@ import type { Logger } from '../telemetry/logger';
 import { observeHeartbeat } from '../telemetry/metrics';
 import { createJobHandler, type JobHandlerDeps } from './runner';
 import { sweepStale } from './scratch';
+import { waitForStorage } from './storage-wait';
 import { OutboxDispatcher } from './webhook-outbox';
 
 /** What startWorkerRuntime needs; extra runner options pass through (tests shorten webhook retries). */
@@ -20,6 +20,8 @@ export interface WorkerRuntimeOptions extends JobHandlerDeps {
   logger: Logger;
   /** Reconciler interval (tests shorten it). */
   reconcileMs?: number;
+  /** Drain time of a `close()` that does not say (entry points pass RENDER_DRAIN_SECONDS; tests 0). */
+  drainMs?: number;
 }
 
 /**
@@ -28,9 +30,9 @@ export interface WorkerRuntimeOptions extends JobHandlerDeps {
  */
 export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerHandle> {
   const { backend, config, logger } = options;
-  await mkdir(config.outputDir, { recursive: true });
   // Before claiming anything: tools and files a killed predecessor left behind go first.
   await sweepStale(config.dataDir, config.outputDir, logger).catch((err) => logger.warn({ err }, 'start-up sweep failed'));
+  await waitForStorage(options.storage, logger);
   // Deliveries left pending by a previous process (shutdown, crash) go out as soon as this one starts.
   const outbox =
     options.outbox ?? new OutboxDispatcher({ outbox: backend.outbox, logger, secret: config.webhookSecret, webhook: options.webhook });
@@ -49,7 +51,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     close(closeOptions: CloseOptions = {}) {
       closing ??= (async () => {
         stopReconciler();
-        await handle.close(closeOptions);
+        await handle.close({ drainMs: closeOptions.drainMs ?? options.drainMs ?? 0 });
         await outbox.stop();
         stopObserving();
         logger.info({ worker_id: handle.id }, 'worker stopped');

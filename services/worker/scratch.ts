@@ -59,9 +59,9 @@ export async function sweepStale(dataDir: string, outputDir: string, logger: Log
     for (const dir of stale) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     result.staleDirs = stale.length;
   }
-  // The store stage's temp files are `.<job>.<pid>.<ms>.tmp`: remove those of dead processes.
+  // The local storage's upload temp files are `.<key>.<pid>.<hex>.tmp`: remove those of dead processes.
   for (const name of await readdir(outputDir).catch(() => [] as string[])) {
-    const m = /^\..+\.(\d+)\.\d+\.tmp$/.exec(name);
+    const m = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
     if (m && Number(m[1]) !== process.pid && !processExists(Number(m[1]))) {
       await rm(path.join(outputDir, name), { force: true }).catch(() => undefined);
       result.partialOutputs++;
