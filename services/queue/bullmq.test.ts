@@ -163,3 +163,31 @@ test('records written by the previous key layout (deck inline, generation-less e
     await q.cleanup();
   }
 });
+
+test('a cancel whose pub/sub message was missed still reaches the running worker through the durable flag', T, async () => {
+  const q = await freshQueue('bullmq', tuning);
+  const redis = new IORedis(redisTestUrl(), { maxRetriesPerRequest: 1 });
+  try {
+    const b = await q.open();
+    await b.store.create(jobRecord('durable-1'));
+    await b.enqueue('durable-1', {});
+    const started = deferred();
+    const reason = deferred<unknown>();
+    const worker = await b.startWorker(
+      async (_job, signal) => {
+        started.resolve();
+        reason.resolve(await aborted(signal));
+        return { kind: 'cancelled' };
+      },
+      opts,
+    );
+    await started.promise;
+    // Only the flag, as `cancel()` writes it; no message on the channel (a subscriber that was reconnecting).
+    await redis.set(new RedisKeys(q.queueName).cancelFlag('durable-1', 0), '1', 'EX', 60);
+    assert.equal(await reason.promise, 'cancelled');
+    await worker.close();
+  } finally {
+    redis.disconnect();
+    await q.cleanup();
+  }
+});
