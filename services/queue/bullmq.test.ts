@@ -5,6 +5,7 @@ import net from 'node:net';
 import IORedis from 'ioredis';
 import { createBullmqBackend } from './bullmq';
 import { createdIndexMember, RedisKeys } from './bullmq/keys';
+import { startPrivateRedis } from '../../test/support/private-redis';
 import { aborted, deferred, freshQueue, jobRecord, killHard, quietLogger, redisTestUrl, startCrashWorker, waitFor } from './test-support';
 
 const T = { timeout: 60_000 };
@@ -173,14 +174,11 @@ test('a cancel whose pub/sub message was missed still reaches the running worker
     await b.enqueue('durable-1', {});
     const started = deferred();
     const reason = deferred<unknown>();
-    const worker = await b.startWorker(
-      async (_job, signal) => {
-        started.resolve();
-        reason.resolve(await aborted(signal));
-        return { kind: 'cancelled' };
-      },
-      opts,
-    );
+    const worker = await b.startWorker(async (_job, signal) => {
+      started.resolve();
+      reason.resolve(await aborted(signal));
+      return { kind: 'cancelled' };
+    }, opts);
     await started.promise;
     // Only the flag, as `cancel()` writes it; no message on the channel (a subscriber that was reconnecting).
     await redis.set(new RedisKeys(q.queueName).cancelFlag('durable-1', 0), '1', 'EX', 60);
@@ -189,5 +187,33 @@ test('a cancel whose pub/sub message was missed still reaches the running worker
   } finally {
     redis.disconnect();
     await q.cleanup();
+  }
+});
+
+test('a retry scheduled while Redis is briefly down is retried, not failed: the next attempt runs', T, async () => {
+  const redis = await startPrivateRedis();
+  const queueName = `blip-${Date.now()}`;
+  const b = await createBullmqBackend({ queueName, redisUrl: redis.url }, quietLogger, tuning);
+  try {
+    await b.store.create(jobRecord('blip-1'));
+    await b.enqueue('blip-1', {});
+    const second = deferred<number>();
+    let restarted: Promise<void> | undefined;
+    const worker = await b.startWorker(async (job) => {
+      if (job.attempt === 1) {
+        // Redis goes away just as this attempt asks for a retry, and comes back a few seconds later.
+        await redis.shutdown();
+        restarted = new Promise((r) => setTimeout(r, 3000)).then(() => redis.start());
+        return { kind: 'retry', delayMs: 100 };
+      }
+      second.resolve(job.attempt);
+      return { kind: 'completed' };
+    }, opts);
+    assert.equal(await second.promise, 2);
+    await restarted;
+    await worker.close();
+  } finally {
+    await b.close();
+    await redis.destroy();
   }
 });
