@@ -63,8 +63,9 @@ export function runMain(name: string, start: (config: Readonly<Config>, logger: 
   const config = loadConfigOrExit();
   const logger = createLogger(name, config.logLevel);
   start(config, logger).then(
-    // A worker may drain for RENDER_DRAIN_SECONDS before its parts close; the hard stop comes after that.
-    (running) => exitOnSignals(() => running.close(), logger, config.drainSeconds * 1000 + SHUTDOWN_GRACE_MS),
+    // A worker may drain for RENDER_DRAIN_SECONDS; the API's connection drain, the webhook outbox and the
+    // telemetry flush each take a bounded moment around it: the hard stop comes only after all of them.
+    (running) => exitOnSignals(() => running.close(), logger, config.drainSeconds * 1000 + 2 * SHUTDOWN_GRACE_MS),
     (err: unknown) => {
       console.error(`${name} failed to start:`, err instanceof Error ? err.message : err);
       process.exit(1);

@@ -19,8 +19,8 @@ const LEASE_MS = 60_000;
 const RETRY_BASE_MS = 5000;
 const RETRY_MAX_MS = 600_000;
 const MAX_ROUNDS = 12;
-/** How long a stopping process waits for deliveries in flight (the rest stay in the outbox). */
-const STOP_WAIT_MS = 5000;
+/** How long a stopping process waits for deliveries in flight (the rest are made due again and sent after the restart). */
+const STOP_WAIT_MS = 1000;
 
 /** What the dispatcher needs; `webhook` overrides delivery settings (tests shorten the retries). */
 export interface OutboxDeps {
