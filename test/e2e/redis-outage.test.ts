@@ -94,6 +94,7 @@ describe('Redis shut down and restarted mid-run', { timeout: 300_000 }, () => {
       // Longer than the 5 s a start-up subscribe used to wait before giving up and exiting.
       await new Promise((r) => setTimeout(r, 6000));
       assert.equal(late.child.exitCode, null, `the worker waits instead of exiting:\n${late.output()}`);
+      assert.match(late.output(), /Redis unreachable; reconnecting with backoff/, 'the outage is logged, not swallowed');
       await redis.start();
       lateApi = await startService({ entry: 'services/api/main.ts', dataDir, env });
       const job = await submitJob(lateApi.url, tinyDeck('after the outage', 1, 1));

@@ -68,8 +68,8 @@ export class BullmqWorkerHandle implements WorkerHandle {
     /** Called once closed, so the backend forgets the handle. */
     private readonly onClosed: () => void = () => {},
   ) {
-    this.conn = connectRedis(deps.redisUrl, true);
-    this.sub = connectRedis(deps.redisUrl, true);
+    this.conn = connectRedis(deps.redisUrl, true, deps.logger, 'worker');
+    this.sub = connectRedis(deps.redisUrl, true, deps.logger, 'cancel-subscriber');
     this.worker = new Worker<BullmqJobData>(deps.queueName, (job, token) => this.process(job, token), {
       connection: this.conn,
       concurrency: options.concurrency,
@@ -82,7 +82,7 @@ export class BullmqWorkerHandle implements WorkerHandle {
     this.worker.on('failed', (job, err) => deps.logger.error({ err, job_id: job?.data.id }, 'bullmq failed a job'));
     // A job stalled past maxStalledCount is failed inside Redis by whichever worker checks; only the
     // queue's event stream tells, so every worker listens and the first record update wins.
-    this.eventsConn = connectRedis(deps.redisUrl, true);
+    this.eventsConn = connectRedis(deps.redisUrl, true, deps.logger, 'queue-events');
     this.events = new QueueEvents(deps.queueName, { connection: this.eventsConn, autorun: false });
     this.events.on('failed', ({ jobId, failedReason }) => void this.onGaveUp(jobId, failedReason));
     this.events.on('error', (err) => deps.logger.warn({ err }, 'bullmq queue events error'));

@@ -177,7 +177,7 @@ export async function createBullmqBackend(
   return new BullmqBackend(
     config.queueName,
     config.redisUrl,
-    connectRedis(config.redisUrl, false),
+    connectRedis(config.redisUrl, false, logger, 'client'),
     logger,
     tuning,
     options.pingTimeoutMs ?? 1000,
