@@ -7,6 +7,7 @@ import { metricsRequestHandler } from '../telemetry/metrics-http';
 import { adminPageRouter } from './admin/router';
 import { errorHandler, notFound } from './errors';
 import { requestLog } from './request-log';
+import { requestMetrics } from './request-metrics';
 import { adminSummaryRouter } from './routes/admin-summary';
 import { healthRouter } from './routes/health';
 import { jobActionsRouter } from './routes/job-actions';
@@ -29,6 +30,7 @@ export function createApp({ config, backend, logger }: AppDeps): express.Express
   app.set('trust proxy', 'loopback');
   const summary = new SummaryService({ backend });
 
+  app.use(requestMetrics());
   app.use(requestLog(logger));
   app.use(express.json({ limit: LIMITS.maxBodyBytes }));
   app.use(healthRouter({ backend }));

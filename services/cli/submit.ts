@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { ApiClient, ApiError, type CliJob } from './client';
+import { type ApiClient, ApiError, type CliJob } from './client';
 import { EtaEstimator, ProgressPrinter } from './progress';
 
 /** Options of `submit`. */

@@ -5,7 +5,7 @@
  * our own, on `@opentelemetry/api` only. The store lives under a global symbol because the
  * bootstrap (loaded with `--import`) and the app may hold separate copies of this module.
  */
-import { isSpanContextValid, trace, TraceFlags, type Attributes } from '@opentelemetry/api';
+import { isSpanContextValid, trace, TraceFlags, type Attributes, type SpanContext } from '@opentelemetry/api';
 
 /** One exemplar: where (trace, span), what value and when (epoch ms). */
 export interface Exemplar {
@@ -44,11 +44,18 @@ export function bucketIndex(bounds: readonly number[], value: number): number {
 }
 
 /**
- * Keeps `value` as the exemplar of its bucket when it is recorded inside a sampled span; does
- * nothing otherwise (no span, telemetry disabled, or an unsampled trace nobody can open).
+ * Keeps `value` as the exemplar of its bucket when it is recorded inside a sampled span (the active
+ * one, or `spanContext` when given); does nothing otherwise (no span, telemetry disabled, or an
+ * unsampled trace nobody can open).
  */
-export function recordExemplar(metric: string, bounds: readonly number[], attributes: Attributes, value: number): void {
-  const sc = trace.getActiveSpan()?.spanContext();
+export function recordExemplar(
+  metric: string,
+  bounds: readonly number[],
+  attributes: Attributes,
+  value: number,
+  spanContext?: SpanContext,
+): void {
+  const sc = spanContext ?? trace.getActiveSpan()?.spanContext();
   if (!sc || !isSpanContextValid(sc) || (sc.traceFlags & TraceFlags.SAMPLED) === 0 || !Number.isFinite(value)) return;
   let series = store().get(metric);
   if (!series) store().set(metric, (series = new Map()));

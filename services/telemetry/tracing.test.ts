@@ -120,7 +120,10 @@ describe('tracing helpers', { timeout: 30_000 }, () => {
   });
 
   it('serverAttributes names the peer of an outgoing call (host and port, nothing else)', () => {
-    assert.deepEqual(serverAttributes('https://user:pw@hooks.example.test/x?token=1'), { 'server.address': 'hooks.example.test', 'server.port': 443 });
+    assert.deepEqual(serverAttributes('https://user:pw@hooks.example.test/x?token=1'), {
+      'server.address': 'hooks.example.test',
+      'server.port': 443,
+    });
     assert.deepEqual(serverAttributes('http://127.0.0.1:8080/hook'), { 'server.address': '127.0.0.1', 'server.port': 8080 });
     assert.deepEqual(serverAttributes('http://[::1]/hook'), { 'server.address': '::1', 'server.port': 80 });
     assert.deepEqual(serverAttributes('not a url'), {});

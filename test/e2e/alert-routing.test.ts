@@ -30,7 +30,12 @@ interface PostedAlert {
 
 const alert = (alertname: string, labels: Record<string, string>, annotations: Record<string, string> = {}): PostedAlert => ({
   labels: { alertname, ...labels },
-  annotations: { summary: `${alertname} summary`, description: `${alertname} description`, runbook_url: runbookUrl(alertname), ...annotations },
+  annotations: {
+    summary: `${alertname} summary`,
+    description: `${alertname} description`,
+    runbook_url: runbookUrl(alertname),
+    ...annotations,
+  },
   startsAt: new Date(Date.now() - 60_000).toISOString(),
 });
 
