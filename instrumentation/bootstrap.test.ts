@@ -52,8 +52,7 @@ function startProbe(env: Record<string, string>, args: string[]): Probe {
   child.stdout!.on('data', (d: Buffer) => {
     out += d;
     pending += d;
-    let nl;
-    while ((nl = pending.indexOf('\n')) >= 0) {
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
       try {

@@ -16,7 +16,7 @@ export function requestLog(logger: Logger): RequestHandler {
         path,
         status: res.statusCode,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
-        ...(res.locals.jobId ? { jobId: res.locals.jobId } : {}),
+        ...(res.locals.jobId ? { job_id: res.locals.jobId } : {}),
         ...(res.locals.errorCode ? { code: res.locals.errorCode } : {}),
       };
       if (QUIET_PATHS.has(path)) logger.debug(line, 'request');

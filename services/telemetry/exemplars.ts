@@ -26,7 +26,8 @@ const KEY = Symbol.for('render-o11y.exemplars');
 
 function store(): Store {
   const g = globalThis as Record<symbol, unknown>;
-  return (g[KEY] ??= new Map()) as Store;
+  if (!g[KEY]) g[KEY] = new Map();
+  return g[KEY] as Store;
 }
 
 /** A stable key for a label set, independent of attribute order. */
@@ -58,12 +59,16 @@ export function recordExemplar(
   const sc = spanContext ?? trace.getActiveSpan()?.spanContext();
   if (!sc || !isSpanContextValid(sc) || (sc.traceFlags & TraceFlags.SAMPLED) === 0 || !Number.isFinite(value)) return;
   let series = store().get(metric);
-  if (!series) store().set(metric, (series = new Map()));
+  if (!series) {
+    series = new Map();
+    store().set(metric, series);
+  }
   const key = attributesKey(attributes);
   let buckets = series.get(key);
   if (!buckets) {
     if (series.size >= MAX_SERIES_PER_METRIC) return;
-    series.set(key, (buckets = new Array<Exemplar | undefined>(bounds.length + 1).fill(undefined)));
+    buckets = new Array<Exemplar | undefined>(bounds.length + 1).fill(undefined);
+    series.set(key, buckets);
   }
   buckets[bucketIndex(bounds, value)] = { traceId: sc.traceId, spanId: sc.spanId, value, timestampMs: Date.now() };
 }
