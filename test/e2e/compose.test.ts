@@ -138,7 +138,10 @@ test('stack hygiene: 30-day SLO retention, external URLs, CPU limits, rotated lo
   }
   const redis = services.redis.command as string[];
   const maxmemory = redis[redis.indexOf('--maxmemory') + 1];
-  assert.ok(parseBytes(maxmemory.replace(/b$/, '')) < parseBytes(services.redis.mem_limit), 'Redis maxmemory must stay under its container limit');
+  assert.ok(
+    parseBytes(maxmemory.replace(/b$/, '')) < parseBytes(services.redis.mem_limit),
+    'Redis maxmemory must stay under its container limit',
+  );
   assert.equal(redis[redis.indexOf('--appendonly') + 1], 'yes');
   assert.equal(redis[redis.indexOf('--maxmemory-policy') + 1], 'noeviction');
 });
@@ -147,7 +150,12 @@ test('Tempo runs local-blocks (TraceQL metrics) and is scraped; its own span met
   const tempo = YAML.parse(readFileSync(path.join(REPO_ROOT, 'tempo', 'tempo.yaml'), 'utf8'));
   assert.deepEqual(tempo.overrides.defaults.metrics_generator.processors, ['local-blocks']);
   const scrape = YAML.parse(readFileSync(path.join(REPO_ROOT, 'prometheus', 'prometheus.yml'), 'utf8'));
-  assert.ok(scrape.scrape_configs.some((j: { job_name: string; static_configs: { targets: string[] }[] }) => j.job_name === 'tempo' && j.static_configs[0].targets.includes('tempo:3200')));
+  assert.ok(
+    scrape.scrape_configs.some(
+      (j: { job_name: string; static_configs: { targets: string[] }[] }) =>
+        j.job_name === 'tempo' && j.static_configs[0].targets.includes('tempo:3200'),
+    ),
+  );
   assert.ok(scrape.storage.tsdb.out_of_order_time_window);
 });
 

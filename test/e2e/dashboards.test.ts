@@ -14,7 +14,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import YAML from 'yaml';
 import { allDashboards } from '../../grafana/dashboards';
 import { substitute, targetsOf, type PanelTarget, type VariableValues } from '../../grafana/lib/targets';
 import { loopbackAlertmanagerConfig } from '../../prometheus/alertmanager-config';
@@ -138,7 +137,11 @@ describe('dashboards against a live service and a real Prometheus', { timeout: 3
     synthetic = syn;
     const alertmanager = await startAlertmanager(loopbackAlertmanagerConfig({}));
     am = alertmanager;
-    const job = (name: string, target: string, path = '/metrics') => ({ job_name: name, metrics_path: path, static_configs: [{ targets: [target] }] });
+    const job = (name: string, target: string, path = '/metrics') => ({
+      job_name: name,
+      metrics_path: path,
+      static_configs: [{ targets: [target] }],
+    });
     prom = await startPrometheus(
       (port) => ({
         global: { scrape_interval: '1s', evaluation_interval: '1s' },
@@ -248,7 +251,9 @@ describe('dashboards against a live service and a real Prometheus', { timeout: 3
     }
   });
 
-  test("the pipeline dashboard's collector, Tempo (SYNTHETIC series) and Prometheus/Alertmanager panels return data", { timeout: 60_000 }, async () => {
+  test("the pipeline dashboard's collector, Tempo (SYNTHETIC series) and Prometheus/Alertmanager panels return data", {
+    timeout: 60_000,
+  }, async () => {
     const pipeline = targetsOf(allDashboards()['telemetry-pipeline.json']).filter((t) => t.datasource.type === 'prometheus');
     for (const title of PIPELINE_MUST_HAVE_DATA) {
       const first = pipeline.find((t) => t.panel === title && (t.target.refId ?? 'A') === 'A');
@@ -258,7 +263,9 @@ describe('dashboards against a live service and a real Prometheus', { timeout: 3
     }
   });
 
-  test('annotation queries run: firing alerts and deploys/restarts with the versions from render_build_info', { timeout: 60_000 }, async () => {
+  test('annotation queries run: firing alerts and deploys/restarts with the versions from render_build_info', {
+    timeout: 60_000,
+  }, async () => {
     for (const [file, d] of Object.entries(allDashboards())) {
       for (const a of (d.annotations?.list ?? []) as { name?: string; expr?: string; builtIn?: number }[]) {
         if (a.builtIn === 1) continue;
@@ -277,7 +284,9 @@ describe('dashboards against a live service and a real Prometheus', { timeout: 3
   });
 
   test('every committed rule evaluates without error against these series', { timeout: 30_000 }, async () => {
-    const data = (await prom!.api('/api/v1/rules')) as { groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] };
+    const data = (await prom!.api('/api/v1/rules')) as {
+      groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[];
+    };
     const rules = data.groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name })));
     assert.ok(rules.length >= 50, `only ${rules.length} rules loaded`);
     await waitFor('every rule evaluated', async () => {
@@ -288,7 +297,9 @@ describe('dashboards against a live service and a real Prometheus', { timeout: 3
     for (const g of final.groups) for (const r of g.rules) assert.equal(r.health, 'ok', `${g.name} / ${r.name}: ${r.lastError}`);
   });
 
-  test("the new alerts' signals return data from the live service's own series, and the alerts stay silent on it", { timeout: 60_000 }, async () => {
+  test("the new alerts' signals return data from the live service's own series, and the alerts stay silent on it", {
+    timeout: 60_000,
+  }, async () => {
     for (const [alert, expr] of APP_SIGNALS) {
       const result = await prom!.query(expr);
       assert.ok(result.length > 0, `${alert}: no data for ${expr}`);
@@ -296,7 +307,15 @@ describe('dashboards against a live service and a real Prometheus', { timeout: 3
     const memory = await prom!.query(APP_SIGNALS.find(([a]) => a === 'RenderMemoryNearLimit')![1]);
     const ratio = Number(memory[0].value[1]);
     assert.ok(ratio > 0 && ratio < 0.9, `memory / limit ${ratio}: the live service and its children against ${MEMORY_LIMIT} bytes`);
-    const silent = ['RenderApiDown', 'RenderApiErrorsHigh', 'RenderApiLatencyHigh', 'RenderMemoryNearLimit', 'RenderJobHung', 'RenderProcessRestarting', 'RenderQueueStalled'];
+    const silent = [
+      'RenderApiDown',
+      'RenderApiErrorsHigh',
+      'RenderApiLatencyHigh',
+      'RenderMemoryNearLimit',
+      'RenderJobHung',
+      'RenderProcessRestarting',
+      'RenderQueueStalled',
+    ];
     const rules = alertRules();
     for (const name of silent) {
       for (const rule of rules.filter((r) => r.alert === name)) {
@@ -306,7 +325,9 @@ describe('dashboards against a live service and a real Prometheus', { timeout: 3
     }
   });
 
-  test('collector, storage and OOM alerts match the SYNTHETIC series built to trip them; Alertmanager/Prometheus alert inputs are real', { timeout: 60_000 }, async () => {
+  test('collector, storage and OOM alerts match the SYNTHETIC series built to trip them; Alertmanager/Prometheus alert inputs are real', {
+    timeout: 60_000,
+  }, async () => {
     const rules = alertRules();
     for (const name of SYNTHETIC_FIRING) {
       const exprs = rules.filter((r) => r.alert === name).map((r) => r.expr);

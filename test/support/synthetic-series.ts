@@ -23,8 +23,7 @@ export interface SyntheticSeries {
 }
 
 function collector(n: number): string {
-  const bucket = (le: string, v: number) =>
-    `otelcol_processor_tail_sampling_sampling_late_span_age_seconds_bucket{le="${le}"} ${v}`;
+  const bucket = (le: string, v: number) => `otelcol_processor_tail_sampling_sampling_late_span_age_seconds_bucket{le="${le}"} ${v}`;
   const spanBucket = (le: string, v: number) =>
     `traces_span_metrics_duration_milliseconds_bucket{service_name="render-worker",span_name="process render",span_kind="SPAN_KIND_CONSUMER",status_code="STATUS_CODE_UNSET",le="${le}"} ${v}`;
   return [
@@ -80,9 +79,11 @@ function collector(n: number): string {
 }
 
 function tempo(n: number): string {
-  return ['# TYPE tempo_distributor_spans_received_total counter', `tempo_distributor_spans_received_total{tenant="single-tenant"} ${90 * n}`, ''].join(
-    '\n',
-  );
+  return [
+    '# TYPE tempo_distributor_spans_received_total counter',
+    `tempo_distributor_spans_received_total{tenant="single-tenant"} ${90 * n}`,
+    '',
+  ].join('\n');
 }
 
 function worker(n: number): string {
