@@ -16,6 +16,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs ./scripts/build.mjs
 COPY services ./services
 COPY instrumentation ./instrumentation
+COPY telemetry-bridge ./telemetry-bridge
 RUN node scripts/build.mjs \
  && npm prune --omit=dev --no-audit --no-fund
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run build`: compiles services/ and instrumentation/ to CommonJS JavaScript in dist/, copies the
+// `npm run build`: compiles services/, instrumentation/ and telemetry-bridge/ to CommonJS JavaScript in dist/, copies the
 // non-TypeScript files the code reads at run time, and writes dist/package.json (the version the
 // resource reports, and CommonJS for every .js below it).
 import { execFileSync } from 'node:child_process';

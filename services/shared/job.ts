@@ -53,7 +53,10 @@ export interface JobRecord {
   /** W3C trace context of the enqueue (PRODUCER) span, so every attempt's CONSUMER span joins the same trace. */
   traceCarrier: Record<string, string>;
   request: RenderRequest;
-  /** Recent sample messages and error history are kept bounded; this is the last error's time. */
+  /**
+   * Set when the record is created and when a user's retry resets it; progress and status updates do
+   * not bump it. The summary uses it as the time of an error on a job that has no finishedAt yet.
+   */
   updatedAt: string;
 }
 

@@ -1,9 +1,9 @@
 /**
  * Exemplars for our duration histograms: the latest sampled observation per bucket and label set,
  * with the trace and span it happened in, so a Grafana panel's exemplar dot opens the job's trace.
- * sdk-metrics 2.12 keeps exemplars internally but does not expose them on data points, so we keep
- * our own, on `@opentelemetry/api` only. The store lives under a global symbol because the
- * bootstrap (loaded with `--import`) and the app may hold separate copies of this module.
+ * sdk-metrics (3.0) has no exemplar support, so we keep our own, on `@opentelemetry/api` only:
+ * the app's metrics module records them, the serializer in `instrumentation/` reads them. The
+ * store lives under a `Symbol.for` key so it survives a second copy of this module (as in shutdown.ts).
  */
 import { isSpanContextValid, trace, TraceFlags, type Attributes, type SpanContext } from '@opentelemetry/api';
 
