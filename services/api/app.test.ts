@@ -160,7 +160,6 @@ describe('render API without a worker', { timeout: 60_000 }, () => {
     const metrics = await call(`${api.url}/api/metrics`);
     assert.equal(metrics.status, 200);
   });
-
 });
 
 // Its own API: it closes the backend under the running server, so it cannot share one with other tests.

@@ -4,7 +4,16 @@ import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
 import { AssetFetchError } from '../shared/errors/asset-fetch-error';
 import { ATTR, EVENTS } from './attributes';
-import { activeTraceIds, markSpanCancelled, markSpanError, safeUrl, serverAttributes, startEnqueueSpan, withConsumerSpan, withSpan } from './tracing';
+import {
+  activeTraceIds,
+  markSpanCancelled,
+  markSpanError,
+  safeUrl,
+  serverAttributes,
+  startEnqueueSpan,
+  withConsumerSpan,
+  withSpan,
+} from './tracing';
 
 const target = { messagingSystem: 'sqlite', queueName: 'render' };
 let t: TestTelemetry;
