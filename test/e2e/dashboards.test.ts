@@ -304,6 +304,15 @@ describe('dashboards against a live service and a real Prometheus', { timeout: 3
       const result = await prom!.query(expr);
       assert.ok(result.length > 0, `${alert}: no data for ${expr}`);
     }
+    // Every request is counted, traced or not: Prometheus's own scrapes of /api/metrics get no span.
+    const scrapes = await prom!.query(
+      'http_server_request_duration_seconds_count{http_route="/api/metrics", http_request_method="GET", http_response_status_code="200"}',
+    );
+    assert.ok(scrapes.length === 1 && Number(scrapes[0].value[1]) > 3, JSON.stringify(scrapes));
+    const submits = await prom!.query(
+      'sum(http_server_request_duration_seconds_count{http_route="/api/jobs", http_request_method="POST", http_response_status_code="202"})',
+    );
+    assert.equal(Number(submits[0]?.value[1]), 6, 'the six submits of this test');
     const memory = await prom!.query(APP_SIGNALS.find(([a]) => a === 'RenderMemoryNearLimit')![1]);
     const ratio = Number(memory[0].value[1]);
     assert.ok(ratio > 0 && ratio < 0.9, `memory / limit ${ratio}: the live service and its children against ${MEMORY_LIMIT} bytes`);
