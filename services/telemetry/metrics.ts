@@ -32,6 +32,7 @@ export const BUCKETS = Object.freeze({
   // API requests: a small set (each bucket is a series per route and status) around the 1s
   // latency alert; streaming downloads land in the top buckets.
   httpServer: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  storageOperation: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
 });
 
 /** The semantic-convention name of the API request duration histogram (Prometheus: http_server_request_duration_seconds). */
@@ -55,6 +56,7 @@ export const METRIC_NAMES = Object.freeze({
   workerHeartbeat: 'render_worker_last_heartbeat_timestamp_seconds',
   workersAlive: 'render_workers_alive',
   webhooks: 'render_webhook_deliveries_total',
+  storageOperation: 'render_storage_operation_duration_seconds',
   telemetryExportFailures: 'telemetry_export_failures_total',
   telemetrySpansDropped: 'telemetry_spans_dropped_total',
   httpServerDuration: 'http_server_request_duration_seconds',
@@ -117,6 +119,12 @@ function create(meter: Meter) {
     webhooks: meter.createCounter('render_webhook_deliveries', {
       unit: '{delivery}',
       description: 'Webhook deliveries by event and outcome.',
+    }),
+    storageOperation: meter.createHistogram('render_storage_operation_duration_seconds', {
+      unit: 's',
+      description:
+        'Time per operation on the video storage (local directory or S3-compatible object store), by operation and outcome; a read lasts until its stream ends.',
+      advice: { explicitBucketBoundaries: BUCKETS.storageOperation },
     }),
     memory: meter.createObservableGauge('system_memory_usage', {
       unit: 'By',
@@ -303,6 +311,14 @@ export function recordEncode(speedRatio: number | null, videoSeconds: number): v
 /** Counts a webhook delivery attempt's outcome. */
 export function recordWebhook(event: string, outcome: 'delivered' | 'failed'): void {
   inst().webhooks.add(1, { [L.EVENT]: event, [L.OUTCOME]: outcome });
+}
+
+/** Outcomes of a storage operation: `not_found` is an answer, not a failure (a deleted video). */
+export type StorageOutcome = 'ok' | 'not_found' | 'error';
+
+/** Records one storage operation's duration (`operation` is one of STORAGE_OPERATIONS). */
+export function recordStorageOperation(operation: string, outcome: StorageOutcome, seconds: number): void {
+  inst().storageOperation.record(seconds, { [L.OPERATION]: operation, [L.OUTCOME]: outcome });
 }
 
 /**

@@ -18,3 +18,5 @@ export * from './internal-error';
 export * from './queue-unavailable-error';
 export * from './classify';
 export * from './worker-lost-error';
+export * from './storage-unavailable-error';
+export * from './output-not-found-error';
