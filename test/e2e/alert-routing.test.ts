@@ -120,9 +120,16 @@ describe('inhibition across alert names', { timeout: 60_000 }, () => {
       alert('RenderApiDown', { severity: 'critical' }),
       alert('RenderApiErrorsHigh', { severity: 'critical' }),
       alert('RenderProcessRestarting', { severity: 'warning', job: 'render-api', instance: 'api:3000' }),
-      // Not caused by the API's absence: a worker's memory stays a page of its own.
+      alert('RenderWorkerDown', { severity: 'critical', reason: 'no_heartbeat' }),
+      // Not caused by the API's absence: a worker's memory, and worker targets seen down by
+      // Prometheus itself, stay pages of their own.
       alert('RenderMemoryNearLimit', { severity: 'warning', job: 'render-worker', instance: 'worker-2:9464' }),
+      alert('RenderWorkerDown', { severity: 'critical', reason: 'targets_down' }),
     ]);
+    const workerDown = async (reason: string) =>
+      (await states()).find((a) => a.labels.alertname === 'RenderWorkerDown' && a.labels.reason === reason)?.status.state;
+    await waitFor('the API-observed worker signal held back', async () => (await workerDown('no_heartbeat')) === 'suppressed', 10_000, 100);
+    assert.equal(await workerDown('targets_down'), 'active');
     for (const name of ['RenderErrorSpike', 'RenderApiErrorsHigh', 'RenderProcessRestarting']) {
       await waitFor(`${name} inhibited`, async () => (await stateOf(name))?.state === 'suppressed', 10_000, 100);
     }
