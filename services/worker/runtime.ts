@@ -5,7 +5,7 @@
 import type { QueueBackend, WorkerHandle } from '../queue/contract';
 import type { Config } from '../shared/config';
 import type { Logger } from '../telemetry/logger';
-import { observeHeartbeat } from '../telemetry/metrics';
+import { observeHeartbeat, setMemoryLimit } from '../telemetry/metrics';
 import { createJobHandler, type JobHandlerDeps } from './runner';
 import { waitForStorage } from './storage-wait';
 
@@ -21,6 +21,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   const { backend, config, logger } = options;
   await waitForStorage(options.storage, logger);
   const handle = await backend.startWorker(createJobHandler(options), { concurrency: config.concurrency, heartbeatMs: config.heartbeatMs });
+  setMemoryLimit(config.memoryLimitBytes);
   const stopObserving = observeHeartbeat(() => handle.lastHeartbeatAt());
   logger.info({ worker_id: handle.id, concurrency: config.concurrency, backend: backend.kind }, 'worker started');
   let closing: Promise<void> | undefined;
