@@ -10,6 +10,7 @@ import { adminPageRouter } from './admin/router';
 import { errorHandler, notFound } from './errors';
 import { openApiDocument } from './openapi';
 import { requestLog } from './request-log';
+import { requestMetrics } from './request-metrics';
 import { adminSummaryRouter } from './routes/admin-summary';
 import { healthRouter, type DrainState } from './routes/health';
 import { jobActionsRouter } from './routes/job-actions';
@@ -36,6 +37,7 @@ export function createApp({ config, backend, logger, storage, drain }: AppDeps):
   app.set('trust proxy', 'loopback');
   const summary = new SummaryService({ backend });
 
+  app.use(requestMetrics());
   app.use(requestLog(logger));
   app.use(express.json({ limit: LIMITS.maxBodyBytes }));
   app.use(healthRouter({ backend, storage, drain }));

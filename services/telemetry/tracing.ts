@@ -67,6 +67,10 @@ export async function withConsumerSpan<T>(
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parent = propagation.extract(context.active(), job.carrier);
+  // Messaging conventions: the consumer also links to the producer's context, so the link holds
+  // where a backend or a tool starts consumer traces anew (and for the service graph's pairing).
+  const producer = trace.getSpanContext(parent);
+  const links = producer && producer.traceId !== INVALID_TRACE_ID ? [{ context: producer }] : undefined;
   const span = tracer.startSpan(
     `process ${target.queueName}`,
     {
@@ -80,6 +84,7 @@ export async function withConsumerSpan<T>(
         [ATTR.RENDER_JOB_ID]: job.id,
         [ATTR.RENDER_JOB_ATTEMPT]: job.attempt,
       },
+      links,
     },
     parent,
   );
@@ -140,5 +145,20 @@ export function safeUrl(raw: string): string {
     return `${u.protocol}//${u.host}${u.pathname}`;
   } catch {
     return '(invalid url)';
+  }
+}
+
+/**
+ * `server.address` and `server.port` of an outgoing call's URL (semantic conventions for HTTP
+ * clients): the service graph names the peer of a CLIENT span from them. No credentials, path or
+ * query. Empty for an unparsable URL.
+ */
+export function serverAttributes(raw: string): { 'server.address'?: string; 'server.port'?: number } {
+  try {
+    const u = new URL(raw);
+    const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : u.protocol === 'http:' ? 80 : undefined;
+    return { 'server.address': u.hostname.replace(/^\[|\]$/g, ''), ...(port ? { 'server.port': port } : {}) };
+  } catch {
+    return {};
   }
 }

@@ -7,7 +7,7 @@ import type { CloseOptions, QueueBackend, WorkerHandle } from '../queue/contract
 import { startReconciler } from '../queue/reconciler';
 import type { Config } from '../shared/config';
 import type { Logger } from '../telemetry/logger';
-import { observeHeartbeat } from '../telemetry/metrics';
+import { observeHeartbeat, setMemoryLimit } from '../telemetry/metrics';
 import { createJobHandler, type JobHandlerDeps } from './runner';
 import { sweepStale } from './scratch';
 import { waitForStorage } from './storage-wait';
@@ -41,6 +41,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     concurrency: config.concurrency,
     heartbeatMs: config.heartbeatMs,
   });
+  setMemoryLimit(config.memoryLimitBytes);
   const stopObserving = observeHeartbeat(() => handle.lastHeartbeatAt());
   const stopReconciler = startReconciler(backend, logger, options.reconcileMs);
   logger.info({ worker_id: handle.id, concurrency: config.concurrency, backend: backend.kind }, 'worker started');

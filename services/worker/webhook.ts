@@ -9,7 +9,7 @@ import { toPublicJob, type JobRecord } from '../shared/job';
 import { ATTR } from '../telemetry/attributes';
 import type { Logger } from '../telemetry/logger';
 import { recordWebhook } from '../telemetry/metrics';
-import { safeUrl, withSpan } from '../telemetry/tracing';
+import { safeUrl, serverAttributes, withSpan } from '../telemetry/tracing';
 
 /** Events a job's webhook receives. */
 export type WebhookEvent = 'render.started' | 'render.completed' | 'render.failed';
@@ -64,6 +64,7 @@ async function deliverOnce(
     [ATTR.RENDER_WEBHOOK_ATTEMPT]: attempt,
     'http.request.method': 'POST',
     'url.full': safeUrl(url),
+    ...serverAttributes(url),
   };
   try {
     return await withSpan(
