@@ -154,6 +154,8 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
       return { kind: 'completed' };
     } catch (err) {
       progress.stop();
+      // Partial files go before the failure is recorded: a job seen failed (disk full…) has left nothing behind.
+      if (scratchDir) await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
       return await onFailure(deps, job, existing, attemptId, err, signal, span, logger, elapsed());
     } finally {
       untrack();
