@@ -154,16 +154,25 @@ export class SqliteJobStore implements JobStore {
     const wait = db
       .prepare<[number], { w: number | null }>('SELECT AVG(queue_wait_seconds) AS w FROM jobs WHERE created_at >= ?')
       .get(sinceMs)!;
-    // Every category's count and its most recent samples in one pass over the failed jobs of the range.
+    // Every category's count and its most recent samples in one pass over the failed jobs of the range,
+    // ranked on the finished_at column (the JSON's updatedAt only for the rare failure without one); the
+    // JSON of just the winning samples is read afterwards.
     const rows = db
       .prepare<[number, number], { category: ErrorCategory; n: number; id: string; code: string; message: string; at: string }>(
-        `SELECT category, n, id, code, message, at FROM (
-           SELECT error_category AS category, id, json_extract(data, '$.error.code') AS code, json_extract(data, '$.error.message') AS message,
-                  COALESCE(json_extract(data, '$.finishedAt'), json_extract(data, '$.updatedAt')) AS at,
-                  COUNT(*) OVER (PARTITION BY error_category) AS n,
-                  ROW_NUMBER() OVER (PARTITION BY error_category ORDER BY COALESCE(json_extract(data, '$.finishedAt'), json_extract(data, '$.updatedAt')) DESC, created_at DESC, id DESC) AS rn
-           FROM jobs WHERE status = 'failed' AND created_at >= ? AND error_category IS NOT NULL)
-         WHERE rn <= ? ORDER BY n DESC, category, rn`,
+        `SELECT r.category, r.n, j.id, json_extract(j.data, '$.error.code') AS code, json_extract(j.data, '$.error.message') AS message,
+                COALESCE(json_extract(j.data, '$.finishedAt'), json_extract(j.data, '$.updatedAt')) AS at
+         FROM (
+           SELECT id, category, n, rn FROM (
+             SELECT id, error_category AS category,
+                    COUNT(*) OVER (PARTITION BY error_category) AS n,
+                    ROW_NUMBER() OVER (
+                      PARTITION BY error_category
+                      ORDER BY COALESCE(finished_at, unixepoch(json_extract(data, '$.updatedAt'), 'subsec') * 1000) DESC, created_at DESC, id DESC
+                    ) AS rn
+             FROM jobs WHERE status = 'failed' AND created_at >= ? AND error_category IS NOT NULL)
+           WHERE rn <= ?) r
+         JOIN jobs j ON j.id = r.id
+         ORDER BY r.n DESC, r.category, r.rn`,
       )
       .all(sinceMs, ERROR_SAMPLES_PER_CATEGORY);
     const errors: JobFacts['errors'] = [];
