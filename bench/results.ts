@@ -73,6 +73,7 @@ export function ratioChart(lines: RatioLine[]): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    '<title>Bench ratios against their targets (black marks)</title>',
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<line x1="${x(1)}" y1="10" x2="${x(1)}" y2="${H - 20}" stroke="#999" stroke-dasharray="2,3"/>`,
     `<text x="${x(1)}" y="${H - 6}" text-anchor="middle" fill="#666">1.0</text>`,

@@ -20,7 +20,13 @@ const PLAN = QUICK
   ? { cliPairs: 5, cliSeconds: 2, renderPairs: 5, pipelinePairs: 2, otherDecks: [] as DeckName[], otherPairs: 0 }
   : { cliPairs: 7, cliSeconds: 4, renderPairs: 7, pipelinePairs: 5, otherDecks: ['720p', 'narrated'] as DeckName[], otherPairs: 3 };
 /** The older benches, run as they are (their own verdicts are in their output). */
-const OTHER_BENCHES = ['bench/job-throughput.ts', 'bench/api-throughput.ts', 'bench/api-cost-breakdown.ts', 'bench/metrics-scrape.ts'];
+const OTHER_BENCHES = [
+  'bench/job-throughput.ts',
+  'bench/api-throughput.ts',
+  'bench/api-cost-breakdown.ts',
+  'bench/metrics-scrape.ts',
+  'bench/admin-summary.ts',
+];
 
 const note = (...args: unknown[]) => console.error(...args);
 

@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'vitest';
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace, type Attributes } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { isSampledRead, readSampler, samplerFromEnv, traceReadRatio } from './read-sampler';
 
 function tracerWith(ratio: number) {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ sampler: readSampler(ratio), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new TracerProvider({ sampler: readSampler(ratio), spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   return { tracer: provider.getTracer('test'), exporter };
 }
 

@@ -3,19 +3,14 @@
  * poll, the job list, the admin page), which are kept at RENDER_TRACE_READ_RATIO (default 0.05).
  * Parent-based, so a request that arrives with a sampled `traceparent` is traced whatever it reads,
  * and everything under a sampled root (POST → enqueue → attempts → stages → FFmpeg) is traced in
- * full. Built from the maintained composable samplers (consistent probability sampling: the
- * threshold goes into `tracestate` so span-derived counts can be weighted). OTEL_TRACES_SAMPLER,
- * when set, replaces all of this (sdk.ts leaves the choice to the SDK then).
+ * full. Built from the SDK's own samplers: ParentBasedSampler around a root choice between
+ * TraceIdRatioBasedSampler and AlwaysOnSampler. (@opentelemetry/sampler-composite, the rule-based
+ * package, was tried first; its latest release is built on the previous SDK major, which would put
+ * a second copy of the SDK in the install.) OTEL_TRACES_SAMPLER, when set, replaces all of this
+ * (sdk.ts leaves the choice to the SDK then).
  */
-import { SpanKind, type Attributes } from '@opentelemetry/api';
-import {
-  createComposableAlwaysOnSampler,
-  createComposableParentThresholdSampler,
-  createComposableProbabilitySampler,
-  createComposableRuleBasedSampler,
-  createCompositeSampler,
-} from '@opentelemetry/sampler-composite';
-import type { Sampler } from '@opentelemetry/sdk-trace-base';
+import { SpanKind, type Attributes, type Context, type Link } from '@opentelemetry/api';
+import { AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace';
 
 /** Share of read-rooted traces recorded when RENDER_TRACE_READ_RATIO is unset. */
 export const DEFAULT_READ_RATIO = 0.05;
@@ -45,15 +40,27 @@ export function isSampledRead(spanKind: SpanKind, attributes: Attributes): boole
   return SAMPLED_READS.some((re) => re.test(path));
 }
 
+/** The root decision: a sampled read at the ratio, every other root always. */
+class ReadRatioRootSampler implements Sampler {
+  private readonly reads: TraceIdRatioBasedSampler;
+  private readonly others = new AlwaysOnSampler();
+
+  constructor(private readonly ratio: number) {
+    this.reads = new TraceIdRatioBasedSampler(ratio);
+  }
+
+  shouldSample(context: Context, traceId: string, _name: string, kind: SpanKind, attributes: Attributes, _links: Link[]): SamplingResult {
+    return isSampledRead(kind, attributes) ? this.reads.shouldSample(context, traceId) : this.others.shouldSample();
+  }
+
+  toString(): string {
+    return `ReadRatioRootSampler{reads=${this.ratio}}`;
+  }
+}
+
 /** The sampler: parent-based; at the root, reads at `ratio`, everything else always. */
 export function readSampler(ratio: number): Sampler {
-  const root = createComposableRuleBasedSampler([
-    [(_ctx, _traceId, _name, kind, attributes) => isSampledRead(kind, attributes), createComposableProbabilitySampler(ratio)],
-    [() => true, createComposableAlwaysOnSampler()],
-  ]);
-  // The package builds on @opentelemetry/sdk-trace, whose Sampler is the same shape as sdk-trace-base's
-  // (the decision enum has the same values) but a different declaration to TypeScript.
-  return createCompositeSampler(createComposableParentThresholdSampler(root)) as unknown as Sampler;
+  return new ParentBasedSampler({ root: new ReadRatioRootSampler(ratio) });
 }
 
 /** Our sampler, or undefined when OTEL_TRACES_SAMPLER is set and the SDK should build the standard one. */

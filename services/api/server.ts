@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { observeQueue } from '../telemetry/metrics';
+import { observeQueue, setMemoryLimit } from '../telemetry/metrics';
 import { createApp, type AppDeps } from './app';
 
 /** A listening API: its URL and how to stop it. */
@@ -17,7 +17,8 @@ const DRAIN_MS = 2000;
 /** Creates the app, observes the queue (once per API process) and listens on `host:port` (0 = ephemeral). */
 export async function listenApi(deps: AppDeps & { host: string; port: number }): Promise<ListeningApi> {
   const { backend } = deps;
-  const app = createApp(deps);
+  const drain = { draining: false };
+  const app = createApp({ ...deps, drain });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -26,6 +27,7 @@ export async function listenApi(deps: AppDeps & { host: string; port: number }):
       resolve();
     });
   });
+  setMemoryLimit(deps.config.memoryLimitBytes);
   const stopObserving = observeQueue(async () => ({ ...(await backend.counts()), workersAlive: (await backend.workers()).length }));
   const { port } = server.address() as AddressInfo;
   const shownHost = deps.host === '0.0.0.0' || deps.host === '::' ? 'localhost' : deps.host;
@@ -35,6 +37,8 @@ export async function listenApi(deps: AppDeps & { host: string; port: number }):
     url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        // Readiness fails at once for requests still arriving on open connections; no new connection is accepted.
+        drain.draining = true;
         stopObserving();
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -1,12 +1,17 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { StorageConfigError, storageConfig, type StorageConfig } from './storage-config';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const optionalSecret = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 const optionalUrl = z
   .string()
   .optional()
@@ -37,6 +42,7 @@ const envSchema = z.object({
   RENDER_TRACE_READ_RATIO: z.coerce.number().min(0).max(1).default(0.05),
   RENDER_STORE_TIMEOUT_MS: int(100, 600_000).default(60_000),
   RENDER_HEARTBEAT_MS: int(100, 600_000).default(10_000),
+  RENDER_DRAIN_SECONDS: int(0, 24 * 3600).default(30),
   PUBLIC_URL: optionalUrl,
   ADMIN_TOKEN: optionalSecret,
   METRICS_TOKEN: optionalSecret,
@@ -44,7 +50,21 @@ const envSchema = z.object({
   WEBHOOK_SECRET: optionalSecret,
   GRAFANA_URL: optionalUrl,
   GRAFANA_TEMPO_UID: z.string().default('tempo'),
+  // The memory this process and its FFmpeg children may use (e.g. the container's limit); empty:
+  // the cgroup's own limit where there is one. What RenderMemoryNearLimit compares against.
+  RENDER_MEMORY_LIMIT_BYTES: z.preprocess((v) => (v === '' ? undefined : v), int(16 * 1024 * 1024, 2 ** 50).optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Object storage: RENDER_STORAGE_URL is parsed by storage-config.ts (file:///path or s3://bucket/prefix).
+  RENDER_STORAGE_URL: optionalString,
+  RENDER_S3_FORCE_PATH_STYLE: z.enum(['true', 'false', '1', '0', '']).default('false'),
+  RENDER_S3_PUBLIC_ENDPOINT: optionalString,
+  // S3 presigned URLs live at most 7 days.
+  RENDER_OUTPUT_URL_TTL: int(1, 604_800).default(3600),
+  // The standard AWS SDK variables (credentials stay with the SDK's own chain and never enter the config).
+  AWS_ENDPOINT_URL_S3: optionalString,
+  AWS_ENDPOINT_URL: optionalString,
+  AWS_REGION: optionalString,
+  AWS_DEFAULT_REGION: optionalString,
 });
 
 /** The services' configuration: read once at start-up, validated, frozen. */
@@ -54,7 +74,12 @@ export interface Config {
   redisUrl: string | undefined;
   queueName: string;
   dataDir: string;
+  /** Where local videos go: RENDER_OUTPUT_DIR, else <data dir>/outputs, or the file:// storage URL's path. */
   outputDir: string;
+  /** Where finished videos are stored (RENDER_STORAGE_URL; the local output dir when unset). */
+  storage: Readonly<StorageConfig>;
+  /** Lifetime of presigned output URLs (RENDER_OUTPUT_URL_TTL), seconds. */
+  outputUrlTtlSeconds: number;
   concurrency: number;
   maxAttempts: number;
   backoffMs: number;
@@ -65,6 +90,8 @@ export interface Config {
   /** Share of status-poll, job-list and admin-page traces recorded at the head (RENDER_TRACE_READ_RATIO). */
   traceReadRatio: number;
   heartbeatMs: number;
+  /** How long a stopping worker lets running attempts finish before handing them back (SIGTERM/SIGINT). */
+  drainSeconds: number;
   publicUrl: string | undefined;
   adminToken: string | undefined;
   metricsToken: string | undefined;
@@ -72,6 +99,7 @@ export interface Config {
   webhookSecret: string | undefined;
   grafanaUrl: string | undefined;
   grafanaTempoUid: string;
+  memoryLimitBytes: number | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -92,13 +120,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.RENDER_DATA_DIR);
+  let storage: StorageConfig;
+  try {
+    storage = storageConfig({
+      storageUrl: e.RENDER_STORAGE_URL,
+      defaultDir: path.resolve(e.RENDER_OUTPUT_DIR ?? path.join(dataDir, 'outputs')),
+      endpointS3: e.AWS_ENDPOINT_URL_S3,
+      endpoint: e.AWS_ENDPOINT_URL,
+      publicEndpoint: e.RENDER_S3_PUBLIC_ENDPOINT,
+      region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
+      forcePathStyle: e.RENDER_S3_FORCE_PATH_STYLE === 'true' || e.RENDER_S3_FORCE_PATH_STYLE === '1',
+    });
+  } catch (err) {
+    if (err instanceof StorageConfigError) throw new ConfigError(`invalid configuration:\n  ${err.message}`);
+    throw err;
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     redisUrl: e.REDIS_URL,
     queueName: e.RENDER_QUEUE_NAME,
     dataDir,
-    outputDir: path.resolve(e.RENDER_OUTPUT_DIR ?? path.join(dataDir, 'outputs')),
+    outputDir: storage.kind === 'local' ? storage.dir : path.resolve(e.RENDER_OUTPUT_DIR ?? path.join(dataDir, 'outputs')),
+    storage: Object.freeze(storage),
+    outputUrlTtlSeconds: e.RENDER_OUTPUT_URL_TTL,
     concurrency: e.RENDER_CONCURRENCY,
     maxAttempts: e.RENDER_MAX_ATTEMPTS,
     backoffMs: e.RENDER_BACKOFF_MS,
@@ -111,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     encodeParallelism: e.RENDER_ENCODE_PARALLELISM ?? os.availableParallelism(),
     traceReadRatio: e.RENDER_TRACE_READ_RATIO,
     heartbeatMs: e.RENDER_HEARTBEAT_MS,
+    drainSeconds: e.RENDER_DRAIN_SECONDS,
     publicUrl: e.PUBLIC_URL,
     adminToken: e.ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,
@@ -118,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     webhookSecret: e.WEBHOOK_SECRET,
     grafanaUrl: e.GRAFANA_URL,
     grafanaTempoUid: e.GRAFANA_TEMPO_UID,
+    memoryLimitBytes: e.RENDER_MEMORY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
   });
 }

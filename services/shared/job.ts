@@ -47,24 +47,43 @@ export interface JobRecord {
   queueWaitSeconds: number | null;
   error: JobError | null;
   output: JobOutput | null;
-  /** Local path of the stored MP4; never shown to clients. */
+  /**
+   * Storage key of the published video (see services/storage): written only by the attempt that
+   * wins the final status update. Never shown to clients.
+   */
+  outputKey?: string | null;
+  /** Local path of the MP4 in records from before object storage (read-only now); never shown to clients. */
   outputPath: string | null;
   traceId: string | null;
   /** W3C trace context of the enqueue (PRODUCER) span, so every attempt's CONSUMER span joins the same trace. */
   traceCarrier: Record<string, string>;
   request: RenderRequest;
-  /** Recent sample messages and error history are kept bounded; this is the last error's time. */
+  /**
+   * Set when the record is created and when a user's retry resets it; progress and status updates do
+   * not bump it. The summary uses it as the time of an error on a job that has no finishedAt yet.
+   */
   updatedAt: string;
+  /**
+   * Bumped by every user retry and carried by the queue entry it enqueues, so a late-finishing
+   * attempt of an older generation can only settle its own entry, never the new one. Absent = 0
+   * (records written before generations existed).
+   */
+  generation?: number;
+  /** The attempt that currently owns the record (set when it starts processing): only it may complete the job. */
+  attemptId?: string | null;
 }
 
 /** The job as the API returns it. */
-export type PublicJob = Omit<JobRecord, 'outputPath' | 'traceCarrier' | 'request' | 'updatedAt'> & {
+export type PublicJob = Omit<
+  JobRecord,
+  'outputPath' | 'outputKey' | 'traceCarrier' | 'request' | 'updatedAt' | 'generation' | 'attemptId'
+> & {
   slides: number;
 };
 
 /** Strips internal fields: clients never see file paths, trace carriers or the deck's content. */
 export function toPublicJob(job: JobRecord): PublicJob {
-  const { outputPath: _p, traceCarrier: _c, request, updatedAt: _u, ...rest } = job;
+  const { outputPath: _p, outputKey: _k, traceCarrier: _c, request, updatedAt: _u, generation: _g, attemptId: _a, ...rest } = job;
   return { ...rest, slides: request.slides.length };
 }
 
@@ -91,10 +110,13 @@ export function newJobRecord(id: string, request: RenderRequest, maxAttempts: nu
     queueWaitSeconds: null,
     error: null,
     output: null,
+    outputKey: null,
     outputPath: null,
     traceId: null,
     traceCarrier: {},
     request,
+    generation: 0,
+    attemptId: null,
     updatedAt: iso,
   };
 }

@@ -6,15 +6,22 @@
  *
  * Counters are named without `_total`: the Prometheus serialization adds it, so users scrape
  * `render_jobs_total` and `render_errors_total` exactly as before.
+ *
+ * The two telemetry-pipeline counters (`telemetry_*`) are the exception: the span processor in
+ * `instrumentation/` records them, so they are declared in telemetry-bridge/pipeline-metrics.ts
+ * and re-exported from here.
  */
-import { metrics, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
+import { metrics, type Attributes, type BatchObservableResult, type Meter, type Observable, type SpanContext } from '@opentelemetry/api';
 import type { ErrorCategory } from '../shared/errors/categories';
 import type { JobStatus, Stage } from '../shared/job';
+import { recordExemplar, resetExemplars } from '../../telemetry-bridge/exemplars';
+import { METER_NAME } from '../../telemetry-bridge/meter';
+import { overdueJobs } from './active-jobs';
 import { METRIC_LABELS as L } from './attributes';
-import { recordExemplar, resetExemplars } from './exemplars';
+import { buildInfo } from './build-info';
+import { cgroupLimit, cgroupOomKills, memoryUsage } from './process-memory';
 
-/** Name of the meter every instrument belongs to. */
-export const METER_NAME = 'render-o11y';
+export { recordSpansDropped, recordTelemetryExportFailure } from '../../telemetry-bridge/pipeline-metrics';
 
 /** Histogram buckets, in seconds unless said otherwise. */
 export const BUCKETS = Object.freeze({
@@ -22,7 +29,14 @@ export const BUCKETS = Object.freeze({
   queueWait: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800],
   stageDuration: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
   encodeSpeed: [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
+  // API requests: a small set (each bucket is a series per route and status) around the 1s
+  // latency alert; streaming downloads land in the top buckets.
+  httpServer: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  storageOperation: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
 });
+
+/** The semantic-convention name of the API request duration histogram (Prometheus: http_server_request_duration_seconds). */
+export const HTTP_SERVER_DURATION = 'http.server.request.duration';
 
 /** Every metric name as Prometheus shows it, for rules, dashboards and tests. */
 export const METRIC_NAMES = Object.freeze({
@@ -44,8 +58,16 @@ export const METRIC_NAMES = Object.freeze({
   workerHeartbeat: 'render_worker_last_heartbeat_timestamp_seconds',
   workersAlive: 'render_workers_alive',
   webhooks: 'render_webhook_deliveries_total',
+  storageOperation: 'render_storage_operation_duration_seconds',
   telemetryExportFailures: 'telemetry_export_failures_total',
   telemetrySpansDropped: 'telemetry_spans_dropped_total',
+  httpServerDuration: 'http_server_request_duration_seconds',
+  buildInfo: 'render_build_info',
+  memoryUsage: 'render_memory_usage_bytes',
+  memoryLimit: 'render_memory_limit_bytes',
+  oomKills: 'render_oom_kills_total',
+  jobsOverdue: 'render_jobs_overdue',
+  progressUpdates: 'render_job_progress_updates_total',
 });
 
 /** Queue figures as a backend reports them. */
@@ -110,13 +132,11 @@ function create(meter: Meter) {
       unit: '{delivery}',
       description: 'Webhook deliveries by event and outcome.',
     }),
-    exportFailures: meter.createCounter('telemetry_export_failures', {
-      unit: '{failure}',
-      description: 'Telemetry export calls that failed, by signal.',
-    }),
-    spansDropped: meter.createCounter('telemetry_spans_dropped', {
-      unit: '{span}',
-      description: 'Spans dropped because the export queue was full or the export failed.',
+    storageOperation: meter.createHistogram('render_storage_operation_duration_seconds', {
+      unit: 's',
+      description:
+        'Time per operation on the video storage (local directory or S3-compatible object store), by operation and outcome; a read lasts until its stream ends.',
+      advice: { explicitBucketBoundaries: BUCKETS.storageOperation },
     }),
     memory: meter.createObservableGauge('system_memory_usage', {
       unit: 'By',
@@ -139,6 +159,36 @@ function create(meter: Meter) {
       unit: 's',
       description: "Unix time of this worker's last successful heartbeat to the queue backend.",
     }),
+    httpServerDuration: meter.createHistogram(HTTP_SERVER_DURATION, {
+      unit: 's',
+      description: 'Duration of HTTP server requests (every request, whatever the trace sampling).',
+      advice: { explicitBucketBoundaries: BUCKETS.httpServer },
+    }),
+    progressUpdates: meter.createCounter('render_job_progress_updates', {
+      unit: '{update}',
+      description: 'Progress writes of running jobs (FFmpeg progress, stage changes): work that moves.',
+    }),
+    buildInfo: meter.createObservableGauge('render_build_info', {
+      unit: '1',
+      description: 'Always 1; the labels name the service, FFmpeg and Node.js versions this process runs.',
+    }),
+    memoryUsage: meter.createObservableGauge('render_memory_usage_bytes', {
+      unit: 'By',
+      description:
+        "Memory of this process and its children (FFmpeg): the cgroup's working set where readable, else the process tree's resident set.",
+    }),
+    memoryLimit: meter.createObservableGauge('render_memory_limit_bytes', {
+      unit: 'By',
+      description: "The memory limit this process runs under: RENDER_MEMORY_LIMIT_BYTES, else the cgroup's memory.max.",
+    }),
+    oomKills: meter.createObservableCounter('render_oom_kills', {
+      unit: '{kill}',
+      description: "Processes the kernel killed for memory in this process's cgroup (memory.events oom_kill).",
+    }),
+    jobsOverdue: meter.createObservableGauge('render_jobs_overdue', {
+      unit: '{job}',
+      description: 'Jobs this process runs past their expected duration (5 minutes plus 10x the video length).',
+    }),
   };
   meter.addBatchObservableCallback(
     (result: BatchObservableResult) => {
@@ -149,10 +199,39 @@ function create(meter: Meter) {
       result.observe(instruments.memory, mem.external, { [L.TYPE]: 'external' });
       // process.uptime(), not the instruments' age: they are re-created whenever the provider changes.
       result.observe(instruments.uptime, process.uptime());
+      // Telemetry never breaks the app: each figure is read on its own and skipped if unreadable.
+      try {
+        const usage = memoryUsage();
+        if (usage !== undefined) result.observe(instruments.memoryUsage, usage);
+        const limit = configuredMemoryLimit ?? cgroupLimit();
+        if (limit !== undefined) result.observe(instruments.memoryLimit, limit);
+        const kills = cgroupOomKills();
+        if (kills !== undefined) result.observe(instruments.oomKills, kills);
+      } catch {
+        // no memory sample this time
+      }
+      result.observe(instruments.jobsOverdue, overdueJobs());
+      const info = buildInfo();
+      if (info) result.observe(instruments.buildInfo, 1, { ...info });
     },
-    [instruments.memory, instruments.uptime],
+    [
+      instruments.memory,
+      instruments.uptime,
+      instruments.memoryUsage,
+      instruments.memoryLimit,
+      instruments.oomKills,
+      instruments.jobsOverdue,
+      instruments.buildInfo,
+    ],
   );
   return instruments;
+}
+
+let configuredMemoryLimit: number | undefined;
+
+/** The configured memory limit (RENDER_MEMORY_LIMIT_BYTES); undefined falls back to the cgroup's. */
+export function setMemoryLimit(bytes: number | undefined): void {
+  configuredMemoryLimit = bytes;
 }
 
 type Instruments = ReturnType<typeof create>;
@@ -206,6 +285,29 @@ export function recordStageDuration(stage: Stage, seconds: number): void {
   recordExemplar(METRIC_NAMES.stageDuration, BUCKETS.stageDuration, attributes, seconds);
 }
 
+/**
+ * Records one HTTP server request (semantic conventions: http.request.method, http.route when a
+ * route matched, http.response.status_code), with the request's span as the exemplar when it is
+ * traced. `spanContext` is the request's span, taken when the request started.
+ */
+export function recordHttpServerRequest(
+  method: string,
+  route: string | undefined,
+  statusCode: number,
+  seconds: number,
+  spanContext?: SpanContext,
+): void {
+  const attributes: Attributes = { 'http.request.method': method, 'http.response.status_code': statusCode };
+  if (route) attributes['http.route'] = route;
+  inst().httpServerDuration.record(seconds, attributes);
+  recordExemplar(HTTP_SERVER_DURATION, BUCKETS.httpServer, attributes, seconds, spanContext);
+}
+
+/** Counts a progress write of a running job. */
+export function recordProgressUpdate(): void {
+  inst().progressUpdates.add(1);
+}
+
 /** Marks a job starting (+1) or leaving (-1) processing in this process. */
 export function recordInProgress(delta: 1 | -1): void {
   inst().inProgress.add(delta);
@@ -233,16 +335,12 @@ export function recordWebhook(event: string, outcome: 'delivered' | 'failed'): v
   inst().webhooks.add(1, { [L.EVENT]: event, [L.OUTCOME]: outcome });
 }
 
-/** Counts a failed telemetry export, and the spans it dropped. */
-export function recordTelemetryExportFailure(signal: 'traces' | 'metrics' | 'logs', droppedSpans = 0): void {
-  const i = inst();
-  i.exportFailures.add(1, { [L.SIGNAL]: signal });
-  if (droppedSpans > 0) i.spansDropped.add(droppedSpans);
-}
+/** Outcomes of a storage operation: `not_found` is an answer, not a failure (a deleted video). */
+export type StorageOutcome = 'ok' | 'not_found' | 'error';
 
-/** Counts spans dropped before export (queue full). */
-export function recordSpansDropped(count: number): void {
-  if (count > 0) inst().spansDropped.add(count);
+/** Records one storage operation's duration (`operation` is one of STORAGE_OPERATIONS). */
+export function recordStorageOperation(operation: string, outcome: StorageOutcome, seconds: number): void {
+  inst().storageOperation.record(seconds, { [L.OPERATION]: operation, [L.OUTCOME]: outcome });
 }
 
 /**

@@ -9,8 +9,8 @@ import {
   markSpanCancelled,
   markSpanError,
   safeUrl,
+  serverAttributes,
   startEnqueueSpan,
-  traceIdOfCarrier,
   withConsumerSpan,
   withSpan,
 } from './tracing';
@@ -26,7 +26,7 @@ describe('tracing helpers', { timeout: 30_000 }, () => {
 
   it('enqueue is a PRODUCER child of the active span, and its carrier holds the trace', () => {
     const server = trace.getTracer('test').startSpan('POST /api/jobs', { kind: SpanKind.SERVER });
-    const { span, carrier } = context.with(trace.setSpan(context.active(), server), () => startEnqueueSpan('job-1', target));
+    const { span, carrier, traceId } = context.with(trace.setSpan(context.active(), server), () => startEnqueueSpan('job-1', target));
     span.end();
     server.end();
     const [producer] = byName('send render');
@@ -37,8 +37,7 @@ describe('tracing helpers', { timeout: 30_000 }, () => {
     assert.equal(producer.attributes[ATTR.MESSAGING_OPERATION_TYPE], 'send');
     assert.equal(producer.attributes[ATTR.RENDER_JOB_ID], 'job-1');
     assert.match(carrier.traceparent, new RegExp(`^00-${server.spanContext().traceId}-${producer.spanContext().spanId}-01$`));
-    assert.equal(traceIdOfCarrier(carrier), server.spanContext().traceId);
-    assert.equal(traceIdOfCarrier({}), null);
+    assert.equal(traceId, server.spanContext().traceId);
   });
 
   it('each attempt is a CONSUMER child of the enqueue in the same trace, with stage spans under it', async () => {
@@ -57,6 +56,11 @@ describe('tracing helpers', { timeout: 30_000 }, () => {
       assert.equal(c.kind, SpanKind.CONSUMER);
       assert.equal(c.spanContext().traceId, producer.spanContext().traceId);
       assert.equal(c.parentSpanContext?.spanId, producer.spanContext().spanId);
+      assert.deepEqual(
+        c.links.map((l) => [l.context.traceId, l.context.spanId]),
+        [[producer.spanContext().traceId, producer.spanContext().spanId]],
+        'the consumer links to the producer context',
+      );
       assert.equal(c.attributes[ATTR.RENDER_JOB_ATTEMPT], i + 1);
       assert.equal(c.attributes[ATTR.MESSAGING_OPERATION_TYPE], 'process');
     }
@@ -111,5 +115,15 @@ describe('tracing helpers', { timeout: 30_000 }, () => {
   it('safeUrl drops query strings and fragments', () => {
     assert.equal(safeUrl('https://cdn.example.test/a/b.mp3?token=secret#x'), 'https://cdn.example.test/a/b.mp3');
     assert.equal(safeUrl('not a url'), '(invalid url)');
+  });
+
+  it('serverAttributes names the peer of an outgoing call (host and port, nothing else)', () => {
+    assert.deepEqual(serverAttributes('https://user:pw@hooks.example.test/x?token=1'), {
+      'server.address': 'hooks.example.test',
+      'server.port': 443,
+    });
+    assert.deepEqual(serverAttributes('http://127.0.0.1:8080/hook'), { 'server.address': '127.0.0.1', 'server.port': 8080 });
+    assert.deepEqual(serverAttributes('http://[::1]/hook'), { 'server.address': '::1', 'server.port': 80 });
+    assert.deepEqual(serverAttributes('not a url'), {});
   });
 });

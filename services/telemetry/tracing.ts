@@ -34,7 +34,7 @@ export interface QueueTarget {
 
 /**
  * Starts the PRODUCER span of an enqueue and returns it with the carrier to store on the job and
- * its trace id (null when tracing is off), which saves callers a `traceIdOfCarrier` extract.
+ * its trace id (null when tracing is off), read from the span rather than extracted from the carrier.
  */
 export function startEnqueueSpan(
   jobId: string,
@@ -57,13 +57,6 @@ export function startEnqueueSpan(
   return { span, carrier, traceId: traceId === INVALID_TRACE_ID ? null : traceId };
 }
 
-/** The trace id of a stored carrier (`traceparent`), or null when tracing is off. */
-export function traceIdOfCarrier(carrier: Record<string, string>): string | null {
-  const ctx = propagation.extract(context.active(), carrier);
-  const sc = trace.getSpanContext(ctx);
-  return sc && sc.traceId !== INVALID_TRACE_ID ? sc.traceId : null;
-}
-
 /**
  * Runs one attempt inside a CONSUMER span whose parent is the enqueue span carried by the job.
  * `fn` receives the span so it can set outcome attributes; the span ends when `fn` settles.
@@ -74,6 +67,10 @@ export async function withConsumerSpan<T>(
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parent = propagation.extract(context.active(), job.carrier);
+  // Messaging conventions: the consumer also links to the producer's context, so the link holds
+  // where a backend or a tool starts consumer traces anew (and for the service graph's pairing).
+  const producer = trace.getSpanContext(parent);
+  const links = producer && producer.traceId !== INVALID_TRACE_ID ? [{ context: producer }] : undefined;
   const span = tracer.startSpan(
     `process ${target.queueName}`,
     {
@@ -87,6 +84,7 @@ export async function withConsumerSpan<T>(
         [ATTR.RENDER_JOB_ID]: job.id,
         [ATTR.RENDER_JOB_ATTEMPT]: job.attempt,
       },
+      links,
     },
     parent,
   );
@@ -147,5 +145,20 @@ export function safeUrl(raw: string): string {
     return `${u.protocol}//${u.host}${u.pathname}`;
   } catch {
     return '(invalid url)';
+  }
+}
+
+/**
+ * `server.address` and `server.port` of an outgoing call's URL (semantic conventions for HTTP
+ * clients): the service graph names the peer of a CLIENT span from them. No credentials, path or
+ * query. Empty for an unparsable URL.
+ */
+export function serverAttributes(raw: string): { 'server.address'?: string; 'server.port'?: number } {
+  try {
+    const u = new URL(raw);
+    const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : u.protocol === 'http:' ? 80 : undefined;
+    return { 'server.address': u.hostname.replace(/^\[|\]$/g, ''), ...(port ? { 'server.port': port } : {}) };
+  } catch {
+    return {};
   }
 }

@@ -3,31 +3,41 @@
  * attempt (processing → completed | retrying | failed), the job's metrics, its CONSUMER span and
  * webhooks. It never throws: whatever happens becomes an AttemptOutcome.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import type { Span } from '@opentelemetry/api';
 import type { AttemptOutcome, JobHandler, QueueBackend, QueuedJob } from '../queue/contract';
 import { backoffDelayMs, type Config } from '../shared/config';
 import { classifyError } from '../shared/errors/classify';
 import { JobCancelledError } from '../shared/errors/job-cancelled-error';
+import { WorkerLostError } from '../shared/errors/worker-lost-error';
 import type { JobRecord } from '../shared/job';
+import { trackActiveJob } from '../telemetry/active-jobs';
 import { ATTR, EVENTS } from '../telemetry/attributes';
 import type { Logger } from '../telemetry/logger';
 import { recordEncode, recordError, recordInProgress, recordJobStatus, recordQueueWait, recordRenderDuration } from '../telemetry/metrics';
 import { markSpanCancelled, markSpanError, withConsumerSpan } from '../telemetry/tracing';
 import { runPipeline } from './pipeline';
 import { ProgressWriter } from './progress-writer';
+import { makeScratchDir } from './scratch';
+import { publishOutput } from './publish';
 import { sendWebhook, type WebhookEvent, type WebhookOptions } from './webhook';
+import type { OutboxDispatcher } from './webhook-outbox';
+import type { OutputStorage } from '../storage/contract';
+import { presignedOutputUrl } from '../storage/job-output';
 
 /** What the runner needs; `webhook` overrides delivery settings (tests shorten the retries). */
 export interface JobHandlerDeps {
   backend: QueueBackend;
   config: Readonly<Config>;
   logger: Logger;
+  /** Where finished videos go; the caller opens and closes it. */
+  storage: OutputStorage;
   webhook?: Partial<WebhookOptions>;
   /** Receives each webhook delivery promise, so tests can wait for them. */
   onWebhook?: (delivery: Promise<boolean>) => void;
+  /** The durable outbox webhooks go through (the worker runtime provides it); without one they are sent directly. */
+  outbox?: OutboxDispatcher;
 }
 
 const RUNNABLE = ['queued', 'retrying', 'processing'] as const;
@@ -53,6 +63,9 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
   if (!existing || existing.status === 'cancelled') return { kind: 'cancelled' };
   if (existing.status === 'completed') return { kind: 'completed' };
   if (existing.status === 'failed') return { kind: 'failed' };
+  // An entry of an older generation (the job was cancelled and retried meanwhile): it settles only itself.
+  if ((existing.generation ?? 0) !== job.generation) return { kind: 'cancelled' };
+  if (job.attempt > existing.maxAttempts) return await giveUpAfterCrashes(deps, job, existing);
   const target = { messagingSystem: deps.backend.messagingSystem, queueName: deps.backend.queueName };
   return withConsumerSpan(job, target, async (span) => {
     const logger = deps.logger.child({ job_id: job.id, attempt: job.attempt });
@@ -68,10 +81,14 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
       [ATTR.RENDER_JOB_QUALITY]: req.config.quality,
       [ATTR.RENDER_QUEUE_WAIT_SECONDS]: queueWait,
     });
+    // This attempt's fence token: from here on only writes carrying it land, so when two attempts of
+    // one job run at once (a lost lock), the one that started last owns the record and the other loses.
+    const attemptId = randomUUID();
     const started = await store.update(
       job.id,
       {
         status: 'processing',
+        attemptId,
         attempts: job.attempt,
         startedAt: new Date(startedMs).toISOString(),
         queueWaitSeconds: queueWait,
@@ -83,42 +100,47 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
     if (!started) return cancelled(span, logger);
     recordQueueWait(queueWait);
     recordInProgress(1);
+    const untrack = trackActiveJob(
+      req.slides.reduce((sum, slide) => sum + slide.duration, 0),
+      startedMs,
+    );
     logger.info({ queue_wait_seconds: queueWait }, 'attempt started');
     webhook(deps, started, 'render.started', logger);
-    const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'render-job-'));
-    const progress = new ProgressWriter(async (value) => void (await store.update(job.id, { progress: value }, ['processing'])));
     const elapsed = () => (Date.now() - startedMs) / 1000;
+    let scratchDir: string | undefined;
+    // Small and throttled (a few times a second): only the mutable state is written, never the deck.
+    const progress = new ProgressWriter(
+      async (value) => void (await store.patchState(job.id, { progress: value }, ['processing'], attemptId)),
+    );
     try {
+      scratchDir = await makeScratchDir(deps.config.dataDir);
       const result = await runPipeline(
-        { jobId: job.id, request: req, config: deps.config, scratchDir, signal, logger },
+        { jobId: job.id, attempt: job.attempt, storage: deps.storage, request: req, config: deps.config, scratchDir, signal, logger },
         {
           onStage: async (stage) => {
             progress.flush();
-            await store.update(job.id, { stage }, ['processing']);
+            await store.patchState(job.id, { stage }, ['processing'], attemptId);
             logger.debug({ stage }, 'stage started');
           },
           onProgress: (stage, fraction) => progress.report(stage, fraction),
         },
       );
       progress.stop();
-      const done = await store.update(
-        job.id,
+      // Only the attempt that wins the final status update publishes its object; a loser deletes its own.
+      const done = await publishOutput(
+        { store, storage: deps.storage, logger },
+        { jobId: job.id, attempt: job.attempt, attemptId },
+        result.outputKey,
         {
           status: 'completed',
           progress: 1,
           finishedAt: new Date().toISOString(),
           durationSeconds: elapsed(),
           output: result.output,
-          outputPath: result.outputPath,
           error: null,
         },
-        ['processing'],
       );
-      if (!done) {
-        // Cancelled while storing: a cancelled job has no output, so the file must not linger.
-        await rm(result.outputPath, { force: true }).catch(() => undefined);
-        return cancelled(span, logger);
-      }
+      if (!done) return cancelled(span, logger);
       recordJobStatus('completed');
       recordRenderDuration('completed', elapsed());
       recordEncode(result.speed, result.output.durationSeconds);
@@ -128,14 +150,17 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
         [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: result.output.durationSeconds,
       });
       logger.info({ duration_seconds: elapsed(), bytes: result.output.bytes }, 'job completed');
-      webhook(deps, done, 'render.completed', logger);
+      webhook(deps, await withDownloadUrl(deps, done, logger), 'render.completed', logger);
       return { kind: 'completed' };
     } catch (err) {
       progress.stop();
-      return await onFailure(deps, job, existing, err, signal, span, logger, elapsed());
+      // Partial files go before the failure is recorded: a job seen failed (disk full…) has left nothing behind.
+      if (scratchDir) await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
+      return await onFailure(deps, job, existing, attemptId, err, signal, span, logger, elapsed());
     } finally {
+      untrack();
       recordInProgress(-1);
-      await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
+      if (scratchDir) await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
     }
   });
 }
@@ -144,6 +169,7 @@ async function onFailure(
   deps: JobHandlerDeps,
   job: QueuedJob,
   record: JobRecord,
+  attemptId: string,
   thrown: unknown,
   signal: AbortSignal,
   span: Span,
@@ -151,9 +177,13 @@ async function onFailure(
   seconds: number,
 ): Promise<AttemptOutcome> {
   if (signal.aborted && signal.reason === 'shutdown') {
-    // The backend ignores this outcome and recovers the entry; the record stays `processing` for it.
-    logger.info('attempt interrupted by worker shutdown');
+    // The backend hands the entry back without counting this start; the record says so too. Not a
+    // failure anywhere: no error, no failed/retrying metric, no webhook.
+    logger.info('attempt interrupted by worker shutdown; the job goes back to the queue');
     span.setAttribute(ATTR.RENDER_JOB_STATUS, 'interrupted');
+    await deps.backend.store
+      .update(job.id, { status: 'queued', attempts: job.attempt - 1, stage: null, attemptId: null }, ['processing'], attemptId)
+      .catch((err) => logger.warn({ err }, 'could not mark the interrupted job queued; it stays processing until resumed'));
     return { kind: 'retry', delayMs: 0 };
   }
   const err = classifyError(thrown);
@@ -164,7 +194,7 @@ async function onFailure(
   const patch = retry
     ? { status: 'retrying' as const, error: err.toJobError() }
     : { status: 'failed' as const, error: err.toJobError(), finishedAt: new Date().toISOString(), durationSeconds: seconds };
-  const updated = await deps.backend.store.update(job.id, patch, ['processing']);
+  const updated = await deps.backend.store.update(job.id, patch, ['processing'], attemptId);
   if (!updated) return cancelled(span, logger);
   recordError(err.category, retry);
   recordJobStatus(patch.status);
@@ -179,6 +209,25 @@ async function onFailure(
   return { kind: 'failed' };
 }
 
+/**
+ * An entry resumed more times than the job has attempts: each crash of the process running it counted
+ * as one, so this job keeps killing its workers. Fail it instead of crashing forever.
+ */
+async function giveUpAfterCrashes(deps: JobHandlerDeps, job: QueuedJob, record: JobRecord): Promise<AttemptOutcome> {
+  const err = new WorkerLostError(`attempt ${job.attempt} of at most ${record.maxAttempts}: the process running it died every time`);
+  const failed = await deps.backend.store.update(
+    job.id,
+    { status: 'failed', error: err.toJobError(), finishedAt: new Date().toISOString(), attempts: record.maxAttempts, attemptId: null },
+    RUNNABLE,
+  );
+  if (!failed) return { kind: 'cancelled' };
+  recordError(err.category, false);
+  recordJobStatus('failed');
+  deps.logger.error({ job_id: job.id, attempt: job.attempt }, 'job failed: its worker died on every attempt');
+  webhook(deps, failed, 'render.failed', deps.logger);
+  return { kind: 'failed' };
+}
+
 function cancelled(span: Span, logger: Logger): AttemptOutcome {
   markSpanCancelled(span);
   span.setAttribute(ATTR.RENDER_JOB_STATUS, 'cancelled');
@@ -186,8 +235,26 @@ function cancelled(span: Span, logger: Logger): AttemptOutcome {
   return { kind: 'cancelled' };
 }
 
+/**
+ * The record as the completion webhook shows it: with object storage, `output.url` is a presigned
+ * URL (valid RENDER_OUTPUT_URL_TTL) so receivers download straight from the store; otherwise, or
+ * if signing fails, the API's download URL as stored.
+ */
+async function withDownloadUrl(deps: JobHandlerDeps, job: JobRecord, logger: Logger): Promise<JobRecord> {
+  if (!job.output || !job.request.webhookUrl) return job;
+  try {
+    const url = await presignedOutputUrl(deps.storage, job, deps.config.outputUrlTtlSeconds);
+    return url ? { ...job, output: { ...job.output, url } } : job;
+  } catch (err) {
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not sign the output URL for the webhook');
+    return job;
+  }
+}
+
 function webhook(deps: JobHandlerDeps, job: JobRecord, event: WebhookEvent, logger: Logger): void {
   if (!job.request.webhookUrl) return;
-  const delivery = sendWebhook(job, event, { secret: deps.config.webhookSecret, ...deps.webhook, logger });
+  const delivery = deps.outbox
+    ? deps.outbox.publish(job, event)
+    : sendWebhook(job, event, { secret: deps.config.webhookSecret, ...deps.webhook, logger });
   deps.onWebhook?.(delivery);
 }

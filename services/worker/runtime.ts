@@ -1,36 +1,60 @@
 /**
- * The worker runtime: the attempt runner consuming a backend, plus its heartbeat gauge. Both the
- * embedded single process (services/main.ts) and the separate worker process (main.ts) start it.
+ * The worker runtime: the attempt runner consuming a backend, plus its heartbeat gauge, the
+ * reconciler and the start-up sweep. Both the embedded single process (services/main.ts) and the
+ * separate worker process (main.ts) start it.
  */
-import { mkdir } from 'node:fs/promises';
-import type { QueueBackend, WorkerHandle } from '../queue/contract';
+import type { CloseOptions, QueueBackend, WorkerHandle } from '../queue/contract';
+import { startReconciler } from '../queue/reconciler';
 import type { Config } from '../shared/config';
 import type { Logger } from '../telemetry/logger';
-import { observeHeartbeat } from '../telemetry/metrics';
+import { observeHeartbeat, setMemoryLimit } from '../telemetry/metrics';
 import { createJobHandler, type JobHandlerDeps } from './runner';
+import { sweepStale } from './scratch';
+import { waitForStorage } from './storage-wait';
+import { OutboxDispatcher } from './webhook-outbox';
 
 /** What startWorkerRuntime needs; extra runner options pass through (tests shorten webhook retries). */
 export interface WorkerRuntimeOptions extends JobHandlerDeps {
   backend: QueueBackend;
   config: Readonly<Config>;
   logger: Logger;
+  /** Reconciler interval (tests shorten it). */
+  reconcileMs?: number;
+  /** Drain time of a `close()` that does not say (entry points pass RENDER_DRAIN_SECONDS; tests 0). */
+  drainMs?: number;
 }
 
-/** Starts consuming with `config.concurrency`; `close()` hands running jobs back for recovery and waits for them. */
+/**
+ * Starts consuming with `config.concurrency`; `close({ drainMs })` stops claiming, lets running
+ * attempts finish for up to `drainMs`, hands the rest back (no attempt consumed) and waits for them.
+ */
 export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerHandle> {
   const { backend, config, logger } = options;
-  await mkdir(config.outputDir, { recursive: true });
-  const handle = await backend.startWorker(createJobHandler(options), { concurrency: config.concurrency, heartbeatMs: config.heartbeatMs });
+  // Before claiming anything: tools and files a killed predecessor left behind go first.
+  await sweepStale(config.dataDir, config.outputDir, logger).catch((err) => logger.warn({ err }, 'start-up sweep failed'));
+  await waitForStorage(options.storage, logger);
+  // Deliveries left pending by a previous process (shutdown, crash) go out as soon as this one starts.
+  const outbox =
+    options.outbox ?? new OutboxDispatcher({ outbox: backend.outbox, logger, secret: config.webhookSecret, webhook: options.webhook });
+  outbox.start();
+  const handle = await backend.startWorker(createJobHandler({ ...options, outbox }), {
+    concurrency: config.concurrency,
+    heartbeatMs: config.heartbeatMs,
+  });
+  setMemoryLimit(config.memoryLimitBytes);
   const stopObserving = observeHeartbeat(() => handle.lastHeartbeatAt());
+  const stopReconciler = startReconciler(backend, logger, options.reconcileMs);
   logger.info({ worker_id: handle.id, concurrency: config.concurrency, backend: backend.kind }, 'worker started');
   let closing: Promise<void> | undefined;
   return {
     id: handle.id,
     lastHeartbeatAt: () => handle.lastHeartbeatAt(),
-    close() {
+    close(closeOptions: CloseOptions = {}) {
       closing ??= (async () => {
+        stopReconciler();
+        await handle.close({ drainMs: closeOptions.drainMs ?? options.drainMs ?? 0 });
+        await outbox.stop();
         stopObserving();
-        await handle.close();
         logger.info({ worker_id: handle.id }, 'worker stopped');
       })();
       return closing;

@@ -9,7 +9,7 @@ import { toPublicJob, type JobRecord } from '../shared/job';
 import { ATTR } from '../telemetry/attributes';
 import type { Logger } from '../telemetry/logger';
 import { recordWebhook } from '../telemetry/metrics';
-import { safeUrl, withSpan } from '../telemetry/tracing';
+import { safeUrl, serverAttributes, withSpan } from '../telemetry/tracing';
 
 /** Events a job's webhook receives. */
 export type WebhookEvent = 'render.started' | 'render.completed' | 'render.failed';
@@ -20,6 +20,8 @@ export interface WebhookOptions {
   attempts?: number;
   baseDelayMs?: number;
   timeoutMs?: number;
+  /** The outbox's stable id of this event, sent as `X-Render-Event-Id` on every try so receivers can deduplicate. */
+  eventId?: string;
   logger: Logger;
 }
 
@@ -35,6 +37,7 @@ export function sendWebhook(job: JobRecord, event: WebhookEvent, options: Webhoo
   const body = JSON.stringify({ event, job: toPublicJob(job) });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'render-o11y-webhook' };
   if (options.secret) headers['x-render-signature'] = signBody(body, options.secret);
+  if (options.eventId) headers['x-render-event-id'] = options.eventId;
   const attempts = options.attempts ?? 4;
   const baseDelay = options.baseDelayMs ?? 1000;
   const deliver = async (): Promise<boolean> => {
@@ -61,6 +64,7 @@ async function deliverOnce(
     [ATTR.RENDER_WEBHOOK_ATTEMPT]: attempt,
     'http.request.method': 'POST',
     'url.full': safeUrl(url),
+    ...serverAttributes(url),
   };
   try {
     return await withSpan(

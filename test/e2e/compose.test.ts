@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'vitest';
 import YAML from 'yaml';
+import { loadConfig } from '../../services/shared/config';
 import { REPO_ROOT } from '../support/service';
 
 const composeFile = path.join(REPO_ROOT, 'docker-compose.yml');
@@ -50,7 +51,11 @@ test('every image is pinned to a version', { timeout: 10_000 }, () => {
   }
   const from = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8').match(/^FROM\s+(\S+)/gm) ?? [];
   assert.ok(from.length >= 2, 'the Dockerfile is multi-stage');
-  for (const f of from) assert.match(f, /node:20\.\d+\.\d+-bookworm-slim/);
+  // Node 24 LTS or newer, pinned to a release.
+  for (const f of from) {
+    const major = /node:(\d+)\.\d+\.\d+-\w+-slim/.exec(f);
+    assert.ok(major && Number(major[1]) >= 24, `${f}: a pinned node:>=24 slim image`);
+  }
 });
 
 test('every bind-mounted path exists in the repository', { timeout: 10_000 }, () => {
@@ -91,19 +96,68 @@ test('state lives in named volumes, memory is limited, start order waits on heal
   assert.equal(services.grafana.depends_on.prometheus.condition, 'service_healthy');
 });
 
-test('render services get the collector, Redis and the environment; roles run the npm scripts', { timeout: 10_000 }, () => {
+test('render services get the collector, Redis and the environment; roles run the compiled entry points on node', {
+  timeout: 10_000,
+}, () => {
   for (const name of ['api', 'worker-1', 'worker-2']) {
     const env = services[name].environment;
     assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel-collector:4318');
     assert.equal(env.REDIS_URL, 'redis://redis:6379');
-    assert.equal(env.OTEL_RESOURCE_ATTRIBUTES, 'deployment.environment.name=compose');
+    // A stable service.instance.id per process slot, equal to the instance Prometheus scrapes.
+    const port = name === 'api' ? env.PORT : env.METRICS_PORT;
+    assert.equal(env.OTEL_RESOURCE_ATTRIBUTES, `deployment.environment.name=compose,service.instance.id=${name}:${port}`);
+    assert.equal(services[name].hostname, name);
+    assert.ok(Number(env.RENDER_MEMORY_LIMIT_BYTES) > 0 && Number(env.RENDER_MEMORY_LIMIT_BYTES) <= parseBytes(services[name].mem_limit));
   }
-  assert.deepEqual(services.api.command, ['npm', 'run', 'api']);
-  assert.deepEqual(services['worker-1'].command, ['npm', 'run', 'worker']);
+  // The image's entrypoint is node with the instrumentation loaded first; compose picks the role.
+  assert.deepEqual(services.api.command, ['dist/services/api/main.js']);
+  assert.deepEqual(services['worker-1'].command, ['dist/services/worker/main.js']);
   const prom = services.prometheus.command.join(' ');
   assert.match(prom, /--enable-feature=exemplar-storage/);
   assert.match(prom, /--web\.enable-otlp-receiver/);
   assert.match(services.prometheus.image, /^prom\/prometheus:v3\./);
+});
+
+/** `512m`, `1g` → bytes. */
+function parseBytes(v: string): number {
+  const m = /^(\d+)([kmg]?)$/i.exec(String(v));
+  assert.ok(m, `bad size ${v}`);
+  return Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+}
+
+test('stack hygiene: 30-day SLO retention, external URLs, CPU limits, rotated logs, Redis bounded with AOF', { timeout: 10_000 }, () => {
+  const prom = services.prometheus.command as string[];
+  const retention = prom.find((a) => a.startsWith('--storage.tsdb.retention.time='))?.split('=')[1] ?? '';
+  assert.match(retention, /^\d+d$/);
+  assert.ok(Number.parseInt(retention, 10) >= 35, `retention ${retention} must hold the 30-day SLO window plus margin`);
+  assert.ok(prom.some((a) => a.startsWith('--web.external-url=')));
+  assert.match(services.alertmanager.entrypoint.join(' '), /--web\.external-url=/);
+  for (const [name, s] of Object.entries(services)) {
+    assert.ok(Number(s.cpus) > 0, `${name}: no cpus limit`);
+    assert.equal(s.logging?.driver, 'json-file', `${name}: logs not rotated`);
+    assert.ok(s.logging?.options?.['max-size'] && s.logging?.options?.['max-file'], `${name}: logs not rotated`);
+  }
+  const redis = services.redis.command as string[];
+  const maxmemory = redis[redis.indexOf('--maxmemory') + 1];
+  assert.ok(
+    parseBytes(maxmemory.replace(/b$/, '')) < parseBytes(services.redis.mem_limit),
+    'Redis maxmemory must stay under its container limit',
+  );
+  assert.equal(redis[redis.indexOf('--appendonly') + 1], 'yes');
+  assert.equal(redis[redis.indexOf('--maxmemory-policy') + 1], 'noeviction');
+});
+
+test('Tempo runs local-blocks (TraceQL metrics) and is scraped; its own span metrics stay off', { timeout: 10_000 }, () => {
+  const tempo = YAML.parse(readFileSync(path.join(REPO_ROOT, 'tempo', 'tempo.yaml'), 'utf8'));
+  assert.deepEqual(tempo.overrides.defaults.metrics_generator.processors, ['local-blocks']);
+  const scrape = YAML.parse(readFileSync(path.join(REPO_ROOT, 'prometheus', 'prometheus.yml'), 'utf8'));
+  assert.ok(
+    scrape.scrape_configs.some(
+      (j: { job_name: string; static_configs: { targets: string[] }[] }) =>
+        j.job_name === 'tempo' && j.static_configs[0].targets.includes('tempo:3200'),
+    ),
+  );
+  assert.ok(scrape.storage.tsdb.out_of_order_time_window);
 });
 
 test('secrets come from .env: every variable compose reads is documented in .env.example, .env is not committed', {
@@ -122,6 +176,10 @@ test('secrets come from .env: every variable compose reads is documented in .env
 test('the Dockerfile runs as non-root with the render toolchain and a healthcheck', { timeout: 10_000 }, () => {
   const d = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
   assert.match(d, /npm ci/);
+  // Production runs compiled JavaScript on node itself: no npm or tsx between the signal and the process.
+  assert.match(d, /^ENTRYPOINT \[.*"node", "--import", "\.\/dist\/instrumentation\/register\.js"\]$/m);
+  assert.match(d, /^CMD \["dist\/services\/main\.js"\]$/m);
+  assert.doesNotMatch(d.split(/^FROM .* AS runtime$/m)[1] ?? '', /\b(npm (start|run)|tsx)\b/);
   for (const pkg of ['ffmpeg', 'espeak-ng', 'fonts-dejavu-core']) assert.ok(d.includes(pkg), pkg);
   const users = [...d.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
   assert.ok(users.length > 0 && !['root', '0'].includes(users.at(-1)!), 'the last USER must not be root');
@@ -145,4 +203,74 @@ test("Alertmanager's entrypoint writes every secret file alertmanager.yml reads"
     (services.alertmanager.tmpfs as string[]).some((t) => files.every((f) => f.startsWith(`${t}/`))),
     'secrets must live on the tmpfs',
   );
+});
+
+/** `docker-compose config` with interpolation done (defaults applied, no .env), parsed. */
+function resolvedCompose(): { services: Record<string, any>; volumes: Record<string, unknown> } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-compose-'));
+  const envFile = path.join(dir, 'empty.env');
+  writeFileSync(envFile, '');
+  try {
+    const out = spawnSync('docker-compose', ['--env-file', envFile, '-f', composeFile, 'config'], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir() },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(out.status, 0, out.stderr);
+    return YAML.parse(out.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('videos go to MinIO: pinned, healthchecked, bucket and a bucket-only account created at start', { timeout: 60_000 }, () => {
+  assert.match(services.minio.image, /^minio\/minio:RELEASE\.\d{4}-\d{2}-\d{2}T/);
+  assert.match(services['minio-init'].image, /^minio\/mc:RELEASE\.\d{4}-\d{2}-\d{2}T/);
+  assert.ok(services.minio.healthcheck, 'minio has a healthcheck');
+  assert.equal(services['minio-init'].depends_on.minio.condition, 'service_healthy');
+  assert.ok((services.minio.volumes as string[]).some((v) => v.split(':')[1] === '/data' && v.split(':')[0] === 'minio-data'));
+  const resolved = resolvedCompose();
+  const init = (resolved.services['minio-init'].entrypoint as string[]).join(' ');
+  for (const name of ['api', 'worker-1', 'worker-2']) {
+    const s = resolved.services[name];
+    const env = s.environment as Record<string, string>;
+    // What the services read, parsed by the service's own config loader.
+    const config = loadConfig(env);
+    assert.equal(config.storage.kind, 's3', name);
+    if (config.storage.kind !== 's3') continue;
+    assert.equal(config.storage.endpoint, 'http://minio:9000');
+    assert.equal(config.storage.forcePathStyle, true);
+    assert.equal(config.storage.publicEndpoint, 'http://localhost:9000', 'signed for the address a browser uses');
+    // docker-compose 1.29 prints ports as strings, newer ones as objects.
+    const published = (resolved.services.minio.ports as (string | { published: number | string; target: number })[]).map((p) =>
+      typeof p === 'string' ? p : `${p.published}:${p.target}`,
+    );
+    assert.ok(
+      published.some((p) => /(^|:)9000:9000(\/tcp)?$/.test(p)),
+      `the public endpoint is published: ${published}`,
+    );
+    assert.ok(init.includes(`mc mb --ignore-existing local/${config.storage.bucket}`), 'the bucket the services use is created');
+    assert.equal(s.depends_on['minio-init'].condition, 'service_completed_successfully', `${name} waits for the bucket`);
+    // The services use the bucket-only account, never MinIO's root.
+    assert.equal(env.AWS_ACCESS_KEY_ID, resolved.services['minio-init'].environment.MINIO_APP_ACCESS_KEY);
+    assert.notEqual(env.AWS_ACCESS_KEY_ID, resolved.services.minio.environment.MINIO_ROOT_USER);
+  }
+  // The account's policy allows what the S3 adapter does (multipart uploads need PutObject and Abort).
+  for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListBucket'])
+    assert.ok(init.includes(`"${action}"`), action);
+});
+
+test('the API and each worker have their own data volume: no shared render-data', { timeout: 10_000 }, () => {
+  const named = new Set(Object.keys(compose.volumes ?? {}));
+  assert.equal(named.has('render-data'), false);
+  const owners = new Map<string, string>();
+  for (const name of ['api', 'worker-1', 'worker-2']) {
+    const data = (services[name].volumes as string[]).filter((v) => v.split(':')[1] === '/app/data');
+    assert.equal(data.length, 1, `${name} has one /app/data volume`);
+    const volume = data[0].split(':')[0];
+    assert.ok(named.has(volume), `${name}: ${volume} is a named volume`);
+    assert.equal(owners.get(volume), undefined, `${volume} is shared by ${owners.get(volume)} and ${name}`);
+    owners.set(volume, name);
+  }
 });

@@ -29,6 +29,13 @@ export interface ServiceOptions {
   /** Telemetry on or OTEL_SDK_DISABLED=true; unset follows TELEMETRY_BY_DEFAULT. */
   telemetry?: boolean;
   readyTimeoutMs?: number;
+  /** When the process counts as started; default: `/healthz` answers 2xx. */
+  startedWhen?: (health: Response) => boolean;
+  /**
+   * Run the compiled build (`npm run build` -> dist/) with plain node, as the Docker image does,
+   * instead of the TypeScript sources through tsx. The caller builds first.
+   */
+  compiled?: boolean;
 }
 
 /** A started service. */
@@ -65,7 +72,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     ...options.env,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './instrumentation/register.ts', entry], {
+  const args = options.compiled
+    ? ['--import', './dist/instrumentation/register.js', path.join('dist', entry.replace(/\.ts$/, '.js'))]
+    : ['--import', 'tsx', '--import', './instrumentation/register.ts', entry];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,14 +84,20 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   let exited = false;
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => ((exited = true), resolve(code))));
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exited = true;
+      resolve(code);
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
       `${entry} /healthz`,
       async () => {
         if (exited) throw new Error(`process exited early:\n${out}`);
-        return (await fetch(`${url}/healthz`)).ok;
+        const health = await fetch(`${url}/healthz`);
+        return options.startedWhen ? options.startedWhen(health) : health.ok;
       },
       options.readyTimeoutMs ?? 30_000,
     );

@@ -39,6 +39,9 @@ export function jobActionsRouter({ config, backend }: JobRouteDeps): Router {
     if (!RETRYABLE.includes(current.status)) throw notRetryable();
     const patch = {
       status: 'queued' as const,
+      // A new generation: the cancelled attempt still winding down can then only settle its own entry.
+      generation: (current.generation ?? 0) + 1,
+      attemptId: null,
       error: null,
       output: null,
       outputPath: null,
@@ -52,7 +55,7 @@ export function jobActionsRouter({ config, backend }: JobRouteDeps): Router {
       queueWaitSeconds: null,
       updatedAt: new Date().toISOString(),
     };
-    const job = await persistAndEnqueue(backend, { kind: 'reset', id, patch, onlyIf: RETRYABLE });
+    const job = await persistAndEnqueue(backend, { kind: 'requeue', id, patch, onlyIf: RETRYABLE });
     if (!job) throw notRetryable();
     res.locals.jobId = id;
     res.status(202).location(`/api/jobs/${id}`).json(toPublicJob(job));
