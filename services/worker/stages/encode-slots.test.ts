@@ -1,6 +1,7 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
-import { encodeBytes, encodeSlots } from './encode-slots';
+import os from 'node:os';
+import { encodeBytes, encodeSlots, memoryLimitBytes } from './encode-slots';
 
 const GiB = 1024 ** 3;
 
@@ -16,4 +17,10 @@ test('RENDER_ENCODE_PARALLELISM bounds the runs, and the cores are shared out as
   assert.deepEqual(encodeSlots(16, 320, 180, 64 * GiB, 4), { runs: 16, threads: 1 });
   // Never below one run, even when one encode does not fit the budget.
   assert.deepEqual(encodeSlots(4, 3840, 2160, 256 * 1024 ** 2, 2), { runs: 1, threads: 3 });
+});
+
+test('RENDER_MEMORY_LIMIT_BYTES, when configured, is the memory the encodes are fitted into (never above the machine)', () => {
+  assert.equal(memoryLimitBytes(GiB), Math.min(GiB, os.totalmem()));
+  assert.equal(memoryLimitBytes(2 ** 50), os.totalmem());
+  assert.ok(memoryLimitBytes() <= os.totalmem());
 });

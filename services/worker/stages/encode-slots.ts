@@ -1,11 +1,12 @@
 /**
  * How many FFmpeg runs the encode stage starts at once, and how many threads each may use: up to
  * RENDER_ENCODE_PARALLELISM runs, fewer when that many encodes of this frame size would not fit in
- * half of the memory the worker may use (its cgroup limit, else the machine's), and x264's
- * default thread count (1.5 per core) shared out between them so parallel runs do not oversubscribe the CPU.
+ * half of the memory the worker may use (RENDER_MEMORY_LIMIT_BYTES, else its cgroup limit, else the
+ * machine's), and x264's default thread count (1.5 per core) shared out between them so parallel
+ * runs do not oversubscribe the CPU.
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { cgroupLimit } from '../../telemetry/process-memory';
 
 /** Share of the memory limit the parallel encodes may take; the rest is Node, the queue and the kernel's cache. */
 const MEMORY_SHARE = 0.5;
@@ -15,16 +16,9 @@ export function encodeBytes(width: number, height: number): number {
   return 64 * 1024 * 1024 + 40 * width * height * 1.5;
 }
 
-/** The cgroup v2 memory limit of this process, or the machine's memory when there is none. */
-export function memoryLimitBytes(): number {
-  try {
-    const raw = readFileSync('/sys/fs/cgroup/memory.max', 'utf8').trim();
-    const limit = Number(raw);
-    if (raw !== 'max' && Number.isFinite(limit) && limit > 0) return Math.min(limit, os.totalmem());
-  } catch {
-    // No cgroup v2 limit readable here: the machine's memory is the limit.
-  }
-  return os.totalmem();
+/** The memory this worker may use: RENDER_MEMORY_LIMIT_BYTES when configured, else its cgroup's limit, else the machine's memory. */
+export function memoryLimitBytes(configured?: number): number {
+  return Math.min(configured ?? cgroupLimit() ?? os.totalmem(), os.totalmem());
 }
 
 /** Parallel FFmpeg runs and threads per run for frames of `width`×`height`. */

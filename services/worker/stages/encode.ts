@@ -15,7 +15,7 @@ import { withSpan } from '../../telemetry/tracing';
 import { takeChildrenCpuSeconds } from '../child-cpu';
 import { probeMedia } from '../probe';
 import { throwIfAborted, withStageTimeout, type SlideWork, type StageContext } from './context';
-import { encodeSlots } from './encode-slots';
+import { encodeSlots, memoryLimitBytes } from './encode-slots';
 import { inputFile } from './ffmpeg-input';
 import { runFfmpeg } from './ffmpeg-run';
 import { runAll } from './run-pool';
@@ -132,7 +132,7 @@ export async function encodeStage(
       const pieces = plans.map((p) => slidePieces(p.frames, cfg.fps, work[p.index].slide.transition === 'fade'));
       const frames = pieces.reduce((n, p) => n + piecesFrames(p), 0);
       const total = frames / cfg.fps;
-      const slots = encodeSlots(ctx.config.encodeParallelism, cfg.width, cfg.height);
+      const slots = encodeSlots(ctx.config.encodeParallelism, cfg.width, cfg.height, memoryLimitBytes(ctx.config.memoryLimitBytes));
       span.setAttributes({ 'render.encode.parallelism': slots.runs, 'render.encode.threads': slots.threads });
 
       let lastEvent = -1;
