@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { ResourceExhaustedError } from '../shared/errors/resource-exhausted-error';
 import { classifyError } from '../shared/errors/classify';
+import { childEnv } from './child-env';
 
 /** How a finished child exited. */
 export interface ChildResult {
@@ -40,7 +41,7 @@ export function runChild(command: string, args: string[], options: ChildOptions 
       resolve({ exitCode: null, signal: null, stdout: '', stderrTail: '', aborted: true });
       return;
     }
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd, env: childEnv() });
     let stdout = '';
     let stderr = '';
     let aborted = false;

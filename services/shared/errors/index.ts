@@ -18,3 +18,4 @@ export * from './internal-error';
 export * from './queue-unavailable-error';
 export * from './classify';
 export * from './worker-lost-error';
+export * from './url-not-allowed-error';

@@ -12,6 +12,7 @@ import { ATTR, EVENTS } from '../../telemetry/attributes';
 import { withSpan } from '../../telemetry/tracing';
 import { runChild } from '../child';
 import { FfmpegProgressParser } from '../ffmpeg-progress';
+import { mediaInputArgs } from '../media-input';
 import { probeMedia } from '../probe';
 import { throwIfAborted, withStageTimeout, type SlideWork, type StageContext } from './context';
 import { segmentArgs, type SegmentPlan } from './slide-segment';
@@ -34,7 +35,7 @@ export async function slideSeconds(work: SlideWork[], signal: AbortSignal): Prom
   const out: number[] = [];
   for (const item of work) {
     let seconds = item.slide.duration;
-    if (item.assets.audioPath) seconds = Math.max(seconds, (await probeMedia(item.assets.audioPath, signal)).durationSeconds);
+    if (item.assets.audioPath) seconds = Math.max(seconds, (await probeMedia(item.assets.audioPath, signal, { demuxer: item.assets.audioDemuxer })).durationSeconds);
     out.push(seconds);
   }
   return out;
@@ -101,18 +102,8 @@ function concatArgs(output: string, total: number): string[] {
     '-nostats',
     '-progress',
     'pipe:1',
-    '-f',
-    'concat',
-    '-safe',
-    '0',
-    '-i',
-    'video.txt',
-    '-f',
-    'concat',
-    '-safe',
-    '0',
-    '-i',
-    'audio.txt',
+    ...mediaInputArgs('video.txt', 'concat', ['-safe', '0']),
+    ...mediaInputArgs('audio.txt', 'concat', ['-safe', '0']),
     '-map',
     '0:v',
     '-map',

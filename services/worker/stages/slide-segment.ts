@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { QUALITY_PRESETS, type RenderConfig } from '../../shared/request';
+import { mediaInputArgs } from '../media-input';
 import type { SlideWork } from './context';
 
 /** The font every slide uses (fonts-dejavu-core). */
@@ -84,11 +85,11 @@ export async function segmentArgs(scratchDir: string, item: SlideWork, plan: Seg
   const audioFilter = `aformat=sample_rates=${AUDIO_RATE}:channel_layouts=stereo,apad=whole_dur=${plan.seconds},atrim=end=${plan.seconds}`;
   const { preset, crf } = QUALITY_PRESETS[cfg.quality];
   const videoInput = item.assets.imagePath
-    ? ['-loop', '1', '-framerate', String(fps), '-i', path.basename(item.assets.imagePath)]
-    : ['-f', 'lavfi', '-i', `color=c=${BACKGROUND}:s=${W}x${H}:r=${fps}`];
+    ? mediaInputArgs(path.basename(item.assets.imagePath), item.assets.imageDemuxer, ['-loop', '1', '-framerate', String(fps)])
+    : mediaInputArgs(`color=c=${BACKGROUND}:s=${W}x${H}:r=${fps}`, 'lavfi');
   const audioInput = item.assets.audioPath
-    ? ['-vn', '-i', path.basename(item.assets.audioPath)]
-    : ['-f', 'lavfi', '-i', `anullsrc=r=${AUDIO_RATE}:cl=stereo`];
+    ? mediaInputArgs(path.basename(item.assets.audioPath), item.assets.audioDemuxer, ['-vn'])
+    : mediaInputArgs(`anullsrc=r=${AUDIO_RATE}:cl=stereo`, 'lavfi');
   return [
     '-hide_banner',
     '-nostdin',
