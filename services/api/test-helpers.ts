@@ -20,7 +20,15 @@ export interface TestApi {
 /** Starts `services/main.ts` (with worker) or `services/api/main.ts` (without) in-process on 127.0.0.1:0. */
 export async function startTestApi(options: { worker: boolean; env?: Record<string, string> }): Promise<TestApi> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-api-'));
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RENDER_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env });
+  // Tests serve assets and webhooks on loopback, which production refuses: they opt in (RENDER_ALLOW_PRIVATE_URLS).
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    RENDER_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    RENDER_ALLOW_PRIVATE_URLS: 'true',
+    ...options.env,
+  });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const startServer = options.worker ? startEmbedded : startApiOnly;
   const running = await startServer({ config, logger }).catch((err: unknown) => {

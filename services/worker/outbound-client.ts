@@ -28,6 +28,8 @@ export interface OutboundOptions {
   /** Limit for name resolution plus the TCP/TLS handshake. */
   connectTimeoutMs: number;
   resolve?: Resolver;
+  /** Why an address is refused, or null; the url policy by default (tests allow one extra loopback address to stand in for the internet). */
+  refused?: (address: string) => string | null;
 }
 
 /** One request. */
@@ -90,15 +92,16 @@ export class OutboundClient {
   /** The address to connect to for `hostname`, or a rejection with UrlNotAllowedError. */
   private async checkedAddress(hostname: string, resolve: Resolver): Promise<string> {
     const bare = stripBrackets(hostname);
+    const refused = this.options.refused ?? refusedAddressReason;
     if (isIP(bare)) {
-      if (!this.options.allowPrivate && refusedAddressReason(bare)) throw new UrlNotAllowedError();
+      if (!this.options.allowPrivate && refused(bare)) throw new UrlNotAllowedError();
       return bare;
     }
     if (!this.options.allowPrivate && isLocalhostName(bare)) throw new UrlNotAllowedError();
     const addresses = await withTimeout(resolve(bare), this.options.connectTimeoutMs);
     if (addresses.length === 0) throw Object.assign(new Error(`no address for ${bare}`), { code: 'ENOTFOUND' });
     // Every address must pass, not just the first: a name mixing public and private answers is refused outright.
-    if (!this.options.allowPrivate && addresses.some((a) => refusedAddressReason(a.address))) throw new UrlNotAllowedError();
+    if (!this.options.allowPrivate && addresses.some((a) => refused(a.address))) throw new UrlNotAllowedError();
     return addresses[0].address;
   }
 
@@ -120,7 +123,7 @@ export class OutboundClient {
       if (!REDIRECTS.has(res.statusCode) || (init.maxRedirects ?? 0) === 0) {
         return { status: res.statusCode, headers: res.headers, body: res.body, url: current };
       }
-      res.body.destroy();
+      discardBody(res.body);
       const location = res.headers.location;
       if (typeof location !== 'string' || location === '') throw new RedirectError('no-location', current);
       if (hop >= (init.maxRedirects ?? 0)) throw new RedirectError('limit', current);
@@ -131,6 +134,12 @@ export class OutboundClient {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/** Drops an unread body without a stray 'error' event (undici reports a destroyed body as aborted). */
+export function discardBody(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function stripBrackets(host: string): string {

@@ -18,6 +18,7 @@ import { recordEncode, recordError, recordInProgress, recordJobStatus, recordQue
 import { markSpanCancelled, markSpanError, withConsumerSpan } from '../telemetry/tracing';
 import { runPipeline } from './pipeline';
 import { ProgressWriter } from './progress-writer';
+import { type OutboundClient, outboundFor } from './outbound-client';
 import { sendWebhook, type WebhookEvent, type WebhookOptions } from './webhook';
 
 /** What the runner needs; `webhook` overrides delivery settings (tests shorten the retries). */
@@ -26,6 +27,8 @@ export interface JobHandlerDeps {
   config: Readonly<Config>;
   logger: Logger;
   webhook?: Partial<WebhookOptions>;
+  /** The outbound HTTP client for assets and webhooks; the config's shared one when absent (tests bring a resolver). */
+  outbound?: OutboundClient;
   /** Receives each webhook delivery promise, so tests can wait for them. */
   onWebhook?: (delivery: Promise<boolean>) => void;
 }
@@ -90,7 +93,7 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
     const elapsed = () => (Date.now() - startedMs) / 1000;
     try {
       const result = await runPipeline(
-        { jobId: job.id, request: req, config: deps.config, scratchDir, signal, logger },
+        { jobId: job.id, request: req, config: deps.config, scratchDir, signal, logger, outbound: deps.outbound },
         {
           onStage: async (stage) => {
             progress.flush();
@@ -188,6 +191,6 @@ function cancelled(span: Span, logger: Logger): AttemptOutcome {
 
 function webhook(deps: JobHandlerDeps, job: JobRecord, event: WebhookEvent, logger: Logger): void {
   if (!job.request.webhookUrl) return;
-  const delivery = sendWebhook(job, event, { secret: deps.config.webhookSecret, ...deps.webhook, logger });
+  const delivery = sendWebhook(job, event, { secret: deps.config.webhookSecret, outbound: deps.outbound ?? outboundFor(deps.config), ...deps.webhook, logger });
   deps.onWebhook?.(delivery);
 }

@@ -62,6 +62,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     LOG_LEVEL: 'warn',
     OTEL_SDK_DISABLED: (options.telemetry ?? TELEMETRY_BY_DEFAULT) ? 'false' : 'true',
     OTEL_TRACES_EXPORTER: 'none',
+    // Tests serve assets and webhooks on loopback, which production refuses: they opt in.
+    RENDER_ALLOW_PRIVATE_URLS: 'true',
     ...options.env,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];

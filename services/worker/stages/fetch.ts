@@ -20,7 +20,7 @@ import { redactUrl } from '../../shared/url-policy';
 import { ATTR } from '../../telemetry/attributes';
 import { withSpan } from '../../telemetry/tracing';
 import { inspectAsset } from '../asset-check';
-import { type OutboundClient, type OutboundResponse, outboundFor, RedirectError } from '../outbound-client';
+import { discardBody, type OutboundClient, type OutboundResponse, outboundFor, RedirectError } from '../outbound-client';
 import { throwIfAborted, withStageTimeout, type SlideWork, type StageContext } from './context';
 
 /** Which slide field an asset came from. */
@@ -131,7 +131,7 @@ async function download(
     if (Number.isFinite(declared) && declared > limits.maxBytes) throw tooLarge(where, limits.maxBytes);
     if (Number.isFinite(declared) && declared > budget.remaining) throw overBudget();
   } catch (err) {
-    res.body.destroy();
+    discardBody(res.body);
     throw err;
   }
   let bytes = 0;
