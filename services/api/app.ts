@@ -5,6 +5,10 @@ import { LIMITS } from '../shared/request';
 import type { Logger } from '../telemetry/logger';
 import { metricsRequestHandler } from '../telemetry/metrics-http';
 import { adminPageRouter } from './admin/router';
+import { loadApiKeys } from './api-keys';
+import { authenticateClient } from './client-auth';
+import { assertSafeExposure } from './protected-mode';
+import { SubmitLimits } from './submit-limits';
 import { errorHandler, notFound } from './errors';
 import { requestLog } from './request-log';
 import { adminSummaryRouter } from './routes/admin-summary';
@@ -28,14 +32,19 @@ export function createApp({ config, backend, logger }: AppDeps): express.Express
   // Behind a proxy the client address comes from X-Forwarded-For; only loopback proxies are trusted.
   app.set('trust proxy', 'loopback');
   const summary = new SummaryService({ backend });
+  const keys = loadApiKeys(config, logger);
+  // Protected mode: an exposed API without keys does not start (the error names RENDER_API_KEYS).
+  assertSafeExposure(config, keys);
+  const limits = new SubmitLimits(config.limits, backend);
 
   app.use(requestLog(logger));
   app.use(express.json({ limit: LIMITS.maxBodyBytes }));
   app.use(healthRouter({ backend }));
   app.get('/api/metrics', metricsRequestHandler({ token: config.metricsToken }));
   app.use('/api/admin', adminSummaryRouter({ adminToken: config.adminToken, summary }));
-  app.use('/api/jobs', jobsRouter({ config, backend }));
-  app.use('/api/jobs', jobActionsRouter({ config, backend }));
+  app.use('/api/jobs', authenticateClient(keys));
+  app.use('/api/jobs', jobsRouter({ config, backend, limits }));
+  app.use('/api/jobs', jobActionsRouter({ config, backend, limits }));
   app.use('/api/jobs', jobOutputRouter({ backend }));
   app.use('/admin', adminPageRouter({ config, summary, backend }));
   app.use(notFound);

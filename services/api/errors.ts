@@ -33,6 +33,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.warn({ err, code: error.code, method: req.method, path: req.path }, 'request failed');
     }
     res.locals.errorCode = error.code;
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retryAfter === 'number') res.set('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     res.status(error.httpStatus).json(error.toResponseBody());
   };
 }

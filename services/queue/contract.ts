@@ -18,6 +18,8 @@ export interface ListOptions {
   limit: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   cursor?: string;
+  /** Only this client's jobs (records without a client belong to `anonymous`); all jobs when absent. */
+  client?: string;
 }
 
 /** One page of jobs, newest first. */
@@ -42,6 +44,15 @@ export interface JobStore {
   list(options: ListOptions): Promise<JobPage>;
   /** Every job created at or after `sinceMs` (epoch ms), for the admin summary. */
   createdSince(sinceMs: number): Promise<JobRecord[]>;
+  /** How many of `client`'s jobs are queued, processing or retrying (the per-client cap). */
+  countActive(client: string): Promise<number>;
+  /**
+   * Records that `client`'s `key` names `jobId` for `ttlMs`, unless the key is already recorded:
+   * then returns the job id it names (an idempotent retry) and records nothing.
+   */
+  claimIdempotencyKey(client: string, key: string, jobId: string, ttlMs: number): Promise<string | null>;
+  /** Forgets a claim whose job was never created (the submission failed after claiming). */
+  releaseIdempotencyKey(client: string, key: string, jobId: string): Promise<void>;
 }
 
 /** Queue figures, observed as `render_queue_size{state}` and `render_queue_oldest_job_age_seconds`. */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Router } from 'express';
 import { BadRequestError, JobStateError } from '../../shared/errors';
+import { clientOf } from '../client-auth';
 import { loadJob, type JobRouteDeps } from './jobs';
 
 /** Downloads a completed job's MP4; `res.sendFile` serves Range requests (206) and rejects bad ranges (416). */
@@ -9,7 +10,7 @@ export function jobOutputRouter({ backend }: Pick<JobRouteDeps, 'backend'>): Rou
 
   router.get('/:id/output', async (req, res, next) => {
     const id = req.params.id;
-    const job = await loadJob(backend, id);
+    const job = await loadJob(backend, id, clientOf(res));
     if (job.status !== 'completed' || !job.outputPath) {
       throw new JobStateError('JOB_NOT_COMPLETED', `job ${id} is ${job.status}; its video is available once it is completed`);
     }

@@ -4,18 +4,31 @@
  */
 import type { Redis } from 'ioredis';
 import type { JobPage, JobPatch, JobStore, ListOptions } from '../contract';
-import type { JobRecord, JobStatus } from '../../shared/job';
+import { ACTIVE_STATUSES, jobClient, type JobRecord, type JobStatus } from '../../shared/job';
 import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed } from '../job-patch';
 import { createdIndexFloor, createdIndexMember, idOfMember, type RedisKeys } from './keys';
 
-// KEYS: job, all-jobs index, status index. ARGV: json, member.
+// KEYS: job, all-jobs index, status index, client index. ARGV: json, member.
 const CREATE = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
   redis.call('ZADD', KEYS[2], 0, ARGV[2])
   redis.call('ZADD', KEYS[3], 0, ARGV[2])
+  redis.call('ZADD', KEYS[4], 0, ARGV[2])
   return 1
 end
 return 0`;
+
+// KEYS: idempotency key. ARGV: job id, ttl ms. Returns the job id already recorded, or nil after recording ours.
+const CLAIM = `
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false`;
+
+// KEYS: idempotency key. ARGV: job id. Deletes the key only if it still names that job.
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1`;
 
 // Compare-and-set. KEYS: job, old status index, new status index. ARGV: expected json, new json, member.
 const SWAP = `
@@ -45,6 +58,7 @@ export class RedisJobStore implements JobStore {
       this.keys.job(job.id),
       this.keys.allJobs(),
       this.keys.byStatus(job.status),
+      this.keys.byClient(jobClient(job)),
       JSON.stringify(job),
       member,
     );
@@ -72,6 +86,7 @@ export class RedisJobStore implements JobStore {
   }
 
   async list(options: ListOptions): Promise<JobPage> {
+    if (options.client) return this.listOfClient(options.client, options);
     const index = options.status ? this.keys.byStatus(options.status) : this.keys.allJobs();
     const limit = Math.max(1, Math.floor(options.limit));
     const max = options.cursor ? `(${createdIndexMember(...decodeCursor(options.cursor))}` : '+';
@@ -86,6 +101,42 @@ export class RedisJobStore implements JobStore {
   async createdSince(sinceMs: number): Promise<JobRecord[]> {
     const members = await this.redis.zrange(this.keys.allJobs(), '+', createdIndexFloor(sinceMs), 'BYLEX', 'REV');
     return this.load(members.map(idOfMember));
+  }
+
+  /** One client's page: its own index, filtered by status as records load (reads bounded chunks until the page fills). */
+  private async listOfClient(client: string, options: ListOptions): Promise<JobPage> {
+    const limit = Math.max(1, Math.floor(options.limit));
+    let max = options.cursor ? `(${createdIndexMember(...decodeCursor(options.cursor))}` : '+';
+    const jobs: JobRecord[] = [];
+    for (;;) {
+      const members = await this.redis.zrange(this.keys.byClient(client), max, '-', 'BYLEX', 'REV', 'LIMIT', 0, limit * 2);
+      for (const job of await this.load(members.map(idOfMember))) {
+        if (options.status && job.status !== options.status) continue;
+        jobs.push(job);
+        if (jobs.length > limit) break;
+      }
+      if (jobs.length > limit || members.length < limit * 2) break;
+      max = `(${members[members.length - 1]}`;
+    }
+    const page = jobs.slice(0, limit);
+    const last = page[page.length - 1];
+    return { jobs: page, nextCursor: jobs.length > limit && last ? encodeCursor([epochMs(last.createdAt), last.id]) : null };
+  }
+
+  async countActive(client: string): Promise<number> {
+    const counts = await Promise.all(
+      ACTIVE_STATUSES.map((status) => this.redis.zintercard(2, this.keys.byClient(client), this.keys.byStatus(status))),
+    );
+    return counts.reduce((a, b) => a + Number(b), 0);
+  }
+
+  async claimIdempotencyKey(client: string, key: string, jobId: string, ttlMs: number): Promise<string | null> {
+    const existing = await this.redis.eval(CLAIM, 1, this.keys.idempotency(client, key), jobId, String(ttlMs));
+    return typeof existing === 'string' ? existing : null;
+  }
+
+  async releaseIdempotencyKey(client: string, key: string, jobId: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, this.keys.idempotency(client, key), jobId);
   }
 
   /** Fetches records in order, in pipelined chunks; ids whose record vanished are skipped. */

@@ -1,6 +1,6 @@
 /** Job records in SQLite: the JSON document plus the indexed columns lists and summaries filter on. */
 import type { JobPage, JobPatch, JobStore, ListOptions } from '../contract';
-import type { JobRecord, JobStatus } from '../../shared/job';
+import { ACTIVE_STATUSES, ANONYMOUS_CLIENT, type JobRecord, type JobStatus } from '../../shared/job';
 import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed } from '../job-patch';
 import type { Db } from './database';
 
@@ -17,6 +17,9 @@ export class SqliteJobStore implements JobStore {
   private readonly writeStmt;
   private readonly sinceStmt;
   private readonly updateTx;
+  private readonly activeStmt;
+  private readonly claimTx;
+  private readonly releaseStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare('INSERT INTO jobs (id, status, created_at, finished_at, data) VALUES (?, ?, ?, ?, ?)');
@@ -25,6 +28,27 @@ export class SqliteJobStore implements JobStore {
     this.sinceStmt = db.prepare<[number], Row>(
       'SELECT id, created_at, data FROM jobs WHERE created_at >= ? ORDER BY created_at DESC, id DESC',
     );
+    // Idempotency keys live in their own table, created here so the jobs schema stays as it is.
+    db.exec(`CREATE TABLE IF NOT EXISTS idempotency_keys (
+      client TEXT NOT NULL, key TEXT NOT NULL, job_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
+      PRIMARY KEY (client, key))`);
+    this.activeStmt = db.prepare<[string], { n: number }>(
+      `SELECT COUNT(*) AS n FROM jobs WHERE status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(',')}) AND ${CLIENT_SQL} = ?`,
+    );
+    const findKey = db.prepare<[string, string, number], { job_id: string }>(
+      'SELECT job_id FROM idempotency_keys WHERE client = ? AND key = ? AND expires_at > ?',
+    );
+    const putKey = db.prepare('INSERT OR REPLACE INTO idempotency_keys (client, key, job_id, expires_at) VALUES (?, ?, ?, ?)');
+    const purgeKeys = db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?');
+    this.claimTx = db.transaction((client: string, key: string, jobId: string, ttlMs: number): string | null => {
+      const now = Date.now();
+      const existing = findKey.get(client, key, now);
+      if (existing) return existing.job_id;
+      purgeKeys.run(now);
+      putKey.run(client, key, jobId, now + ttlMs);
+      return null;
+    });
+    this.releaseStmt = db.prepare('DELETE FROM idempotency_keys WHERE client = ? AND key = ? AND job_id = ?');
     this.updateTx = db.transaction((id: string, patch: JobPatch, onlyIf?: readonly JobStatus[]): JobRecord | null => {
       const row = this.getStmt.get(id);
       if (!row) return null;
@@ -57,6 +81,10 @@ export class SqliteJobStore implements JobStore {
       where.push('status = ?');
       params.push(options.status);
     }
+    if (options.client) {
+      where.push(`${CLIENT_SQL} = ?`);
+      params.push(options.client);
+    }
     if (options.cursor) {
       const [ms, id] = decodeCursor(options.cursor);
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');
@@ -76,7 +104,22 @@ export class SqliteJobStore implements JobStore {
   async createdSince(sinceMs: number): Promise<JobRecord[]> {
     return this.sinceStmt.all(sinceMs).map((r) => JSON.parse(r.data) as JobRecord);
   }
+
+  async countActive(client: string): Promise<number> {
+    return this.activeStmt.get(client)?.n ?? 0;
+  }
+
+  async claimIdempotencyKey(client: string, key: string, jobId: string, ttlMs: number): Promise<string | null> {
+    return this.claimTx.immediate(client, key, jobId, ttlMs);
+  }
+
+  async releaseIdempotencyKey(client: string, key: string, jobId: string): Promise<void> {
+    this.releaseStmt.run(client, key, jobId);
+  }
 }
+
+/** The owner of a row; records written before API keys have no client and belong to `anonymous`. */
+const CLIENT_SQL = `COALESCE(json_extract(data, '$.client'), '${ANONYMOUS_CLIENT}')`;
 
 function finishedMs(job: JobRecord): number | null {
   return job.finishedAt ? epochMs(job.finishedAt) : null;

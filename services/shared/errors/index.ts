@@ -19,3 +19,5 @@ export * from './queue-unavailable-error';
 export * from './classify';
 export * from './worker-lost-error';
 export * from './url-not-allowed-error';
+export * from './rate-limited-error';
+export * from './queue-full-error';
