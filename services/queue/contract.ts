@@ -53,6 +53,11 @@ export interface JobStore {
   claimIdempotencyKey(client: string, key: string, jobId: string, ttlMs: number): Promise<string | null>;
   /** Forgets a claim whose job was never created (the submission failed after claiming). */
   releaseIdempotencyKey(client: string, key: string, jobId: string): Promise<void>;
+  /**
+   * Deletes up to `limit` records of jobs that finished (completed, failed, cancelled) before
+   * `beforeMs` and returns them, so the caller can delete their outputs (RENDER_RETENTION).
+   */
+  deleteFinishedBefore(beforeMs: number, limit: number): Promise<JobRecord[]>;
 }
 
 /** Queue figures, observed as `render_queue_size{state}` and `render_queue_oldest_job_age_seconds`. */

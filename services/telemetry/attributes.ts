@@ -52,4 +52,5 @@ export const METRIC_LABELS = Object.freeze({
   EVENT: 'event',
   OUTCOME: 'outcome',
   SIGNAL: 'signal',
+  VOLUME: 'volume',
 });

@@ -19,6 +19,7 @@ import { markSpanCancelled, markSpanError, withConsumerSpan } from '../telemetry
 import { runPipeline } from './pipeline';
 import { ProgressWriter } from './progress-writer';
 import { type OutboundClient, outboundFor } from './outbound-client';
+import { volumes, waitForFreeSpace } from './storage-space';
 import { sendWebhook, type WebhookEvent, type WebhookOptions } from './webhook';
 
 /** What the runner needs; `webhook` overrides delivery settings (tests shorten the retries). */
@@ -56,6 +57,11 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
   if (!existing || existing.status === 'cancelled') return { kind: 'cancelled' };
   if (existing.status === 'completed') return { kind: 'completed' };
   if (existing.status === 'failed') return { kind: 'failed' };
+  // Not started while a volume is nearly full: the job stays queued (visible as such) and starts once there is room.
+  const room = await waitForFreeSpace(volumes(deps.config), deps.config.minFreeBytes, signal, (low) =>
+    deps.logger.warn({ job_id: job.id, volumes: low }, 'job not started: free space below RENDER_MIN_FREE_BYTES'),
+  );
+  if (!room) return signal.reason === 'shutdown' ? { kind: 'retry', delayMs: 0 } : { kind: 'cancelled' };
   const target = { messagingSystem: deps.backend.messagingSystem, queueName: deps.backend.queueName };
   return withConsumerSpan(job, target, async (span) => {
     const logger = deps.logger.child({ job_id: job.id, attempt: job.attempt });

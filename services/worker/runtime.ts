@@ -6,7 +6,9 @@ import { mkdir } from 'node:fs/promises';
 import type { QueueBackend, WorkerHandle } from '../queue/contract';
 import type { Config } from '../shared/config';
 import type { Logger } from '../telemetry/logger';
-import { observeHeartbeat } from '../telemetry/metrics';
+import { observeHeartbeat, observeStorageFree } from '../telemetry/metrics';
+import { startRetention } from './retention';
+import { freeBytes, volumes } from './storage-space';
 import { createJobHandler, type JobHandlerDeps } from './runner';
 
 /** What startWorkerRuntime needs; extra runner options pass through (tests shorten webhook retries). */
@@ -22,6 +24,9 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   await mkdir(config.outputDir, { recursive: true });
   const handle = await backend.startWorker(createJobHandler(options), { concurrency: config.concurrency, heartbeatMs: config.heartbeatMs });
   const stopObserving = observeHeartbeat(() => handle.lastHeartbeatAt());
+  const paths = volumes(config);
+  const stopStorage = observeStorageFree(() => freeBytes(paths));
+  const stopRetention = startRetention(backend, config.retentionMs, logger);
   logger.info({ worker_id: handle.id, concurrency: config.concurrency, backend: backend.kind }, 'worker started');
   let closing: Promise<void> | undefined;
   return {
@@ -30,6 +35,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     close() {
       closing ??= (async () => {
         stopObserving();
+        stopStorage();
+        stopRetention();
         await handle.close();
         logger.info({ worker_id: handle.id }, 'worker stopped');
       })();

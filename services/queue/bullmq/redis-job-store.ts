@@ -25,6 +25,15 @@ if existing then return existing end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false`;
 
+// KEYS: job, all index, status index, client index. ARGV: expected json, member. Deletes only an unchanged record.
+const DELETE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('ZREM', KEYS[4], ARGV[2])
+return 1`;
+
 // KEYS: idempotency key. ARGV: job id. Deletes the key only if it still names that job.
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
@@ -54,7 +63,7 @@ export class RedisJobStore implements JobStore {
     const member = createdIndexMember(epochMs(job.createdAt), job.id);
     const created = await this.redis.eval(
       CREATE,
-      3,
+      4,
       this.keys.job(job.id),
       this.keys.allJobs(),
       this.keys.byStatus(job.status),
@@ -137,6 +146,29 @@ export class RedisJobStore implements JobStore {
 
   async releaseIdempotencyKey(client: string, key: string, jobId: string): Promise<void> {
     await this.redis.eval(RELEASE, 1, this.keys.idempotency(client, key), jobId);
+  }
+
+  async deleteFinishedBefore(beforeMs: number, limit: number): Promise<JobRecord[]> {
+    const deleted: JobRecord[] = [];
+    // Indexes sort by creation time, and a job finishes after it is created: only those created before the cutoff can qualify.
+    for (const status of ['completed', 'failed', 'cancelled'] as const) {
+      let min = '-';
+      while (deleted.length < limit) {
+        const members = await this.redis.zrange(this.keys.byStatus(status), min, `(${createdIndexMember(beforeMs, '')}`, 'BYLEX', 'LIMIT', 0, 200);
+        if (members.length === 0) break;
+        for (const member of members) {
+          if (deleted.length >= limit) break;
+          const raw = await this.redis.get(this.keys.job(idOfMember(member)));
+          if (raw === null) continue;
+          const job = JSON.parse(raw) as JobRecord;
+          if (!job.finishedAt || epochMs(job.finishedAt) >= beforeMs || job.status !== status) continue;
+          const keys = [this.keys.job(job.id), this.keys.allJobs(), this.keys.byStatus(status), this.keys.byClient(jobClient(job))];
+          if ((await this.redis.eval(DELETE, 4, ...keys, raw, member)) === 1) deleted.push(job);
+        }
+        min = `(${members[members.length - 1]}`;
+      }
+    }
+    return deleted;
   }
 
   /** Fetches records in order, in pipelined chunks; ids whose record vanished are skipped. */

@@ -20,6 +20,7 @@ export class SqliteJobStore implements JobStore {
   private readonly activeStmt;
   private readonly claimTx;
   private readonly releaseStmt;
+  private readonly expireTx;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare('INSERT INTO jobs (id, status, created_at, finished_at, data) VALUES (?, ?, ?, ?, ?)');
@@ -49,6 +50,16 @@ export class SqliteJobStore implements JobStore {
       return null;
     });
     this.releaseStmt = db.prepare('DELETE FROM idempotency_keys WHERE client = ? AND key = ? AND job_id = ?');
+    const expired = db.prepare<[number, number], Row>(
+      `SELECT id, created_at, data FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?
+       AND status IN ('completed', 'failed', 'cancelled') ORDER BY finished_at LIMIT ?`,
+    );
+    const remove = db.prepare('DELETE FROM jobs WHERE id = ?');
+    this.expireTx = db.transaction((beforeMs: number, limit: number): JobRecord[] => {
+      const rows = expired.all(beforeMs, limit);
+      for (const row of rows) remove.run(row.id);
+      return rows.map((r) => JSON.parse(r.data) as JobRecord);
+    });
     this.updateTx = db.transaction((id: string, patch: JobPatch, onlyIf?: readonly JobStatus[]): JobRecord | null => {
       const row = this.getStmt.get(id);
       if (!row) return null;
@@ -115,6 +126,10 @@ export class SqliteJobStore implements JobStore {
 
   async releaseIdempotencyKey(client: string, key: string, jobId: string): Promise<void> {
     this.releaseStmt.run(client, key, jobId);
+  }
+
+  async deleteFinishedBefore(beforeMs: number, limit: number): Promise<JobRecord[]> {
+    return this.expireTx.immediate(beforeMs, limit);
   }
 }
 

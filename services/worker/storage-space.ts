@@ -1,0 +1,66 @@
+/**
+ * Free space on the volumes a worker writes to: `data` (outputs and the embedded database) and
+ * `scratch` (per-attempt files under the OS temp dir). Exported as `render_storage_free_bytes{volume}`,
+ * and a job is not started while either is below RENDER_MIN_FREE_BYTES: it stays `queued` and the
+ * worker checks again, instead of failing the job halfway through an encode on a full disk.
+ */
+import { statfsSync } from 'node:fs';
+import os from 'node:os';
+import type { Config } from '../shared/config';
+
+/** The volumes checked, by label. */
+export function volumes(config: Pick<Readonly<Config>, 'dataDir'>): Record<'data' | 'scratch', string> {
+  return { data: config.dataDir, scratch: os.tmpdir() };
+}
+
+/** Free bytes (for unprivileged users) of each volume; null when a path cannot be read. */
+export function freeBytes(paths: Record<string, string>): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [name, dir] of Object.entries(paths)) {
+    try {
+      const s = statfsSync(dir);
+      out[name] = s.bavail * s.bsize;
+    } catch {
+      out[name] = null;
+    }
+  }
+  return out;
+}
+
+/** The volumes below `minFree` bytes (empty when there is room). */
+export function lowVolumes(paths: Record<string, string>, minFree: number): string[] {
+  if (minFree <= 0) return [];
+  return Object.entries(freeBytes(paths))
+    .filter(([, bytes]) => bytes !== null && bytes < minFree)
+    .map(([name]) => name);
+}
+
+/**
+ * Resolves once every volume has `minFree` bytes, checking every `intervalMs`; resolves false if
+ * `signal` fires first (cancel or shutdown). `onWait` is called once when waiting starts.
+ */
+export async function waitForFreeSpace(
+  paths: Record<string, string>,
+  minFree: number,
+  signal: AbortSignal,
+  onWait: (low: string[]) => void,
+  intervalMs = 5000,
+): Promise<boolean> {
+  let low = lowVolumes(paths, minFree);
+  if (low.length === 0) return true;
+  onWait(low);
+  while (low.length > 0) {
+    if (signal.aborted) return false;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, intervalMs);
+      signal.addEventListener('abort', done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+    low = lowVolumes(paths, minFree);
+  }
+  return !signal.aborted;
+}
