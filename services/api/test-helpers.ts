@@ -27,6 +27,10 @@ export async function startTestApi(options: { worker: boolean; env?: Record<stri
     RENDER_DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     RENDER_ALLOW_PRIVATE_URLS: 'true',
+    // Tests submit in bursts from one client; the limits' own tests set them low again.
+    RENDER_SUBMIT_RATE_PER_MINUTE: '1000000',
+    RENDER_MAX_ACTIVE_JOBS_PER_CLIENT: '1000000',
+    RENDER_MAX_QUEUED_JOBS: '1000000',
     ...options.env,
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
