@@ -30,7 +30,11 @@ describe('two clients with API keys', () => {
         ['POST', '/api/jobs/x/retry'],
         ['GET', '/api/jobs/x/output'],
       ]) {
-        const r = await call(`${api.url}${p}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: method === 'POST' ? '{}' : undefined });
+        const r = await call(`${api.url}${p}`, {
+          method,
+          headers: { 'content-type': 'application/json', ...headers },
+          body: method === 'POST' ? '{}' : undefined,
+        });
         assert.equal(r.status, 401, `${method} ${p}`);
         assert.equal(r.body.error.code, 'UNAUTHORIZED');
         assert.match(r.headers.get('www-authenticate') ?? '', /^Bearer/);
@@ -82,7 +86,7 @@ describe('two clients with API keys', () => {
     assert.equal(bad.body.error.code, 'INVALID_IDEMPOTENCY_KEY');
   });
 
-  test("over RENDER_SUBMIT_RATE_PER_MINUTE alice gets 429 RATE_LIMITED with Retry-After while bob can still submit", async () => {
+  test('over RENDER_SUBMIT_RATE_PER_MINUTE alice gets 429 RATE_LIMITED with Retry-After while bob can still submit', async () => {
     // Alice used 3 of her 5 in the tests above; submit until refused.
     let refused: Awaited<ReturnType<typeof postJson>> | null = null;
     let accepted = 0;
@@ -102,7 +106,10 @@ describe('two clients with API keys', () => {
 
 describe('caps on queued work', () => {
   test('a client over RENDER_MAX_ACTIVE_JOBS_PER_CLIENT gets 429 TOO_MANY_ACTIVE_JOBS; a full queue is 503 QUEUE_FULL', async () => {
-    const api = await startTestApi({ worker: false, env: { RENDER_MAX_ACTIVE_JOBS_PER_CLIENT: '2', RENDER_MAX_QUEUED_JOBS: '3', RENDER_API_KEYS: 'a:ta,b:tb' } });
+    const api = await startTestApi({
+      worker: false,
+      env: { RENDER_MAX_ACTIVE_JOBS_PER_CLIENT: '2', RENDER_MAX_QUEUED_JOBS: '3', RENDER_API_KEYS: 'a:ta,b:tb' },
+    });
     try {
       assert.equal((await postJson(`${api.url}/api/jobs`, deck, auth('ta'))).status, 202);
       assert.equal((await postJson(`${api.url}/api/jobs`, deck, auth('ta'))).status, 202);

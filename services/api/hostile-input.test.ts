@@ -48,9 +48,24 @@ describe('default settings: URLs naming this host', () => {
     await trap?.close();
   });
 
-  test('every spelling is refused at submit with 400 URL_NOT_ALLOWED and the field path; the canary hears nothing', { timeout: 60_000 }, async () => {
+  test('every spelling is refused at submit with 400 URL_NOT_ALLOWED and the field path; the canary hears nothing', {
+    timeout: 60_000,
+  }, async () => {
     const p = trap.port;
-    const hosts = ['127.0.0.1', 'localhost', '[::1]', '[::ffff:127.0.0.1]', '2130706433', '0x7f.0.0.1', '127.1', '0.0.0.0', '0177.0.0.1', '169.254.169.254', '10.0.0.1', '[fd00::1]'];
+    const hosts = [
+      '127.0.0.1',
+      'localhost',
+      '[::1]',
+      '[::ffff:127.0.0.1]',
+      '2130706433',
+      '0x7f.0.0.1',
+      '127.1',
+      '0.0.0.0',
+      '0177.0.0.1',
+      '169.254.169.254',
+      '10.0.0.1',
+      '[fd00::1]',
+    ];
     let tried = 0;
     for (const host of hosts) {
       const url = `http://${host}:${p}/x.png`;
@@ -115,7 +130,11 @@ describe('RENDER_ALLOW_PRIVATE_URLS=true: hostile media', () => {
     test(`${name} fails the job after one attempt, category validation or resource`, { timeout: 60_000 }, async () => {
       const url = Object.values(slide)[0];
       const field = Object.keys(slide)[0];
-      const { status, body } = await postJson(`${api.url}/api/jobs`, { title: name, config, slides: [{ title: 'x', duration: 1, [field]: `${base}${url}` }] });
+      const { status, body } = await postJson(`${api.url}/api/jobs`, {
+        title: name,
+        config,
+        slides: [{ title: 'x', duration: 1, [field]: `${base}${url}` }],
+      });
       assert.equal(status, 202);
       const job = await settle(api, body.id);
       assert.equal(job.status, 'failed');

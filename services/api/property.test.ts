@@ -75,14 +75,35 @@ const id = fc.oneof(
   fc.constantFrom('..', '%2e%2e', '%00', 'a%2Fb', '%E2%82', "'; DROP TABLE jobs;--", 'x'.repeat(600)),
 );
 const path = fc.oneof(
-  fc.constantFrom('/api/jobs', '/api/jobs/', '/healthz', '/readyz', '/api/metrics', '/api/admin/summary', '/admin/metrics', '/admin', '/admin/login', '/admin/logout', '/admin/static/admin.css', '/'),
+  fc.constantFrom(
+    '/api/jobs',
+    '/api/jobs/',
+    '/healthz',
+    '/readyz',
+    '/api/metrics',
+    '/api/admin/summary',
+    '/admin/metrics',
+    '/admin',
+    '/admin/login',
+    '/admin/logout',
+    '/admin/static/admin.css',
+    '/',
+  ),
   id.map((i) => `/api/jobs/${i}`),
   id.map((i) => `/api/jobs/${i}/output`),
   id.map((i) => `/api/jobs/${i}/retry`),
   fc.array(text, { maxLength: 4 }).map((parts) => `/${parts.map(encodeURIComponent).join('/')}`),
 );
-const queryValue = fc.oneof(text, fc.integer().map(String), fc.constantFrom('queued', 'failed', '1h', '24h', '7d', '0', '-1', '101', 'json', 'NaN'));
-const query = fc.dictionary(fc.constantFrom('status', 'limit', 'cursor', 'range', 'format', 'refresh', 'lang', 'x', 'limit[]'), queryValue, { maxKeys: 4 });
+const queryValue = fc.oneof(
+  text,
+  fc.integer().map(String),
+  fc.constantFrom('queued', 'failed', '1h', '24h', '7d', '0', '-1', '101', 'json', 'NaN'),
+);
+const query = fc.dictionary(
+  fc.constantFrom('status', 'limit', 'cursor', 'range', 'format', 'refresh', 'lang', 'x', 'limit[]'),
+  queryValue,
+  { maxKeys: 4 },
+);
 const header = (values: fc.Arbitrary<string>) => fc.option(values, { nil: undefined });
 const deckLike = fc.record(
   {
@@ -96,7 +117,17 @@ const deckLike = fc.record(
             duration: fc.oneof(fc.double(), fc.integer({ min: -10, max: 1000 })),
             transition: fc.constantFrom('fade', 'none', 'wipe'),
             narration: text,
-            imageUrl: fc.oneof(fc.webUrl(), fc.constantFrom('http://127.0.0.1/x.png', 'http://[::1]/a', 'http://2130706433/', 'file:///etc/passwd', 'javascript:alert(1)'), text),
+            imageUrl: fc.oneof(
+              fc.webUrl(),
+              fc.constantFrom(
+                'http://127.0.0.1/x.png',
+                'http://[::1]/a',
+                'http://2130706433/',
+                'file:///etc/passwd',
+                'javascript:alert(1)',
+              ),
+              text,
+            ),
             audioUrl: fc.oneof(fc.webUrl(), text),
           },
           { requiredKeys: [] },
@@ -106,7 +137,16 @@ const deckLike = fc.record(
       fc.anything(),
     ),
     config: fc.oneof(
-      fc.record({ width: fc.integer({ min: -10, max: 5000 }), height: fc.integer(), fps: fc.integer(), quality: fc.constantFrom('low', 'ultra'), voice: text }, { requiredKeys: [] }),
+      fc.record(
+        {
+          width: fc.integer({ min: -10, max: 5000 }),
+          height: fc.integer(),
+          fps: fc.integer(),
+          quality: fc.constantFrom('low', 'ultra'),
+          voice: text,
+        },
+        { requiredKeys: [] },
+      ),
       fc.anything(),
     ),
     webhookUrl: fc.oneof(fc.webUrl(), text),
@@ -125,8 +165,30 @@ const requests = fc.record({
   path,
   query,
   body,
-  contentType: header(fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', '*/*', '')),
-  authorization: header(fc.constantFrom('Bearer alice-token', 'Bearer bob-token', 'Bearer admin-token', 'Bearer wrong', 'Bearer', 'Basic YTpi', 'bearer  alice-token ', '')),
+  contentType: header(
+    fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/json; charset=latin1',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data',
+      '*/*',
+      '',
+    ),
+  ),
+  authorization: header(
+    fc.constantFrom(
+      'Bearer alice-token',
+      'Bearer bob-token',
+      'Bearer admin-token',
+      'Bearer wrong',
+      'Bearer',
+      'Basic YTpi',
+      'bearer  alice-token ',
+      '',
+    ),
+  ),
   idempotencyKey: header(fc.oneof(text, fc.uuid())),
   range: header(fc.constantFrom('bytes=0-10', 'bytes=-5', 'bytes=999999-', 'bytes=abc', 'items=1-2')),
   accept: header(fc.constantFrom('application/json', 'text/html', 'application/openmetrics-text; version=1.0.0', '*/*', 'garbage/;;')),

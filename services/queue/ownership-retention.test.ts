@@ -82,7 +82,10 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         assert.equal(await b.store.get('old-done'), null);
         const left = (await b.store.list({ client: 'alice', limit: 100 })).jobs.map((j) => j.id).sort();
         assert.deepEqual(left, ['new-done', 'old-but-recent-finish', 'old-queued']);
-        assert.deepEqual((await b.store.list({ status: 'completed', limit: 100 })).jobs.map((j) => j.id), ['new-done']);
+        assert.deepEqual(
+          (await b.store.list({ status: 'completed', limit: 100 })).jobs.map((j) => j.id),
+          ['new-done'],
+        );
         assert.deepEqual(await b.store.deleteFinishedBefore(now - 7 * day, 100), [], 'a second sweep finds nothing');
       });
     });

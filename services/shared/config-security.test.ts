@@ -24,7 +24,10 @@ test('RENDER_RETENTION takes s/m/h/d durations and 0; RENDER_ALLOW_PRIVATE_URLS 
   ] as const) {
     assert.equal(loadConfig({ RENDER_RETENTION: v }).retentionMs, ms, v);
   }
-  assert.throws(() => loadConfig({ RENDER_RETENTION: 'a week' }), (e: Error) => e instanceof ConfigError && /RENDER_RETENTION/.test(e.message));
+  assert.throws(
+    () => loadConfig({ RENDER_RETENTION: 'a week' }),
+    (e: Error) => e instanceof ConfigError && /RENDER_RETENTION/.test(e.message),
+  );
   assert.equal(loadConfig({ RENDER_ALLOW_PRIVATE_URLS: 'true' }).fetch.allowPrivateUrls, true);
   assert.equal(loadConfig({ RENDER_ALLOW_PRIVATE_URLS: '0' }).fetch.allowPrivateUrls, false);
   assert.throws(() => loadConfig({ RENDER_ALLOW_PRIVATE_URLS: 'yes' }), /RENDER_ALLOW_PRIVATE_URLS/);

@@ -66,7 +66,8 @@ async function probeOrReject(where: string, probe: () => Promise<ProbeResult>): 
   try {
     return await probe();
   } catch (err) {
-    if (err instanceof FfmpegError && err.signal === null) throw new AssetRejectedError('ASSET_INVALID', `${where} could not be read as media`);
+    if (err instanceof FfmpegError && err.signal === null)
+      throw new AssetRejectedError('ASSET_INVALID', `${where} could not be read as media`);
     throw err;
   }
 }

@@ -21,7 +21,9 @@ async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise
   }
 }
 
-test('below RENDER_MIN_FREE_BYTES a taken job stays queued (not failed) until cancelled; free space is exported per volume', { timeout: 30_000 }, async () => {
+test('below RENDER_MIN_FREE_BYTES a taken job stays queued (not failed) until cancelled; free space is exported per volume', {
+  timeout: 30_000,
+}, async () => {
   // More free bytes than any disk has: every volume is "low".
   const { config, cleanup } = testConfig({ RENDER_MIN_FREE_BYTES: String(2 ** 52), RENDER_HEARTBEAT_MS: '200' });
   const backend = await createEmbeddedBackend(config, quietLogger);
@@ -62,7 +64,11 @@ test('the retention sweep deletes expired jobs and their videos, and nothing els
       const output = path.join(config.outputDir, `${id}.mp4`);
       writeFileSync(output, 'video');
       await backend.store.create(newJobRecord(id, deck({ slides: [{ title: 'a' }] }), 1, new Date(now - 48 * 3_600_000)));
-      await backend.store.update(id, { status: 'completed', outputPath: output, finishedAt: new Date(now - finishedHoursAgo * 3_600_000).toISOString() });
+      await backend.store.update(id, {
+        status: 'completed',
+        outputPath: output,
+        finishedAt: new Date(now - finishedHoursAgo * 3_600_000).toISOString(),
+      });
       return output;
     };
     const expired = await make('expired', 40);

@@ -9,7 +9,9 @@ import { runChild } from './child';
 import { mediaInputArgs } from './media-input';
 import { probeMedia } from './probe';
 
-test('with -protocol_whitelist file,pipe FFmpeg never follows a playlist to the network; with network protocols allowed, it would', { timeout: 30_000 }, async () => {
+test('with -protocol_whitelist file,pipe FFmpeg never follows a playlist to the network; with network protocols allowed, it would', {
+  timeout: 30_000,
+}, async () => {
   let hits = 0;
   const canary = net.createServer((s) => {
     hits++;

@@ -91,7 +91,9 @@ test('every spelling of this host is refused before connecting; the loopback can
   await client.close();
 });
 
-test('names resolving to private, link-local, CGNAT, reserved or multicast addresses are refused with no connection attempted', { timeout: 20_000 }, async () => {
+test('names resolving to private, link-local, CGNAT, reserved or multicast addresses are refused with no connection attempted', {
+  timeout: 20_000,
+}, async () => {
   const answers: Record<string, ResolvedAddress[]> = {
     'rfc1918-a.test': [{ address: '10.0.0.7', family: 4 }],
     'rfc1918-b.test': [{ address: '172.16.5.4', family: 4 }],
@@ -176,7 +178,9 @@ async function readAll(body: NodeJS.ReadableStream): Promise<string> {
   return out;
 }
 
-test('control: the socket counter and a canary do see a connection that is allowed (RENDER_ALLOW_PRIVATE_URLS=true)', { timeout: 20_000 }, async () => {
+test('control: the socket counter and a canary do see a connection that is allowed (RENDER_ALLOW_PRIVATE_URLS=true)', {
+  timeout: 20_000,
+}, async () => {
   const control = (await canary('127.0.0.1')) as NonNullable<Awaited<ReturnType<typeof canary>>>;
   const client = new OutboundClient({ allowPrivate: true, connectTimeoutMs: 2000 });
   try {

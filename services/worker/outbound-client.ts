@@ -171,9 +171,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 const shared = new WeakMap<object, OutboundClient>();
 
 /** The process's client for a config (one pool per config object, so tests with their own config get their own). */
-export function outboundFor(config: {
-  fetch: { allowPrivateUrls: boolean; connectTimeoutMs: number };
-}): OutboundClient {
+export function outboundFor(config: { fetch: { allowPrivateUrls: boolean; connectTimeoutMs: number } }): OutboundClient {
   let client = shared.get(config);
   if (!client) {
     client = new OutboundClient({ allowPrivate: config.fetch.allowPrivateUrls, connectTimeoutMs: config.fetch.connectTimeoutMs });

@@ -14,7 +14,9 @@ import { OutboundClient, type ResolvedAddress } from './outbound-client';
 import { startWorkerRuntime } from './runtime';
 import { deck, quietLogger, testConfig } from './test-support';
 
-test('assets on names resolving to loopback, private or metadata addresses fail the job at once; webhooks to them are dropped', { timeout: 60_000 }, async () => {
+test('assets on names resolving to loopback, private or metadata addresses fail the job at once; webhooks to them are dropped', {
+  timeout: 60_000,
+}, async () => {
   let hits = 0;
   const canary = net.createServer((s) => {
     hits++;
@@ -48,7 +50,10 @@ test('assets on names resolving to loopback, private or metadata addresses fail 
     ];
     for (const imageUrl of urls) {
       const id = randomUUID();
-      const request = deck({ slides: [{ title: 'a', duration: 1, imageUrl }], webhookUrl: `http://hooks.example.test:${port}/hook/secret-path` });
+      const request = deck({
+        slides: [{ title: 'a', duration: 1, imageUrl }],
+        webhookUrl: `http://hooks.example.test:${port}/hook/secret-path`,
+      });
       await backend.store.create(newJobRecord(id, request, config.maxAttempts));
       await backend.enqueue(id, {});
       const job = await settle(() => backend.store.get(id));
@@ -62,7 +67,11 @@ test('assets on names resolving to loopback, private or metadata addresses fail 
       assert.ok(job.error?.message.includes(host), 'the message names scheme, host and port');
       assert.ok(!/slide\.png|token|meta-data/.test(job.error?.message ?? ''), `no path or query in ${job.error?.message}`);
     }
-    assert.deepEqual(await Promise.all(webhooks), webhooks.map(() => false), 'every webhook to a loopback name was refused');
+    assert.deepEqual(
+      await Promise.all(webhooks),
+      webhooks.map(() => false),
+      'every webhook to a loopback name was refused',
+    );
     assert.ok(webhooks.length >= 3);
     assert.equal(hits, 0, 'the loopback canary heard nothing');
     assert.equal(sockets, 0, 'no connection was attempted to any of these addresses');

@@ -35,12 +35,15 @@ async function deleteOutput(job: JobRecord): Promise<void> {
 /** Runs the sweep now and every RETENTION_SWEEP_MS; returns a stop function. A failed sweep is logged and tried again next tick. */
 export function startRetention(backend: QueueBackend, retentionMs: number, logger: Logger, everyMs = RETENTION_SWEEP_MS): () => void {
   if (retentionMs <= 0) return () => undefined;
-  let running: Promise<unknown> | null = null;
+  // One sweep at a time: a slow store must not pile sweeps up.
+  let busy = false;
   const tick = () => {
-    running ??= sweepExpiredJobs(backend, retentionMs, logger)
+    if (busy) return;
+    busy = true;
+    sweepExpiredJobs(backend, retentionMs, logger)
       .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'retention sweep failed'))
       .finally(() => {
-        running = null;
+        busy = false;
       });
   };
   const first = setTimeout(tick, 1000);

@@ -197,6 +197,11 @@ function cancelled(span: Span, logger: Logger): AttemptOutcome {
 
 function webhook(deps: JobHandlerDeps, job: JobRecord, event: WebhookEvent, logger: Logger): void {
   if (!job.request.webhookUrl) return;
-  const delivery = sendWebhook(job, event, { secret: deps.config.webhookSecret, outbound: deps.outbound ?? outboundFor(deps.config), ...deps.webhook, logger });
+  const delivery = sendWebhook(job, event, {
+    secret: deps.config.webhookSecret,
+    outbound: deps.outbound ?? outboundFor(deps.config),
+    ...deps.webhook,
+    logger,
+  });
   deps.onWebhook?.(delivery);
 }

@@ -154,7 +154,15 @@ export class RedisJobStore implements JobStore {
     for (const status of ['completed', 'failed', 'cancelled'] as const) {
       let min = '-';
       while (deleted.length < limit) {
-        const members = await this.redis.zrange(this.keys.byStatus(status), min, `(${createdIndexMember(beforeMs, '')}`, 'BYLEX', 'LIMIT', 0, 200);
+        const members = await this.redis.zrange(
+          this.keys.byStatus(status),
+          min,
+          `(${createdIndexMember(beforeMs, '')}`,
+          'BYLEX',
+          'LIMIT',
+          0,
+          200,
+        );
         if (members.length === 0) break;
         for (const member of members) {
           if (deleted.length >= limit) break;

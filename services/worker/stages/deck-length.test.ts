@@ -14,7 +14,14 @@ function silentMp3(dir: string, seconds: number): string {
 }
 
 test('a slide stretched past 600 s by its audio fails with DECK_TOO_LONG (validation) before encoding', { timeout: 30_000 }, async () => {
-  const { ctx, cleanup } = stageContext(deck({ slides: [{ title: 'a', duration: 1 }, { title: 'b', duration: 2 }] }));
+  const { ctx, cleanup } = stageContext(
+    deck({
+      slides: [
+        { title: 'a', duration: 1 },
+        { title: 'b', duration: 2 },
+      ],
+    }),
+  );
   try {
     const work = bareWork(ctx.request);
     work[0].assets.audioPath = silentMp3(ctx.scratchDir, 3);

@@ -151,7 +151,8 @@ async function download(
 
 function checkStatus(res: OutboundResponse, where: string): void {
   if (res.status >= 200 && res.status < 300) return;
-  if (res.status === 404 || res.status === 410) throw new AssetRejectedError('ASSET_NOT_FOUND', `${where} was not found (HTTP ${res.status})`);
+  if (res.status === 404 || res.status === 410)
+    throw new AssetRejectedError('ASSET_NOT_FOUND', `${where} was not found (HTTP ${res.status})`);
   if (res.status === 401 || res.status === 403) throw new AssetAuthError(`${where} refused access (HTTP ${res.status})`);
   if (res.status >= 500 || res.status === 429 || res.status === 408) throw new AssetFetchError(`${where} failed with HTTP ${res.status}`);
   if (res.status >= 300 && res.status < 400) throw new AssetRejectedError('ASSET_REDIRECT_LIMIT', `${where} redirected too many times`);
