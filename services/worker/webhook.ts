@@ -13,7 +13,7 @@ import { ATTR } from '../telemetry/attributes';
 import type { Logger } from '../telemetry/logger';
 import { recordWebhook } from '../telemetry/metrics';
 import { withSpan } from '../telemetry/tracing';
-import { OutboundClient } from './outbound-client';
+import { discardBody, OutboundClient } from './outbound-client';
 import { signatureHeader } from './webhook-signature';
 
 /** Events a job's webhook receives. */
@@ -89,7 +89,8 @@ export async function deliverWebhook(
           maxRedirects: 0,
           signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
         });
-        res.body.resume();
+        // Only the status matters; a receiver's body is never read, however large it is.
+        discardBody(res.body);
         span.setAttribute('http.response.status_code', res.status);
         const ok = res.status >= 200 && res.status < 300;
         recordWebhook(event, ok ? 'delivered' : 'failed');
