@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // `process.exit` behave as in production), with hook timeouts long enough for end-to-end setup.
 export default defineConfig({
   test: {
-    include: ['{services,instrumentation,prometheus,grafana,otel-collector,test,bench,scripts}/**/*.test.ts'],
+    include: ['{services,instrumentation,telemetry-bridge,prometheus,grafana,otel-collector,test,bench,scripts}/**/*.test.ts'],
     pool: 'forks',
     fileParallelism: false,
     testTimeout: 60_000,
@@ -15,7 +15,7 @@ export default defineConfig({
     reporters: process.env.CI ? ['verbose'] : ['default'],
     coverage: {
       provider: 'v8',
-      include: ['services/**/*.ts', 'instrumentation/**/*.ts'],
+      include: ['services/**/*.ts', 'instrumentation/**/*.ts', 'telemetry-bridge/**/*.ts'],
       exclude: ['**/*.test.ts', '**/test-support.ts', '**/*.fixture.ts', '**/fixtures/**'],
       reporter: ['text-summary'],
     },

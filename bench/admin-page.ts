@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { startServer } from '../services/api/main';
+import { startApi } from '../services/api/main';
 import { loadConfig } from '../services/shared/config';
 import { ERROR_CATEGORIES } from '../services/shared/errors/categories';
 import { newJobRecord, type JobRecord } from '../services/shared/job';
@@ -66,7 +66,7 @@ async function timeRequests(url: string): Promise<{ median: number; p95: number 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-bench-admin-'));
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RENDER_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ADMIN_TOKEN: 'bench-token' });
-  const api = await startServer({ config, logger: pino({ level: 'silent' }) });
+  const api = await startApi(config, pino({ level: 'silent' }));
   try {
     const now = Date.now();
     const seedStart = Date.now();

@@ -7,7 +7,7 @@ const ROOT = `file://${process.cwd()}/`;
 const [mode, dA, rA, dB, rB, n = '35'] = process.argv.slice(2);
 function load(dir, rate) {
   const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  const p = JSON.parse(fs.readFileSync(dir + '/' + file));
+  const p = JSON.parse(fs.readFileSync(`${dir}/${file}`));
   const byId = new Map(p.nodes.map((x) => [x.id, x]));
   let t = 0;
   const times = [];
@@ -22,7 +22,7 @@ function load(dir, rate) {
   const self = new Map();
   const key = (node) => {
     const cf = node.callFrame;
-    let url = cf.url.replace(ROOT, '');
+    const url = cf.url.replace(ROOT, '');
     if (mode === 'pkg') {
       const m = url.match(/node_modules\/((@[^/]+\/)?[^/]+)/);
       return m
@@ -47,7 +47,7 @@ const A = load(dA, rA),
   B = load(dB, rB);
 const keys = new Set([...A.keys(), ...B.keys()]);
 const rows = [...keys].map((k) => [k, A.get(k) || 0, B.get(k) || 0]);
-const sum = (m) => [...m.values()].filter((_, i) => true).reduce((a, b) => a + b, 0);
+const sum = (m) => [...m.values()].filter((_, _i) => true).reduce((a, b) => a + b, 0);
 console.log(
   'total us/job (incl idle)',
   sum(A).toFixed(1),
@@ -59,6 +59,6 @@ console.log(
 rows
   .sort((a, b) => Math.abs(b[2] - b[1]) - Math.abs(a[2] - a[1]))
   .slice(0, Number(n))
-  .forEach(([k, a, b]) =>
-    console.log(a.toFixed(2).padStart(7), b.toFixed(2).padStart(7), (b - a >= 0 ? '+' : '') + (b - a).toFixed(2).padStart(6), k),
-  );
+  .forEach(([k, a, b]) => {
+    console.log(a.toFixed(2).padStart(7), b.toFixed(2).padStart(7), (b - a >= 0 ? '+' : '') + (b - a).toFixed(2).padStart(6), k);
+  });

@@ -1,13 +1,13 @@
 /**
  * Micro-benchmark of the job-lifecycle span helpers, to explain (b): µs per call of the enqueue
- * (startEnqueueSpan + traceIdOfCarrier + end, as persistAndEnqueue does), the attempt
+ * (startEnqueueSpan + end, as persistAndEnqueue does), the attempt
  * (withConsumerSpan around a no-op) and a stage (withSpan around a no-op), against the same no-op
  * with telemetry off. Runs in a child under the real bootstrap (OTLP export to a local sink, the
  * default protocol), operations interleaved in every round, medians of ROUNDS. No target.
  * Run: `node --import tsx bench/job-spans.ts [calls] [rounds]`.
  */
 import { runBenchChild } from './child';
-import { startEnqueueSpan, traceIdOfCarrier, withConsumerSpan, withSpan } from '../services/telemetry/tracing';
+import { startEnqueueSpan, withConsumerSpan, withSpan } from '../services/telemetry/tracing';
 import { shutdownTelemetry } from '../services/telemetry/lifecycle';
 import { startCountingSink } from './span-sink';
 import { median, raw } from './stats';
@@ -22,12 +22,7 @@ const noop = async () => ({ kind: 'completed' as const });
 /** Each operation, as the job path calls it. */
 const OPERATIONS: Record<string, (i: number, carrier: Record<string, string>) => Promise<unknown> | unknown> = {
   'no-op (baseline)': () => noop(),
-  'enqueue: startEnqueueSpan + traceIdOfCarrier + end': (i) => {
-    const { span, carrier } = startEnqueueSpan(`job-${i}`, target);
-    traceIdOfCarrier(carrier);
-    span.end();
-  },
-  'enqueue, trace id from startEnqueueSpan (no extract)': (i) => startEnqueueSpan(`job-${i}`, target).span.end(),
+  'enqueue: startEnqueueSpan + end': (i) => startEnqueueSpan(`job-${i}`, target).span.end(),
   'attempt: withConsumerSpan(no-op)': (i, carrier) => withConsumerSpan({ id: `job-${i}`, attempt: 1, carrier }, target, noop),
   'stage: withSpan(no-op)': () => withSpan('render fetch', { 'render.stage': 'fetch' }, noop),
 };

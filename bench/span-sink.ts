@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { countTraceRequestSpans } from '../test/support/otlp-protobuf';
+import { countTraceRequestSpans } from './otlp-span-count';
 
 /** A running counting sink. */
 export interface CountingSink {

@@ -88,7 +88,7 @@ test('the dashboard provider loads the directory the generator writes (as mounte
   const compose = YAML.parse(readFileSync(path.join(__dirname, '..', 'docker-compose.yml'), 'utf8'));
   const mounts: string[] = compose.services.grafana.volumes;
   assert.ok(
-    mounts.some((m) => m.startsWith('./grafana/dashboards:' + providers[0].options.path)),
+    mounts.some((m) => m.startsWith(`./grafana/dashboards:${providers[0].options.path}`)),
     `no mount for ${providers[0].options.path}`,
   );
   assert.ok(

@@ -52,8 +52,7 @@ function startProbe(env: Record<string, string>, args: string[]): Probe {
   child.stdout!.on('data', (d: Buffer) => {
     out += d;
     pending += d;
-    let nl;
-    while ((nl = pending.indexOf('\n')) >= 0) {
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
       try {
@@ -217,7 +216,11 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
     }
   });
 
-  /** Runs the probe ending `count` spans against a recording receiver until all arrived; returns the receiver (caller closes it). */
+  /**
+   * Runs the probe ending `count` spans against a recording receiver until they arrived (decoded
+   * for http/json; for http/protobuf, every span name seen in the raw bodies); returns the receiver
+   * (caller closes it).
+   */
   async function exportThrough(env: Record<string, string>, count: number): Promise<{ sink: OtlpSink; output: string }> {
     const sink = await startOtlpSink(true);
     try {
@@ -225,12 +228,7 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
         'serve',
         String(count),
       ]);
-      await waitFor(
-        'the probe spans at the receiver',
-        () => receivedSpans(sink).filter((s) => s.name.startsWith('work ')).length >= count || p.child.exitCode !== null,
-        20_000,
-        50,
-      );
+      await waitFor('the probe spans at the receiver', () => spansArrived(sink, count) || p.child.exitCode !== null, 20_000, 50);
       p.child.kill('SIGTERM');
       assert.equal((await p.exited).code, 0, p.output());
       return { sink, output: p.output() };
@@ -240,10 +238,18 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
     }
   }
 
-  /** The probe's spans decoded from what the receiver got: names, int attributes, ids and resource. */
+  const probeSpanNames = (count: number) => Array.from({ length: count }, (_, i) => `work ${i}`);
+
+  function spansArrived(sink: OtlpSink, count: number): boolean {
+    if (receivedSpans(sink).filter((s) => s.name.startsWith('work ')).length >= count) return true;
+    const raw = Buffer.concat(sink.received.filter((r) => r.contentType.startsWith('application/x-protobuf')).map((r) => r.body));
+    return raw.length > 0 && probeSpanNames(count).every((name) => raw.includes(name));
+  }
+
+  /** The probe's spans decoded from what the receiver got (http/json): names, int attributes, ids and resource. */
   function assertProbeSpans(sink: OtlpSink, count: number): void {
     const spans = receivedSpans(sink).filter((s) => s.name.startsWith('work '));
-    assert.deepEqual(spans.map((s) => s.name).sort(), Array.from({ length: count }, (_, i) => `work ${i}`).sort());
+    assert.deepEqual(spans.map((s) => s.name).sort(), probeSpanNames(count).sort());
     for (const s of spans) {
       assert.equal(spanAttribute(s, 'i'), Number(s.name.slice('work '.length)));
       assert.match(s.traceId, /^[0-9a-f]{32}$/);
@@ -252,26 +258,30 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
     }
   }
 
-  it('exports http/protobuf by default: application/x-protobuf to /v1/traces, decodable', async () => {
+  /** Every request was OTLP/protobuf to /v1/traces, binary rather than JSON, and carried each probe span's name. */
+  function assertProtobufExport(sink: OtlpSink, count: number): void {
+    assert.ok(sink.received.length > 0);
+    for (const r of sink.received) {
+      assert.equal(r.path, '/v1/traces');
+      assert.equal(r.contentType, 'application/x-protobuf');
+    }
+    const bodies = Buffer.concat(sink.received.map((r) => r.body));
+    assert.throws(() => JSON.parse(bodies.toString('utf8')), 'the body is not JSON');
+    assert.ok(!bodies.includes('"traceId"') && !bodies.includes('resourceSpans'), 'no OTLP/JSON keys in the body');
+    for (const name of probeSpanNames(count)) assert.ok(bodies.includes(name), `span name ${name} in the body`);
+    assert.ok(bodies.includes('render-o11y'), 'the service name in the body');
+  }
+
+  it('exports http/protobuf by default: application/x-protobuf to /v1/traces', async () => {
     const { sink } = await exportThrough({}, 5);
     try {
-      assert.ok(sink.received.length > 0);
-      for (const r of sink.received) {
-        assert.equal(r.path, '/v1/traces');
-        assert.equal(r.contentType, 'application/x-protobuf');
-      }
-      assertProbeSpans(sink, 5);
-      // The ids travel as raw bytes, not as hex text.
-      const first = receivedSpans(sink)[0];
-      const bodies = Buffer.concat(sink.received.map((r) => r.body));
-      assert.ok(bodies.includes(Buffer.from(first.traceId, 'hex')), 'trace id bytes in the body');
-      assert.ok(!bodies.includes(Buffer.from(first.traceId)), 'no hex trace id text in the body');
+      assertProtobufExport(sink, 5);
     } finally {
       await sink.close();
     }
   });
 
-  it('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json exports application/json', async () => {
+  it('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json exports application/json, decodable', async () => {
     const { sink } = await exportThrough(
       { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
       3,
@@ -292,8 +302,7 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
     const { sink, output } = await exportThrough({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 2);
     try {
       assert.match(output, /OTEL_EXPORTER_OTLP_PROTOCOL="grpc".*http\/protobuf/);
-      assert.ok(sink.received.every((r) => r.contentType === 'application/x-protobuf'));
-      assertProbeSpans(sink, 2);
+      assertProtobufExport(sink, 2);
     } finally {
       await sink.close();
     }

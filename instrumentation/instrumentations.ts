@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { getNodeAutoInstrumentations, type InstrumentationConfigMap } from '@opentelemetry/auto-instrumentations-node';
 import type { Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
 import { stockHttpServerSpans } from './env';
 import { ServerSpanInstrumentation } from './server-spans';
 
@@ -37,7 +38,7 @@ export function nameServerSpanByRoute(span: Span, request: unknown): void {
   const base = req.baseUrl ?? '';
   // A router mounted at /api/jobs answering its '/' is the route /api/jobs, as Express instrumentation names it.
   const route = base && path === '/' ? base : `${base}${path}`;
-  span.setAttribute('http.route', route);
+  span.setAttribute(ATTR_HTTP_ROUTE, route);
   span.updateName(`${req.method} ${route}`);
 }
 

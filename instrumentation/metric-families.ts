@@ -4,8 +4,8 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { exemplarsFor, type BucketExemplars } from '../services/telemetry/exemplars';
-import { METER_NAME } from '../services/telemetry/metrics';
+import { exemplarsFor, type BucketExemplars } from '../telemetry-bridge/exemplars';
+import { METER_NAME } from '../telemetry-bridge/meter';
 import { prometheusName, sanitizeLabelName } from './prometheus-names';
 import { safeResourceLabels } from './resource';
 

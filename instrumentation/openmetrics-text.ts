@@ -5,7 +5,7 @@
  * and the body ends with `# EOF`. Series names and labels are exactly those of the 0.0.4 text, so
  * rules and dashboards see the same series whichever format a scraper picks.
  */
-import type { Exemplar } from '../services/telemetry/exemplars';
+import type { Exemplar } from '../telemetry-bridge/exemplars';
 import type { MetricFamily } from './metric-families';
 import { unitSuffix } from './prometheus-names';
 import { close, escapeLabelValue, formatValue, openLabels } from './prometheus-text';

@@ -9,7 +9,21 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import {
+  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
+  ATTR_SERVICE_INSTANCE_ID,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+} from '@opentelemetry/semantic-conventions';
 import { sanitizeLabelName } from './prometheus-names';
+import {
+  ATTR_HOST_ARCH,
+  ATTR_HOST_NAME,
+  ATTR_OS_TYPE,
+  ATTR_PROCESS_PID,
+  ATTR_PROCESS_RUNTIME_NAME,
+  ATTR_PROCESS_RUNTIME_VERSION,
+} from './semconv';
 
 const ENTRY_SERVICE_NAMES: [string, string][] = [
   ['services/api/main.ts', 'render-api'],
@@ -38,16 +52,16 @@ function packageVersion(): string {
  */
 export function buildResource(entry: string | undefined = process.argv[1]): Resource {
   const ours = resourceFromAttributes({
-    'service.name': serviceNameForEntry(entry),
-    'service.version': packageVersion(),
-    'service.instance.id': randomUUID(),
-    'deployment.environment.name': 'development',
-    'host.name': os.hostname(),
-    'host.arch': process.arch,
-    'os.type': process.platform,
-    'process.pid': process.pid,
-    'process.runtime.name': 'nodejs',
-    'process.runtime.version': process.versions.node,
+    [ATTR_SERVICE_NAME]: serviceNameForEntry(entry),
+    [ATTR_SERVICE_VERSION]: packageVersion(),
+    [ATTR_SERVICE_INSTANCE_ID]: randomUUID(),
+    [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: 'development',
+    [ATTR_HOST_NAME]: os.hostname(),
+    [ATTR_HOST_ARCH]: process.arch,
+    [ATTR_OS_TYPE]: process.platform,
+    [ATTR_PROCESS_PID]: process.pid,
+    [ATTR_PROCESS_RUNTIME_NAME]: 'nodejs',
+    [ATTR_PROCESS_RUNTIME_VERSION]: process.versions.node,
   });
   return defaultResource()
     .merge(ours)
@@ -56,7 +70,7 @@ export function buildResource(entry: string | undefined = process.argv[1]): Reso
 
 // Only these reach `target_info` on the (possibly public) metrics endpoint: identity and versions, no host or path.
 const SAFE_PREFIXES = ['service.', 'deployment.', 'telemetry.sdk.', 'process.runtime.'];
-const SAFE_KEYS = new Set(['host.arch', 'os.type']);
+const SAFE_KEYS = new Set([ATTR_HOST_ARCH, ATTR_OS_TYPE]);
 
 /** The resource attributes allowed on `target_info`, as Prometheus labels. */
 export function safeResourceLabels(resource: { attributes: Attributes }): Record<string, string> {

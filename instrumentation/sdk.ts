@@ -1,8 +1,9 @@
 /**
  * Builds and starts the NodeSDK: hand-built resource, selected auto-instrumentations, OTLP/HTTP
  * trace export (http/protobuf by default, http/json on request) through an accounted batch processor (or none, with spans still created for
- * their ids when OTEL_TRACES_EXPORTER=none), our pull metric reader published to
- * the app's `/api/metrics`, no OTLP logs and no metrics push. Shutdown is bounded.
+ * their ids when OTEL_TRACES_EXPORTER=none), our pull metric reader published through
+ * telemetry-bridge to the app's scrape routes (`/api/metrics`, a worker's `/metrics`), no OTLP logs
+ * and no metrics push. Shutdown is bounded.
  */
 import { createNoopMeter, diag } from '@opentelemetry/api';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -14,9 +15,9 @@ import {
   SimpleSpanProcessor,
   type SpanExporter,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import { registerTelemetryShutdown } from '../services/telemetry/lifecycle';
-import { publishMetricsCollector } from '../services/telemetry/metrics-endpoint';
+} from '@opentelemetry/sdk-trace';
+import { registerTelemetryShutdown } from '../telemetry-bridge/shutdown';
+import { publishMetricsCollector } from '../telemetry-bridge/metrics-collector';
 import { otlpTracesProtocol, positiveInt, traceExporterNames } from './env';
 import { createInstrumentations } from './instrumentations';
 import { PullMetricReader } from './pull-reader';
@@ -55,7 +56,7 @@ function spanProcessors(env: NodeJS.ProcessEnv): SpanProcessor[] {
     if (name === 'otlp') {
       processors.push(new AccountedBatchSpanProcessor(otlpExporter(env), batchLimits(env)));
     } else if (name === 'console') {
-      processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
+      processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
     } else {
       diag.warn(`OTEL_TRACES_EXPORTER: unsupported exporter "${name}" ignored (supported: otlp, console, none)`);
     }

@@ -22,6 +22,13 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_PORT,
+  ATTR_URL_PATH,
+} from '@opentelemetry/semantic-conventions';
 
 /** What the hook needs to know about requests, kept out of this module so it stays app-agnostic. */
 export interface ServerSpanOptions {
@@ -47,13 +54,13 @@ function endSpan(span: Span, req: http.IncomingMessage, res: http.ServerResponse
   try {
     options.nameByRoute(span, req);
     const status = res.statusCode;
-    span.setAttribute('http.response.status_code', status);
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     if (status >= 500) {
-      span.setAttribute('error.type', String(status));
+      span.setAttribute(ATTR_ERROR_TYPE, String(status));
       span.setStatus({ code: SpanStatusCode.ERROR });
     } else if (!res.writableFinished) {
       // The client went away before the response was complete.
-      span.setAttribute('error.type', 'aborted');
+      span.setAttribute(ATTR_ERROR_TYPE, 'aborted');
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
   } finally {
@@ -122,9 +129,9 @@ export class ServerSpanInstrumentation implements Instrumentation {
         {
           kind: SpanKind.SERVER,
           attributes: {
-            'http.request.method': method,
-            'url.path': pathOf(req.url),
-            'server.port': req.socket.localPort ?? 0,
+            [ATTR_HTTP_REQUEST_METHOD]: method,
+            [ATTR_URL_PATH]: pathOf(req.url),
+            [ATTR_SERVER_PORT]: req.socket.localPort ?? 0,
           },
         },
         parent,

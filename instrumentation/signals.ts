@@ -3,7 +3,7 @@
  * The mains' own SIGTERM handlers stop the app and call `shutdownTelemetry()` last; this module
  * only covers the cases they do not.
  */
-import { shutdownTelemetry } from '../services/telemetry/lifecycle';
+import { shutdownTelemetry } from '../telemetry-bridge/shutdown';
 
 /** Flushes on a natural exit, and on SIGTERM/SIGINT when no one else handles the signal. */
 export function installExitHooks(forceFlush: () => Promise<void>): void {

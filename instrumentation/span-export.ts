@@ -5,8 +5,8 @@
  */
 import { TraceFlags, type Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { recordSpansDropped, recordTelemetryExportFailure } from '../services/telemetry/metrics';
+import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { recordSpansDropped, recordTelemetryExportFailure } from '../telemetry-bridge/pipeline-metrics';
 
 /** Queue and timing bounds of the batch processor. */
 export interface BatchLimits {
@@ -46,9 +46,11 @@ export class CountingSpanExporter implements SpanExporter {
 }
 
 /**
- * A BatchSpanProcessor that enforces its queue bound itself, so each span it refuses is counted
- * (the stock processor drops silently). `queued` counts spans handed over and not yet taken by
- * an export.
+ * A BatchSpanProcessor that enforces its queue bound itself, so each span it refuses is counted in
+ * the metric our alert reads. The stock processor reports drops only through `diag` (silent unless
+ * OTEL_LOG_LEVEL is set) and, behind OTEL_NODE_EXPERIMENTAL_SDK_METRICS, as `otel.sdk.*`
+ * self-metrics that rules and dashboards do not query. `queued` counts spans handed over and not
+ * yet taken by an export.
  */
 export class AccountedBatchSpanProcessor implements SpanProcessor {
   private readonly inner: BatchSpanProcessor;
@@ -59,7 +61,7 @@ export class AccountedBatchSpanProcessor implements SpanProcessor {
     private readonly limits: BatchLimits,
   ) {
     const counting = new CountingSpanExporter(exporter, (n) => (this.queued = Math.max(0, this.queued - n)));
-    this.inner = new BatchSpanProcessor(counting, limits);
+    this.inner = new BatchSpanProcessor({ exporter: counting, ...limits });
   }
 
   /** Spans waiting for export right now. */

@@ -3,10 +3,11 @@
  * the global providers, so tests of services/telemetry exercise real SDK behaviour without
  * importing SDK packages themselves. Call once per test file (globals can be set once per process).
  */
-import { metrics } from '@opentelemetry/api';
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { node as sdkTraceNode } from '@opentelemetry/sdk-node';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { PullMetricReader } from './pull-reader';
 import { buildResource } from './resource';
 
@@ -19,11 +20,13 @@ export interface TestTelemetry {
   shutdown(): Promise<void>;
 }
 
-/** Registers tracer (with context manager and W3C propagator) and meter providers globally. */
+/** Registers tracer (with context manager and W3C propagator) and meter providers globally, as NodeSDK does. */
 export function installTestTelemetry(): TestTelemetry {
   const exporter = new InMemorySpanExporter();
-  const tracerProvider = new sdkTraceNode.NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  tracerProvider.register();
+  const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(tracerProvider);
   const reader = new PullMetricReader();
   const meterProvider = new MeterProvider({ resource: buildResource('services/main.ts'), readers: [reader] });
   metrics.setGlobalMeterProvider(meterProvider);

@@ -53,7 +53,7 @@ describe('promtool', { timeout: 120_000 }, () => {
   });
 
   test('check config rejects a missing token file, which is why an empty one is the default', () => {
-    writeFileSync(path.join(dir, 'missing.yml'), readFileSync(COMPOSE_FILE, 'utf8').replace(/^rule_files:\n(  - .*\n)+/m, ''));
+    writeFileSync(path.join(dir, 'missing.yml'), readFileSync(COMPOSE_FILE, 'utf8').replace(/^rule_files:\n( {2}- .*\n)+/m, ''));
     const r = spawnSync('promtool', ['check', 'config', path.join(dir, 'missing.yml')], { encoding: 'utf8', timeout: 60_000 });
     assert.notEqual(r.status, 0);
     assert.match(`${r.stdout}${r.stderr}`, /metrics-token/);

@@ -1,44 +1,28 @@
-/** The embedded single process (`npm start`): queue backend, API and worker in one process. */
-import { createQueueBackend } from './queue';
-import { startWorkerRuntime } from './worker/runtime';
-import { exitOnSignals, loadConfigOrExit } from './api/lifecycle';
+/** The embedded single process (`npm start`): queue backend, worker and API in one process. */
 import { listenApi } from './api/server';
-import type { ApiServerOptions, RunningApi } from './api/main';
-import { createLogger } from './telemetry/logger';
+import { runMain } from './process/lifecycle';
+import { startService, type RunningService } from './process/service';
+import type { Config } from './shared/config';
+import type { Logger } from './telemetry/logger';
+import { startWorkerRuntime } from './worker/runtime';
 
-/** A running single process: the same handle as the API-only process. */
-export type RunningService = RunningApi;
-
-/** Starts backend, worker and API; `close()` stops them in reverse order. */
-export async function startServer(options: ApiServerOptions = {}): Promise<RunningService> {
-  const config = options.config ?? loadConfigOrExit();
-  const logger = options.logger ?? createLogger('render-o11y', config.logLevel);
-  const backend = await createQueueBackend(config, logger);
-  let worker: Awaited<ReturnType<typeof startWorkerRuntime>> | undefined;
-  let api: Awaited<ReturnType<typeof listenApi>> | undefined;
-  try {
-    worker = await startWorkerRuntime({ config, backend, logger });
-    api = await listenApi({ config, backend, logger, host: config.host, port: config.port });
-  } catch (err) {
-    await worker?.close();
-    await backend.close();
-    throw err;
-  }
-  logger.info({ url: api.url, backend: backend.kind, concurrency: config.concurrency }, `render-o11y listening on ${api.url}`);
-  const running = { api, worker };
-  // The API stops first so no new job arrives while the worker hands its running ones back for recovery.
-  const close = async () => {
-    await running.api.close();
-    await running.worker.close();
-    await backend.close();
-  };
-  if (options.handleSignals) exitOnSignals(close, logger);
-  return { url: api.url, config, backend, close };
+/** The embedded process: the API's URL besides what every process has. */
+export interface RunningEmbedded extends RunningService {
+  url: string;
 }
 
-if (require.main === module) {
-  startServer({ handleSignals: true }).catch((err) => {
-    console.error('render-o11y failed to start:', err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
+/**
+ * Starts worker then API; `close()` stops the API first so no new job arrives while the worker
+ * hands its running ones back for recovery.
+ */
+export async function startEmbedded(config: Readonly<Config>, logger: Logger): Promise<RunningEmbedded> {
+  const running = await startService(config, logger, [
+    (backend) => startWorkerRuntime({ config, backend, logger }),
+    (backend) => listenApi({ config, backend, logger, host: config.host, port: config.port }),
+  ]);
+  const url = running.parts[1].url;
+  logger.info({ url, backend: running.backend.kind, concurrency: config.concurrency }, `render-o11y listening on ${url}`);
+  return { ...running, url };
 }
+
+if (require.main === module) runMain('render-o11y', startEmbedded);

@@ -160,9 +160,12 @@ describe('render API without a worker', { timeout: 60_000 }, () => {
     const metrics = await call(`${api.url}/api/metrics`);
     assert.equal(metrics.status, 200);
   });
+});
 
-  // Last: it closes the backend under the running API.
-  test('a closed backend: readyz 503 with a reason, submit 503 QUEUE_UNAVAILABLE', async () => {
+// Its own API: it closes the backend under the running server, so it cannot share one with other tests.
+test('a closed backend: readyz 503 with a reason, submit 503 QUEUE_UNAVAILABLE', { timeout: 60_000 }, async () => {
+  const api = await startTestApi({ worker: false });
+  try {
     await api.backend.close();
     const ready = await call(`${api.url}/readyz`);
     assert.equal(ready.status, 503);
@@ -172,5 +175,7 @@ describe('render API without a worker', { timeout: 60_000 }, () => {
     assert.equal(submit.status, 503);
     assert.equal(submit.body.error.code, 'QUEUE_UNAVAILABLE');
     assert.equal((await call(`${api.url}/healthz`)).status, 200);
-  });
+  } finally {
+    await api.close();
+  }
 });

@@ -1,51 +1,23 @@
 /** The API-only process (`npm run api`): serves the API over a shared queue; workers run elsewhere. */
-import type { QueueBackend } from '../queue/contract';
-import { createQueueBackend } from '../queue';
+import { runMain } from '../process/lifecycle';
+import { startService, type RunningService } from '../process/service';
 import type { Config } from '../shared/config';
-import { createLogger, type Logger } from '../telemetry/logger';
-import { exitOnSignals, loadConfigOrExit } from './lifecycle';
+import type { Logger } from '../telemetry/logger';
 import { listenApi } from './server';
 
-/** Options for starting the API in-process (tests) or as the entry point. */
-export interface ApiServerOptions {
-  config?: Readonly<Config>;
-  logger?: Logger;
-  /** Install SIGTERM/SIGINT handlers that stop and exit (the entry point does; tests do not). */
-  handleSignals?: boolean;
-}
-
-/** A running API process. */
-export interface RunningApi {
+/** The API process: its URL besides what every process has. */
+export interface RunningApi extends RunningService {
   url: string;
-  config: Readonly<Config>;
-  backend: QueueBackend;
-  close(): Promise<void>;
 }
 
 /** Opens the backend and serves the API until `close()`. */
-export async function startServer(options: ApiServerOptions = {}): Promise<RunningApi> {
-  const config = options.config ?? loadConfigOrExit();
-  const logger = options.logger ?? createLogger('render-api', config.logLevel);
-  const backend = await createQueueBackend(config, logger);
-  let api;
-  try {
-    api = await listenApi({ config, backend, logger, host: config.host, port: config.port });
-  } catch (err) {
-    await backend.close();
-    throw err;
-  }
-  logger.info({ url: api.url, backend: backend.kind }, `render API listening on ${api.url}`);
-  const close = async () => {
-    await api.close();
-    await backend.close();
-  };
-  if (options.handleSignals) exitOnSignals(close, logger);
-  return { url: api.url, config, backend, close };
+export async function startApi(config: Readonly<Config>, logger: Logger): Promise<RunningApi> {
+  const running = await startService(config, logger, [
+    (backend) => listenApi({ config, backend, logger, host: config.host, port: config.port }),
+  ]);
+  const url = running.parts[0].url;
+  logger.info({ url, backend: running.backend.kind }, `render API listening on ${url}`);
+  return { ...running, url };
 }
 
-if (require.main === module) {
-  startServer({ handleSignals: true }).catch((err) => {
-    console.error('render API failed to start:', err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain('render-api', startApi);

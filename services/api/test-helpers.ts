@@ -5,8 +5,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../shared/config';
 import type { QueueBackend } from '../queue/contract';
-import { startServer as startEmbedded } from '../main';
-import { startServer as startApiOnly } from './main';
+import { startEmbedded } from '../main';
+import { startApi } from './main';
 
 /** A running API under test. */
 export interface TestApi {
@@ -34,8 +34,8 @@ export async function startTestApi(options: { worker: boolean; env?: Record<stri
     ...options.env,
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const startServer = options.worker ? startEmbedded : startApiOnly;
-  const running = await startServer({ config, logger }).catch((err: unknown) => {
+  const start = options.worker ? startEmbedded : startApi;
+  const running = await start(config, logger).catch((err: unknown) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   });
@@ -54,6 +54,7 @@ export async function startTestApi(options: { worker: boolean; env?: Record<stri
 }
 
 /** fetch + JSON body, for terse assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read whatever field of whatever body they assert on
 export async function call(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: any }> {
   const res = await fetch(url, init);
   const text = await res.text();

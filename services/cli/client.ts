@@ -1,20 +1,5 @@
 /** A tiny client for the render API, used by every CLI command. */
 
-/** A job as the API returns it (the fields the CLI reads). */
-export interface CliJob {
-  id: string;
-  title: string;
-  status: string;
-  stage: string | null;
-  progress: number;
-  attempts: number;
-  maxAttempts: number;
-  createdAt: string;
-  traceId: string | null;
-  error: { code: string; category: string; message: string } | null;
-  output: { bytes: number; durationSeconds: number; width: number; height: number } | null;
-}
-
 /** An API error answer, with its stable code. */
 export class ApiError extends Error {
   constructor(

@@ -1,9 +1,10 @@
 /** `npm run cli -- submit|list|status|cancel|retry …`: a small client for the render API. */
 import { parseArgs } from 'node:util';
-import { ApiClient, ApiError, type CliJob } from './client';
+import type { PublicJob } from '../shared/job';
+import { ApiClient, ApiError } from './client';
 import { submit } from './submit';
 
-const USAGE = `usage: npm run cli -- <command> [options]
+const USAGE = `usage: render-o11y <command> [options]   (npx render-o11y …, or npm run cli -- …)
   submit <deck.json> [--follow] [--out file.mp4]   submit a deck; --follow shows progress and downloads the MP4
   list [--status S] [--limit N]                    newest jobs first
   status <id>                                      one job
@@ -12,11 +13,11 @@ const USAGE = `usage: npm run cli -- <command> [options]
 options: --url <base> (default $RENDER_API_URL or http://localhost:3000)
          --token <token> (default $RENDER_API_TOKEN): the API key, when the API has keys`;
 
-const row = (j: CliJob) =>
+const row = (j: PublicJob) =>
   `${j.id}  ${j.status.padEnd(10)} ${String(Math.round(j.progress * 100)).padStart(3)}%  ${j.createdAt}  ${j.title}`;
 
 /** Prints a job's details; failures show code, category and message. */
-function printJob(j: CliJob): void {
+function printJob(j: PublicJob): void {
   console.log(row(j));
   console.log(`  attempts ${j.attempts}/${j.maxAttempts}${j.stage ? `, stage ${j.stage}` : ''}${j.traceId ? `, trace ${j.traceId}` : ''}`);
   if (j.error) console.log(`  error ${j.error.code} [${j.error.category}] ${j.error.message}`);
@@ -58,19 +59,19 @@ export async function main(argv: string[]): Promise<number> {
       const q = new URLSearchParams();
       if (values.status) q.set('status', values.status);
       if (values.limit) q.set('limit', values.limit);
-      const page = await api.json<{ jobs: CliJob[] }>('GET', `/api/jobs?${q}`);
-      page.jobs.forEach((j) => console.log(row(j)));
+      const page = await api.json<{ jobs: PublicJob[] }>('GET', `/api/jobs?${q}`);
+      for (const j of page.jobs) console.log(row(j));
       if (page.jobs.length === 0) console.log('no jobs');
       return 0;
     }
     case 'status':
-      printJob(await api.json<CliJob>('GET', `/api/jobs/${needId()}`));
+      printJob(await api.json<PublicJob>('GET', `/api/jobs/${needId()}`));
       return 0;
     case 'cancel':
-      printJob(await api.json<CliJob>('DELETE', `/api/jobs/${needId()}`));
+      printJob(await api.json<PublicJob>('DELETE', `/api/jobs/${needId()}`));
       return 0;
     case 'retry':
-      printJob(await api.json<CliJob>('POST', `/api/jobs/${needId()}/retry`));
+      printJob(await api.json<PublicJob>('POST', `/api/jobs/${needId()}/retry`));
       return 0;
     default:
       console.error(`unknown command ${JSON.stringify(command)}\n${USAGE}`);

@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { ApiClient, ApiError, type CliJob } from './client';
+import { isFinal } from '../shared/job';
+import type { PublicJob } from '../shared/job';
+import { type ApiClient, ApiError } from './client';
 import { EtaEstimator, ProgressPrinter } from './progress';
 
 /** Options of `submit`. */
@@ -12,8 +14,6 @@ export interface SubmitOptions {
   out?: string;
   pollMs?: number;
 }
-
-const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /** Submits a deck file; with `follow`, shows progress, downloads the MP4 and returns the exit code. */
 export async function submit(api: ApiClient, deckFile: string, options: SubmitOptions): Promise<number> {
@@ -24,7 +24,7 @@ export async function submit(api: ApiClient, deckFile: string, options: SubmitOp
     console.error(`cannot read ${deckFile}: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   }
-  const job = await api.json<CliJob>('POST', '/api/jobs', deck);
+  const job = await api.json<PublicJob>('POST', '/api/jobs', deck);
   console.log(`submitted ${job.id} (${job.title})${job.traceId ? ` trace ${job.traceId}` : ''}`);
   if (!options.follow) return 0;
   const final = await follow(api, job.id, options.pollMs ?? 500);
@@ -44,14 +44,14 @@ export async function submit(api: ApiClient, deckFile: string, options: SubmitOp
 }
 
 /** Polls the job until it is final, showing progress. */
-export async function follow(api: ApiClient, id: string, pollMs: number): Promise<CliJob> {
+export async function follow(api: ApiClient, id: string, pollMs: number): Promise<PublicJob> {
   const printer = new ProgressPrinter();
   const eta = new EtaEstimator();
   for (;;) {
-    const job = await api.json<CliJob>('GET', `/api/jobs/${id}`);
+    const job = await api.json<PublicJob>('GET', `/api/jobs/${id}`);
     const left = job.status === 'processing' ? eta.update(job.progress, Date.now()) : null;
     printer.show(job.status, job.stage, job.status === 'completed' ? 1 : job.progress, left);
-    if (FINAL.has(job.status)) {
+    if (isFinal(job.status)) {
       printer.done();
       return job;
     }

@@ -11,6 +11,9 @@
  *   fail, cancelled) and writes the job record's status; the backend only schedules accordingly.
  */
 import type { JobRecord, JobStatus } from '../shared/job';
+import type { QueueCounts, WorkerInfo } from '../shared/queue-state';
+
+export type { QueueCounts, WorkerInfo };
 
 /** Paging and filtering for `JobStore.list`, newest first. */
 export interface ListOptions {
@@ -60,15 +63,6 @@ export interface JobStore {
   deleteFinishedBefore(beforeMs: number, limit: number): Promise<JobRecord[]>;
 }
 
-/** Queue figures, observed as `render_queue_size{state}` and `render_queue_oldest_job_age_seconds`. */
-export interface QueueCounts {
-  waiting: number;
-  active: number;
-  delayed: number;
-  /** Age of the oldest waiting job in seconds; 0 when none waits. */
-  oldestWaitingAgeSeconds: number;
-}
-
 /** What the backend hands the worker for one attempt. */
 export interface QueuedJob {
   id: string;
@@ -92,16 +86,6 @@ export type AbortReason = 'cancelled' | 'shutdown';
  * backend ignores the outcome and leaves the entry to be recovered (resumed) later.
  */
 export type JobHandler = (job: QueuedJob, signal: AbortSignal) => Promise<AttemptOutcome>;
-
-/** A worker seen by the backend, for the admin summary's liveness view. */
-export interface WorkerInfo {
-  id: string;
-  hostname: string;
-  pid: number;
-  concurrency: number;
-  active: number;
-  lastSeenAt: string;
-}
 
 /** A running consumer; `close()` stops taking jobs, aborts running ones for later recovery and waits for them. */
 export interface WorkerHandle {

@@ -90,7 +90,7 @@ test('10,000 records page completely and createdSince returns exactly the recent
     let pages = 0;
     do {
       const page = await b.store.list({ limit: 500, cursor });
-      page.jobs.forEach((j) => seen.add(j.id));
+      for (const j of page.jobs) seen.add(j.id);
       cursor = page.nextCursor ?? undefined;
       pages++;
     } while (cursor);

@@ -55,7 +55,10 @@ export interface JobRecord {
   request: RenderRequest;
   /** Who submitted the job (an API key's client name); records from before API keys have none and belong to `anonymous`. */
   client?: string;
-  /** Recent sample messages and error history are kept bounded; this is the last error's time. */
+  /**
+   * Set when the record is created and when a user's retry resets it; progress and status updates do
+   * not bump it. The summary uses it as the time of an error on a job that has no finishedAt yet.
+   */
   updatedAt: string;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { ErrorCategory } from './errors/categories';
 import { JOB_STATUSES, type JobRecord, type JobStatus } from './job';
-import type { QueueCounts, WorkerInfo } from '../queue/contract';
+import type { QueueCounts, WorkerInfo } from './queue-state';
 
 /** Ranges the summary accepts. */
 export const SUMMARY_RANGES = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;

@@ -1,15 +1,34 @@
 /**
- * Attribute names: OpenTelemetry semantic conventions where one exists (`messaging.*`, `error.type`),
- * and the `render.*` namespace for ours. Job ids and other high-cardinality values go on spans and
- * logs only; metric labels use the short fixed-set keys in `METRIC_LABELS`.
+ * Attribute names: OpenTelemetry semantic conventions where one exists, and the `render.*`
+ * namespace for ours. Stable conventions come from @opentelemetry/semantic-conventions' constants;
+ * `messaging.*` is still incubating, and the package asks runtime code not to import its
+ * `/incubating` entry point (it may break in a minor release) but to copy the definitions, so they
+ * are copied below (attributes.test.ts checks the copies against that entry point). Job ids and
+ * other high-cardinality values go on spans and logs only; metric labels use the short fixed-set
+ * keys in `METRIC_LABELS`.
  */
-export const ATTR = Object.freeze({
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
+
+/** Incubating `messaging.*` names, copied from @opentelemetry/semantic-conventions/incubating (1.45.0). */
+export const INCUBATING = Object.freeze({
   MESSAGING_SYSTEM: 'messaging.system',
   MESSAGING_DESTINATION_NAME: 'messaging.destination.name',
   MESSAGING_OPERATION_TYPE: 'messaging.operation.type',
   MESSAGING_OPERATION_NAME: 'messaging.operation.name',
   MESSAGING_MESSAGE_ID: 'messaging.message.id',
-  ERROR_TYPE: 'error.type',
+});
+
+export const ATTR = Object.freeze({
+  ...INCUBATING,
+  ERROR_TYPE: ATTR_ERROR_TYPE,
+  HTTP_REQUEST_METHOD: ATTR_HTTP_REQUEST_METHOD,
+  HTTP_RESPONSE_STATUS_CODE: ATTR_HTTP_RESPONSE_STATUS_CODE,
+  URL_FULL: ATTR_URL_FULL,
   RENDER_JOB_ID: 'render.job.id',
   RENDER_JOB_ATTEMPT: 'render.job.attempt',
   RENDER_JOB_MAX_ATTEMPTS: 'render.job.max_attempts',

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import type { HistogramSample } from '../../instrumentation/metric-families';
 import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
-import { attributesKey, bucketIndex, exemplarsFor, recordExemplar, resetExemplars } from './exemplars';
+import { attributesKey, bucketIndex, exemplarsFor, recordExemplar, resetExemplars } from '../../telemetry-bridge/exemplars';
 import { BUCKETS, METRIC_NAMES, recordJobStatus, recordQueueWait, recordRenderDuration, recordStageDuration } from './metrics';
 
 let t: TestTelemetry;

@@ -1,23 +1,5 @@
 /**
- * The bridge between the mains' shutdown and the SDK that `instrumentation/` started: the bootstrap
- * registers its bounded flush under a global symbol, the mains call `shutdownTelemetry()` last.
- * With telemetry disabled nothing is registered and the call resolves at once.
+ * The app's way to stop telemetry: the mains call `shutdownTelemetry()` last. The flush itself is
+ * registered by `instrumentation/` through the neutral telemetry-bridge, which both sides import.
  */
-
-const KEY = Symbol.for('render-o11y.telemetry-shutdown');
-
-/** Called by the instrumentation bootstrap: `fn` flushes and stops the SDK within its own bound. */
-export function registerTelemetryShutdown(fn: () => Promise<void>): void {
-  (globalThis as Record<symbol, unknown>)[KEY] = fn;
-}
-
-/** Flushes pending spans and stops the SDK; never rejects, and is a no-op when telemetry is disabled. */
-export async function shutdownTelemetry(): Promise<void> {
-  const fn = (globalThis as Record<symbol, unknown>)[KEY] as (() => Promise<void>) | undefined;
-  if (!fn) return;
-  try {
-    await fn();
-  } catch {
-    // Telemetry never breaks the app, not even its exit.
-  }
-}
+export { shutdownTelemetry } from '../../telemetry-bridge/shutdown';

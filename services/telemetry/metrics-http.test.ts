@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { trace } from '@opentelemetry/api';
 import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
-import { publishMetricsCollector } from './metrics-endpoint';
+import { publishMetricsCollector } from '../../telemetry-bridge/metrics-collector';
 import { metricsRequestHandler, OPENMETRICS_TYPE, prefersOpenMetrics, PROMETHEUS_TEXT_TYPE } from './metrics-http';
 import { recordJobStatus, recordRenderDuration } from './metrics';
 

@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { metricsCollector } from './metrics-endpoint';
+import { metricsCollector } from '../../telemetry-bridge/metrics-collector';
 
 /** Compares secrets in constant time (hashing first so lengths do not leak either). */
 export function secretsEqual(provided: string, expected: string): boolean {

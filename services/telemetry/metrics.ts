@@ -6,15 +6,19 @@
  *
  * Counters are named without `_total`: the Prometheus serialization adds it, so users scrape
  * `render_jobs_total` and `render_errors_total` exactly as before.
+ *
+ * The two telemetry-pipeline counters (`telemetry_*`) are the exception: the span processor in
+ * `instrumentation/` records them, so they are declared in telemetry-bridge/pipeline-metrics.ts
+ * and re-exported from here.
  */
 import { metrics, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
 import type { ErrorCategory } from '../shared/errors/categories';
 import type { JobStatus, Stage } from '../shared/job';
+import { recordExemplar, resetExemplars } from '../../telemetry-bridge/exemplars';
+import { METER_NAME } from '../../telemetry-bridge/meter';
 import { METRIC_LABELS as L } from './attributes';
-import { recordExemplar, resetExemplars } from './exemplars';
 
-/** Name of the meter every instrument belongs to. */
-export const METER_NAME = 'render-o11y';
+export { recordSpansDropped, recordTelemetryExportFailure } from '../../telemetry-bridge/pipeline-metrics';
 
 /** Histogram buckets, in seconds unless said otherwise. */
 export const BUCKETS = Object.freeze({
@@ -97,14 +101,6 @@ function create(meter: Meter) {
     webhooks: meter.createCounter('render_webhook_deliveries', {
       unit: '{delivery}',
       description: 'Webhook deliveries by event and outcome.',
-    }),
-    exportFailures: meter.createCounter('telemetry_export_failures', {
-      unit: '{failure}',
-      description: 'Telemetry export calls that failed, by signal.',
-    }),
-    spansDropped: meter.createCounter('telemetry_spans_dropped', {
-      unit: '{span}',
-      description: 'Spans dropped because the export queue was full or the export failed.',
     }),
     memory: meter.createObservableGauge('system_memory_usage', {
       unit: 'By',
@@ -213,18 +209,6 @@ export function recordEncode(speedRatio: number | null, videoSeconds: number): v
 /** Counts a webhook delivery attempt's outcome. */
 export function recordWebhook(event: string, outcome: 'delivered' | 'failed'): void {
   inst().webhooks.add(1, { [L.EVENT]: event, [L.OUTCOME]: outcome });
-}
-
-/** Counts a failed telemetry export, and the spans it dropped. */
-export function recordTelemetryExportFailure(signal: 'traces' | 'metrics' | 'logs', droppedSpans = 0): void {
-  const i = inst();
-  i.exportFailures.add(1, { [L.SIGNAL]: signal });
-  if (droppedSpans > 0) i.spansDropped.add(droppedSpans);
-}
-
-/** Counts spans dropped before export (queue full). */
-export function recordSpansDropped(count: number): void {
-  if (count > 0) inst().spansDropped.add(count);
 }
 
 /**

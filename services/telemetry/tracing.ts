@@ -35,7 +35,7 @@ export interface QueueTarget {
 
 /**
  * Starts the PRODUCER span of an enqueue and returns it with the carrier to store on the job and
- * its trace id (null when tracing is off), which saves callers a `traceIdOfCarrier` extract.
+ * its trace id (null when tracing is off), read from the span rather than extracted from the carrier.
  */
 export function startEnqueueSpan(
   jobId: string,
@@ -56,13 +56,6 @@ export function startEnqueueSpan(
   propagation.inject(trace.setSpan(context.active(), span), carrier);
   const { traceId } = span.spanContext();
   return { span, carrier, traceId: traceId === INVALID_TRACE_ID ? null : traceId };
-}
-
-/** The trace id of a stored carrier (`traceparent`), or null when tracing is off. */
-export function traceIdOfCarrier(carrier: Record<string, string>): string | null {
-  const ctx = propagation.extract(context.active(), carrier);
-  const sc = trace.getSpanContext(ctx);
-  return sc && sc.traceId !== INVALID_TRACE_ID ? sc.traceId : null;
 }
 
 /**

@@ -20,8 +20,7 @@ export class FfmpegProgressParser {
   /** Consumes a chunk of FFmpeg's stdout. */
   push(chunk: string): void {
     this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+    for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
       this.line(this.buffer.slice(0, nl).trim());
       this.buffer = this.buffer.slice(nl + 1);
     }

@@ -41,7 +41,9 @@ function run(env: NodeJS.ProcessEnv, onStdout?: (line: string) => void) {
       .toString()
       .split('\n')
       .filter(Boolean)
-      .forEach((l) => onStdout?.(l)),
+      .forEach((l) => {
+        onStdout?.(l);
+      }),
   );
   const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
   return { child, exited };

@@ -50,7 +50,11 @@ test('every image is pinned to a version', { timeout: 10_000 }, () => {
   }
   const from = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8').match(/^FROM\s+(\S+)/gm) ?? [];
   assert.ok(from.length >= 2, 'the Dockerfile is multi-stage');
-  for (const f of from) assert.match(f, /node:20\.\d+\.\d+-bookworm-slim/);
+  // Node 24 LTS or newer, pinned to a release.
+  for (const f of from) {
+    const major = /node:(\d+)\.\d+\.\d+-\w+-slim/.exec(f);
+    assert.ok(major && Number(major[1]) >= 24, `${f}: a pinned node:>=24 slim image`);
+  }
 });
 
 test('every bind-mounted path exists in the repository', { timeout: 10_000 }, () => {
@@ -91,15 +95,18 @@ test('state lives in named volumes, memory is limited, start order waits on heal
   assert.equal(services.grafana.depends_on.prometheus.condition, 'service_healthy');
 });
 
-test('render services get the collector, Redis and the environment; roles run the npm scripts', { timeout: 10_000 }, () => {
+test('render services get the collector, Redis and the environment; roles run the compiled entry points on node', {
+  timeout: 10_000,
+}, () => {
   for (const name of ['api', 'worker-1', 'worker-2']) {
     const env = services[name].environment;
     assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel-collector:4318');
     assert.equal(env.REDIS_URL, 'redis://redis:6379');
     assert.equal(env.OTEL_RESOURCE_ATTRIBUTES, 'deployment.environment.name=compose');
   }
-  assert.deepEqual(services.api.command, ['npm', 'run', 'api']);
-  assert.deepEqual(services['worker-1'].command, ['npm', 'run', 'worker']);
+  // The image's entrypoint is node with the instrumentation loaded first; compose picks the role.
+  assert.deepEqual(services.api.command, ['dist/services/api/main.js']);
+  assert.deepEqual(services['worker-1'].command, ['dist/services/worker/main.js']);
   const prom = services.prometheus.command.join(' ');
   assert.match(prom, /--enable-feature=exemplar-storage/);
   assert.match(prom, /--web\.enable-otlp-receiver/);
@@ -122,6 +129,10 @@ test('secrets come from .env: every variable compose reads is documented in .env
 test('the Dockerfile runs as non-root with the render toolchain and a healthcheck', { timeout: 10_000 }, () => {
   const d = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
   assert.match(d, /npm ci/);
+  // Production runs compiled JavaScript on node itself: no npm or tsx between the signal and the process.
+  assert.match(d, /^ENTRYPOINT \[.*"node", "--import", "\.\/dist\/instrumentation\/register\.js"\]$/m);
+  assert.match(d, /^CMD \["dist\/services\/main\.js"\]$/m);
+  assert.doesNotMatch(d.split(/^FROM .* AS runtime$/m)[1] ?? '', /\b(npm (start|run)|tsx)\b/);
   for (const pkg of ['ffmpeg', 'espeak-ng', 'fonts-dejavu-core']) assert.ok(d.includes(pkg), pkg);
   const users = [...d.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
   assert.ok(users.length > 0 && !['root', '0'].includes(users.at(-1)!), 'the last USER must not be root');

@@ -136,7 +136,7 @@ describe('dashboards against a live service and a real Prometheus', { timeout: 3
   test('the environment and instance variables find this service through target_info', { timeout: 30_000 }, async () => {
     const vars = (allDashboards()['render-overview.json'].templating?.list ?? []) as { name: string; query?: unknown }[];
     const labelValues = async (name: string, env: string) => {
-      const q = (vars.find((v) => v.name === name)?.query as { query: string }).query;
+      const q = (vars.find((v) => v.name === name)!.query as { query: string }).query;
       const m = /^label_values\((.+),\s*(\w+)\)$/.exec(substitute(q, { environment: env }));
       assert.ok(m, `${name}: unexpected variable query ${q}`);
       return (await prom!.api(`/api/v1/label/${m[2]}/values?match[]=${encodeURIComponent(m[1])}`)) as string[];

@@ -1,10 +1,14 @@
 /**
- * A minimal OTLP/HTTP receiver for tests and benches: answers 200 to every POST and counts what
- * arrived. Bodies in either encoding (http/json, http/protobuf) are decoded into the OTLP/JSON shape.
+ * A minimal OTLP/HTTP receiver for tests: answers 200 to every POST and counts what arrived.
+ * http/json bodies are decoded (tests that read span content export http/json); http/protobuf
+ * bodies are kept raw and not decoded: no maintained package ships the OTLP .proto definitions
+ * for protobufjs (the proto repository publishes none to npm, open-telemetry/opentelemetry-proto
+ * issue 670, and otlp-transformer 0.300 encodes by hand and decodes nothing), and a hand-written
+ * decoder would test itself more than the exporter, so protobuf tests check the content type and
+ * what is plainly visible in the bytes.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decodeTraceRequest } from './otlp-protobuf';
 
 /** What one POST looked like on the wire. */
 export interface OtlpRequest {
@@ -13,17 +17,13 @@ export interface OtlpRequest {
   body: Buffer;
 }
 
-/** A running sink; `bodies` holds decoded payloads and `received` the raw requests when `keep` is set. */
+/** A running sink; `bodies` holds decoded http/json payloads and `received` every raw request when `keep` is set. */
 export interface OtlpSink {
   url: string;
   requests(): number;
   bodies: unknown[];
   received: OtlpRequest[];
   close(): Promise<void>;
-}
-
-function decode(contentType: string, body: Buffer): unknown {
-  return contentType.startsWith('application/x-protobuf') ? decodeTraceRequest(body) : JSON.parse(body.toString('utf8'));
 }
 
 /** Starts the sink on a free loopback port; `keep` stores each request and its decoded body (tests), otherwise bodies are discarded. */
@@ -40,10 +40,12 @@ export async function startOtlpSink(keep = false): Promise<OtlpSink> {
         const body = Buffer.concat(chunks);
         const contentType = req.headers['content-type'] ?? '';
         received.push({ path: req.url ?? '', contentType, body });
-        try {
-          bodies.push(decode(contentType, body));
-        } catch {
-          // garbage: counted and kept raw, not decoded
+        if (contentType.startsWith('application/json')) {
+          try {
+            bodies.push(JSON.parse(body.toString('utf8')));
+          } catch {
+            // garbage: counted and kept raw, not decoded
+          }
         }
       }
       // An empty ExportTraceServiceResponse in the request's encoding, as a collector answers.
@@ -79,7 +81,7 @@ export interface OtlpSpan {
   service: string;
 }
 
-/** Flattens received payloads into spans tagged with their resource's service.name. */
+/** Flattens received http/json payloads into spans tagged with their resource's service.name. */
 export function receivedSpans(sink: OtlpSink): OtlpSpan[] {
   const spans: OtlpSpan[] = [];
   for (const body of sink.bodies as { resourceSpans?: any[] }[]) {

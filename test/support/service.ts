@@ -29,6 +29,11 @@ export interface ServiceOptions {
   /** Telemetry on or OTEL_SDK_DISABLED=true; unset follows TELEMETRY_BY_DEFAULT. */
   telemetry?: boolean;
   readyTimeoutMs?: number;
+  /**
+   * Run the compiled build (`npm run build` -> dist/) with plain node, as the Docker image does,
+   * instead of the TypeScript sources through tsx. The caller builds first.
+   */
+  compiled?: boolean;
 }
 
 /** A started service. */
@@ -71,7 +76,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     ...options.env,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './instrumentation/register.ts', entry], {
+  const args = options.compiled
+    ? ['--import', './dist/instrumentation/register.js', path.join('dist', entry.replace(/\.ts$/, '.js'))]
+    : ['--import', 'tsx', '--import', './instrumentation/register.ts', entry];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,7 +88,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   let exited = false;
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => ((exited = true), resolve(code))));
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exited = true;
+      resolve(code);
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(

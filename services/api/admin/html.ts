@@ -33,6 +33,6 @@ function render(value: HtmlValue): string {
 /** Tagged template that escapes every interpolated value (see the module comment). */
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
   let out = strings[0];
-  values.forEach((v, i) => (out += render(v) + strings[i + 1]));
+  for (const [i, v] of values.entries()) out += render(v) + strings[i + 1];
   return new SafeHtml(out);
 }

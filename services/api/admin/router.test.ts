@@ -10,7 +10,7 @@ import type { QueueBackend } from '../../queue/contract';
 import { loadConfig } from '../../shared/config';
 import { newJobRecord, type JobRecord } from '../../shared/job';
 import { renderRequestSchema } from '../../shared/request';
-import { startServer } from '../main';
+import { startApi } from '../main';
 
 const TOKEN = 'admin-page-secret';
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -33,7 +33,7 @@ interface TestApi {
 async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-admin-'));
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RENDER_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
-  const running = await startServer({ config, logger: pino({ level: 'silent' }) }).catch((err: unknown) => {
+  const running = await startApi(config, pino({ level: 'silent' })).catch((err: unknown) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   });

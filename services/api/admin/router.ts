@@ -94,7 +94,7 @@ export function adminPageRouter({ config, summary, backend }: AdminPageDeps): Ro
       return sendHtml(res, 400, ctx, renderMessagePage(ctx, t.badRequest, 'INVALID_QUERY', `invalid query parameters: ${what}`));
     }
     const { range, refresh } = query.data;
-    let data;
+    let data: { summary: Awaited<ReturnType<typeof summary.summary>>; recentJobs: Awaited<ReturnType<typeof backend.store.list>>['jobs'] };
     try {
       // Two bounded reads: the shared aggregator (same figures as /api/admin/summary) and one page of jobs.
       const [s, page] = await Promise.all([summary.summary(range), backend.store.list({ limit: RECENT_JOBS })]);

@@ -1,17 +1,9 @@
 import { Router } from 'express';
 import type { QueueBackend } from '../../queue/contract';
+import { withTimeout } from '../../shared/timeout';
 
 /** How long readiness waits for the backend before declaring it unavailable. */
 export const READY_TIMEOUT_MS = 1000;
-
-/** Resolves when `ping` does, rejects after `ms` otherwise. */
-function withTimeout(ping: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`queue backend did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([ping, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Liveness (the process answers) and readiness (the queue backend answers too). */
 export function healthRouter({ backend }: { backend: QueueBackend }): Router {
@@ -25,6 +17,7 @@ export function healthRouter({ backend }: { backend: QueueBackend }): Router {
       await withTimeout(
         Promise.resolve().then(() => backend.ping()),
         READY_TIMEOUT_MS,
+        'queue backend ping',
       );
       res.json({ status: 'ready', backend: backend.kind });
     } catch (err) {

@@ -1,6 +1,5 @@
 /** One BullMQ consumer: runs the handler per job, turns outcomes into BullMQ moves, and listens for cancels. */
 import os from 'node:os';
-import { randomUUID } from 'node:crypto';
 import { DelayedError, QueueEvents, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AbortReason, AttemptOutcome, JobHandler, WorkerHandle } from '../contract';
@@ -9,8 +8,10 @@ import { idOfBullmqJobId, type RedisKeys } from './keys';
 import type { JobStore } from '../contract';
 import { WorkerLostError } from '../../shared/errors/worker-lost-error';
 import { recordError, recordJobStatus } from '../../telemetry/metrics';
-import { closeRedis, connectRedis, withTimeout } from './redis';
+import { withTimeout } from '../../shared/timeout';
+import { closeRedis, connectRedis } from './redis';
 import { removeHeartbeat, writeHeartbeat } from './heartbeats';
+import { newWorkerId } from '../worker-id';
 
 /** BullMQ job data: our id, the trace carrier, and when this run (or retry) became due. */
 export interface BullmqJobData {
@@ -39,7 +40,7 @@ export interface BullmqWorkerDeps {
 
 /** A running BullMQ worker with heartbeats and cross-process cancellation. */
 export class BullmqWorkerHandle implements WorkerHandle {
-  readonly id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly id = newWorkerId();
   private readonly running = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
   private readonly conn: Redis;
   private readonly sub: Redis;
@@ -68,7 +69,7 @@ export class BullmqWorkerHandle implements WorkerHandle {
       autorun: false,
     });
     this.worker.on('error', (err) => deps.logger.warn({ err }, 'bullmq worker error'));
-    this.worker.on('failed', (job, err) => deps.logger.error({ err, jobId: job?.data.id }, 'bullmq failed a job'));
+    this.worker.on('failed', (job, err) => deps.logger.error({ err, job_id: job?.data.id }, 'bullmq failed a job'));
     // A job stalled past maxStalledCount is failed inside Redis by whichever worker checks; only the
     // queue's event stream tells, so every worker listens and the first record update wins.
     this.eventsConn = connectRedis(deps.redisUrl, true);
@@ -143,7 +144,7 @@ export class BullmqWorkerHandle implements WorkerHandle {
     const controller = new AbortController();
     const attempt = this.handler({ id, attempt: job.attemptsStarted, carrier, enqueuedAt }, controller.signal).catch(
       (err): AttemptOutcome => {
-        this.deps.logger.error({ err, jobId: id }, 'job handler threw; the job is dropped (handlers must not throw)');
+        this.deps.logger.error({ err, job_id: id }, 'job handler threw; the job is dropped (handlers must not throw)');
         return { kind: 'failed' };
       },
     );

@@ -2,8 +2,9 @@
 import type { Redis } from 'ioredis';
 import type { WorkerInfo } from '../contract';
 import type { RedisKeys } from './keys';
+import { livenessWindowMs } from '../liveness';
 
-/** Writes one heartbeat; the key outlives three missed beats. */
+/** Writes one heartbeat; the key expires when the worker would count as dead. */
 export async function writeHeartbeat(
   redis: Redis,
   keys: RedisKeys,
@@ -14,7 +15,7 @@ export async function writeHeartbeat(
   const body: WorkerInfo = { ...info, lastSeenAt: new Date(now).toISOString() };
   await redis
     .multi()
-    .set(keys.worker(info.id), JSON.stringify(body), 'PX', 3 * heartbeatMs)
+    .set(keys.worker(info.id), JSON.stringify(body), 'PX', livenessWindowMs(heartbeatMs))
     .zadd(keys.workers(), now, info.id)
     .exec();
 }

@@ -5,7 +5,8 @@ import type { CancelResult, JobHandler, QueueBackend, QueueCounts, WorkerHandle,
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../telemetry/logger';
 import { bullmqJobId, RedisKeys } from './keys';
-import { closeRedis, connectRedis, withTimeout } from './redis';
+import { withTimeout } from '../../shared/timeout';
+import { closeRedis, connectRedis } from './redis';
 import { RedisJobStore } from './redis-job-store';
 import { listWorkers } from './heartbeats';
 import { BullmqWorkerHandle, type BullmqJobData, type StallTuning } from './bullmq-worker';

@@ -1,5 +1,6 @@
 /** Redis connection helpers with bounded waits, so an unreachable Redis never hangs a request or a shutdown. */
 import IORedis, { type Redis, type RedisOptions } from 'ioredis';
+import { withTimeout } from '../../shared/timeout';
 
 /** Opens a connection; `blocking` ones (BullMQ workers, subscribers) retry commands forever as BullMQ requires. */
 export function connectRedis(url: string, blocking: boolean): Redis {
@@ -10,19 +11,6 @@ export function connectRedis(url: string, blocking: boolean): Redis {
   // Without a listener ioredis reports every failed reconnect as an unhandled 'error' event.
   conn.on('error', () => {});
   return conn;
-}
-
-/** Rejects with `what` timed out when `promise` takes longer than `ms`. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Quits politely, or drops the socket when Redis does not answer in time. */

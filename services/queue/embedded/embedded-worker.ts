@@ -1,10 +1,10 @@
 /** The in-process consumer of the embedded backend: a wake-up loop running up to `concurrency` handlers. */
 import os from 'node:os';
-import { randomUUID } from 'node:crypto';
 import type { AbortReason, AttemptOutcome, JobHandler, WorkerHandle } from '../contract';
 import type { Logger } from '../../telemetry/logger';
 import type { Db } from './database';
 import type { ClaimedEntry, SqliteQueue } from './sqlite-queue';
+import { newWorkerId } from '../worker-id';
 
 /** Longest sleep between checks: catches entries written by another process and cancel flags. */
 const MAX_IDLE_MS = 1000;
@@ -17,7 +17,7 @@ export interface EmbeddedWorkerOptions {
 
 /** Runs handlers for due entries; `wake()` makes it look now instead of at its next tick. */
 export class EmbeddedWorker implements WorkerHandle {
-  readonly id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly id = newWorkerId();
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   /** The maintenance tick: cross-process cancels, recovery, delayed entries, other writers. */
   private timer: NodeJS.Timeout | undefined;
@@ -144,7 +144,7 @@ export class EmbeddedWorker implements WorkerHandle {
         controller.signal,
       );
     } catch (err) {
-      this.logger.error({ err, jobId: entry.id }, 'job handler threw; the entry is dropped (handlers must not throw)');
+      this.logger.error({ err, job_id: entry.id }, 'job handler threw; the entry is dropped (handlers must not throw)');
       outcome = { kind: 'failed' };
     }
     if (controller.signal.reason === 'shutdown') return;

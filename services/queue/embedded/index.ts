@@ -6,6 +6,7 @@ import { openDatabase, type Db } from './database';
 import { SqliteJobStore } from './sqlite-job-store';
 import { SqliteQueue } from './sqlite-queue';
 import { EmbeddedWorker } from './embedded-worker';
+import { isAlive } from '../liveness';
 
 /** `QueueBackend` over `<dataDir>/render.db`. */
 export class EmbeddedBackend implements QueueBackend {
@@ -70,7 +71,7 @@ export class EmbeddedBackend implements QueueBackend {
       .all();
     const now = Date.now();
     return rows
-      .filter((r) => now - r.last_seen <= 3 * r.heartbeat_ms)
+      .filter((r) => isAlive(r.last_seen, now, r.heartbeat_ms))
       .map((r) => ({
         id: r.id,
         hostname: r.hostname,

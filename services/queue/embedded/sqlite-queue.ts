@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { QueueCounts } from '../contract';
 import type { Db } from './database';
+import { isAlive } from '../liveness';
 
 /** An entry a worker has just claimed; `attempt` already counts this start. */
 export interface ClaimedEntry {
@@ -136,7 +137,7 @@ export class SqliteQueue {
       const alive =
         o.last_seen !== null &&
         o.heartbeat_ms !== null &&
-        now - o.last_seen <= 3 * o.heartbeat_ms &&
+        isAlive(o.last_seen, now, o.heartbeat_ms) &&
         !(o.hostname === os.hostname() && o.pid !== null && !processExists(o.pid));
       if (!alive) moved += release.run(now, now, o.worker_id).changes;
     }

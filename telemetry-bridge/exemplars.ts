@@ -1,9 +1,9 @@
 /**
  * Exemplars for our duration histograms: the latest sampled observation per bucket and label set,
  * with the trace and span it happened in, so a Grafana panel's exemplar dot opens the job's trace.
- * sdk-metrics 2.12 keeps exemplars internally but does not expose them on data points, so we keep
- * our own, on `@opentelemetry/api` only. The store lives under a global symbol because the
- * bootstrap (loaded with `--import`) and the app may hold separate copies of this module.
+ * sdk-metrics (3.0) has no exemplar support, so we keep our own, on `@opentelemetry/api` only:
+ * the app's metrics module records them, the serializer in `instrumentation/` reads them. The
+ * store lives under a `Symbol.for` key so it survives a second copy of this module (as in shutdown.ts).
  */
 import { isSpanContextValid, trace, TraceFlags, type Attributes } from '@opentelemetry/api';
 
@@ -26,7 +26,8 @@ const KEY = Symbol.for('render-o11y.exemplars');
 
 function store(): Store {
   const g = globalThis as Record<symbol, unknown>;
-  return (g[KEY] ??= new Map()) as Store;
+  if (!g[KEY]) g[KEY] = new Map();
+  return g[KEY] as Store;
 }
 
 /** A stable key for a label set, independent of attribute order. */
@@ -51,12 +52,16 @@ export function recordExemplar(metric: string, bounds: readonly number[], attrib
   const sc = trace.getActiveSpan()?.spanContext();
   if (!sc || !isSpanContextValid(sc) || (sc.traceFlags & TraceFlags.SAMPLED) === 0 || !Number.isFinite(value)) return;
   let series = store().get(metric);
-  if (!series) store().set(metric, (series = new Map()));
+  if (!series) {
+    series = new Map();
+    store().set(metric, series);
+  }
   const key = attributesKey(attributes);
   let buckets = series.get(key);
   if (!buckets) {
     if (series.size >= MAX_SERIES_PER_METRIC) return;
-    series.set(key, (buckets = new Array<Exemplar | undefined>(bounds.length + 1).fill(undefined)));
+    buckets = new Array<Exemplar | undefined>(bounds.length + 1).fill(undefined);
+    series.set(key, buckets);
   }
   buckets[bucketIndex(bounds, value)] = { traceId: sc.traceId, spanId: sc.spanId, value, timestampMs: Date.now() };
 }

@@ -1,7 +1,8 @@
 /**
- * The bridge between the app's `/api/metrics` route and the metrics reader that
- * `instrumentation/` installs. The app never imports the SDK: the bootstrap publishes a collector
- * under a global symbol, and when telemetry is disabled there is none.
+ * The handoff between the app's scrape routes (`/api/metrics`, a worker's `/metrics`) and the
+ * metrics reader that `instrumentation/` installs. The app never imports the SDK: the bootstrap
+ * publishes a collector under a `Symbol.for` key (which survives a second copy of this module, as
+ * in shutdown.ts), and when telemetry is disabled there is none.
  */
 
 /** What the bootstrap publishes: one collection, serialized each way a scraper may ask for. */

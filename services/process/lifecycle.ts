@@ -1,9 +1,19 @@
+/**
+ * How every entry point (embedded, API, worker) lives and dies: config read once, one logger, a
+ * start that either succeeds or exits 1 saying why, and SIGTERM/SIGINT that stop the service and
+ * flush telemetry last. The entry points differ only in what they start.
+ */
 import { ConfigError, loadConfig, type Config } from '../shared/config';
 import { shutdownTelemetry } from '../telemetry/lifecycle';
-import type { Logger } from '../telemetry/logger';
+import { createLogger, type Logger } from '../telemetry/logger';
 
 /** How long shutdown may take before the process exits anyway. */
 export const SHUTDOWN_GRACE_MS = 5000;
+
+/** Anything an entry point starts and must stop. */
+export interface Stoppable {
+  close(): Promise<void>;
+}
 
 /** Loads the config; a bad variable prints its message (which names the variable) and exits 1. */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -39,4 +49,21 @@ export function exitOnSignals(stop: () => Promise<void>, logger: Logger): void {
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+}
+
+/**
+ * The body of every entry point: reads the config (exit 1 naming a bad variable), creates the
+ * process logger named `name`, starts, and installs the signal handlers; a failed start prints
+ * why and exits 1.
+ */
+export function runMain(name: string, start: (config: Readonly<Config>, logger: Logger) => Promise<Stoppable>): void {
+  const config = loadConfigOrExit();
+  const logger = createLogger(name, config.logLevel);
+  start(config, logger).then(
+    (running) => exitOnSignals(() => running.close(), logger),
+    (err: unknown) => {
+      console.error(`${name} failed to start:`, err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
 }
