@@ -8,7 +8,7 @@ VITEST := $(NODE) node_modules/vitest/vitest.mjs run
 
 # Tests of behaviour (not of telemetry) that must also pass with the SDK disabled: the ones that start
 # the services as processes (in-process tests never load the SDK).
-FUNCTIONAL_TESTS := test/e2e/embedded-render.test.ts test/e2e/redis-scale.test.ts test/e2e/admin-page.test.ts
+FUNCTIONAL_TESTS := test/e2e/embedded-render.test.ts test/e2e/redis-scale.test.ts test/e2e/admin-page.test.ts test/e2e/object-storage.test.ts
 
 .PHONY: help setup start test typecheck lint format build stack bench dashboards
 

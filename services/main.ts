@@ -3,7 +3,10 @@ import { listenApi } from './api/server';
 import { runMain } from './process/lifecycle';
 import { startService, type RunningService } from './process/service';
 import type { Config } from './shared/config';
+import { createOutputStorage } from './storage';
+import type { OutputStorage } from './storage/contract';
 import type { Logger } from './telemetry/logger';
+import { instrumentStorage } from './telemetry/storage-telemetry';
 import { startWorkerRuntime } from './worker/runtime';
 
 /** The embedded process: the API's URL besides what every process has. */
@@ -16,11 +19,14 @@ export interface RunningEmbedded extends RunningService {
  * hands its running ones back for recovery.
  */
 export async function startEmbedded(config: Readonly<Config>, logger: Logger): Promise<RunningEmbedded> {
+  // One video storage for worker and API, first in and last out.
+  let storage: OutputStorage | undefined;
   const running = await startService(config, logger, [
-    (backend) => startWorkerRuntime({ config, backend, logger }),
-    (backend) => listenApi({ config, backend, logger, host: config.host, port: config.port }),
+    async () => (storage = instrumentStorage(createOutputStorage(config.storage))),
+    (backend) => startWorkerRuntime({ config, backend, logger, storage: storage! }),
+    (backend) => listenApi({ config, backend, logger, storage: storage!, host: config.host, port: config.port }),
   ]);
-  const url = running.parts[1].url;
+  const url = running.parts[2].url;
   logger.info({ url, backend: running.backend.kind, concurrency: config.concurrency }, `render-o11y listening on ${url}`);
   return { ...running, url };
 }

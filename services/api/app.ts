@@ -1,5 +1,6 @@
 import express from 'express';
 import type { QueueBackend } from '../queue/contract';
+import type { OutputStorage } from '../storage/contract';
 import type { Config } from '../shared/config';
 import { LIMITS } from '../shared/request';
 import { serviceVersion } from '../shared/version';
@@ -25,10 +26,12 @@ export interface AppDeps {
   config: Readonly<Config>;
   backend: QueueBackend;
   logger: Logger;
+  /** Where finished videos are read from; the caller owns it too. */
+  storage: OutputStorage;
 }
 
 /** The render API as an Express 5 app (not listening; see server.ts). */
-export function createApp({ config, backend, logger }: AppDeps): express.Express {
+export function createApp({ config, backend, logger, storage }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Behind a proxy the client address comes from X-Forwarded-For; only loopback proxies are trusted.
@@ -41,7 +44,7 @@ export function createApp({ config, backend, logger }: AppDeps): express.Express
 
   app.use(requestLog(logger));
   app.use(express.json({ limit: LIMITS.maxBodyBytes }));
-  app.use(healthRouter({ backend }));
+  app.use(healthRouter({ backend, storage }));
   const openApi = openApiDocument(serviceVersion());
   app.get('/api/openapi.json', (_req, res) => void res.json(openApi));
   app.get('/api/metrics', metricsRequestHandler({ token: config.metricsToken }));
@@ -49,7 +52,7 @@ export function createApp({ config, backend, logger }: AppDeps): express.Express
   app.use('/api/jobs', authenticateClient(keys));
   app.use('/api/jobs', jobsRouter({ config, backend, limits }));
   app.use('/api/jobs', jobActionsRouter({ config, backend, limits }));
-  app.use('/api/jobs', jobOutputRouter({ backend }));
+  app.use('/api/jobs', jobOutputRouter({ backend, config, storage }));
   app.use('/admin', adminPageRouter({ config, summary, backend }));
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -125,8 +125,11 @@ export function openApiDocument(version: string): Json {
       '/healthz': { get: { summary: 'Liveness: the process answers.', responses: { 200: { description: 'Alive.' } } } },
       '/readyz': {
         get: {
-          summary: 'Readiness: the queue backend answers too.',
-          responses: { 200: { description: 'Ready.' }, 503: { description: 'The queue backend is unavailable.' } },
+          summary: 'Readiness: the queue backend and the video storage answer too.',
+          responses: {
+            200: { description: 'Ready.' },
+            503: { description: 'The queue backend or the video storage is unavailable (reason given).' },
+          },
         },
       },
       '/api/openapi.json': { get: { summary: 'This document.', responses: { 200: { description: 'OpenAPI 3.1.' } } } },
@@ -238,18 +241,40 @@ export function openApiDocument(version: string): Json {
         },
       },
       '/api/jobs/{id}/output': {
-        parameters: [idParam, { name: 'Range', in: 'header', schema: { type: 'string' }, description: 'A single bytes range.' }],
+        parameters: [idParam],
         get: {
-          summary: 'Download the MP4.',
+          summary: 'Download the MP4, streamed from whichever storage holds it (local folder or S3-compatible object store).',
           security: apiKey,
+          parameters: [
+            { name: 'Range', in: 'header', schema: { type: 'string' }, description: 'A single bytes range.' },
+            {
+              name: 'redirect',
+              in: 'query',
+              schema: { type: 'string', enum: ['1'] },
+              description:
+                'With object storage: 302 to a presigned URL valid RENDER_OUTPUT_URL_TTL seconds, so the download skips the API. With a local folder the video is served directly.',
+            },
+          ],
           responses: {
             200: { description: 'The video.', content: { 'video/mp4': {} } },
             206: { description: 'The requested range.', content: { 'video/mp4': {} } },
+            302: { description: '`?redirect=1` on object storage: Location is a presigned URL.' },
             401: noKey,
-            404: errorResponse('No such job, or its file is gone.', ['JOB_NOT_FOUND', 'OUTPUT_NOT_FOUND']),
+            404: errorResponse('No such job, or its video is no longer stored.', ['JOB_NOT_FOUND', 'OUTPUT_NOT_FOUND']),
             409: errorResponse('The job has not completed.', ['JOB_NOT_COMPLETED']),
-            416: errorResponse('The range is outside the file.', ['RANGE_NOT_SATISFIABLE']),
-            503: unavailable,
+            416: errorResponse('The range is outside the file (Content-Range: bytes */size).', ['RANGE_NOT_SATISFIABLE']),
+            503: errorResponse('The queue backend or the video storage did not answer.', ['QUEUE_UNAVAILABLE', 'STORAGE_UNAVAILABLE']),
+            507: errorResponse('The video storage refused the read.', ['STORAGE_FAILED']),
+          },
+        },
+        delete: {
+          summary: "Delete a completed job's video (every stored object of the job); the job record stays, with output null.",
+          responses: {
+            204: { description: 'Deleted.' },
+            404: notFound,
+            409: errorResponse('Only a completed job has a video to delete.', ['JOB_NOT_COMPLETED']),
+            503: errorResponse('The queue backend or the video storage did not answer.', ['QUEUE_UNAVAILABLE', 'STORAGE_UNAVAILABLE']),
+            507: errorResponse('The video storage refused the deletion.', ['STORAGE_FAILED']),
           },
         },
       },

@@ -1,7 +1,9 @@
 /** The API with the real in-process worker runtime (`services/main.ts` in-process): jobs really render. */
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
+import { readdirSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { call, postJson, startTestApi, type TestApi } from './test-helpers';
 
 const tiny = (extra: Record<string, unknown> = {}) => ({
@@ -63,6 +65,9 @@ describe('render API with the worker runtime', { timeout: 150_000 }, () => {
     const bad = await call(`${api.url}/api/jobs/${job.id}/output`, { headers: { range: `bytes=${bytes.length}-` } });
     assert.equal(bad.status, 416);
     assert.equal(bad.body.error.code, 'RANGE_NOT_SATISFIABLE');
+    assert.match(bad.headers.get('content-type') ?? '', /^application\/json/, 'an error is never labelled video/mp4');
+    assert.equal(bad.headers.get('content-range'), `bytes */${bytes.length}`);
+    assert.equal(bad.headers.get('content-disposition'), null);
     const cancel = await call(`${api.url}/api/jobs/${job.id}`, { method: 'DELETE' });
     assert.equal(cancel.status, 409);
     assert.equal(cancel.body.error.code, 'JOB_ALREADY_FINISHED');
@@ -74,6 +79,61 @@ describe('render API with the worker runtime', { timeout: 150_000 }, () => {
     assert.ok(summary.body.totals.completed >= 1);
     assert.equal(summary.body.duration.completed.count, summary.body.totals.completed);
     assert.ok(summary.body.service.workers.length >= 1);
+  });
+
+  test('local storage: ?redirect=1 serves the video itself; DELETE …/output removes it and later downloads answer 404 JSON', {
+    timeout: 70_000,
+  }, async () => {
+    const { body: job } = await postJson(`${api.url}/api/jobs`, tiny({ title: 'delete me' }));
+    const done = await settle(api, job.id);
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    const outputs = path.join(api.dataDir, 'outputs');
+    const mine = () => readdirSync(outputs).filter((n) => n.startsWith(`${job.id}.`));
+    assert.equal(mine().length, 1, 'the video is a file in the local outputs folder, as before object storage');
+    const direct = await fetch(`${api.url}/api/jobs/${job.id}/output?redirect=1`, { redirect: 'manual' });
+    assert.equal(direct.status, 200, 'a local folder cannot presign: no redirect');
+    assert.equal((await direct.arrayBuffer()).byteLength, done.output.bytes);
+    const head = await fetch(`${api.url}/api/jobs/${job.id}/output`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(done.output.bytes));
+
+    const removed = await fetch(`${api.url}/api/jobs/${job.id}/output`, { method: 'DELETE' });
+    assert.equal(removed.status, 204);
+    assert.deepEqual(mine(), []);
+    const after = await call(`${api.url}/api/jobs/${job.id}`);
+    assert.equal(after.body.status, 'completed');
+    assert.equal(after.body.output, null);
+    const gone = await call(`${api.url}/api/jobs/${job.id}/output`);
+    assert.equal(gone.status, 404);
+    assert.equal(gone.body.error.code, 'OUTPUT_NOT_FOUND');
+    assert.match(gone.headers.get('content-type') ?? '', /^application\/json/);
+    assert.equal(gone.headers.get('content-disposition'), null);
+  });
+
+  test('a video missing from storage answers 404 OUTPUT_NOT_FOUND as JSON, not a JSON body labelled video/mp4', {
+    timeout: 70_000,
+  }, async () => {
+    const { body: job } = await postJson(`${api.url}/api/jobs`, tiny({ title: 'lost file' }));
+    assert.equal((await settle(api, job.id)).status, 'completed');
+    const outputs = path.join(api.dataDir, 'outputs');
+    for (const name of readdirSync(outputs).filter((n) => n.startsWith(`${job.id}.`))) rmSync(path.join(outputs, name));
+    const res = await call(`${api.url}/api/jobs/${job.id}/output`);
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error.code, 'OUTPUT_NOT_FOUND');
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+  });
+
+  test('a record from before object storage (a local outputPath) still downloads', { timeout: 30_000 }, async () => {
+    const { body: job } = await postJson(`${api.url}/api/jobs`, tiny({ title: 'legacy' }));
+    const done = await settle(api, job.id);
+    const record = await api.backend.store.get(job.id);
+    const outputs = path.join(api.dataDir, 'outputs');
+    // What the old store stage wrote: outputs/<id>.mp4 and outputPath on the record, no key.
+    renameSync(path.join(outputs, record!.outputKey!), path.join(outputs, `${job.id}.mp4`));
+    await api.backend.store.update(job.id, { outputKey: null, outputPath: path.join(outputs, `${job.id}.mp4`) });
+    const res = await fetch(`${api.url}/api/jobs/${job.id}/output`);
+    assert.equal(res.status, 200);
+    assert.equal((await res.arrayBuffer()).byteLength, done.output.bytes);
   });
 
   test('a failed job can be retried by the user: it runs again from attempt 1', { timeout: 70_000 }, async () => {

@@ -1,11 +1,16 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { StorageConfigError, storageConfig, type StorageConfig } from './storage-config';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const optionalSecret = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 const optionalUrl = z
   .string()
   .optional()
@@ -88,6 +93,17 @@ const envSchema = z.object({
   GRAFANA_URL: optionalUrl,
   GRAFANA_TEMPO_UID: z.string().default('tempo'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Object storage: RENDER_STORAGE_URL is parsed by storage-config.ts (file:///path or s3://bucket/prefix).
+  RENDER_STORAGE_URL: optionalString,
+  RENDER_S3_FORCE_PATH_STYLE: z.enum(['true', 'false', '1', '0', '']).default('false'),
+  RENDER_S3_PUBLIC_ENDPOINT: optionalString,
+  // S3 presigned URLs live at most 7 days.
+  RENDER_OUTPUT_URL_TTL: int(1, 604_800).default(3600),
+  // The standard AWS SDK variables (credentials stay with the SDK's own chain and never enter the config).
+  AWS_ENDPOINT_URL_S3: optionalString,
+  AWS_ENDPOINT_URL: optionalString,
+  AWS_REGION: optionalString,
+  AWS_DEFAULT_REGION: optionalString,
 });
 
 const SECRET_VARIABLES = new Set(['RENDER_API_KEYS', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'WEBHOOK_SECRET']);
@@ -99,7 +115,12 @@ export interface Config {
   redisUrl: string | undefined;
   queueName: string;
   dataDir: string;
+  /** Where local videos go: RENDER_OUTPUT_DIR, else <data dir>/outputs, or the file:// storage URL's path. */
   outputDir: string;
+  /** Where finished videos are stored (RENDER_STORAGE_URL; the local output dir when unset). */
+  storage: Readonly<StorageConfig>;
+  /** Lifetime of presigned output URLs (RENDER_OUTPUT_URL_TTL), seconds. */
+  outputUrlTtlSeconds: number;
   concurrency: number;
   maxAttempts: number;
   backoffMs: number;
@@ -158,13 +179,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.RENDER_DATA_DIR);
+  let storage: StorageConfig;
+  try {
+    storage = storageConfig({
+      storageUrl: e.RENDER_STORAGE_URL,
+      defaultDir: path.resolve(e.RENDER_OUTPUT_DIR ?? path.join(dataDir, 'outputs')),
+      endpointS3: e.AWS_ENDPOINT_URL_S3,
+      endpoint: e.AWS_ENDPOINT_URL,
+      publicEndpoint: e.RENDER_S3_PUBLIC_ENDPOINT,
+      region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
+      forcePathStyle: e.RENDER_S3_FORCE_PATH_STYLE === 'true' || e.RENDER_S3_FORCE_PATH_STYLE === '1',
+    });
+  } catch (err) {
+    if (err instanceof StorageConfigError) throw new ConfigError(`invalid configuration:\n  ${err.message}`);
+    throw err;
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     redisUrl: e.REDIS_URL,
     queueName: e.RENDER_QUEUE_NAME,
     dataDir,
-    outputDir: path.resolve(e.RENDER_OUTPUT_DIR ?? path.join(dataDir, 'outputs')),
+    outputDir: storage.kind === 'local' ? storage.dir : path.resolve(e.RENDER_OUTPUT_DIR ?? path.join(dataDir, 'outputs')),
+    storage: Object.freeze(storage),
+    outputUrlTtlSeconds: e.RENDER_OUTPUT_URL_TTL,
     concurrency: e.RENDER_CONCURRENCY,
     maxAttempts: e.RENDER_MAX_ATTEMPTS,
     backoffMs: e.RENDER_BACKOFF_MS,

@@ -19,11 +19,17 @@ test('newJobRecord starts queued with nothing run yet', () => {
 });
 
 test('toPublicJob hides paths, trace carriers and deck content, and counts slides', () => {
-  const job = { ...newJobRecord('id-2', request, 3), outputPath: '/secret/out.mp4', traceCarrier: { traceparent: 'x' }, traceId: 'abc' };
+  const job = {
+    ...newJobRecord('id-2', request, 3),
+    outputPath: '/secret/out.mp4',
+    outputKey: 'id-2.a1-secret.mp4',
+    traceCarrier: { traceparent: 'x' },
+    traceId: 'abc',
+  };
   const pub = toPublicJob(job) as Record<string, unknown>;
   assert.equal(pub.slides, 2);
   assert.equal(pub.traceId, 'abc');
-  for (const hidden of ['outputPath', 'traceCarrier', 'request', 'updatedAt']) assert.equal(hidden in pub, false, hidden);
+  for (const hidden of ['outputPath', 'outputKey', 'traceCarrier', 'request', 'updatedAt']) assert.equal(hidden in pub, false, hidden);
   assert.doesNotMatch(JSON.stringify(pub), /secret/);
 });
 

@@ -47,7 +47,12 @@ export interface JobRecord {
   queueWaitSeconds: number | null;
   error: JobError | null;
   output: JobOutput | null;
-  /** Local path of the stored MP4; never shown to clients. */
+  /**
+   * Storage key of the published video (see services/storage): written only by the attempt that
+   * wins the final status update. Never shown to clients.
+   */
+  outputKey?: string | null;
+  /** Local path of the MP4 in records from before object storage (read-only now); never shown to clients. */
   outputPath: string | null;
   traceId: string | null;
   /** W3C trace context of the enqueue (PRODUCER) span, so every attempt's CONSUMER span joins the same trace. */
@@ -63,13 +68,13 @@ export interface JobRecord {
 }
 
 /** The job as the API returns it. */
-export type PublicJob = Omit<JobRecord, 'outputPath' | 'traceCarrier' | 'request' | 'updatedAt' | 'client'> & {
+export type PublicJob = Omit<JobRecord, 'outputPath' | 'outputKey' | 'traceCarrier' | 'request' | 'updatedAt' | 'client'> & {
   slides: number;
 };
 
 /** Strips internal fields: clients never see file paths, trace carriers or the deck's content. */
 export function toPublicJob(job: JobRecord): PublicJob {
-  const { outputPath: _p, traceCarrier: _c, request, updatedAt: _u, client: _o, ...rest } = job;
+  const { outputPath: _p, outputKey: _k, traceCarrier: _c, request, updatedAt: _u, client: _o, ...rest } = job;
   return { ...rest, slides: request.slides.length };
 }
 
@@ -107,6 +112,7 @@ export function newJobRecord(id: string, request: RenderRequest, maxAttempts: nu
     queueWaitSeconds: null,
     error: null,
     output: null,
+    outputKey: null,
     outputPath: null,
     traceId: null,
     traceCarrier: {},

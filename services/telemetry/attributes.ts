@@ -11,16 +11,24 @@ import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_RPC_METHOD,
+  ATTR_SERVER_ADDRESS,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 
-/** Incubating `messaging.*` names, copied from @opentelemetry/semantic-conventions/incubating (1.45.0). */
+/** Incubating names (`messaging.*`, the S3 call attributes), copied from @opentelemetry/semantic-conventions/incubating (1.45.0). */
 export const INCUBATING = Object.freeze({
   MESSAGING_SYSTEM: 'messaging.system',
   MESSAGING_DESTINATION_NAME: 'messaging.destination.name',
   MESSAGING_OPERATION_TYPE: 'messaging.operation.type',
   MESSAGING_OPERATION_NAME: 'messaging.operation.name',
   MESSAGING_MESSAGE_ID: 'messaging.message.id',
+  // The AWS SDK semantic conventions for S3 calls (rpc.* and aws.s3.*) and cloud.region, still incubating.
+  RPC_SYSTEM: 'rpc.system',
+  RPC_SERVICE: 'rpc.service',
+  AWS_S3_BUCKET: 'aws.s3.bucket',
+  AWS_S3_KEY: 'aws.s3.key',
+  CLOUD_REGION: 'cloud.region',
 });
 
 export const ATTR = Object.freeze({
@@ -29,6 +37,12 @@ export const ATTR = Object.freeze({
   HTTP_REQUEST_METHOD: ATTR_HTTP_REQUEST_METHOD,
   HTTP_RESPONSE_STATUS_CODE: ATTR_HTTP_RESPONSE_STATUS_CODE,
   URL_FULL: ATTR_URL_FULL,
+  RPC_METHOD: ATTR_RPC_METHOD,
+  SERVER_ADDRESS: ATTR_SERVER_ADDRESS,
+  RENDER_STORAGE_KIND: 'render.storage.kind',
+  RENDER_STORAGE_OPERATION: 'render.storage.operation',
+  RENDER_STORAGE_CONTAINER: 'render.storage.container',
+  RENDER_STORAGE_KEY: 'render.storage.key',
   RENDER_JOB_ID: 'render.job.id',
   RENDER_JOB_ATTEMPT: 'render.job.attempt',
   RENDER_JOB_MAX_ATTEMPTS: 'render.job.max_attempts',
@@ -70,6 +84,7 @@ export const METRIC_LABELS = Object.freeze({
   STAGE: 'stage',
   EVENT: 'event',
   OUTCOME: 'outcome',
+  OPERATION: 'operation',
   SIGNAL: 'signal',
   VOLUME: 'volume',
 });

@@ -16,6 +16,7 @@ import {
   recordRenderDuration,
   recordSpansDropped,
   recordStageDuration,
+  recordStorageOperation,
   recordTelemetryExportFailure,
   recordWebhook,
 } from './metrics';
@@ -67,6 +68,8 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
     recordEncode(null, 2);
     recordWebhook('job.completed', 'delivered');
     recordWebhook('job.failed', 'failed');
+    recordStorageOperation('put', 'ok', 0.2);
+    recordStorageOperation('read', 'not_found', 0.004);
     recordTelemetryExportFailure('traces', 7);
     recordSpansDropped(3);
     observeQueue(async () => ({ waiting: 4, active: 1, delayed: 2, oldestWaitingAgeSeconds: 9, workersAlive: 3 }));
@@ -134,6 +137,8 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
     assert.match(text, /^render_duration_seconds_bucket\{status="completed",le="5"\} 1$/m);
     assert.match(text, /^render_duration_seconds_bucket\{status="completed",le="\+Inf"\} 2$/m);
     assert.match(text, /^render_duration_seconds_count\{status="completed"\} 2$/m);
+    assert.match(text, /^render_storage_operation_duration_seconds_bucket\{operation="put",outcome="ok",le="0\.25"\} 1$/m);
+    assert.match(text, /^render_storage_operation_duration_seconds_count\{operation="read",outcome="not_found"\} 1$/m);
     assert.doesNotMatch(text, /otel_scope_name/);
   });
 

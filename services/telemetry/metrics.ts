@@ -26,6 +26,7 @@ export const BUCKETS = Object.freeze({
   queueWait: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800],
   stageDuration: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
   encodeSpeed: [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
+  storageOperation: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
 });
 
 /** Every metric name as Prometheus shows it, for rules, dashboards and tests. */
@@ -46,6 +47,7 @@ export const METRIC_NAMES = Object.freeze({
   workerHeartbeat: 'render_worker_last_heartbeat_timestamp_seconds',
   workersAlive: 'render_workers_alive',
   webhooks: 'render_webhook_deliveries_total',
+  storageOperation: 'render_storage_operation_duration_seconds',
   telemetryExportFailures: 'telemetry_export_failures_total',
   telemetrySpansDropped: 'telemetry_spans_dropped_total',
 });
@@ -101,6 +103,12 @@ function create(meter: Meter) {
     webhooks: meter.createCounter('render_webhook_deliveries', {
       unit: '{delivery}',
       description: 'Webhook deliveries by event and outcome.',
+    }),
+    storageOperation: meter.createHistogram('render_storage_operation_duration_seconds', {
+      unit: 's',
+      description:
+        'Time per operation on the video storage (local directory or S3-compatible object store), by operation and outcome; a read lasts until its stream ends.',
+      advice: { explicitBucketBoundaries: BUCKETS.storageOperation },
     }),
     memory: meter.createObservableGauge('system_memory_usage', {
       unit: 'By',
@@ -209,6 +217,14 @@ export function recordEncode(speedRatio: number | null, videoSeconds: number): v
 /** Counts a webhook delivery attempt's outcome. */
 export function recordWebhook(event: string, outcome: 'delivered' | 'failed'): void {
   inst().webhooks.add(1, { [L.EVENT]: event, [L.OUTCOME]: outcome });
+}
+
+/** Outcomes of a storage operation: `not_found` is an answer, not a failure (a deleted video). */
+export type StorageOutcome = 'ok' | 'not_found' | 'error';
+
+/** Records one storage operation's duration (`operation` is one of STORAGE_OPERATIONS). */
+export function recordStorageOperation(operation: string, outcome: StorageOutcome, seconds: number): void {
+  inst().storageOperation.record(seconds, { [L.OPERATION]: operation, [L.OUTCOME]: outcome });
 }
 
 /**

@@ -5,7 +5,10 @@
 import { runMain } from '../process/lifecycle';
 import { startService, type RunningService } from '../process/service';
 import type { Config } from '../shared/config';
+import { createOutputStorage } from '../storage';
+import type { OutputStorage } from '../storage/contract';
 import type { Logger } from '../telemetry/logger';
+import { instrumentStorage } from '../telemetry/storage-telemetry';
 import { listenMetricsServer } from './metrics-server';
 import { startWorkerRuntime } from './runtime';
 
@@ -17,11 +20,14 @@ export interface RunningWorker extends RunningService {
 /** Opens the backend, starts the worker, then its metrics/health server; `close()` stops them in reverse. */
 export async function startWorkerProcess(config: Readonly<Config>, logger: Logger): Promise<RunningWorker> {
   let runtime: Awaited<ReturnType<typeof startWorkerRuntime>> | undefined;
+  // The video storage is the first part, so it closes last (after running jobs are handed back).
+  let storage: OutputStorage | undefined;
   const running = await startService(config, logger, [
-    async (backend) => (runtime = await startWorkerRuntime({ config, backend, logger })),
+    async () => (storage = instrumentStorage(createOutputStorage(config.storage))),
+    async (backend) => (runtime = await startWorkerRuntime({ config, backend, logger, storage: storage! })),
     async (backend) => listenMetricsServer(config, runtime!, backend.kind, logger),
   ]);
-  return { ...running, metricsPort: running.parts[1].port };
+  return { ...running, metricsPort: running.parts[2].port };
 }
 
 if (require.main === module) runMain('render-o11y-worker', startWorkerProcess);

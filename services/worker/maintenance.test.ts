@@ -7,6 +7,7 @@ import path from 'node:path';
 import { installTestTelemetry } from '../../instrumentation/testing';
 import { createEmbeddedBackend } from '../queue/embedded';
 import { newJobRecord } from '../shared/job';
+import { createLocalStorage } from '../storage/local';
 import { sweepExpiredJobs } from './retention';
 import { startWorkerRuntime } from './runtime';
 import { deck, quietLogger, testConfig } from './test-support';
@@ -27,7 +28,7 @@ test('below RENDER_MIN_FREE_BYTES a taken job stays queued (not failed) until ca
   // More free bytes than any disk has: every volume is "low".
   const { config, cleanup } = testConfig({ RENDER_MIN_FREE_BYTES: String(2 ** 52), RENDER_HEARTBEAT_MS: '200' });
   const backend = await createEmbeddedBackend(config, quietLogger);
-  const worker = await startWorkerRuntime({ backend, config, logger: quietLogger });
+  const worker = await startWorkerRuntime({ backend, config, logger: quietLogger, storage: createLocalStorage(config.outputDir) });
   try {
     const id = randomUUID();
     await backend.store.create(newJobRecord(id, deck({ slides: [{ title: 'a', duration: 1 }] }), config.maxAttempts));
@@ -73,8 +74,9 @@ test('the retention sweep deletes expired jobs and their videos, and nothing els
     };
     const expired = await make('expired', 40);
     const kept = await make('kept', 30);
-    assert.equal(await sweepExpiredJobs(backend, 0, quietLogger), 0);
-    assert.equal(await sweepExpiredJobs(backend, config.retentionMs, quietLogger), 1);
+    const storage = createLocalStorage(config.outputDir);
+    assert.equal(await sweepExpiredJobs(backend, storage, 0, quietLogger), 0);
+    assert.equal(await sweepExpiredJobs(backend, storage, config.retentionMs, quietLogger), 1);
     assert.equal(await backend.store.get('expired'), null);
     assert.ok(!existsSync(expired));
     assert.ok(existsSync(kept));

@@ -10,6 +10,7 @@ import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
 import { createEmbeddedBackend } from '../queue/embedded';
 import { newJobRecord, type JobRecord } from '../shared/job';
+import { createLocalStorage } from '../storage/local';
 import { OutboundClient, type ResolvedAddress } from './outbound-client';
 import { startWorkerRuntime } from './runtime';
 import { deck, quietLogger, testConfig } from './test-support';
@@ -38,7 +39,14 @@ test('assets on names resolving to loopback, private or metadata addresses fail 
   const { config, cleanup } = testConfig({ RENDER_ALLOW_PRIVATE_URLS: 'false', RENDER_MAX_ATTEMPTS: '3', RENDER_HEARTBEAT_MS: '200' });
   const backend = await createEmbeddedBackend(config, quietLogger);
   const webhooks: Promise<boolean>[] = [];
-  const worker = await startWorkerRuntime({ backend, config, logger: quietLogger, outbound, onWebhook: (d) => webhooks.push(d) });
+  const worker = await startWorkerRuntime({
+    backend,
+    config,
+    logger: quietLogger,
+    storage: createLocalStorage(config.outputDir),
+    outbound,
+    onWebhook: (d) => webhooks.push(d),
+  });
   let sockets = 0;
   const onSocket = () => void sockets++;
   diagnostics.subscribe('net.client.socket', onSocket);

@@ -8,6 +8,8 @@ import { newJobRecord, type JobRecord } from '../shared/job';
 import { ATTR, EVENTS } from '../telemetry/attributes';
 import { startEnqueueSpan } from '../telemetry/tracing';
 import { startWorkerRuntime } from './runtime';
+import { createLocalStorage } from '../storage/local';
+import { instrumentStorage } from '../telemetry/storage-telemetry';
 import { deck, quietLogger, startServer, testConfig } from './test-support';
 
 const telemetry = installTestTelemetry();
@@ -21,7 +23,12 @@ test('an attempt is one CONSUMER span under the enqueue, with stage and asset sp
   });
   const { config, cleanup } = testConfig({ RENDER_MAX_ATTEMPTS: '2', RENDER_HEARTBEAT_MS: '200' });
   const backend = await createEmbeddedBackend(config, quietLogger);
-  const worker = await startWorkerRuntime({ backend, config, logger: quietLogger });
+  const worker = await startWorkerRuntime({
+    backend,
+    config,
+    logger: quietLogger,
+    storage: instrumentStorage(createLocalStorage(config.outputDir)),
+  });
   const submit = async (body: Record<string, unknown>) => {
     const id = randomUUID();
     const { span, carrier } = startEnqueueSpan(id, backend);
@@ -53,8 +60,12 @@ test('an attempt is one CONSUMER span under the enqueue, with stage and asset sp
     assert.equal(consumer[0].spanContext().traceId, ok.traceId);
     assert.equal(consumer[0].parentSpanContext?.spanId, ok.enqueueSpanId);
     const inTrace = spans.filter((s) => s.spanContext().traceId === ok.traceId).map((s) => s.name);
-    for (const name of ['render fetch', 'render tts', 'tts narration', 'render encode', 'ffmpeg encode', 'render store'])
+    for (const name of ['render fetch', 'render tts', 'tts narration', 'render encode', 'ffmpeg encode', 'render store', 'storage put'])
       assert.ok(inTrace.includes(name), name);
+    const put = spans.find((s) => s.name === 'storage put' && s.spanContext().traceId === ok.traceId);
+    const store = spans.find((s) => s.name === 'render store' && s.spanContext().traceId === ok.traceId);
+    assert.equal(put?.parentSpanContext?.spanId, store?.spanContext().spanId, 'the upload is a child of the store stage');
+    assert.match(String(put?.attributes[ATTR.RENDER_STORAGE_KEY]), new RegExp(`^${ok.id}\\.a1-`));
     const encode = spans.find((s) => s.name === 'ffmpeg encode' && s.spanContext().traceId === ok.traceId);
     assert.ok(encode?.events.some((e) => e.name === EVENTS.FFMPEG_PROGRESS));
     assert.equal(encode?.attributes[ATTR.RENDER_FFMPEG_EXIT_CODE], 0);
@@ -79,6 +90,7 @@ test('an attempt is one CONSUMER span under the enqueue, with stage and asset sp
     assert.equal(value('render_duration_seconds_count{status="failed"}'), 2);
     assert.equal(value('render_jobs_in_progress'), 0);
     assert.ok(value('render_output_video_seconds_total') >= 1);
+    assert.equal(value('render_storage_operation_duration_seconds_count{operation="put",outcome="ok"}'), 1);
     for (const id of [ok.id, gone.id, flaky.id]) assert.ok(!text.includes(id), 'job ids never become labels');
   } finally {
     await worker.close();

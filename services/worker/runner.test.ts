@@ -11,6 +11,7 @@ import type { QueueBackend, WorkerHandle } from '../queue/contract';
 import { newJobRecord, type JobRecord } from '../shared/job';
 import type { Config } from '../shared/config';
 import { startWorkerRuntime } from './runtime';
+import { createLocalStorage } from '../storage/local';
 import { verifySignature } from './webhook-signature';
 import { deck, quietLogger, startServer, testConfig } from './test-support';
 
@@ -36,6 +37,7 @@ async function harness(env: NodeJS.ProcessEnv = {}): Promise<Harness> {
     backend,
     config,
     logger: quietLogger,
+    storage: createLocalStorage(config.outputDir),
     webhook: { baseDelayMs: 10 },
     onWebhook: (d) => webhooks.push(d),
   });
@@ -112,8 +114,10 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
     assert.deepEqual([job.attempts, job.progress, job.stage, job.error], [1, 1, 'store', null]);
     assert.ok(job.startedAt && job.finishedAt && job.durationSeconds !== null && job.queueWaitSeconds !== null);
     assert.equal(job.output?.url, `/api/jobs/${id}/output`);
-    assert.equal(job.outputPath, path.join(h.config.outputDir, `${id}.mp4`));
-    assert.ok(existsSync(job.outputPath));
+    // Stored under this attempt's own key in the local folder; the record names the key, not a path.
+    assert.match(job.outputKey ?? '', new RegExp(`^${id}\\.a1-[0-9a-f]{12}\\.mp4$`));
+    assert.equal(job.outputPath, null);
+    assert.deepEqual(readdirSync(h.config.outputDir), [job.outputKey]);
     assert.ok((job.output?.durationSeconds ?? 0) >= 2);
     await Promise.all(h.webhooks);
     assert.deepEqual(
@@ -123,10 +127,10 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
         ['render.completed', 'completed', true],
       ],
     );
-    assert.deepEqual(
-      readdirSync(tmp).filter((n) => n.startsWith('render-job-')),
-      [],
-    );
+    // The attempt removes its scratch dir as it ends, just after publishing: wait for that, bounded.
+    const scratchLeft = () => readdirSync(tmp).filter((n) => n.startsWith('render-job-'));
+    for (let i = 0; i < 100 && scratchLeft().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(scratchLeft(), []);
   } finally {
     await h.close();
     await hook.close();
@@ -195,7 +199,12 @@ test('cancelling a job during encode stops FFmpeg and keeps it cancelled', { tim
     await new Promise((r) => setTimeout(r, 300));
     const job = await h.backend.store.get(id);
     assert.deepEqual([job?.status, job?.output, job?.error], ['cancelled', null, null]);
-    assert.equal(existsSync(path.join(h.config.outputDir, `${id}.mp4`)), false);
+    const left = existsSync(h.config.outputDir) ? readdirSync(h.config.outputDir) : [];
+    assert.deepEqual(
+      left.filter((n) => n.includes(id)),
+      [],
+      'a cancelled job keeps no video',
+    );
   } finally {
     await h.close();
   }

@@ -20,13 +20,18 @@ import { runPipeline } from './pipeline';
 import { ProgressWriter } from './progress-writer';
 import { type OutboundClient, outboundFor } from './outbound-client';
 import { volumes, waitForFreeSpace } from './storage-space';
+import { publishOutput } from './publish';
 import { sendWebhook, type WebhookEvent, type WebhookOptions } from './webhook';
+import type { OutputStorage } from '../storage/contract';
+import { presignedOutputUrl } from '../storage/job-output';
 
 /** What the runner needs; `webhook` overrides delivery settings (tests shorten the retries). */
 export interface JobHandlerDeps {
   backend: QueueBackend;
   config: Readonly<Config>;
   logger: Logger;
+  /** Where finished videos go; the caller opens and closes it. */
+  storage: OutputStorage;
   webhook?: Partial<WebhookOptions>;
   /** The outbound HTTP client for assets and webhooks; the config's shared one when absent (tests bring a resolver). */
   outbound?: OutboundClient;
@@ -99,7 +104,17 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
     const elapsed = () => (Date.now() - startedMs) / 1000;
     try {
       const result = await runPipeline(
-        { jobId: job.id, request: req, config: deps.config, scratchDir, signal, logger, outbound: deps.outbound },
+        {
+          jobId: job.id,
+          attempt: job.attempt,
+          storage: deps.storage,
+          request: req,
+          config: deps.config,
+          scratchDir,
+          signal,
+          logger,
+          outbound: deps.outbound,
+        },
         {
           onStage: async (stage) => {
             progress.flush();
@@ -110,24 +125,21 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
         },
       );
       progress.stop();
-      const done = await store.update(
-        job.id,
+      // Only the attempt that wins the final status update publishes its object; a loser deletes its own.
+      const done = await publishOutput(
+        { store, storage: deps.storage, logger },
+        { jobId: job.id, attempt: job.attempt },
+        result.outputKey,
         {
           status: 'completed',
           progress: 1,
           finishedAt: new Date().toISOString(),
           durationSeconds: elapsed(),
           output: result.output,
-          outputPath: result.outputPath,
           error: null,
         },
-        ['processing'],
       );
-      if (!done) {
-        // Cancelled while storing: a cancelled job has no output, so the file must not linger.
-        await rm(result.outputPath, { force: true }).catch(() => undefined);
-        return cancelled(span, logger);
-      }
+      if (!done) return cancelled(span, logger);
       recordJobStatus('completed');
       recordRenderDuration('completed', elapsed());
       recordEncode(result.speed, result.output.durationSeconds);
@@ -137,7 +149,7 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
         [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: result.output.durationSeconds,
       });
       logger.info({ duration_seconds: elapsed(), bytes: result.output.bytes }, 'job completed');
-      webhook(deps, done, 'render.completed', logger);
+      webhook(deps, await withDownloadUrl(deps, done, logger), 'render.completed', logger);
       return { kind: 'completed' };
     } catch (err) {
       progress.stop();
@@ -193,6 +205,22 @@ function cancelled(span: Span, logger: Logger): AttemptOutcome {
   span.setAttribute(ATTR.RENDER_JOB_STATUS, 'cancelled');
   logger.info('attempt stopped: the job was cancelled');
   return { kind: 'cancelled' };
+}
+
+/**
+ * The record as the completion webhook shows it: with object storage, `output.url` is a presigned
+ * URL (valid RENDER_OUTPUT_URL_TTL) so receivers download straight from the store; otherwise, or
+ * if signing fails, the API's download URL as stored.
+ */
+async function withDownloadUrl(deps: JobHandlerDeps, job: JobRecord, logger: Logger): Promise<JobRecord> {
+  if (!job.output || !job.request.webhookUrl) return job;
+  try {
+    const url = await presignedOutputUrl(deps.storage, job, deps.config.outputUrlTtlSeconds);
+    return url ? { ...job, output: { ...job.output, url } } : job;
+  } catch (err) {
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not sign the output URL for the webhook');
+    return job;
+  }
 }
 
 function webhook(deps: JobHandlerDeps, job: JobRecord, event: WebhookEvent, logger: Logger): void {

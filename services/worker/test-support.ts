@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../shared/config';
 import { renderRequestSchema, type RenderRequest } from '../shared/request';
 import { createLogger } from '../telemetry/logger';
 import type { SlideWork, StageContext } from './stages/context';
+import { createLocalStorage } from '../storage/local';
 
 /** A logger that writes nothing. */
 export const quietLogger = createLogger('worker-test', 'silent');
@@ -36,6 +37,8 @@ export function stageContext(request: RenderRequest, options: { env?: NodeJS.Pro
   const scratchDir = mkdtempSync(path.join(dir, 'scratch-'));
   const ctx: StageContext = {
     jobId: 'job-test',
+    attempt: 1,
+    storage: createLocalStorage(config.outputDir),
     request,
     config,
     scratchDir,

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'vitest';
 import YAML from 'yaml';
+import { loadConfig } from '../../services/shared/config';
 import { REPO_ROOT } from '../support/service';
 
 const composeFile = path.join(REPO_ROOT, 'docker-compose.yml');
@@ -156,4 +157,74 @@ test("Alertmanager's entrypoint writes every secret file alertmanager.yml reads"
     (services.alertmanager.tmpfs as string[]).some((t) => files.every((f) => f.startsWith(`${t}/`))),
     'secrets must live on the tmpfs',
   );
+});
+
+/** `docker-compose config` with interpolation done (defaults applied, no .env), parsed. */
+function resolvedCompose(): { services: Record<string, any>; volumes: Record<string, unknown> } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-compose-'));
+  const envFile = path.join(dir, 'empty.env');
+  writeFileSync(envFile, '');
+  try {
+    const out = spawnSync('docker-compose', ['--env-file', envFile, '-f', composeFile, 'config'], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir() },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(out.status, 0, out.stderr);
+    return YAML.parse(out.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('videos go to MinIO: pinned, healthchecked, bucket and a bucket-only account created at start', { timeout: 60_000 }, () => {
+  assert.match(services.minio.image, /^minio\/minio:RELEASE\.\d{4}-\d{2}-\d{2}T/);
+  assert.match(services['minio-init'].image, /^minio\/mc:RELEASE\.\d{4}-\d{2}-\d{2}T/);
+  assert.ok(services.minio.healthcheck, 'minio has a healthcheck');
+  assert.equal(services['minio-init'].depends_on.minio.condition, 'service_healthy');
+  assert.ok((services.minio.volumes as string[]).some((v) => v.split(':')[1] === '/data' && v.split(':')[0] === 'minio-data'));
+  const resolved = resolvedCompose();
+  const init = (resolved.services['minio-init'].entrypoint as string[]).join(' ');
+  for (const name of ['api', 'worker-1', 'worker-2']) {
+    const s = resolved.services[name];
+    const env = s.environment as Record<string, string>;
+    // What the services read, parsed by the service's own config loader.
+    const config = loadConfig(env);
+    assert.equal(config.storage.kind, 's3', name);
+    if (config.storage.kind !== 's3') continue;
+    assert.equal(config.storage.endpoint, 'http://minio:9000');
+    assert.equal(config.storage.forcePathStyle, true);
+    assert.equal(config.storage.publicEndpoint, 'http://localhost:9000', 'signed for the address a browser uses');
+    // docker-compose 1.29 prints ports as strings, newer ones as objects.
+    const published = (resolved.services.minio.ports as (string | { published: number | string; target: number })[]).map((p) =>
+      typeof p === 'string' ? p : `${p.published}:${p.target}`,
+    );
+    assert.ok(
+      published.some((p) => /(^|:)9000:9000(\/tcp)?$/.test(p)),
+      `the public endpoint is published: ${published}`,
+    );
+    assert.ok(init.includes(`mc mb --ignore-existing local/${config.storage.bucket}`), 'the bucket the services use is created');
+    assert.equal(s.depends_on['minio-init'].condition, 'service_completed_successfully', `${name} waits for the bucket`);
+    // The services use the bucket-only account, never MinIO's root.
+    assert.equal(env.AWS_ACCESS_KEY_ID, resolved.services['minio-init'].environment.MINIO_APP_ACCESS_KEY);
+    assert.notEqual(env.AWS_ACCESS_KEY_ID, resolved.services.minio.environment.MINIO_ROOT_USER);
+  }
+  // The account's policy allows what the S3 adapter does (multipart uploads need PutObject and Abort).
+  for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListBucket'])
+    assert.ok(init.includes(`"${action}"`), action);
+});
+
+test('the API and each worker have their own data volume: no shared render-data', { timeout: 10_000 }, () => {
+  const named = new Set(Object.keys(compose.volumes ?? {}));
+  assert.equal(named.has('render-data'), false);
+  const owners = new Map<string, string>();
+  for (const name of ['api', 'worker-1', 'worker-2']) {
+    const data = (services[name].volumes as string[]).filter((v) => v.split(':')[1] === '/app/data');
+    assert.equal(data.length, 1, `${name} has one /app/data volume`);
+    const volume = data[0].split(':')[0];
+    assert.ok(named.has(volume), `${name}: ${volume} is a named volume`);
+    assert.equal(owners.get(volume), undefined, `${volume} is shared by ${owners.get(volume)} and ${name}`);
+    owners.set(volume, name);
+  }
 });

@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import type { QueueBackend } from '../../queue/contract';
 import { withTimeout } from '../../shared/timeout';
+import type { OutputStorage } from '../../storage/contract';
 
 /** How long readiness waits for the backend before declaring it unavailable. */
 export const READY_TIMEOUT_MS = 1000;
 
-/** Liveness (the process answers) and readiness (the queue backend answers too). */
-export function healthRouter({ backend }: { backend: QueueBackend }): Router {
+/** Liveness (the process answers) and readiness (the queue backend and the video storage answer too). */
+export function healthRouter({ backend, storage }: { backend: QueueBackend; storage?: OutputStorage }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -19,7 +20,19 @@ export function healthRouter({ backend }: { backend: QueueBackend }): Router {
         READY_TIMEOUT_MS,
         'queue backend ping',
       );
-      res.json({ status: 'ready', backend: backend.kind });
+      // Without its storage the API cannot serve a single video: not ready, with the reason.
+      if (storage) {
+        await withTimeout(
+          Promise.resolve()
+            .then(() => storage.ping())
+            .catch((err: unknown) => {
+              throw new Error(`video storage unavailable: ${err instanceof Error ? err.message : String(err)}`);
+            }),
+          READY_TIMEOUT_MS,
+          'video storage',
+        );
+      }
+      res.json({ status: 'ready', backend: backend.kind, ...(storage ? { storage: storage.kind } : {}) });
     } catch (err) {
       res.status(503).json({ status: 'unavailable', reason: err instanceof Error ? err.message : String(err) });
     }

@@ -1,17 +1,21 @@
 import { RenderError, type RenderErrorOptions } from './render-error';
 
-/** Writing the output or scratch files failed (disk full, read-only, permission). */
+/**
+ * Writing, reading or deleting a stored video failed (disk full, read-only, permission, an object
+ * store refusing). Retryable unless the backend said retrying cannot help (access denied, no bucket).
+ */
 export class StorageError extends RenderError {
   readonly code = 'STORAGE_FAILED';
   readonly category = 'storage' as const;
   readonly httpStatus = 507;
-  readonly retryable = true;
+  readonly retryable: boolean;
 
   constructor(
     message: string,
     readonly systemCode: string | null = null,
-    options?: RenderErrorOptions,
+    options: RenderErrorOptions & { retryable?: boolean } = {},
   ) {
     super(message, options);
+    this.retryable = options.retryable ?? true;
   }
 }

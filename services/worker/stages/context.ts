@@ -6,6 +6,7 @@
 import type { Config } from '../../shared/config';
 import type { RenderRequest, Slide } from '../../shared/request';
 import type { Logger } from '../../telemetry/logger';
+import type { OutputStorage } from '../../storage/contract';
 import type { OutboundClient } from '../outbound-client';
 import { StageTimeoutError } from '../../shared/errors/stage-timeout-error';
 import { JobCancelledError } from '../../shared/errors/job-cancelled-error';
@@ -22,6 +23,10 @@ export interface SlideAssets {
 /** Shared inputs of every stage of one attempt. */
 export interface StageContext {
   jobId: string;
+  /** 1-based attempt number; the store stage names this attempt's object after it. */
+  attempt: number;
+  /** Where finished videos go (local directory or object storage). */
+  storage: OutputStorage;
   request: RenderRequest;
   config: Readonly<Config>;
   /** Per-attempt directory, removed by the runner afterwards. */

@@ -1,19 +1,24 @@
 /**
- * The store stage: moves the encoded file to `outputDir/<jobId>.mp4` through a temp name in the
- * same directory, so readers never see a half-written video, then probes what was stored.
+ * The store stage: the encoded file is verified where it was made (ffprobe on local scratch), then
+ * uploaded to the video storage under this attempt's own key (`storage.keyFor(jobId, attempt)`).
+ * It does not publish: the runner puts the key on the job record only if this attempt wins the
+ * final status update (see ../publish.ts), and deletes the object otherwise. Scratch stays local
+ * and the runner removes it.
  */
-import { copyFile, mkdir, rename, stat, unlink } from 'node:fs/promises';
-import path from 'node:path';
+import { trace } from '@opentelemetry/api';
 import type { JobOutput } from '../../shared/job';
 import { classifyError } from '../../shared/errors/classify';
 import { ATTR } from '../../telemetry/attributes';
-import { trace } from '@opentelemetry/api';
 import { probeMedia } from '../probe';
 import { throwIfAborted, withStageTimeout, type StageContext } from './context';
 
-/** The stored video: where it is and what it is. */
+/** The MIME type every stored video has. */
+export const VIDEO_CONTENT_TYPE = 'video/mp4';
+
+/** The stored video: under which key, and what it is. */
 export interface StoreResult {
-  outputPath: string;
+  /** This attempt's object key in the video storage (not yet published on the job record). */
+  outputKey: string;
   output: JobOutput;
 }
 
@@ -22,44 +27,33 @@ export function outputUrl(jobId: string, publicUrl?: string): string {
   return `${publicUrl ? publicUrl.replace(/\/+$/, '') : ''}/api/jobs/${encodeURIComponent(jobId)}/output`;
 }
 
-/** Moves `encodedFile` into the output dir and describes it. */
+/** Verifies `encodedFile`, uploads it under this attempt's key and describes it. */
 export async function storeStage(ctx: StageContext, encodedFile: string): Promise<StoreResult> {
   return withStageTimeout('store', ctx.config.timeouts.store, ctx.signal, async (signal) => {
-    const dir = ctx.config.outputDir;
-    const finalPath = path.join(dir, `${ctx.jobId}.mp4`);
-    const tmpPath = path.join(dir, `.${ctx.jobId}.${process.pid}.${Date.now()}.tmp`);
+    const key = ctx.storage.keyFor(ctx.jobId, ctx.attempt);
+    let uploaded = false;
     try {
-      await mkdir(dir, { recursive: true });
-      await moveInto(encodedFile, tmpPath);
+      const probe = await probeMedia(encodedFile, signal);
       throwIfAborted(signal);
-      const probe = await probeMedia(tmpPath, signal);
-      await rename(tmpPath, finalPath);
-      const { size } = await stat(finalPath);
+      const info = await ctx.storage.put(key, encodedFile, { contentType: VIDEO_CONTENT_TYPE, signal });
+      uploaded = true;
+      throwIfAborted(signal);
       const output: JobOutput = {
         url: outputUrl(ctx.jobId, ctx.config.publicUrl),
-        bytes: size,
+        bytes: info.bytes,
         durationSeconds: probe.durationSeconds,
         width: probe.width ?? ctx.request.config.width,
         height: probe.height ?? ctx.request.config.height,
       };
       trace
         .getActiveSpan()
-        ?.setAttributes({ [ATTR.RENDER_OUTPUT_BYTES]: size, [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: probe.durationSeconds });
-      return { outputPath: finalPath, output };
+        ?.setAttributes({ [ATTR.RENDER_OUTPUT_BYTES]: info.bytes, [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: probe.durationSeconds });
+      return { outputKey: key, output };
     } catch (err) {
-      await unlink(tmpPath).catch(() => undefined);
+      // This attempt's own object only: it was never published, so nobody else can be serving it.
+      if (uploaded) await ctx.storage.delete(key).catch(() => undefined);
       throwIfAborted(signal);
       throw classifyError(err, { stage: 'store', timeoutMs: ctx.config.timeouts.store });
     }
   });
-}
-
-async function moveInto(from: string, to: string): Promise<void> {
-  try {
-    await rename(from, to);
-  } catch (err) {
-    // The scratch dir may be on another filesystem (tmpfs); copy then rename keeps the final step atomic.
-    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-    await copyFile(from, to);
-  }
 }
