@@ -122,10 +122,17 @@ describe('caps on queued work', () => {
       assert.equal(full.status, 503);
       assert.equal(full.body.error.code, 'QUEUE_FULL');
       assert.ok(full.headers.get('retry-after'));
-      // A cancelled job no longer counts against its client.
+      // A refused submission leaves its Idempotency-Key free: the retry after room is made creates the job.
+      const keyed = { ...auth('tb'), 'idempotency-key': 'after-full' };
+      assert.equal((await postJson(`${api.url}/api/jobs`, deck, keyed)).status, 503);
+      // A cancelled job no longer counts against its client, nor as waiting.
       const list = await call(`${api.url}/api/jobs`, { headers: auth('ta') });
       await call(`${api.url}/api/jobs/${list.body.jobs[0].id}`, { method: 'DELETE', headers: auth('ta') });
-      assert.equal((await postJson(`${api.url}/api/jobs`, deck, auth('ta'))).status, 202);
+      const retried = await postJson(`${api.url}/api/jobs`, deck, keyed);
+      assert.equal(retried.status, 202);
+      const again = await postJson(`${api.url}/api/jobs`, deck, keyed);
+      assert.equal(again.status, 200);
+      assert.equal(again.body.id, retried.body.id);
     } finally {
       await api.close();
     }
