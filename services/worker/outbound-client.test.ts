@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import { UrlNotAllowedError } from '../shared/errors/url-not-allowed-error';
 import { refusedAddressReason } from '../shared/url-policy';
@@ -193,5 +198,60 @@ test('control: the socket counter and a canary do see a connection that is allow
   } finally {
     await client.close();
     await control.close();
+  }
+});
+
+test('https to a checked name dials the checked address and still presents the name (SNI, certificate check)', {
+  timeout: 20_000,
+}, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'render-tls-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=secure.test',
+      '-addext',
+      'subjectAltName=DNS:secure.test',
+    ].concat(['-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')]),
+    { stdio: 'ignore' },
+  );
+  const names: string[] = [];
+  const server = https.createServer(
+    {
+      key: readFileSync(path.join(dir, 'key.pem')),
+      cert: readFileSync(path.join(dir, 'cert.pem')),
+      SNICallback: (name, cb) => {
+        names.push(name);
+        cb(null, undefined);
+      },
+    },
+    (_req, res) => res.end('ok'),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  const client = new OutboundClient({
+    allowPrivate: true,
+    connectTimeoutMs: 2000,
+    resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+  });
+  try {
+    const err = await client.send(`https://secure.test:${port}/`).then(
+      () => null,
+      (e: unknown) => e as NodeJS.ErrnoException,
+    );
+    assert.deepEqual(names, ['secure.test'], 'the TLS server name is the URL host, not the dialled IP');
+    // The self-signed certificate names secure.test, so the only complaint is the unknown issuer: the name matched.
+    assert.equal(err?.code, 'DEPTH_ZERO_SELF_SIGNED_CERT', String(err));
+  } finally {
+    await client.close();
+    await new Promise<void>((r) => server.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
   }
 });
