@@ -36,8 +36,10 @@ const DOCUMENTED_CODES = new Set([
   'TOO_MANY_ACTIVE_JOBS',
   'QUEUE_FULL',
   'QUEUE_UNAVAILABLE',
+  'STORAGE_UNAVAILABLE',
+  'STORAGE_FAILED',
 ]);
-const DOCUMENTED_503 = new Set(['QUEUE_FULL', 'QUEUE_UNAVAILABLE']);
+const DOCUMENTED_503 = new Set(['QUEUE_FULL', 'QUEUE_UNAVAILABLE', 'STORAGE_UNAVAILABLE']);
 
 let api: TestApi;
 let knownId = '';
@@ -78,6 +80,7 @@ const path = fc.oneof(
   fc.constantFrom(
     '/api/jobs',
     '/api/jobs/',
+    '/api/openapi.json',
     '/healthz',
     '/readyz',
     '/api/metrics',
@@ -153,7 +156,29 @@ const deckLike = fc.record(
   },
   { requiredKeys: [] },
 );
+/** Decks that pass validation, so submissions, caps, idempotent replays and job actions are exercised too. */
+const validDeck = fc
+  .record({
+    title: fc.string({ minLength: 1, maxLength: 30 }),
+    slides: fc.array(
+      fc.record({
+        title: fc.string({ maxLength: 30 }),
+        content: fc.string({ maxLength: 60 }),
+        duration: fc.integer({ min: 1, max: 30 }),
+        transition: fc.constantFrom('fade', 'none'),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    config: fc.record({
+      width: fc.constantFrom(160, 320),
+      height: fc.constantFrom(90, 180),
+      fps: fc.integer({ min: 1, max: 30 }),
+      quality: fc.constantFrom('low', 'medium'),
+    }),
+  })
+  .map((d) => JSON.stringify(d));
 const body = fc.oneof(
+  { arbitrary: validDeck, weight: 3 },
   fc.constant(undefined),
   fc.json({ maxDepth: 3 }),
   deckLike.map((d) => JSON.stringify(d)),
@@ -177,17 +202,13 @@ const requests = fc.record({
       '',
     ),
   ),
-  authorization: header(
-    fc.constantFrom(
-      'Bearer alice-token',
-      'Bearer bob-token',
-      'Bearer admin-token',
-      'Bearer wrong',
-      'Bearer',
-      'Basic YTpi',
-      'bearer  alice-token ',
-      '',
-    ),
+  // Mostly valid keys, so most requests get past authentication to the handlers.
+  authorization: fc.oneof(
+    { arbitrary: fc.constantFrom('Bearer alice-token', 'Bearer bob-token'), weight: 6 },
+    {
+      arbitrary: header(fc.constantFrom('Bearer admin-token', 'Bearer wrong', 'Bearer', 'Basic YTpi', 'bearer  alice-token ', '')),
+      weight: 4,
+    },
   ),
   idempotencyKey: header(fc.oneof(text, fc.uuid())),
   range: header(fc.constantFrom('bytes=0-10', 'bytes=-5', 'bytes=999999-', 'bytes=abc', 'items=1-2')),
@@ -195,6 +216,12 @@ const requests = fc.record({
   acceptLanguage: header(fc.constantFrom('pt-BR', 'en', 'xx', '*', ';;;')),
   contentEncoding: header(fc.constantFrom('gzip', 'identity', 'br', 'bogus')),
 });
+
+/** A quarter of the requests are submissions (JSON POST /api/jobs) so the queue fills past RENDER_MAX_QUEUED_JOBS. */
+const traffic = fc.oneof(
+  { arbitrary: requests.map((r) => ({ ...r, method: 'POST' as const, path: '/api/jobs', contentType: 'application/json' })), weight: 1 },
+  { arbitrary: requests, weight: 3 },
+);
 
 type Gen = typeof requests extends fc.Arbitrary<infer T> ? T : never;
 
@@ -225,7 +252,7 @@ test(`${RUNS} generated requests across every endpoint: never a 500, only docume
   let tried = 0;
   const statuses = new Map<number, number>();
   await fc.assert(
-    fc.asyncProperty(requests, async (r) => {
+    fc.asyncProperty(traffic, async (r: Gen) => {
       tried++;
       const res = await send(r);
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
