@@ -35,6 +35,9 @@ export function lowVolumes(paths: Record<string, string>, minFree: number): stri
     .map(([name]) => name);
 }
 
+const ROOM_CACHE_MS = 1000;
+const roomSeen = new Map<string, number>();
+
 /**
  * Resolves once every volume has `minFree` bytes, checking every `intervalMs`; resolves false if
  * `signal` fires first (cancel or shutdown). `onWait` is called once when waiting starts.
@@ -46,8 +49,14 @@ export async function waitForFreeSpace(
   onWait: (low: string[]) => void,
   intervalMs = 5000,
 ): Promise<boolean> {
+  // A burst of jobs need not statfs each: a check that found room holds for a second.
+  const key = `${minFree}|${Object.values(paths).join('|')}`;
+  if ((roomSeen.get(key) ?? 0) > Date.now() - ROOM_CACHE_MS) return true;
   let low = lowVolumes(paths, minFree);
-  if (low.length === 0) return true;
+  if (low.length === 0) {
+    roomSeen.set(key, Date.now());
+    return true;
+  }
   onWait(low);
   while (low.length > 0) {
     if (signal.aborted) return false;
