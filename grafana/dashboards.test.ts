@@ -46,15 +46,23 @@ test('the overview covers the admin page and more', { timeout: 10_000 }, () => {
   for (const name of [
     METRIC_NAMES.jobs,
     METRIC_NAMES.duration,
-    METRIC_NAMES.queueSize,
-    METRIC_NAMES.errors,
+    'render:queue_size:max',
+    'render:errors:rate5m',
+    METRIC_NAMES.retries,
     METRIC_NAMES.memory,
     METRIC_NAMES.uptime,
     METRIC_NAMES.queueWait,
     METRIC_NAMES.stageDuration,
-    METRIC_NAMES.inProgress,
-    METRIC_NAMES.oldestAge,
+    'render:jobs_in_progress:sum',
+    'render:queue_oldest_job_age_seconds:max',
     METRIC_NAMES.encodeSpeed,
+    METRIC_NAMES.httpServerDuration,
+    METRIC_NAMES.memoryUsage,
+    METRIC_NAMES.memoryLimit,
+    METRIC_NAMES.buildInfo,
+    METRIC_NAMES.progressUpdates,
+    METRIC_NAMES.jobsOverdue,
+    'render_storage_free_bytes',
     'nodejs_eventloop_delay',
     'ALERTS',
   ])
@@ -113,4 +121,86 @@ test('every Prometheus query references only variables the test substitution kno
       assert.doesNotMatch(expr, /\$|\[\[/, `${d.uid} / ${t.panel}: unknown variable in ${expr}`);
     }
   }
+});
+
+const GRAFANA_SCHEMA_FOR_MAJOR: Record<number, number> = {
+  // Schema 42 is the last of the v1 dashboard model (Grafana 12 and later keep it for v1 JSON).
+  12: 42,
+  13: 42,
+};
+
+test('every time series shows its legend; every dashboard has annotation queries besides the built-in one', { timeout: 10_000 }, () => {
+  for (const d of Object.values(dashboards)) {
+    for (const p of panelsOf(d).filter((x) => x.type === 'timeseries')) {
+      const legend = (p.options as { legend?: { showLegend?: boolean; displayMode?: string } } | undefined)?.legend;
+      assert.equal(legend?.showLegend, true, `${d.uid} / ${p.title}: legend hidden`);
+      assert.notEqual(legend?.displayMode, 'hidden', `${d.uid} / ${p.title}: legend hidden`);
+    }
+    const list = (d.annotations?.list ?? []) as { builtIn?: number; expr?: string; name?: string }[];
+    assert.ok(
+      list.some((a) => a.builtIn === 1),
+      `${d.uid}: Grafana's built-in annotation`,
+    );
+    const own = list.filter((a) => a.builtIn !== 1);
+    assert.ok(own.length >= 1, `${d.uid}: no annotation query of its own`);
+    assert.ok(
+      own.some((a) => /ALERTS\{alertstate="firing"/.test(String(a.expr))),
+      `${d.uid}: no firing-alerts annotation`,
+    );
+  }
+  const overview = (dashboards['render-overview.json'].annotations?.list ?? []) as { expr?: string }[];
+  assert.ok(overview.some((a) => String(a.expr).includes(METRIC_NAMES.buildInfo) && String(a.expr).includes('resets(')));
+});
+
+test("the overview's first row: firing alerts, error budget, burn rate, API RED, queue wait, workers", { timeout: 10_000 }, () => {
+  const panels = (dashboards['render-overview.json'].panels ?? []) as { type: string; title?: string; targets?: { expr?: string }[] }[];
+  const firstRow = panels.findIndex((p) => p.type === 'row');
+  const secondRow = panels.findIndex((p, i) => i > firstRow && p.type === 'row');
+  assert.equal(firstRow, 0);
+  const first = panels.slice(firstRow + 1, secondRow);
+  const exprs = first.flatMap((p) => (p.targets ?? []).map((t) => String(t.expr)));
+  for (const needle of [
+    'ALERTS{alertstate="firing"',
+    'render:slo_error_budget:remaining30d',
+    'render:slo_burn_rate:rate1h',
+    'render:http_errors:ratio_rate5m',
+    'render:http_request_duration_seconds:p95_rate5m',
+    `${METRIC_NAMES.httpServerDuration}_count`,
+    'render:queue_wait_seconds:p95_rate5m',
+    'render:workers_alive:max',
+  ])
+    assert.ok(
+      exprs.some((e) => e.includes(needle)),
+      `first row lacks ${needle}`,
+    );
+});
+
+test('threshold lines sit at the alert thresholds', { timeout: 10_000 }, () => {
+  const byTitle = new Map(panelsOf(dashboards['render-overview.json']).map((p) => [p.title, p]));
+  const lines = (title: string) => {
+    const p = byTitle.get(title);
+    assert.equal((p?.fieldConfig?.defaults?.custom as { thresholdsStyle?: { mode: string } })?.thresholdsStyle?.mode, 'dashed', title);
+    return (p?.fieldConfig?.defaults?.thresholds?.steps ?? []).map((s) => s.value).filter((v) => v !== null);
+  };
+  assert.deepEqual(lines('Burn rate'), [6, 14.4]);
+  assert.deepEqual(lines('API latency p95'), [1]);
+  assert.deepEqual(lines('Queue size by state'), [50, 100]);
+  assert.deepEqual(lines('Memory vs limit'), [0.9]);
+  assert.deepEqual(lines('Success rate vs SLO'), [0.99]);
+  assert.deepEqual(lines('Render duration p95 by outcome'), [600]);
+});
+
+test('queue panels read the max-across-replicas recording rules, never a sum of render_queue_size', { timeout: 10_000 }, () => {
+  for (const d of Object.values(dashboards)) {
+    for (const t of targetsOf(d))
+      assert.doesNotMatch(String(t.target.expr ?? ''), /sum[^(]*\(\s*render_queue_size/, `${d.uid} / ${t.panel}`);
+  }
+});
+
+test("the dashboards' schemaVersion matches the Grafana image docker-compose pins", { timeout: 10_000 }, () => {
+  const compose = YAML.parse(readFileSync(path.join(__dirname, '..', 'docker-compose.yml'), 'utf8'), { merge: true });
+  const image = String(compose.services.grafana.image);
+  const major = Number(/^grafana\/grafana:(\d+)\.\d+\.\d+$/.exec(image)?.[1]);
+  assert.ok(GRAFANA_SCHEMA_FOR_MAJOR[major], `no known schemaVersion for ${image}`);
+  for (const d of Object.values(dashboards)) assert.equal(d.schemaVersion, GRAFANA_SCHEMA_FOR_MAJOR[major], d.uid);
 });

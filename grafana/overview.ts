@@ -1,10 +1,12 @@
 /** The "Render overview" dashboard: everything the old admin page showed, and what it could not. */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import { DashboardBuilder, DashboardCursorSync, RowBuilder, type Dashboard, type Panel } from '@grafana/grafana-foundation-sdk/dashboard';
+import { renderAnnotations } from './lib/annotations';
 import { DASHBOARD_TAG, dashboardsDropdown, runbookLink, runbooksIndexLink } from './lib/links';
 import { datasourceVariable, environmentVariable, instanceVariable, runbookBaseVariable } from './lib/variables';
 import { alertPanels, traceTablePanel } from './overview/alerts';
 import { errorPanels, stagePanels } from './overview/errors';
+import { glancePanels } from './overview/glance';
 import { durationPanels, jobCountPanels, rateAndThroughputPanels } from './overview/jobs';
 import { processPanels } from './overview/process';
 import { queuePanels } from './overview/queue';
@@ -21,7 +23,9 @@ function section(builder: DashboardBuilder, title: string, panels: cog.Builder<P
 export function overviewDashboard(): Dashboard {
   const b = new DashboardBuilder('Render overview')
     .uid(OVERVIEW_UID)
-    .description('Render jobs, queue, errors, pipeline stages, processes, alerts and traces of render-o11y.')
+    .description(
+      'At a glance (alerts, error budget, burn rate, API, queue, workers), then jobs, queue, errors, stages, processes, alerts and traces of render-o11y.',
+    )
     .tags([DASHBOARD_TAG, 'render'])
     .editable()
     .tooltip(DashboardCursorSync.Crosshair)
@@ -29,13 +33,16 @@ export function overviewDashboard(): Dashboard {
     .time({ from: 'now-6h', to: 'now' })
     .timezone('browser')
     .variables([datasourceVariable(), environmentVariable(), instanceVariable(), runbookBaseVariable()])
+    .annotations(renderAnnotations())
     .links([
       dashboardsDropdown(),
       runbooksIndexLink(),
-      runbookLink('RenderFailureRateHigh'),
+      runbookLink('RenderApiDown'),
+      runbookLink('RenderSLOBurnRate'),
       runbookLink('RenderQueueStalled'),
       runbookLink('RenderWorkerDown'),
     ]);
+  section(b, 'At a glance', glancePanels());
   section(b, 'Jobs', [...jobCountPanels(), ...rateAndThroughputPanels()]);
   section(b, 'Render duration', durationPanels());
   section(b, 'Queue', queuePanels());

@@ -1,8 +1,9 @@
 /** The "Telemetry pipeline" dashboard: is the telemetry itself arriving (SDK, collector, Prometheus, Alertmanager)? */
 import { DashboardBuilder, DashboardCursorSync, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { METRIC_NAMES as M } from '../services/telemetry/metrics';
+import { builtInAnnotation, firingAlertsAnnotation } from './lib/annotations';
 import { DASHBOARD_TAG, dashboardsDropdown, runbookLink } from './lib/links';
-import { stat, thresholds, timeseries } from './lib/panels';
+import { stat, thresholdLines, thresholds, timeseries } from './lib/panels';
 import { prom } from './lib/queries';
 import { datasourceVariable, runbookBaseVariable } from './lib/variables';
 
@@ -32,7 +33,14 @@ export function pipelineDashboard(): Dashboard {
     .time({ from: 'now-6h', to: 'now' })
     .timezone('browser')
     .variables([datasourceVariable(), runbookBaseVariable()])
-    .links([dashboardsDropdown(), runbookLink('TelemetryExportFailing'), runbookLink('Watchdog')])
+    .annotations([builtInAnnotation(), firingAlertsAnnotation()])
+    .links([
+      dashboardsDropdown(),
+      runbookLink('TelemetryExportFailing'),
+      runbookLink('OtelCollectorExportFailing'),
+      runbookLink('OtelCollectorQueueFull'),
+      runbookLink('Watchdog'),
+    ])
     .withRow(new RowBuilder('Services (SDK side)'))
     .withPanel(
       timeseries('SDK export failures', 'cpm', [
@@ -69,7 +77,9 @@ export function pipelineDashboard(): Dashboard {
           prom(perSec('exporter_send_failed_spans', 'exporter'), { legend: 'failed {{exporter}}', refId: 'B' }),
         ],
         { w: 8, h: 8 },
-      ).description('Failures here mean Tempo is unreachable or rejecting data.'),
+      )
+        .description('Failures here mean Tempo is unreachable or rejecting data.')
+        .links([runbookLink('OtelCollectorExportFailing')]),
     )
     .withPanel(
       timeseries(
@@ -84,19 +94,26 @@ export function pipelineDashboard(): Dashboard {
       ).description('Span-derived metrics (spanmetrics, servicegraph) on their way to Prometheus.'),
     )
     .withPanel(
-      timeseries(
-        'Exporter queue fill',
-        'percentunit',
+      thresholdLines(
+        timeseries(
+          'Exporter queue fill',
+          'percentunit',
+          [
+            prom(
+              'max by (exporter) (otelcol_exporter_queue_size{job="otel-collector"}) / max by (exporter) (otelcol_exporter_queue_capacity{job="otel-collector"})',
+              { legend: '{{exporter}}' },
+            ),
+          ],
+          { w: 8, h: 8 },
+        ),
         [
-          prom(
-            'max by (exporter) (otelcol_exporter_queue_size{job="otel-collector"}) / max by (exporter) (otelcol_exporter_queue_capacity{job="otel-collector"})',
-            { legend: '{{exporter}}' },
-          ),
+          [null, 'green'],
+          [0.8, 'red'],
         ],
-        { w: 8, h: 8 },
       )
-        .description('Sending queue usage; at 100% new batches are dropped.')
-        .max(1),
+        .description('Sending queue usage; at 100% new batches are dropped. The line is the 80% OtelCollectorQueueFull threshold.')
+        .max(1)
+        .links([runbookLink('OtelCollectorQueueFull')]),
     )
     .withPanel(
       timeseries(
@@ -122,7 +139,26 @@ export function pipelineDashboard(): Dashboard {
           }),
         ],
         { w: 8, h: 8 },
-      ).description('Traces kept per policy (errors, slow, share of the rest).'),
+      ).description('Decisions per policy (render-jobs, errors, slow, sdk-sampled-requests, share-of-background).'),
+    )
+    .withPanel(
+      timeseries(
+        'Late span age (p95, max bucket)',
+        's',
+        [
+          prom(
+            `histogram_quantile(0.95, sum by (le) (rate({__name__=~"otelcol_processor_tail_sampling_sampling_late_span_age(_seconds)?_bucket", job="otel-collector"}[$__rate_interval])))`,
+            { legend: 'p95 late span age' },
+          ),
+          prom(`sum(rate(${otelcol('processor_tail_sampling_sampling_trace_dropped_too_early')}[$__rate_interval]))`, {
+            legend: 'traces dropped too early /s',
+            refId: 'B',
+          }),
+        ],
+        { w: 8, h: 8 },
+      ).description(
+        "How long after its trace's decision a span arrived (a job's worker spans arrive minutes late and follow the cached decision), and traces evicted before a decision (num_traces too small).",
+      ),
     )
     .withPanel(
       timeseries(
@@ -150,6 +186,18 @@ export function pipelineDashboard(): Dashboard {
         { w: 12, h: 8 },
       ).description("From the servicegraph connector; Tempo's service map draws the same edges."),
     )
+    .withPanel(
+      timeseries(
+        'Tempo spans received',
+        'ops',
+        [
+          prom('sum(rate({__name__=~"tempo_distributor_spans_received(_total)?", job="tempo"}[$__rate_interval]))', {
+            legend: 'spans/s into Tempo',
+          }),
+        ],
+        { w: 12, h: 8 },
+      ).description("Tempo's own count of spans received from the collector (tail-sampled)."),
+    )
     .withRow(new RowBuilder('Prometheus and Alertmanager'))
     .withPanel(
       stat('Targets down', 'short', [prom('count(up == 0)', { instant: true, legend: 'down' })], { w: 6, h: 6 })
@@ -172,7 +220,9 @@ export function pipelineDashboard(): Dashboard {
         'ops',
         [prom('sum by (rule_group) (rate(prometheus_rule_evaluation_failures_total[$__rate_interval]))', { legend: '{{rule_group}}' })],
         { w: 6, h: 6 },
-      ).description('A failing rule never fires: alerts are blind while this is above zero.'),
+      )
+        .description('A failing rule never fires: alerts are blind while this is above zero.')
+        .links([runbookLink('PrometheusRuleEvaluationFailures')]),
     )
     .withPanel(
       timeseries('TSDB head series', 'short', [prom('max by (instance) (prometheus_tsdb_head_series)', { legend: '{{instance}}' })], {
@@ -192,7 +242,9 @@ export function pipelineDashboard(): Dashboard {
           }),
         ],
         { w: 12, h: 8 },
-      ).description('Failed notifications mean pages are not reaching Slack.'),
+      )
+        .description('Failed notifications mean pages are not reaching Slack.')
+        .links([runbookLink('AlertmanagerNotificationsFailing')]),
     )
     .withPanel(
       timeseries('Alertmanager alerts by state', 'short', [prom('sum by (state) (alertmanager_alerts)', { legend: '{{state}}' })], {

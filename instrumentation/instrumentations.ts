@@ -11,6 +11,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
 import { stockHttpServerSpans } from './env';
 import { ServerSpanInstrumentation } from './server-spans';
+import { isProbePath } from '../telemetry-bridge/probe-paths';
 
 /**
  * Instrumentation package suffixes enabled by default. Express is left out on purpose: even with
@@ -20,14 +21,9 @@ import { ServerSpanInstrumentation } from './server-spans';
  */
 export const ENABLED_INSTRUMENTATIONS = ['http', 'ioredis', 'undici', 'runtime-node'] as const;
 
-/** Incoming paths that never get a server span: probes and scrapes would drown the real traffic. */
-export const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/api/metrics', '/metrics']);
-
-/** True for a request to one of UNTRACED_PATHS (query string ignored). */
+/** True for a probe or scrape (telemetry-bridge/probe-paths.ts), which never gets a server span. */
 export function isUntracedRequest(req: Pick<IncomingMessage, 'url'>): boolean {
-  const url = req.url ?? '';
-  const q = url.indexOf('?');
-  return UNTRACED_PATHS.has(q === -1 ? url : url.slice(0, q));
+  return isProbePath(req.url ?? '');
 }
 
 /** Names a server span after the Express route that answered (`req.baseUrl` + `req.route.path`), set by Express itself. */

@@ -8,7 +8,7 @@
 import type { Exemplar } from '../telemetry-bridge/exemplars';
 import type { MetricFamily } from './metric-families';
 import { unitSuffix } from './prometheus-names';
-import { close, escapeLabelValue, formatValue, openLabels } from './prometheus-text';
+import { closeLabels, escapeLabelValue, formatValue, openLabels } from './prometheus-text';
 
 /** The spec's limit on an exemplar's label names and values together, in code points. */
 export const MAX_EXEMPLAR_LABEL_CHARS = 128;
@@ -65,12 +65,12 @@ export function renderOpenMetricsText(families: readonly MetricFamily[]): string
           lines.push(`${prefix}${formatValue(s.bounds[i])}"} ${s.cumulative[i]}${exemplarSuffix(ex?.[i])}`);
         lines.push(
           `${prefix}+Inf"} ${s.count}${exemplarSuffix(ex?.[s.bounds.length])}`,
-          `${name}_sum${close(open)} ${formatValue(s.sum)}`,
-          `${name}_count${close(open)} ${s.count}`,
+          `${name}_sum${closeLabels(open)} ${formatValue(s.sum)}`,
+          `${name}_count${closeLabels(open)} ${s.count}`,
         );
       }
     } else {
-      for (const s of family.samples) lines.push(`${name}${close(openLabels(s.labels))} ${formatValue(s.value)}`);
+      for (const s of family.samples) lines.push(`${name}${closeLabels(openLabels(s.labels))} ${formatValue(s.value)}`);
     }
   }
   lines.push('# EOF', '');

@@ -55,10 +55,14 @@ export function unitSuffix(unit: string, isGauge: boolean): string {
   return word(num);
 }
 
-/** The Prometheus family name of an instrument; `ownMeter` keeps the declared name apart from `_total`. */
+/**
+ * The Prometheus family name of an instrument; `ownMeter` keeps the declared name apart from
+ * `_total`, except semantic-convention names (dotted, e.g. `http.server.request.duration`), which
+ * get their unit suffix as everywhere else (`http_server_request_duration_seconds`).
+ */
 export function prometheusName(name: string, unit: string, kind: 'counter' | 'gauge' | 'histogram', ownMeter: boolean): string {
   let base = sanitizeMetricName(name);
-  if (!ownMeter) {
+  if (!ownMeter || name.includes('.')) {
     const suffix = unitSuffix(unit, kind === 'gauge');
     if (suffix && !base.endsWith(`_${suffix}`)) base = `${base}_${suffix}`;
   }

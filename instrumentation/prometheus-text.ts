@@ -27,7 +27,7 @@ export function openLabels(labels: Labels): string {
 }
 
 /** Closes what openLabels opened (nothing when there were no labels). */
-export const close = (open: string) => (open ? `${open}}` : '');
+export const closeLabels = (open: string) => (open ? `${open}}` : '');
 
 /** The whole exposition, one `# HELP` and `# TYPE` per family. */
 export function renderPrometheusText(families: readonly MetricFamily[]): string {
@@ -42,12 +42,12 @@ export function renderPrometheusText(families: readonly MetricFamily[]): string 
         for (let i = 0; i < s.bounds.length; i++) lines.push(`${prefix}${formatValue(s.bounds[i])}"} ${s.cumulative[i]}`);
         lines.push(
           `${prefix}+Inf"} ${s.count}`,
-          `${name}_sum${close(open)} ${formatValue(s.sum)}`,
-          `${name}_count${close(open)} ${s.count}`,
+          `${name}_sum${closeLabels(open)} ${formatValue(s.sum)}`,
+          `${name}_count${closeLabels(open)} ${s.count}`,
         );
       }
     } else {
-      for (const s of family.samples) lines.push(`${name}${close(openLabels(s.labels))} ${formatValue(s.value)}`);
+      for (const s of family.samples) lines.push(`${name}${closeLabels(openLabels(s.labels))} ${formatValue(s.value)}`);
     }
   }
   lines.push('');

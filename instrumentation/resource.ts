@@ -3,7 +3,7 @@
  * detectors: those add the command line, arguments, executable path, owner and machine id, which
  * can carry secrets and would reach every span and the public `target_info` series.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,15 +46,42 @@ function packageVersion(): string {
   }
 }
 
+/** The namespace the semantic conventions give for UUID v5 `service.instance.id` values. */
+const SERVICE_INSTANCE_NAMESPACE = '4d63009a-8d0f-11ee-aad7-4c796ed8e320';
+
+/**
+ * A `service.instance.id` that stays the same across restarts of the same process slot (this
+ * host — a container's hostname in docker-compose — running this service), as the semantic
+ * conventions recommend: a UUID v5 of the slot's name, so the host name itself is not exposed. A
+ * random id per start made span-metric series churn at every restart. Two processes of one service
+ * on one host must set their own `service.instance.id` in OTEL_RESOURCE_ATTRIBUTES.
+ */
+export function stableInstanceId(hostname: string, serviceName: string): string {
+  return uuidV5(SERVICE_INSTANCE_NAMESPACE, `${hostname}/${serviceName}`);
+}
+
+/** RFC 4122 UUID version 5 (SHA-1, name-based) of `name` in `namespace`. */
+export function uuidV5(namespace: string, name: string): string {
+  const hash = createHash('sha1')
+    .update(Buffer.from(namespace.replaceAll('-', ''), 'hex'))
+    .update(name)
+    .digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const h = hash.subarray(0, 16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 /**
  * Our defaults, overridden by OTEL_RESOURCE_ATTRIBUTES and then OTEL_SERVICE_NAME (the envDetector
  * applies that precedence), on top of the SDK's `telemetry.sdk.*` attributes.
  */
 export function buildResource(entry: string | undefined = process.argv[1]): Resource {
+  const serviceName = serviceNameForEntry(entry);
   const ours = resourceFromAttributes({
-    [ATTR_SERVICE_NAME]: serviceNameForEntry(entry),
+    [ATTR_SERVICE_NAME]: serviceName,
     [ATTR_SERVICE_VERSION]: packageVersion(),
-    [ATTR_SERVICE_INSTANCE_ID]: randomUUID(),
+    [ATTR_SERVICE_INSTANCE_ID]: stableInstanceId(os.hostname(), serviceName),
     [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: 'development',
     [ATTR_HOST_NAME]: os.hostname(),
     [ATTR_HOST_ARCH]: process.arch,

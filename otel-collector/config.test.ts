@@ -120,3 +120,33 @@ test('the receivers listen on all interfaces and self-metrics are exposed on :88
   const reader = config.service.telemetry.metrics.readers[0].pull.exporter.prometheus;
   assert.equal(reader.port, 8888);
 });
+
+test('tail sampling keeps every job trace whole, keeps errors, and does not sample requests again', { timeout: 10_000 }, () => {
+  const ts = config.processors.tail_sampling;
+  type Policy = { name: string; type: string; string_attribute?: { key: string; values: string[]; enabled_regex_matching?: boolean } };
+  const policies = ts.policies as Policy[];
+  const keeps = (key: string) =>
+    policies.some(
+      (p) =>
+        p.type === 'string_attribute' &&
+        p.string_attribute?.key === key &&
+        p.string_attribute.enabled_regex_matching === true &&
+        p.string_attribute.values.some((v) => new RegExp(`^(?:${v})$`).test('01JD8X3Z9Q')),
+    );
+  assert.ok(keeps('render.job.id'), 'a policy must keep every trace carrying render.job.id');
+  assert.ok(keeps('http.request.method'), 'requests were head-sampled by the SDK: kept as sent');
+  // A job's late spans (worker attempts minutes later) follow the decision taken on its first
+  // spans through the decision cache, which must outlive far more traces than are in flight.
+  assert.ok(ts.decision_cache.sampled_cache_size >= 100_000);
+  assert.ok(ts.decision_cache.non_sampled_cache_size >= 100_000);
+  const wait = Number(String(ts.decision_wait).replace(/s$/, ''));
+  assert.ok(wait >= 30 && wait <= 120, `decision_wait ${ts.decision_wait} must cover the SDK's batch delay without holding jobs in memory`);
+});
+
+test('the service graph pairs the queue edge and span metrics expire', { timeout: 10_000 }, () => {
+  const ttl = String(config.connectors.servicegraph.store.ttl);
+  assert.match(ttl, /^\d+m$/);
+  assert.ok(Number.parseInt(ttl, 10) >= 10, 'the API→worker edge spans the queue wait: minutes, not seconds');
+  assert.ok(config.connectors.spanmetrics.metrics_expiration, 'metrics_expiration must be set');
+  assert.ok(config.connectors.servicegraph.virtual_node_peer_attributes.includes('server.address'));
+});

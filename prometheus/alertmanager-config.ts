@@ -18,6 +18,8 @@ export interface LoopbackAlertmanagerOptions {
   slack?: { url: string } | { file: string };
   /** Where the Watchdog heartbeat goes; left out when absent. */
   heartbeatUrl?: string;
+  /** Extra template files loaded after the committed ones, e.g. one from grafanaUrlTemplate(). */
+  templateFiles?: string[];
   /** Shorter grouping for tests, e.g. `1s`. */
   groupWait?: string;
   groupInterval?: string;
@@ -30,7 +32,7 @@ export function loopbackAlertmanagerConfig(o: LoopbackAlertmanagerOptions): Reco
   const config = YAML.parse(readFileSync(ALERTMANAGER_FILE, 'utf8'));
   const global = config.global as Record<string, unknown>;
   for (const key of Object.keys(global)) if (key.startsWith('smtp_') || key.startsWith('slack_')) delete global[key];
-  config.templates = [TEMPLATES_GLOB];
+  config.templates = [TEMPLATES_GLOB, ...(o.templateFiles ?? [])];
   for (const receiver of config.receivers as Receiver[]) {
     delete receiver.email_configs;
     if (receiver.slack_configs) {
@@ -48,4 +50,17 @@ export function loopbackAlertmanagerConfig(o: LoopbackAlertmanagerOptions): Reco
   if (o.groupWait) config.route.group_wait = o.groupWait;
   if (o.groupInterval) config.route.group_interval = o.groupInterval;
   return config;
+}
+
+/**
+ * A template file's text that points message links at `grafanaUrl` (it redefines
+ * "render.grafana.url" of the committed templates; load it after them). docker-compose's
+ * Alertmanager writes the same from GRAFANA_URL at start.
+ */
+export function grafanaUrlTemplate(grafanaUrl: string): string {
+  const url = new URL(grafanaUrl);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`GRAFANA_URL must be http(s): ${grafanaUrl}`);
+  // A template delimiter in the URL would change the template itself, so it is refused.
+  if (/[{}]/.test(grafanaUrl)) throw new Error('GRAFANA_URL must not contain braces');
+  return `{{ define "render.grafana.url" }}${grafanaUrl.replace(/\/+$/, '')}{{ end }}\n`;
 }

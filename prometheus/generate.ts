@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { loopbackAlertmanagerConfig } from './alertmanager-config';
+import { grafanaUrlTemplate, loopbackAlertmanagerConfig } from './alertmanager-config';
 import { COMPOSE_OPTIONS, loopbackOptions, prometheusConfig, RULE_FILES } from './prometheus-config';
 import { ALERTS_FILE, rewriteRunbookBase } from './runbooks';
 
@@ -36,7 +36,13 @@ function main(args: string[]): void {
       YAML.stringify(prometheusConfig(loopbackOptions(ports, path.join(dir, 'metrics-token'), rules)), { aliasDuplicateObjects: false }),
     );
     const slack = slackFile && existsSync(slackFile) ? { file: path.resolve(slackFile) } : undefined;
-    writeFileSync(path.join(dir, 'alertmanager.yml'), YAML.stringify(loopbackAlertmanagerConfig({ slack })));
+    // Message links point at GRAFANA_URL when the caller has one (as the compose Alertmanager does).
+    const templateFiles: string[] = [];
+    if (process.env.GRAFANA_URL) {
+      templateFiles.push(path.join(dir, 'grafana-url.tmpl'));
+      writeFileSync(templateFiles[0], grafanaUrlTemplate(process.env.GRAFANA_URL));
+    }
+    writeFileSync(path.join(dir, 'alertmanager.yml'), YAML.stringify(loopbackAlertmanagerConfig({ slack, templateFiles })));
   } else if (command === 'runbook-base') {
     writeFileSync(ALERTS_FILE, rewriteRunbookBase(readFileSync(ALERTS_FILE, 'utf8')));
   } else {

@@ -11,6 +11,8 @@ export interface ScrapeTargets {
   collector: string[];
   alertmanager: string[];
   prometheus: string[];
+  /** Tempo's own metrics (:3200/metrics); optional, absent in the loopback variant. */
+  tempo?: string[];
 }
 
 /** Everything that differs between deployments. */
@@ -21,7 +23,24 @@ export interface PrometheusConfigOptions {
   ruleFiles: string[];
   scrapeInterval: string;
   evaluationInterval: string;
+  /**
+   * Prometheus 3's OTLP receiver settings (the collector pushes span metrics and the service graph
+   * there). Only the compose stack runs Prometheus 3; Debian's 2.x refuses the `otlp` block.
+   */
+  otlp?: boolean;
 }
+
+/**
+ * Resource attributes the OTLP receiver turns into labels on the pushed series (service.name and
+ * service.instance.id already become job and instance): the environment filters every dashboard.
+ */
+export const OTLP_PROMOTED_RESOURCE_ATTRIBUTES = ['deployment.environment.name', 'service.namespace', 'service.version'];
+
+/**
+ * Late samples accepted per series. The collector flushes span metrics every 15s and retries a
+ * failed push; a retry after a Prometheus restart would otherwise be refused as out of order.
+ */
+export const OUT_OF_ORDER_WINDOW = '10m';
 
 /** Rule files, relative to the directory holding the generated prometheus.yml. */
 export const RULE_FILES = ['rules/render-recording.yml', 'rules/render-alerts.yml'];
@@ -37,11 +56,13 @@ export const COMPOSE_OPTIONS: PrometheusConfigOptions = {
     collector: ['otel-collector:8888'],
     alertmanager: ['alertmanager:9093'],
     prometheus: ['prometheus:9090'],
+    tempo: ['tempo:3200'],
   },
   credentialsFile: '/etc/prometheus/secrets/metrics-token',
   ruleFiles: RULE_FILES,
   scrapeInterval: '15s',
   evaluationInterval: '15s',
+  otlp: true,
 };
 
 /** Ports of the loopback variant (`make stack`, tests): the embedded service has no separate workers. */
@@ -80,10 +101,17 @@ export function prometheusConfig(o: PrometheusConfigOptions): Record<string, unk
   add('otel-collector', o.targets.collector);
   add('alertmanager', o.targets.alertmanager);
   add('prometheus', o.targets.prometheus);
+  add('tempo', o.targets.tempo ?? []);
   return {
     global: { scrape_interval: o.scrapeInterval, evaluation_interval: o.evaluationInterval },
     rule_files: o.ruleFiles,
     alerting: { alertmanagers: [{ static_configs: [{ targets: o.targets.alertmanager }] }] },
     scrape_configs: jobs,
+    ...(o.otlp
+      ? {
+          otlp: { promote_resource_attributes: OTLP_PROMOTED_RESOURCE_ATTRIBUTES },
+          storage: { tsdb: { out_of_order_time_window: OUT_OF_ORDER_WINDOW } },
+        }
+      : {}),
   };
 }

@@ -5,7 +5,7 @@
  * the app's metrics module records them, the serializer in `instrumentation/` reads them. The
  * store lives under a `Symbol.for` key so it survives a second copy of this module (as in shutdown.ts).
  */
-import { isSpanContextValid, trace, TraceFlags, type Attributes } from '@opentelemetry/api';
+import { isSpanContextValid, trace, TraceFlags, type Attributes, type SpanContext } from '@opentelemetry/api';
 
 /** One exemplar: where (trace, span), what value and when (epoch ms). */
 export interface Exemplar {
@@ -45,11 +45,18 @@ export function bucketIndex(bounds: readonly number[], value: number): number {
 }
 
 /**
- * Keeps `value` as the exemplar of its bucket when it is recorded inside a sampled span; does
- * nothing otherwise (no span, telemetry disabled, or an unsampled trace nobody can open).
+ * Keeps `value` as the exemplar of its bucket when it is recorded inside a sampled span (the active
+ * one, or `spanContext` when given); does nothing otherwise (no span, telemetry disabled, or an
+ * unsampled trace nobody can open).
  */
-export function recordExemplar(metric: string, bounds: readonly number[], attributes: Attributes, value: number): void {
-  const sc = trace.getActiveSpan()?.spanContext();
+export function recordExemplar(
+  metric: string,
+  bounds: readonly number[],
+  attributes: Attributes,
+  value: number,
+  spanContext?: SpanContext,
+): void {
+  const sc = spanContext ?? trace.getActiveSpan()?.spanContext();
   if (!sc || !isSpanContextValid(sc) || (sc.traceFlags & TraceFlags.SAMPLED) === 0 || !Number.isFinite(value)) return;
   let series = store().get(metric);
   if (!series) {

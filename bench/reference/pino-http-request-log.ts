@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
-import { QUIET_PATHS } from '../../services/api/request-log';
+import { isProbePath } from '../../telemetry-bridge/probe-paths';
 import type { Logger } from '../../services/telemetry/logger';
 
 /**
@@ -23,7 +23,7 @@ export function pinoHttpRequestLog(logger: Logger): RequestHandler {
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
     customLogLevel: (req, res, err) => {
-      if (QUIET_PATHS.has(pathOf((req as { originalUrl?: string }).originalUrl ?? req.url))) return 'debug';
+      if (isProbePath(pathOf((req as { originalUrl?: string }).originalUrl ?? req.url))) return 'debug';
       return err || res.statusCode >= 500 ? 'error' : 'info';
     },
     customSuccessMessage: () => 'request',

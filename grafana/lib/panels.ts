@@ -1,6 +1,13 @@
 /** Panel factories with the house defaults (unit always set, Prometheus via `$datasource`). */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
-import { ReduceDataOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
+import {
+  GraphThresholdsStyleConfigBuilder,
+  GraphThresholdsStyleMode,
+  LegendDisplayMode,
+  LegendPlacement,
+  ReduceDataOptionsBuilder,
+  VizLegendOptionsBuilder,
+} from '@grafana/grafana-foundation-sdk/common';
 import { ThresholdsConfigBuilder, ThresholdsMode, type Threshold } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as HeatmapPanel } from '@grafana/grafana-foundation-sdk/heatmap';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
@@ -22,7 +29,7 @@ export function thresholds(steps: [number | null, string][]): ThresholdsConfigBu
   return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(list);
 }
 
-/** A time series panel. */
+/** A time series panel, its legend always shown (a line nobody can name helps nobody at 3 a.m.). */
 export function timeseries(title: string, unit: string, queries: Query[], size: Size = { w: 12, h: 8 }): TimeseriesPanel {
   return new TimeseriesPanel()
     .title(title)
@@ -32,7 +39,16 @@ export function timeseries(title: string, unit: string, queries: Query[], size: 
     .span(size.w)
     .height(size.h)
     .fillOpacity(10)
-    .lineWidth(1);
+    .lineWidth(1)
+    .legend(new VizLegendOptionsBuilder().showLegend(true).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom).calcs([]));
+}
+
+/**
+ * Draws dashed lines at an alert's thresholds on a time series (`[value, color]` pairs as for
+ * `thresholds`; the first, null, is the base colour and draws no line).
+ */
+export function thresholdLines(panel: TimeseriesPanel, steps: [number | null, string][]): TimeseriesPanel {
+  return panel.thresholds(thresholds(steps)).thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed));
 }
 
 /** A single-value panel showing each series' last value. */

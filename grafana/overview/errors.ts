@@ -9,13 +9,8 @@ import { prom, quantile, sel } from '../lib/queries';
 /** Errors over time and totals by category. */
 export function errorPanels(): cog.Builder<Panel>[] {
   return [
-    timeseries(
-      'Errors by category',
-      'cpm',
-      [prom(`sum by (category) (rate(${sel(M.errors)}[$__rate_interval])) * 60`, { legend: '{{category}}' })],
-      { w: 12, h: 8 },
-    )
-      .description('Failed attempts per minute by error category (retried or final).')
+    timeseries('Errors by category', 'cpm', [prom('render:errors:rate5m * 60', { legend: '{{category}}' })], { w: 12, h: 8 })
+      .description('Jobs that failed for good per minute, by error category (retried attempts are in Retries).')
       .links([runbookLink('RenderErrorSpike')]),
     table(
       'Errors by category (time range)',
@@ -31,7 +26,7 @@ export function errorPanels(): cog.Builder<Panel>[] {
       ],
       { w: 6, h: 8 },
     )
-      .description('Failed attempts (A) and retries scheduled (B) per category in the time range.')
+      .description('Jobs failed for good (A) and retries scheduled (B) per category in the time range.')
       .withTransformation({ id: 'merge', options: {} })
       .withTransformation({
         id: 'organize',

@@ -3,7 +3,7 @@ import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import { FieldColorBuilder, FieldColorModeId, type Panel } from '@grafana/grafana-foundation-sdk/dashboard';
 import { METRIC_NAMES as M } from '../../services/telemetry/metrics';
 import { runbookLink } from '../lib/links';
-import { stat, thresholds, timeseries } from '../lib/panels';
+import { stat, thresholdLines, thresholds, timeseries } from '../lib/panels';
 import { mean, prom, quantile, sel } from '../lib/queries';
 
 /** The success-rate objective: 99% of finished jobs complete. */
@@ -11,9 +11,14 @@ export const SLO_TARGET = 0.99;
 
 const finished = (status: string, window: string) => `sum(increase(${sel(M.jobs, `status="${status}"`)}[${window}]))`;
 
-/** Completed / (completed + failed) over `window`. */
+/**
+ * Completed / (completed + failed) over `window`. During a total outage no job completes and the
+ * completed series may not exist at all: the `or` makes the numerator 0 then, so the panel shows
+ * 0%, not "no data" (nothing finished at all still has no ratio).
+ */
 export function successRatio(window: string): string {
-  return `${finished('completed', window)} / sum(increase(${sel(M.jobs, 'status=~"completed|failed"')}[${window}]))`;
+  const total = `sum(increase(${sel(M.jobs, 'status=~"completed|failed"')}[${window}]))`;
+  return `(${finished('completed', window)} or on() 0 * ${total}) / ${total}`;
 }
 
 /** Job counts in the time range, one stat per status (the original admin page's counters). */
@@ -38,7 +43,7 @@ export function jobCountPanels(): cog.Builder<Panel>[] {
       )
       .decimals(2)
       .noValue('no finished jobs')
-      .links([runbookLink('RenderFailureRateHigh'), runbookLink('RenderSLOBurnRate')]),
+      .links([runbookLink('RenderSLOBurnRate')]),
     stat('Average render duration', 's', [prom(mean(M.duration, '$__range'), { instant: true, legend: 'mean' })])
       .description('Mean processing time of finished jobs in the time range.')
       .noValue('no finished jobs'),
@@ -48,16 +53,22 @@ export function jobCountPanels(): cog.Builder<Panel>[] {
 /** Success rate over time against the objective, and throughput by outcome. */
 export function rateAndThroughputPanels(): cog.Builder<Panel>[] {
   return [
-    timeseries('Success rate vs SLO', 'percentunit', [
-      prom(successRatio('$__rate_interval'), { legend: 'success rate' }),
-      prom(`vector(${SLO_TARGET})`, { legend: 'SLO 99%', refId: 'B' }),
-    ])
-      .description('Share of finished jobs that completed; the objective is 99%.')
+    thresholdLines(
+      timeseries('Success rate vs SLO', 'percentunit', [
+        prom('render:job_success:ratio_rate5m', { legend: 'success rate (5m)' }),
+        prom('render:job_success:ratio_rate1h', { legend: 'success rate (1h)', refId: 'B' }),
+      ]),
+      [
+        [null, 'red'],
+        [SLO_TARGET, 'green'],
+      ],
+    )
+      .description('Share of finished jobs that completed (recording rules); the line is the 99% objective. 0% during a total outage.')
       .max(1)
       .links([runbookLink('RenderSLOBurnRate')]),
-    timeseries('Throughput by outcome', 'cpm', [
-      prom(`sum by (status) (rate(${sel(M.jobs)}[$__rate_interval])) * 60`, { legend: '{{status}}' }),
-    ]).description('Jobs per minute reaching each status (queued = submitted).'),
+    timeseries('Throughput by outcome', 'cpm', [prom('render:jobs:rate5m * 60', { legend: '{{status}}' })]).description(
+      'Jobs per minute reaching each status (queued = submitted), across every process.',
+    ),
   ];
 }
 
@@ -80,12 +91,18 @@ export function durationPanels(): cog.Builder<Panel>[] {
     )
       .description('Processing time of finished jobs. Exemplar dots link to the trace of a real job.')
       .links([runbookLink('RenderDurationP95High')]),
-    timeseries(
-      'Render duration p95 by outcome',
-      's',
-      [prom(quantile(0.95, M.duration, ['status']), { legend: '{{status}}', exemplar: true })],
-      { w: 6, h: 8 },
-    ).description('Failed jobs that take long usually hit a timeout.'),
+    thresholdLines(
+      timeseries('Render duration p95 by outcome', 's', [prom('render:duration_seconds:p95_rate5m', { legend: '{{status}}' })], {
+        w: 6,
+        h: 8,
+      }),
+      [
+        [null, 'green'],
+        [600, 'orange'],
+      ],
+    )
+      .description('p95 processing time by outcome (recording rule); the line is the 10-minute RenderDurationP95High threshold.')
+      .links([runbookLink('RenderDurationP95High')]),
     timeseries(
       'Attempt duration p95 from traces',
       'ms',

@@ -14,6 +14,7 @@ import { SubmitLimits } from './submit-limits';
 import { errorHandler, notFound } from './errors';
 import { openApiDocument } from './openapi';
 import { requestLog } from './request-log';
+import { requestMetrics } from './request-metrics';
 import { adminSummaryRouter } from './routes/admin-summary';
 import { healthRouter } from './routes/health';
 import { jobActionsRouter } from './routes/job-actions';
@@ -42,6 +43,7 @@ export function createApp({ config, backend, logger, storage }: AppDeps): expres
   assertSafeExposure(config, keys);
   const limits = new SubmitLimits(config.limits, backend);
 
+  app.use(requestMetrics());
   app.use(requestLog(logger));
   app.use(express.json({ limit: LIMITS.maxBodyBytes }));
   app.use(healthRouter({ backend, storage }));

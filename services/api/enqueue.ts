@@ -5,12 +5,12 @@ import { markSpanError, startEnqueueSpan } from '../telemetry/tracing';
 import { recordJobStatus } from '../telemetry/metrics';
 import { queueCall } from './queue-call';
 
-/** How a job reaches the store before it is queued: a new record, or a reset of an existing one. */
-export type Persist = { kind: 'create'; job: JobRecord } | { kind: 'reset'; id: string; patch: JobPatch; onlyIf: readonly JobStatus[] };
+/** How a job reaches the store before it is queued: a new record, or a user's retry putting an existing one back in the queue. */
+export type Persist = { kind: 'create'; job: JobRecord } | { kind: 'requeue'; id: string; patch: JobPatch; onlyIf: readonly JobStatus[] };
 
 /**
  * Stores the job with the enqueue span's trace context, then queues it, inside the PRODUCER span.
- * Returns null when a reset found the job in another status (someone else changed it first).
+ * Returns null when a requeue found the job in another status (someone else changed it first).
  */
 export async function persistAndEnqueue(backend: QueueBackend, persist: Persist): Promise<JobRecord | null> {
   const id = persist.kind === 'create' ? persist.job.id : persist.id;

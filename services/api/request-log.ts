@@ -1,8 +1,6 @@
+import { isProbePath } from '../../telemetry-bridge/probe-paths';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../telemetry/logger';
-
-/** Scrapes and probes are frequent and uninteresting: logged at debug so they do not drown real traffic. */
-export const QUIET_PATHS = new Set(['/healthz', '/readyz', '/api/metrics']);
 
 /**
  * One log line per request once the response is sent: method, path (no query string, which may
@@ -30,7 +28,8 @@ export function requestLog(logger: Logger): RequestHandler {
         ...(res.locals.jobId ? { job_id: res.locals.jobId } : {}),
         ...(res.locals.errorCode ? { code: res.locals.errorCode } : {}),
       };
-      if (QUIET_PATHS.has(path)) logger.debug(line, 'request');
+      // Probes and scrapes (the same paths that get no span) are logged at debug.
+      if (isProbePath(path)) logger.debug(line, 'request');
       else if (res.statusCode >= 500) logger.error(line, 'request');
       else logger.info(line, 'request');
     });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { observeQueue } from '../telemetry/metrics';
+import { observeQueue, setMemoryLimit } from '../telemetry/metrics';
 import { createApp, type AppDeps } from './app';
 
 /** A listening API: its URL and how to stop it. */
@@ -26,6 +26,7 @@ export async function listenApi(deps: AppDeps & { host: string; port: number }):
       resolve();
     });
   });
+  setMemoryLimit(deps.config.memoryLimitBytes);
   const stopObserving = observeQueue(async () => ({ ...(await backend.counts()), workersAlive: (await backend.workers()).length }));
   const { port } = server.address() as AddressInfo;
   const shownHost = deps.host === '0.0.0.0' || deps.host === '::' ? 'localhost' : deps.host;

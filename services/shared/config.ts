@@ -92,6 +92,9 @@ const envSchema = z.object({
   WEBHOOK_SECRET: optionalSecret,
   GRAFANA_URL: optionalUrl,
   GRAFANA_TEMPO_UID: z.string().default('tempo'),
+  // The memory this process and its FFmpeg children may use (e.g. the container's limit); empty:
+  // the cgroup's own limit where there is one. What RenderMemoryNearLimit compares against.
+  RENDER_MEMORY_LIMIT_BYTES: z.preprocess((v) => (v === '' ? undefined : v), int(16 * 1024 * 1024, 2 ** 50).optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Object storage: RENDER_STORAGE_URL is parsed by storage-config.ts (file:///path or s3://bucket/prefix).
   RENDER_STORAGE_URL: optionalString,
@@ -154,6 +157,7 @@ export interface Config {
   webhookSecret: string | undefined;
   grafanaUrl: string | undefined;
   grafanaTempoUid: string;
+  memoryLimitBytes: number | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -236,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     webhookSecret: e.WEBHOOK_SECRET,
     grafanaUrl: e.GRAFANA_URL,
     grafanaTempoUid: e.GRAFANA_TEMPO_UID,
+    memoryLimitBytes: e.RENDER_MEMORY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
   });
 }

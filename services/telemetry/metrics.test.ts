@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
 import { promtoolCheckMetrics } from '../../instrumentation/promtool';
 import type { HistogramSample, MetricFamily, ScalarSample } from '../../instrumentation/metric-families';
+import { trackActiveJob } from './active-jobs';
+import { buildInfo } from './build-info';
+import { cgroupOomKills } from './process-memory';
 import {
   BUCKETS,
   METRIC_NAMES,
@@ -10,6 +13,9 @@ import {
   observeQueue,
   recordEncode,
   recordError,
+  recordHttpServerRequest,
+  recordProgressUpdate,
+  setMemoryLimit,
   recordInProgress,
   recordJobStatus,
   recordQueueWait,
@@ -74,6 +80,19 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
     recordSpansDropped(3);
     observeQueue(async () => ({ waiting: 4, active: 1, delayed: 2, oldestWaitingAgeSeconds: 9, workersAlive: 3 }));
     observeHeartbeat(() => 1_700_000_000_000);
+    recordHttpServerRequest('GET', '/api/jobs/:id', 200, 0.02);
+    recordHttpServerRequest('GET', '/api/jobs/:id', 200, 0.3);
+    recordHttpServerRequest('POST', '/api/jobs', 503, 0.004);
+    recordHttpServerRequest('GET', undefined, 404, 0.001);
+    recordProgressUpdate();
+    recordProgressUpdate();
+    setMemoryLimit(512 * 1024 * 1024);
+    // One job 20 minutes into a 10-second video (overdue after 5m + 100s), one just started.
+    trackActiveJob(10, Date.now() - 20 * 60_000);
+    trackActiveJob(10);
+    // render_build_info appears once FFmpeg has told its version (a child process, milliseconds).
+    const deadline = Date.now() + 10_000;
+    while (!buildInfo() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     families = await t.reader.families();
     text = (await t.reader.collector().prometheus()) as string;
   });
@@ -129,7 +148,13 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
   });
 
   it('every name in METRIC_NAMES is exposed exactly once with HELP and TYPE', () => {
+    // OOM kills come from a cgroup v2 memory.events; a host without one (this CI's cgroup v1) has no such series.
+    const oomReadable = cgroupOomKills() !== undefined;
     for (const name of Object.values(METRIC_NAMES)) {
+      if (name === METRIC_NAMES.oomKills && !oomReadable) {
+        assert.doesNotMatch(text, /^render_oom_kills_total/m);
+        continue;
+      }
       assert.equal(text.split('\n').filter((l) => l.startsWith(`# TYPE ${name} `)).length, 1, name);
       assert.match(text, new RegExp(`^# HELP ${name} \\S`, 'm'));
     }
@@ -140,6 +165,37 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
     assert.match(text, /^render_storage_operation_duration_seconds_bucket\{operation="put",outcome="ok",le="0\.25"\} 1$/m);
     assert.match(text, /^render_storage_operation_duration_seconds_count\{operation="read",outcome="not_found"\} 1$/m);
     assert.doesNotMatch(text, /otel_scope_name/);
+  });
+
+  it('http.server.request.duration: semantic-convention name and attributes, a small bucket set, every request', () => {
+    const ok = histogram(METRIC_NAMES.httpServerDuration, {
+      http_request_method: 'GET',
+      http_response_status_code: '200',
+      http_route: '/api/jobs/:id',
+    });
+    assert.deepEqual(ok.bounds, BUCKETS.httpServer);
+    assert.ok(BUCKETS.httpServer.length <= 10);
+    assert.equal(ok.count, 2);
+    assert.equal(
+      histogram(METRIC_NAMES.httpServerDuration, { http_request_method: 'POST', http_response_status_code: '503', http_route: '/api/jobs' })
+        .count,
+      1,
+    );
+    // No route matched: the attribute is left out (semantic conventions), not invented.
+    assert.equal(histogram(METRIC_NAMES.httpServerDuration, { http_request_method: 'GET', http_response_status_code: '404' }).count, 1);
+  });
+
+  it('process figures: build info, memory against the limit, overdue jobs, progress', () => {
+    const info = (family(METRIC_NAMES.buildInfo).samples as ScalarSample[])[0];
+    assert.equal(info.value, 1);
+    assert.equal(info.labels.node_version, process.versions.node);
+    assert.match(info.labels.ffmpeg_version, /^\d+\.\d+/);
+    assert.match(info.labels.version, /^\d+\.\d+\.\d+/);
+    const usage = scalar(METRIC_NAMES.memoryUsage);
+    assert.ok(usage >= scalar(METRIC_NAMES.memory, { type: 'rss' }) * 0.5, `usage ${usage} below the process's own RSS`);
+    assert.equal(scalar(METRIC_NAMES.memoryLimit), 512 * 1024 * 1024);
+    assert.equal(scalar(METRIC_NAMES.jobsOverdue), 1);
+    assert.equal(scalar(METRIC_NAMES.progressUpdates), 2);
   });
 
   it('target_info carries identity but nothing from the host or command line', () => {

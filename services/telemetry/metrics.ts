@@ -11,12 +11,15 @@
  * `instrumentation/` records them, so they are declared in telemetry-bridge/pipeline-metrics.ts
  * and re-exported from here.
  */
-import { metrics, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
+import { metrics, type Attributes, type BatchObservableResult, type Meter, type Observable, type SpanContext } from '@opentelemetry/api';
 import type { ErrorCategory } from '../shared/errors/categories';
 import type { JobStatus, Stage } from '../shared/job';
 import { recordExemplar, resetExemplars } from '../../telemetry-bridge/exemplars';
 import { METER_NAME } from '../../telemetry-bridge/meter';
+import { overdueJobs } from './active-jobs';
 import { METRIC_LABELS as L } from './attributes';
+import { buildInfo } from './build-info';
+import { cgroupLimit, cgroupOomKills, memoryUsage } from './process-memory';
 
 export { recordSpansDropped, recordTelemetryExportFailure } from '../../telemetry-bridge/pipeline-metrics';
 
@@ -26,8 +29,14 @@ export const BUCKETS = Object.freeze({
   queueWait: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800],
   stageDuration: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
   encodeSpeed: [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
+  // API requests: a small set (each bucket is a series per route and status) around the 1s
+  // latency alert; streaming downloads land in the top buckets.
+  httpServer: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   storageOperation: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
 });
+
+/** The semantic-convention name of the API request duration histogram (Prometheus: http_server_request_duration_seconds). */
+export const HTTP_SERVER_DURATION = 'http.server.request.duration';
 
 /** Every metric name as Prometheus shows it, for rules, dashboards and tests. */
 export const METRIC_NAMES = Object.freeze({
@@ -50,6 +59,13 @@ export const METRIC_NAMES = Object.freeze({
   storageOperation: 'render_storage_operation_duration_seconds',
   telemetryExportFailures: 'telemetry_export_failures_total',
   telemetrySpansDropped: 'telemetry_spans_dropped_total',
+  httpServerDuration: 'http_server_request_duration_seconds',
+  buildInfo: 'render_build_info',
+  memoryUsage: 'render_memory_usage_bytes',
+  memoryLimit: 'render_memory_limit_bytes',
+  oomKills: 'render_oom_kills_total',
+  jobsOverdue: 'render_jobs_overdue',
+  progressUpdates: 'render_job_progress_updates_total',
 });
 
 /** Queue figures as a backend reports them. */
@@ -135,6 +151,36 @@ function create(meter: Meter) {
       unit: 's',
       description: "Unix time of this worker's last successful heartbeat to the queue backend.",
     }),
+    httpServerDuration: meter.createHistogram(HTTP_SERVER_DURATION, {
+      unit: 's',
+      description: 'Duration of HTTP server requests (every request, whatever the trace sampling).',
+      advice: { explicitBucketBoundaries: BUCKETS.httpServer },
+    }),
+    progressUpdates: meter.createCounter('render_job_progress_updates', {
+      unit: '{update}',
+      description: 'Progress writes of running jobs (FFmpeg progress, stage changes): work that moves.',
+    }),
+    buildInfo: meter.createObservableGauge('render_build_info', {
+      unit: '1',
+      description: 'Always 1; the labels name the service, FFmpeg and Node.js versions this process runs.',
+    }),
+    memoryUsage: meter.createObservableGauge('render_memory_usage_bytes', {
+      unit: 'By',
+      description:
+        "Memory of this process and its children (FFmpeg): the cgroup's working set where readable, else the process tree's resident set.",
+    }),
+    memoryLimit: meter.createObservableGauge('render_memory_limit_bytes', {
+      unit: 'By',
+      description: "The memory limit this process runs under: RENDER_MEMORY_LIMIT_BYTES, else the cgroup's memory.max.",
+    }),
+    oomKills: meter.createObservableCounter('render_oom_kills', {
+      unit: '{kill}',
+      description: "Processes the kernel killed for memory in this process's cgroup (memory.events oom_kill).",
+    }),
+    jobsOverdue: meter.createObservableGauge('render_jobs_overdue', {
+      unit: '{job}',
+      description: 'Jobs this process runs past their expected duration (5 minutes plus 10x the video length).',
+    }),
   };
   meter.addBatchObservableCallback(
     (result: BatchObservableResult) => {
@@ -145,10 +191,39 @@ function create(meter: Meter) {
       result.observe(instruments.memory, mem.external, { [L.TYPE]: 'external' });
       // process.uptime(), not the instruments' age: they are re-created whenever the provider changes.
       result.observe(instruments.uptime, process.uptime());
+      // Telemetry never breaks the app: each figure is read on its own and skipped if unreadable.
+      try {
+        const usage = memoryUsage();
+        if (usage !== undefined) result.observe(instruments.memoryUsage, usage);
+        const limit = configuredMemoryLimit ?? cgroupLimit();
+        if (limit !== undefined) result.observe(instruments.memoryLimit, limit);
+        const kills = cgroupOomKills();
+        if (kills !== undefined) result.observe(instruments.oomKills, kills);
+      } catch {
+        // no memory sample this time
+      }
+      result.observe(instruments.jobsOverdue, overdueJobs());
+      const info = buildInfo();
+      if (info) result.observe(instruments.buildInfo, 1, { ...info });
     },
-    [instruments.memory, instruments.uptime],
+    [
+      instruments.memory,
+      instruments.uptime,
+      instruments.memoryUsage,
+      instruments.memoryLimit,
+      instruments.oomKills,
+      instruments.jobsOverdue,
+      instruments.buildInfo,
+    ],
   );
   return instruments;
+}
+
+let configuredMemoryLimit: number | undefined;
+
+/** The configured memory limit (RENDER_MEMORY_LIMIT_BYTES); undefined falls back to the cgroup's. */
+export function setMemoryLimit(bytes: number | undefined): void {
+  configuredMemoryLimit = bytes;
 }
 
 type Instruments = ReturnType<typeof create>;
@@ -200,6 +275,29 @@ export function recordStageDuration(stage: Stage, seconds: number): void {
   const attributes = { [L.STAGE]: stage };
   inst().stageDuration.record(seconds, attributes);
   recordExemplar(METRIC_NAMES.stageDuration, BUCKETS.stageDuration, attributes, seconds);
+}
+
+/**
+ * Records one HTTP server request (semantic conventions: http.request.method, http.route when a
+ * route matched, http.response.status_code), with the request's span as the exemplar when it is
+ * traced. `spanContext` is the request's span, taken when the request started.
+ */
+export function recordHttpServerRequest(
+  method: string,
+  route: string | undefined,
+  statusCode: number,
+  seconds: number,
+  spanContext?: SpanContext,
+): void {
+  const attributes: Attributes = { 'http.request.method': method, 'http.response.status_code': statusCode };
+  if (route) attributes['http.route'] = route;
+  inst().httpServerDuration.record(seconds, attributes);
+  recordExemplar(HTTP_SERVER_DURATION, BUCKETS.httpServer, attributes, seconds, spanContext);
+}
+
+/** Counts a progress write of a running job. */
+export function recordProgressUpdate(): void {
+  inst().progressUpdates.add(1);
 }
 
 /** Marks a job starting (+1) or leaving (-1) processing in this process. */

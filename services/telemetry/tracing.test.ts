@@ -4,7 +4,16 @@ import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
 import { AssetFetchError } from '../shared/errors/asset-fetch-error';
 import { ATTR, EVENTS } from './attributes';
-import { activeTraceIds, markSpanCancelled, markSpanError, safeUrl, startEnqueueSpan, withConsumerSpan, withSpan } from './tracing';
+import {
+  activeTraceIds,
+  markSpanCancelled,
+  markSpanError,
+  safeUrl,
+  serverAttributes,
+  startEnqueueSpan,
+  withConsumerSpan,
+  withSpan,
+} from './tracing';
 
 const target = { messagingSystem: 'sqlite', queueName: 'render' };
 let t: TestTelemetry;
@@ -47,6 +56,11 @@ describe('tracing helpers', { timeout: 30_000 }, () => {
       assert.equal(c.kind, SpanKind.CONSUMER);
       assert.equal(c.spanContext().traceId, producer.spanContext().traceId);
       assert.equal(c.parentSpanContext?.spanId, producer.spanContext().spanId);
+      assert.deepEqual(
+        c.links.map((l) => [l.context.traceId, l.context.spanId]),
+        [[producer.spanContext().traceId, producer.spanContext().spanId]],
+        'the consumer links to the producer context',
+      );
       assert.equal(c.attributes[ATTR.RENDER_JOB_ATTEMPT], i + 1);
       assert.equal(c.attributes[ATTR.MESSAGING_OPERATION_TYPE], 'process');
     }
@@ -102,5 +116,15 @@ describe('tracing helpers', { timeout: 30_000 }, () => {
     assert.equal(safeUrl('https://cdn.example.test/a/b.mp3?token=secret#x'), 'https://cdn.example.test:443');
     assert.equal(safeUrl('http://user:pw@hooks.example.test:8080/T0/B0/XYZ'), 'http://hooks.example.test:8080');
     assert.equal(safeUrl('not a url'), '(invalid url)');
+  });
+
+  it('serverAttributes names the peer of an outgoing call (host and port, nothing else)', () => {
+    assert.deepEqual(serverAttributes('https://user:pw@hooks.example.test/x?token=1'), {
+      'server.address': 'hooks.example.test',
+      'server.port': 443,
+    });
+    assert.deepEqual(serverAttributes('http://127.0.0.1:8080/hook'), { 'server.address': '127.0.0.1', 'server.port': 8080 });
+    assert.deepEqual(serverAttributes('http://[::1]/hook'), { 'server.address': '::1', 'server.port': 80 });
+    assert.deepEqual(serverAttributes('not a url'), {});
   });
 });

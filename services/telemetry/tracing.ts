@@ -68,6 +68,10 @@ export async function withConsumerSpan<T>(
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parent = propagation.extract(context.active(), job.carrier);
+  // Messaging conventions: the consumer also links to the producer's context, so the link holds
+  // where a backend or a tool starts consumer traces anew (and for the service graph's pairing).
+  const producer = trace.getSpanContext(parent);
+  const links = producer && producer.traceId !== INVALID_TRACE_ID ? [{ context: producer }] : undefined;
   const span = tracer.startSpan(
     `process ${target.queueName}`,
     {
@@ -81,6 +85,7 @@ export async function withConsumerSpan<T>(
         [ATTR.RENDER_JOB_ID]: job.id,
         [ATTR.RENDER_JOB_ATTEMPT]: job.attempt,
       },
+      links,
     },
     parent,
   );
@@ -137,4 +142,19 @@ export function activeTraceIds(ctx: Context = context.active()): { trace_id?: st
 /** A URL as spans may show it: scheme, host and port only, since paths and queries of user URLs may hold tokens. */
 export function safeUrl(raw: string): string {
   return redactUrl(raw);
+}
+
+/**
+ * `server.address` and `server.port` of an outgoing call's URL (semantic conventions for HTTP
+ * clients): the service graph names the peer of a CLIENT span from them. No credentials, path or
+ * query. Empty for an unparsable URL.
+ */
+export function serverAttributes(raw: string): { 'server.address'?: string; 'server.port'?: number } {
+  try {
+    const u = new URL(raw);
+    const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : u.protocol === 'http:' ? 80 : undefined;
+    return { 'server.address': u.hostname.replace(/^\[|\]$/g, ''), ...(port ? { 'server.port': port } : {}) };
+  } catch {
+    return {};
+  }
 }

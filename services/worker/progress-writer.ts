@@ -3,6 +3,7 @@
  * Stage weights map each stage's own 0–1 onto the job's overall progress.
  */
 import type { Stage } from '../shared/job';
+import { recordProgressUpdate } from '../telemetry/metrics';
 
 /** Share of the job's progress each stage covers; encode dominates the wall time. */
 export const STAGE_SPAN: Record<Stage, [number, number]> = {
@@ -44,6 +45,7 @@ export class ProgressWriter {
     const value = this.pending;
     this.pending = null;
     this.last = Date.now();
+    recordProgressUpdate();
     // A lost progress write is harmless; the next one (or the final status) supersedes it.
     this.write(value).catch(() => undefined);
   }

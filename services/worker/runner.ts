@@ -12,6 +12,7 @@ import { backoffDelayMs, type Config } from '../shared/config';
 import { classifyError } from '../shared/errors/classify';
 import { JobCancelledError } from '../shared/errors/job-cancelled-error';
 import type { JobRecord } from '../shared/job';
+import { trackActiveJob } from '../telemetry/active-jobs';
 import { ATTR, EVENTS } from '../telemetry/attributes';
 import type { Logger } from '../telemetry/logger';
 import { recordEncode, recordError, recordInProgress, recordJobStatus, recordQueueWait, recordRenderDuration } from '../telemetry/metrics';
@@ -97,6 +98,10 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
     if (!started) return cancelled(span, logger);
     recordQueueWait(queueWait);
     recordInProgress(1);
+    const untrack = trackActiveJob(
+      req.slides.reduce((sum, slide) => sum + slide.duration, 0),
+      startedMs,
+    );
     logger.info({ queue_wait_seconds: queueWait }, 'attempt started');
     webhook(deps, started, 'render.started', logger);
     const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'render-job-'));
@@ -155,6 +160,7 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
       progress.stop();
       return await onFailure(deps, job, existing, err, signal, span, logger, elapsed());
     } finally {
+      untrack();
       recordInProgress(-1);
       await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
     }

@@ -5,7 +5,7 @@
 import type { QueueBackend, WorkerHandle } from '../queue/contract';
 import type { Config } from '../shared/config';
 import type { Logger } from '../telemetry/logger';
-import { observeHeartbeat, observeStorageFree } from '../telemetry/metrics';
+import { observeHeartbeat, observeStorageFree, setMemoryLimit } from '../telemetry/metrics';
 import { startRetention } from './retention';
 import { freeBytes, volumes } from './storage-space';
 import { createJobHandler, type JobHandlerDeps } from './runner';
@@ -23,6 +23,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   const { backend, config, logger } = options;
   await waitForStorage(options.storage, logger);
   const handle = await backend.startWorker(createJobHandler(options), { concurrency: config.concurrency, heartbeatMs: config.heartbeatMs });
+  setMemoryLimit(config.memoryLimitBytes);
   const stopObserving = observeHeartbeat(() => handle.lastHeartbeatAt());
   const paths = volumes(config);
   const stopStorage = observeStorageFree(() => freeBytes(paths));

@@ -12,7 +12,7 @@ import { redactUrl } from '../shared/url-policy';
 import { ATTR } from '../telemetry/attributes';
 import type { Logger } from '../telemetry/logger';
 import { recordWebhook } from '../telemetry/metrics';
-import { withSpan } from '../telemetry/tracing';
+import { serverAttributes, withSpan } from '../telemetry/tracing';
 import { discardBody, OutboundClient } from './outbound-client';
 import { signatureHeader } from './webhook-signature';
 
@@ -75,6 +75,7 @@ export async function deliverWebhook(
     [ATTR.RENDER_WEBHOOK_ATTEMPT]: attempt,
     'http.request.method': 'POST',
     'url.full': redactUrl(url),
+    ...serverAttributes(url),
   };
   const client = options.outbound ?? defaultOutbound();
   try {

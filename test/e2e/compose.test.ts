@@ -103,7 +103,11 @@ test('render services get the collector, Redis and the environment; roles run th
     const env = services[name].environment;
     assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel-collector:4318');
     assert.equal(env.REDIS_URL, 'redis://redis:6379');
-    assert.equal(env.OTEL_RESOURCE_ATTRIBUTES, 'deployment.environment.name=compose');
+    // A stable service.instance.id per process slot, equal to the instance Prometheus scrapes.
+    const port = name === 'api' ? env.PORT : env.METRICS_PORT;
+    assert.equal(env.OTEL_RESOURCE_ATTRIBUTES, `deployment.environment.name=compose,service.instance.id=${name}:${port}`);
+    assert.equal(services[name].hostname, name);
+    assert.ok(Number(env.RENDER_MEMORY_LIMIT_BYTES) > 0 && Number(env.RENDER_MEMORY_LIMIT_BYTES) <= parseBytes(services[name].mem_limit));
   }
   // The image's entrypoint is node with the instrumentation loaded first; compose picks the role.
   assert.deepEqual(services.api.command, ['dist/services/api/main.js']);
@@ -112,6 +116,48 @@ test('render services get the collector, Redis and the environment; roles run th
   assert.match(prom, /--enable-feature=exemplar-storage/);
   assert.match(prom, /--web\.enable-otlp-receiver/);
   assert.match(services.prometheus.image, /^prom\/prometheus:v3\./);
+});
+
+/** `512m`, `1g` → bytes. */
+function parseBytes(v: string): number {
+  const m = /^(\d+)([kmg]?)$/i.exec(String(v));
+  assert.ok(m, `bad size ${v}`);
+  return Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+}
+
+test('stack hygiene: 30-day SLO retention, external URLs, CPU limits, rotated logs, Redis bounded with AOF', { timeout: 10_000 }, () => {
+  const prom = services.prometheus.command as string[];
+  const retention = prom.find((a) => a.startsWith('--storage.tsdb.retention.time='))?.split('=')[1] ?? '';
+  assert.match(retention, /^\d+d$/);
+  assert.ok(Number.parseInt(retention, 10) >= 35, `retention ${retention} must hold the 30-day SLO window plus margin`);
+  assert.ok(prom.some((a) => a.startsWith('--web.external-url=')));
+  assert.match(services.alertmanager.entrypoint.join(' '), /--web\.external-url=/);
+  for (const [name, s] of Object.entries(services)) {
+    assert.ok(Number(s.cpus) > 0, `${name}: no cpus limit`);
+    assert.equal(s.logging?.driver, 'json-file', `${name}: logs not rotated`);
+    assert.ok(s.logging?.options?.['max-size'] && s.logging?.options?.['max-file'], `${name}: logs not rotated`);
+  }
+  const redis = services.redis.command as string[];
+  const maxmemory = redis[redis.indexOf('--maxmemory') + 1];
+  assert.ok(
+    parseBytes(maxmemory.replace(/b$/, '')) < parseBytes(services.redis.mem_limit),
+    'Redis maxmemory must stay under its container limit',
+  );
+  assert.equal(redis[redis.indexOf('--appendonly') + 1], 'yes');
+  assert.equal(redis[redis.indexOf('--maxmemory-policy') + 1], 'noeviction');
+});
+
+test('Tempo runs local-blocks (TraceQL metrics) and is scraped; its own span metrics stay off', { timeout: 10_000 }, () => {
+  const tempo = YAML.parse(readFileSync(path.join(REPO_ROOT, 'tempo', 'tempo.yaml'), 'utf8'));
+  assert.deepEqual(tempo.overrides.defaults.metrics_generator.processors, ['local-blocks']);
+  const scrape = YAML.parse(readFileSync(path.join(REPO_ROOT, 'prometheus', 'prometheus.yml'), 'utf8'));
+  assert.ok(
+    scrape.scrape_configs.some(
+      (j: { job_name: string; static_configs: { targets: string[] }[] }) =>
+        j.job_name === 'tempo' && j.static_configs[0].targets.includes('tempo:3200'),
+    ),
+  );
+  assert.ok(scrape.storage.tsdb.out_of_order_time_window);
 });
 
 test('secrets come from .env: every variable compose reads is documented in .env.example, .env is not committed', {

@@ -90,6 +90,17 @@ describe('exemplars from the live service in a real Prometheus', { timeout: 240_
     }
   });
 
+  it('http.server.request.duration exemplars of POST /api/jobs are the traces of the jobs it created', async () => {
+    const series = (await exemplars('http_server_request_duration_seconds_bucket')).filter(
+      (s) => s.seriesLabels.http_request_method === 'POST' && s.seriesLabels.http_route === '/api/jobs',
+    );
+    assert.ok(series.length > 0, 'POST /api/jobs has exemplars');
+    const jobIds = new Set(jobs.map((j) => j.traceId));
+    for (const id of traceIdsOf(series)) assert.ok(jobIds.has(id), `exemplar ${id} is the trace of a submitted job`);
+    assert.ok(traceIdsOf(series).has(jobs[1].traceId ?? '-'), 'the latest submit is the exemplar of its bucket');
+    for (const s of series) assert.equal(s.seriesLabels.http_response_status_code, '202');
+  });
+
   it('the OpenMetrics scrape gives the series users query, with OpenMetrics metadata', async () => {
     const text = await (await fetch(`${svc!.url}/api/metrics`)).text();
     const completed = Number(/^render_jobs_total\{status="completed"\} (\S+)$/m.exec(text)?.[1]);

@@ -27,6 +27,8 @@ export async function startAlertmanager(config: object): Promise<RunningAlertman
       `--config.file=${configFile}`,
       `--storage.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      // Links in messages (silences) use the external URL; the default would name the host.
+      `--web.external-url=http://127.0.0.1:${port}`,
       '--cluster.listen-address=',
       '--log.level=warn',
     ],

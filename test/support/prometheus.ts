@@ -20,9 +20,12 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-/** Writes `config` (and any extra files, relative to a temp dir) and starts Prometheus on a free loopback port. */
+/**
+ * Writes `config` (and any extra files, relative to a temp dir) and starts Prometheus on a free
+ * loopback port; `config` may be a function of that port (to scrape Prometheus itself).
+ */
 export async function startPrometheus(
-  config: object,
+  config: object | ((port: number) => object),
   files: Record<string, string> = {},
   extraArgs: string[] = [],
 ): Promise<RunningPrometheus> {

@@ -22,7 +22,8 @@ export interface ServerProcess {
 export async function startServerProcess(options: {
   binary: string;
   configName: string;
-  config: object;
+  /** The configuration, or a function of the port the server will listen on (a Prometheus scraping itself). */
+  config: object | ((port: number) => object);
   files?: Record<string, string>;
   argsFor: (configFile: string, dir: string, port: number) => string[];
 }): Promise<ServerProcess> {
@@ -30,8 +31,8 @@ export async function startServerProcess(options: {
   const dir = mkdtempSync(path.join(os.tmpdir(), `render-o11y-${name}-`));
   for (const [file, content] of Object.entries(options.files ?? {})) writeFileSync(path.join(dir, file), content);
   const configFile = path.join(dir, options.configName);
-  writeFileSync(configFile, YAML.stringify(options.config));
   const port = await freePort();
+  writeFileSync(configFile, YAML.stringify(typeof options.config === 'function' ? options.config(port) : options.config));
   const child = spawn(options.binary, options.argsFor(configFile, dir, port), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));

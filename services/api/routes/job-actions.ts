@@ -54,7 +54,7 @@ export function jobActionsRouter({ config, backend, limits }: JobRouteDeps): Rou
       queueWaitSeconds: null,
       updatedAt: new Date().toISOString(),
     };
-    const job = await persistAndEnqueue(backend, { kind: 'reset', id, patch, onlyIf: RETRYABLE });
+    const job = await persistAndEnqueue(backend, { kind: 'requeue', id, patch, onlyIf: RETRYABLE });
     if (!job) throw notRetryable();
     res.locals.jobId = id;
     res.status(202).location(`/api/jobs/${id}`).json(toPublicJob(job));
