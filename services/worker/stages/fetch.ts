@@ -18,7 +18,7 @@ import { ResourceExhaustedError } from '../../shared/errors/resource-exhausted-e
 import { UrlNotAllowedError } from '../../shared/errors/url-not-allowed-error';
 import { redactUrl } from '../../shared/url-policy';
 import { ATTR } from '../../telemetry/attributes';
-import { withSpan } from '../../telemetry/tracing';
+import { serverAttributes, withSpan } from '../../telemetry/tracing';
 import { inspectAsset } from '../asset-check';
 import { discardBody, type OutboundClient, type OutboundResponse, outboundFor, RedirectError } from '../outbound-client';
 import { throwIfAborted, withStageTimeout, type SlideWork, type StageContext } from './context';
@@ -79,7 +79,12 @@ export async function fetchAsset(
   budget = new ByteBudget(ctx.config.fetch.jobMaxBytes),
   client: OutboundClient = ctx.outbound ?? outboundFor(ctx.config),
 ): Promise<string> {
-  const attributes = { [ATTR.RENDER_ASSET_KIND]: kind, [ATTR.RENDER_SLIDE_INDEX]: index, 'url.full': redactUrl(url) };
+  const attributes = {
+    [ATTR.RENDER_ASSET_KIND]: kind,
+    [ATTR.RENDER_SLIDE_INDEX]: index,
+    'url.full': redactUrl(url),
+    ...serverAttributes(url),
+  };
   return withSpan(`fetch ${kind}`, attributes, (span) =>
     withStageTimeout('fetch', ctx.config.fetch.timeoutMs, ctx.signal, async (signal) => {
       const file = path.join(ctx.scratchDir, `slide-${index}-${kind}`);
