@@ -7,7 +7,8 @@
 import { isIP } from 'node:net';
 import { ConfigError, type Config } from '../shared/config';
 import { refusedAddressReason } from '../shared/url-policy';
-import type { ApiKeys } from './api-keys';
+import type { Logger } from '../telemetry/logger';
+import { type ApiKeys, loadApiKeys } from './api-keys';
 
 /** True for a bind address only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -25,4 +26,9 @@ export function assertSafeExposure(config: Pick<Readonly<Config>, 'host' | 'auth
     `refusing to serve the API on HOST=${config.host} without API keys: set RENDER_API_KEYS (client:token,…) or ` +
       'RENDER_API_KEYS_FILE, bind to 127.0.0.1, or set RENDER_AUTH=none to run it open on purpose',
   );
+}
+
+/** Protected mode checked before a process opens anything (the app checks again when it is built). */
+export function assertApiExposureAllowed(config: Readonly<Config>, logger: Logger): void {
+  assertSafeExposure(config, loadApiKeys(config, logger));
 }
