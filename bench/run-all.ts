@@ -3,7 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { REPO_ROOT } from '../test/support/service';
 
 // api-cost-breakdown has no target: it explains (a)'s ratio.
-const benches = ['bench/api-throughput.ts', 'bench/api-cost-breakdown.ts', 'bench/job-throughput.ts', 'bench/metrics-scrape.ts'];
+const benches = [
+  'bench/api-throughput.ts',
+  'bench/api-cost-breakdown.ts',
+  'bench/job-throughput.ts',
+  'bench/metrics-scrape.ts',
+  'bench/admin-summary.ts',
+];
 let failed = false;
 for (const file of benches) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: REPO_ROOT, stdio: 'inherit' });

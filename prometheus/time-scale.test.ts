@@ -33,7 +33,7 @@ test('scaled rule files keep every expression but shrink ranges and for, and pro
       return { original: YAML.parse(readFileSync(f, 'utf8')), scaled: YAML.parse(scaled), out };
     });
     const alerts = files[1];
-    const spike = (doc: any) => doc.groups[0].rules.find((r: any) => r.alert === 'RenderErrorSpike');
+    const spike = (doc: any) => doc.groups.flatMap((g: any) => g.rules).find((r: any) => r.alert === 'RenderErrorSpike');
     assert.equal(spike(alerts.scaled).for, '6000ms');
     assert.equal(spike(alerts.scaled).annotations.description, spike(alerts.original).annotations.description);
     const recording = files[0].scaled.groups.flatMap((g: any) => g.rules);

@@ -26,7 +26,8 @@ export async function startEmbedded(config: Readonly<Config>, logger: Logger): P
   let storage: OutputStorage | undefined;
   const running = await startService(config, logger, [
     async () => (storage = instrumentStorage(createOutputStorage(config.storage))),
-    (backend) => startWorkerRuntime({ config, backend, logger, storage: storage! }),
+    // Parts stop in reverse: the API stops accepting first, then the worker drains (RENDER_DRAIN_SECONDS).
+    (backend) => startWorkerRuntime({ config, backend, logger, storage: storage!, drainMs: config.drainSeconds * 1000 }),
     (backend) => listenApi({ config, backend, logger, storage: storage!, host: config.host, port: config.port }),
   ]);
   const url = running.parts[2].url;

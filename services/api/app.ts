@@ -16,7 +16,7 @@ import { openApiDocument } from './openapi';
 import { requestLog } from './request-log';
 import { requestMetrics } from './request-metrics';
 import { adminSummaryRouter } from './routes/admin-summary';
-import { healthRouter } from './routes/health';
+import { healthRouter, type DrainState } from './routes/health';
 import { jobActionsRouter } from './routes/job-actions';
 import { jobOutputRouter } from './routes/job-output';
 import { jobsRouter } from './routes/jobs';
@@ -29,10 +29,12 @@ export interface AppDeps {
   logger: Logger;
   /** Where finished videos are read from; the caller owns it too. */
   storage: OutputStorage;
+  /** Shutdown state for `/readyz` (set by the listening server). */
+  drain?: DrainState;
 }
 
 /** The render API as an Express 5 app (not listening; see server.ts). */
-export function createApp({ config, backend, logger, storage }: AppDeps): express.Express {
+export function createApp({ config, backend, logger, storage, drain }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Behind a proxy the client address comes from X-Forwarded-For; only loopback proxies are trusted.
@@ -46,7 +48,7 @@ export function createApp({ config, backend, logger, storage }: AppDeps): expres
   app.use(requestMetrics());
   app.use(requestLog(logger));
   app.use(express.json({ limit: LIMITS.maxBodyBytes }));
-  app.use(healthRouter({ backend, storage }));
+  app.use(healthRouter({ backend, storage, drain }));
   const openApi = openApiDocument(serviceVersion());
   app.get('/api/openapi.json', (_req, res) => void res.json(openApi));
   app.get('/api/metrics', metricsRequestHandler({ token: config.metricsToken }));

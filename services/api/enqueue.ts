@@ -27,7 +27,8 @@ export async function persistAndEnqueue(backend: QueueBackend, persist: Persist)
       if (!job) return null;
     }
     try {
-      await queueCall(() => backend.enqueue(id, carrier));
+      const generation = job.generation ?? 0;
+      await queueCall(() => backend.enqueue(id, carrier, 0, generation));
     } catch (err) {
       // The record exists but nothing will run it: fail it visibly rather than leave it queued forever.
       const error = err instanceof QueueUnavailableError ? err : new QueueUnavailableError();

@@ -17,7 +17,8 @@ const DRAIN_MS = 2000;
 /** Creates the app, observes the queue (once per API process) and listens on `host:port` (0 = ephemeral). */
 export async function listenApi(deps: AppDeps & { host: string; port: number }): Promise<ListeningApi> {
   const { backend } = deps;
-  const app = createApp(deps);
+  const drain = { draining: false };
+  const app = createApp({ ...deps, drain });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -36,6 +37,8 @@ export async function listenApi(deps: AppDeps & { host: string; port: number }):
     url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        // Readiness fails at once for requests still arriving on open connections; no new connection is accepted.
+        drain.draining = true;
         stopObserving();
         server.close(() => resolve());
         server.closeIdleConnections();

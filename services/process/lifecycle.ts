@@ -26,17 +26,20 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Readonly
   }
 }
 
-/** On SIGTERM/SIGINT runs `stop` once and exits; a stop that hangs is cut short after SHUTDOWN_GRACE_MS. */
-export function exitOnSignals(stop: () => Promise<void>, logger: Logger): void {
+/**
+ * On SIGTERM/SIGINT runs `stop` once and exits; a stop that hangs is cut short after `graceMs`
+ * (SHUTDOWN_GRACE_MS, plus the drain time for processes that run a worker).
+ */
+export function exitOnSignals(stop: () => Promise<void>, logger: Logger, graceMs = SHUTDOWN_GRACE_MS): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
-      logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long; exiting anyway');
+      logger.error({ graceMs }, 'shutdown took too long; exiting anyway');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
+    }, graceMs);
     force.unref();
     // Telemetry flushes last so the spans of the shutdown itself are exported too (bounded by the SDK).
     stop().then(
@@ -60,7 +63,9 @@ export function runMain(name: string, start: (config: Readonly<Config>, logger: 
   const config = loadConfigOrExit();
   const logger = createLogger(name, config.logLevel);
   start(config, logger).then(
-    (running) => exitOnSignals(() => running.close(), logger),
+    // A worker may drain for RENDER_DRAIN_SECONDS; the API's connection drain, the webhook outbox and the
+    // telemetry flush each take a bounded moment around it: the hard stop comes only after all of them.
+    (running) => exitOnSignals(() => running.close(), logger, config.drainSeconds * 1000 + 2 * SHUTDOWN_GRACE_MS),
     (err: unknown) => {
       console.error(`${name} failed to start:`, err instanceof Error ? err.message : err);
       process.exit(1);

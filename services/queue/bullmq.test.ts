@@ -2,7 +2,10 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import IORedis from 'ioredis';
 import { createBullmqBackend } from './bullmq';
+import { createdIndexMember, RedisKeys } from './bullmq/keys';
+import { startPrivateRedis } from '../../test/support/private-redis';
 import { aborted, deferred, freshQueue, jobRecord, killHard, quietLogger, redisTestUrl, startCrashWorker, waitFor } from './test-support';
 
 const T = { timeout: 60_000 };
@@ -117,5 +120,100 @@ test('with Redis unreachable, ping rejects quickly with the reason and close doe
     await assert.rejects(backend.store.get('anything'));
   } finally {
     await backend.close();
+  }
+});
+
+test('records written by the previous key layout (deck inline, generation-less entry) are read, updated and run', T, async () => {
+  const q = await freshQueue('bullmq', tuning);
+  const redis = new IORedis(redisTestUrl(), { maxRetriesPerRequest: 1 });
+  try {
+    const keys = new RedisKeys(q.queueName);
+    const old = jobRecord('old-1', new Date(Date.UTC(2029, 0, 1)));
+    const { generation: _g, attemptId: _a, ...previousShape } = old;
+    const member = createdIndexMember(Date.UTC(2029, 0, 1), 'old-1');
+    await redis
+      .multi()
+      .set(keys.job('old-1'), JSON.stringify(previousShape))
+      .zadd(keys.allJobs(), 0, member)
+      .zadd(keys.byStatus('queued'), 0, member)
+      .exec();
+    const b = await q.open();
+    const read = await b.store.get('old-1');
+    assert.equal(read?.request.slides.length, 1, 'the inline deck is read');
+    const page = await b.store.list({ limit: 5 });
+    assert.deepEqual(
+      page.jobs.map((j) => [j.id, j.request.title]),
+      [['old-1', 'queue test']],
+    );
+    // Queued by the previous release: a generation-0 BullMQ job id, which the reconciler would also find.
+    await b.enqueue('old-1', {});
+    assert.equal(await b.hasEntry('old-1', read?.generation ?? 0), true);
+    const ran = deferred<number>();
+    const worker = await b.startWorker(async (job) => {
+      ran.resolve(job.generation);
+      await b.store.update(job.id, { status: 'completed' });
+      return { kind: 'completed' };
+    }, opts);
+    assert.equal(await ran.promise, 0);
+    await worker.close();
+    const done = await b.store.get('old-1');
+    assert.equal(done?.status, 'completed');
+    assert.equal(done?.request.slides.length, 1, 'the deck survives updates of an old record');
+  } finally {
+    redis.disconnect();
+    await q.cleanup();
+  }
+});
+
+test('a cancel whose pub/sub message was missed still reaches the running worker through the durable flag', T, async () => {
+  const q = await freshQueue('bullmq', tuning);
+  const redis = new IORedis(redisTestUrl(), { maxRetriesPerRequest: 1 });
+  try {
+    const b = await q.open();
+    await b.store.create(jobRecord('durable-1'));
+    await b.enqueue('durable-1', {});
+    const started = deferred();
+    const reason = deferred<unknown>();
+    const worker = await b.startWorker(async (_job, signal) => {
+      started.resolve();
+      reason.resolve(await aborted(signal));
+      return { kind: 'cancelled' };
+    }, opts);
+    await started.promise;
+    // Only the flag, as `cancel()` writes it; no message on the channel (a subscriber that was reconnecting).
+    await redis.set(new RedisKeys(q.queueName).cancelFlag('durable-1', 0), '1', 'EX', 60);
+    assert.equal(await reason.promise, 'cancelled');
+    await worker.close();
+  } finally {
+    redis.disconnect();
+    await q.cleanup();
+  }
+});
+
+test('a retry scheduled while Redis is briefly down is retried, not failed: the next attempt runs', T, async () => {
+  const redis = await startPrivateRedis();
+  const queueName = `blip-${Date.now()}`;
+  const b = await createBullmqBackend({ queueName, redisUrl: redis.url }, quietLogger, tuning);
+  try {
+    await b.store.create(jobRecord('blip-1'));
+    await b.enqueue('blip-1', {});
+    const second = deferred<number>();
+    let restarted: Promise<void> | undefined;
+    const worker = await b.startWorker(async (job) => {
+      if (job.attempt === 1) {
+        // Redis goes away just as this attempt asks for a retry, and comes back a few seconds later.
+        await redis.shutdown();
+        restarted = new Promise((r) => setTimeout(r, 3000)).then(() => redis.start());
+        return { kind: 'retry', delayMs: 100 };
+      }
+      second.resolve(job.attempt);
+      return { kind: 'completed' };
+    }, opts);
+    assert.equal(await second.promise, 2);
+    await restarted;
+    await worker.close();
+  } finally {
+    await b.close();
+    await redis.destroy();
   }
 });

@@ -3,7 +3,10 @@ import { describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import type { QueuedJob, QueueBackend } from './contract';
 import { BadRequestError } from '../shared/errors/bad-request-error';
-import { aborted, deferred, freshQueue, jobRecord, waitFor, type BackendKind } from './test-support';
+import { aborted, deferred, freshQueue, jobRecord, quietLogger, waitFor, type BackendKind } from './test-support';
+import { factsOfJobs } from '../shared/stats';
+import { reconcileOnce } from './reconciler';
+import type { JobStatus } from '../shared/job';
 
 const T = { timeout: 30_000 };
 const heartbeatMs = 200;
@@ -182,7 +185,7 @@ for (const kind of ['embedded', 'bullmq'] as const) {
       });
     });
 
-    test('closing a worker aborts with "shutdown" and leaves the job to be resumed with the next attempt', T, async () => {
+    test('closing a worker aborts with "shutdown" and hands the job back without consuming an attempt', T, async () => {
       await withQueue(kind, async (b) => {
         await b.enqueue('s1', {});
         const started = deferred();
@@ -206,7 +209,7 @@ for (const kind of ['embedded', 'bullmq'] as const) {
           },
           { concurrency: 1, heartbeatMs },
         );
-        assert.equal(await resumed.promise, 2);
+        assert.equal(await resumed.promise, 1);
         await second.close();
       });
     });
@@ -238,6 +241,155 @@ for (const kind of ['embedded', 'bullmq'] as const) {
           false,
           'a closed worker is not listed',
         );
+      });
+    });
+    test('close with a drain lets a running attempt finish instead of aborting it', T, async () => {
+      await withQueue(kind, async (b) => {
+        await b.enqueue('d1', {});
+        const started = deferred();
+        const release = deferred();
+        const outcomes: string[] = [];
+        const worker = await b.startWorker(
+          async (_job, signal) => {
+            started.resolve();
+            await Promise.race([release.promise, aborted(signal)]);
+            outcomes.push(signal.aborted ? `aborted:${String(signal.reason)}` : 'finished');
+            return { kind: 'completed' };
+          },
+          { concurrency: 1, heartbeatMs },
+        );
+        await started.promise;
+        const closing = worker.close({ drainMs: 20_000 });
+        // Enqueued while draining: must not be claimed by the closing worker.
+        await b.enqueue('d2', {});
+        setTimeout(() => release.resolve(), 300);
+        await closing;
+        assert.deepEqual(outcomes, ['finished']);
+        assert.equal(await b.hasEntry('d1', 0), false, 'the finished entry is gone');
+        assert.equal(await b.hasEntry('d2', 0), true, 'the one enqueued during the drain still waits');
+      });
+    });
+
+    test('a newer generation enqueued while an older attempt runs is run once that attempt settles', T, async () => {
+      await withQueue(kind, async (b) => {
+        await b.enqueue('g1', {}, 0, 0);
+        const firstStarted = deferred();
+        const runs: { generation: number; attempt: number }[] = [];
+        const second = deferred();
+        const worker = await b.startWorker(
+          async (job, signal) => {
+            runs.push({ generation: job.generation, attempt: job.attempt });
+            if (job.generation === 0) {
+              firstStarted.resolve();
+              await aborted(signal);
+              return { kind: 'cancelled' };
+            }
+            second.resolve();
+            return { kind: 'completed' };
+          },
+          { concurrency: 2, heartbeatMs },
+        );
+        await firstStarted.promise;
+        assert.equal(await b.cancel('g1'), 'signalled-running');
+        await b.enqueue('g1', {}, 0, 1);
+        await second.promise;
+        assert.deepEqual(runs, [
+          { generation: 0, attempt: 1 },
+          { generation: 1, attempt: 1 },
+        ]);
+        await waitFor('no entry left', async () => !(await b.hasEntry('g1', 0)));
+        await worker.close();
+      });
+    });
+
+    test('update with an owner writes only while that attempt owns the record (fencing)', T, async () => {
+      await withQueue(kind, async (b) => {
+        await b.store.create(jobRecord('f1'));
+        await b.store.update('f1', { status: 'processing', attemptId: 'first' });
+        await b.store.update('f1', { status: 'processing', attemptId: 'second' }, ['processing']);
+        assert.equal(await b.store.update('f1', { status: 'completed' }, ['processing'], 'first'), null, 'the superseded attempt loses');
+        assert.equal(await b.store.patchState('f1', { progress: 0.5 }, ['processing'], 'first'), false);
+        assert.equal(await b.store.patchState('f1', { progress: 0.6 }, ['processing'], 'second'), true);
+        assert.equal((await b.store.get('f1'))?.progress, 0.6);
+        const won = await b.store.update('f1', { status: 'completed' }, ['processing'], 'second');
+        assert.equal(won?.status, 'completed');
+        assert.equal(won?.request.slides.length, 1, 'the deck comes back with the record');
+        assert.deepEqual(await b.store.idsInStatus(['completed'], 10), ['f1']);
+      });
+    });
+
+    test('the webhook outbox keeps entries until removed and leases them to one taker at a time', T, async () => {
+      await withQueue(kind, async (b) => {
+        const now = Date.now();
+        await b.outbox.add({ eventId: 'e1', jobId: 'j1', event: 'render.completed', payload: '{"x":1}' });
+        await b.outbox.add({ eventId: 'e2', jobId: 'j1', event: 'render.started', payload: '{"x":2}' });
+        assert.equal(await b.outbox.size(), 2);
+        const one = await b.outbox.takeOne('e1', now + 10, 60_000);
+        assert.deepEqual(one, { eventId: 'e1', jobId: 'j1', event: 'render.completed', payload: '{"x":1}', attempts: 0 });
+        assert.equal(await b.outbox.takeOne('e1', now + 10, 60_000), null, 'leased: nobody else takes it');
+        assert.deepEqual(
+          (await b.outbox.take(now + 10, 60_000, 10)).map((e) => e.eventId),
+          ['e2'],
+        );
+        await b.outbox.reschedule('e1', 1, now + 20);
+        const again = await b.outbox.take(now + 30, 60_000, 10);
+        assert.deepEqual(
+          again.map((e) => [e.eventId, e.attempts]),
+          [['e1', 1]],
+        );
+        await b.outbox.remove('e1');
+        await b.outbox.remove('e2');
+        assert.equal(await b.outbox.size(), 0);
+      });
+    });
+
+    test('summaryFacts aggregates exactly what the jobs of the range add up to', T, async () => {
+      await withQueue(kind, async (b) => {
+        const base = Date.UTC(2030, 0, 1);
+        const statuses: JobStatus[] = ['completed', 'failed', 'queued', 'processing', 'cancelled', 'retrying'];
+        const categories = ['network', 'ffmpeg', 'storage'] as const;
+        for (let i = 0; i < 60; i++) {
+          const status = statuses[i % statuses.length]!;
+          const rec = jobRecord(`s${String(i).padStart(2, '0')}`, new Date(base + i * 1000));
+          await b.store.create({ ...rec, title: `job ${i}` });
+          const finished = status === 'completed' || status === 'failed';
+          await b.store.update(rec.id, {
+            status,
+            durationSeconds: finished ? ((i * 37) % 23) + 0.5 : null,
+            queueWaitSeconds: i % 4 === 0 ? null : (i % 7) / 2,
+            finishedAt: finished ? new Date(base + i * 1000 + 500 + (i % 3) * 10_000).toISOString() : null,
+            error:
+              status === 'failed' ? { code: `E${i % 5}`, category: categories[i % 3]!, message: `failure ${i}`, retryable: false } : null,
+          });
+        }
+        for (const since of [base, base + 20_500, base + 59_000, base + 120_000]) {
+          assert.deepEqual(await b.store.summaryFacts(since), factsOfJobs(await b.store.createdSince(since)), `since +${since - base} ms`);
+        }
+      });
+    });
+
+    test('the reconciler re-enqueues a queued record that has no queue entry, once', T, async () => {
+      await withQueue(kind, async (b) => {
+        // A create whose enqueue never happened (the process died between the two writes).
+        await b.store.create(jobRecord('lost-1'));
+        await b.store.create(jobRecord('fine-1'));
+        await b.enqueue('fine-1', {});
+        assert.equal(await b.hasEntry('lost-1', 0), false);
+        assert.equal(await reconcileOnce(b, quietLogger), 1);
+        assert.equal(await b.hasEntry('lost-1', 0), true);
+        assert.equal(await reconcileOnce(b, quietLogger), 0, 'nothing left to fix');
+        const ran: string[] = [];
+        const worker = await b.startWorker(
+          async (job) => {
+            ran.push(job.id);
+            await b.store.update(job.id, { status: 'completed' });
+            return { kind: 'completed' };
+          },
+          { concurrency: 1, heartbeatMs },
+        );
+        await waitFor('both ran', () => ran.length === 2);
+        assert.deepEqual([...ran].sort(), ['fine-1', 'lost-1']);
+        await worker.close();
       });
     });
   });

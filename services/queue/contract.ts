@@ -11,6 +11,7 @@
  *   fail, cancelled) and writes the job record's status; the backend only schedules accordingly.
  */
 import type { JobRecord, JobStatus } from '../shared/job';
+import type { JobFacts } from '../shared/stats';
 import type { QueueCounts, WorkerInfo } from '../shared/queue-state';
 
 export type { QueueCounts, WorkerInfo };
@@ -41,12 +42,25 @@ export interface JobStore {
   /**
    * Applies `patch` and returns the new record. When `onlyIf` is given, writes only if the
    * current status is one of them (returns null otherwise), so a late worker cannot overwrite
-   * a cancellation.
+   * a cancellation. When `owner` is given, writes only if the record's `attemptId` is `owner`: the
+   * fence that lets exactly one of two attempts of the same job complete it.
    */
-  update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[]): Promise<JobRecord | null>;
+  update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null>;
+  /**
+   * `update` without reading back the deck: for the small, frequent writes (progress, stage) that do
+   * not need the record. Resolves true when the write landed.
+   */
+  patchState(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<boolean>;
   list(options: ListOptions): Promise<JobPage>;
   /** Every job created at or after `sinceMs` (epoch ms), for the admin summary. */
   createdSince(sinceMs: number): Promise<JobRecord[]>;
+  /**
+   * The admin summary's job figures over jobs created at or after `sinceMs`, aggregated by the store
+   * itself (SQL aggregates / indexes) instead of handing every job over.
+   */
+  summaryFacts(sinceMs: number): Promise<JobFacts>;
+  /** Ids of jobs in one of `statuses` (reconciler), oldest first, at most `limit`. */
+  idsInStatus(statuses: readonly JobStatus[], limit: number): Promise<string[]>;
   /** How many of `client`'s jobs are queued, processing or retrying (the per-client cap). */
   countActive(client: string): Promise<number>;
   /**
@@ -63,6 +77,38 @@ export interface JobStore {
   deleteFinishedBefore(beforeMs: number, limit: number): Promise<JobRecord[]>;
 }
 
+/** One webhook delivery waiting in the outbox; `payload` is the JSON the delivery function is given. */
+export interface OutboxEntry {
+  /** Stable across every try, also after a restart: sent as `X-Render-Event-Id` so receivers can deduplicate. */
+  eventId: string;
+  jobId: string;
+  event: string;
+  payload: string;
+  /** Tries so far. */
+  attempts: number;
+}
+
+/**
+ * Durable webhook deliveries (SQLite or Redis, with the job records): written when the event happens,
+ * removed once delivered, so a delivery pending at shutdown or crash is sent after the restart.
+ */
+export interface WebhookOutbox {
+  add(entry: Omit<OutboxEntry, 'attempts'>): Promise<void>;
+  /**
+   * Leases up to `limit` entries due at `now` (each hidden from other takers until `now + leaseMs`),
+   * so a crash mid-delivery only delays a retry, and two processes rarely send the same entry.
+   */
+  take(now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]>;
+  /** Leases one entry by id if it is due (the fast path right after `add`). */
+  takeOne(eventId: string, now: number, leaseMs: number): Promise<OutboxEntry | null>;
+  /** Delivered (or given up): forget it. */
+  remove(eventId: string): Promise<void>;
+  /** Failed this time: try again at `nextAt`, with `attempts` recorded. */
+  reschedule(eventId: string, attempts: number, nextAt: number): Promise<void>;
+  /** Entries still waiting (tests, admin). */
+  size(): Promise<number>;
+}
+
 /** What the backend hands the worker for one attempt. */
 export interface QueuedJob {
   id: string;
@@ -72,6 +118,8 @@ export interface QueuedJob {
   carrier: Record<string, string>;
   /** When the job (or its retry) entered the queue, epoch ms. */
   enqueuedAt: number;
+  /** The record generation this entry was enqueued for (see `JobRecord.generation`). */
+  generation: number;
 }
 
 /** The handler's verdict on one attempt; the backend schedules accordingly. */
@@ -82,17 +130,27 @@ export type AbortReason = 'cancelled' | 'shutdown';
 
 /**
  * Runs one attempt; must not throw. The backend aborts `signal` with reason `'cancelled'` when a
- * user cancels the job, and `'shutdown'` when the worker closes: after a shutdown abort the
- * backend ignores the outcome and leaves the entry to be recovered (resumed) later.
+ * user cancels the job, and `'shutdown'` when the worker closes (after its drain time): after a
+ * shutdown abort the backend ignores the outcome and hands the entry back to the queue without
+ * counting the interrupted start as an attempt.
  */
 export type JobHandler = (job: QueuedJob, signal: AbortSignal) => Promise<AttemptOutcome>;
 
-/** A running consumer; `close()` stops taking jobs, aborts running ones for later recovery and waits for them. */
+/** How a worker closes: `drainMs` lets running attempts finish for that long before they are aborted. */
+export interface CloseOptions {
+  drainMs?: number;
+}
+
+/**
+ * A running consumer; `close()` stops taking jobs at once, lets running ones finish for up to
+ * `drainMs` (default 0), then aborts the rest with `'shutdown'` (handed back, attempt not consumed)
+ * and waits for them.
+ */
 export interface WorkerHandle {
   readonly id: string;
   /** Epoch ms of the last heartbeat the backend accepted, or null before the first. */
   lastHeartbeatAt(): number | null;
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /** Result of a cancel request. */
@@ -106,8 +164,16 @@ export interface QueueBackend {
   /** The queue's name (`messaging.destination.name`). */
   readonly queueName: string;
   readonly store: JobStore;
-  /** Puts an already-stored job on the queue, after `delayMs`. */
-  enqueue(id: string, carrier: Record<string, string>, delayMs?: number): Promise<void>;
+  /** Durable webhook deliveries, stored next to the job records. */
+  readonly outbox: WebhookOutbox;
+  /**
+   * Puts an already-stored job on the queue, after `delayMs`, for record `generation` (default 0).
+   * Idempotent per generation; a newer generation replaces an older entry, or (when that one is
+   * running) takes its place as soon as the running attempt settles.
+   */
+  enqueue(id: string, carrier: Record<string, string>, delayMs?: number, generation?: number): Promise<void>;
+  /** True when the queue holds an entry (waiting, delayed or running) for this generation of the job (reconciler). */
+  hasEntry(id: string, generation: number): Promise<boolean>;
   /** Removes a waiting job, or asks the process running it to abort. */
   cancel(id: string): Promise<CancelResult>;
   counts(): Promise<QueueCounts>;

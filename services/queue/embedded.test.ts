@@ -6,36 +6,40 @@ import { deferred, freshQueue, jobRecord, killHard, startCrashWorker, waitFor, a
 const T = { timeout: 60_000 };
 const opts = { concurrency: 1, heartbeatMs: 200 };
 
-test('a job interrupted by closing the backend resumes from the same file with attempt 2', T, async () => {
-  const q = await freshQueue('embedded');
-  try {
-    const first = await q.open();
-    await first.store.create(jobRecord('r1'));
-    await first.enqueue('r1', { traceparent: 'kept' });
-    const started = deferred();
-    await first.startWorker(async (_job, signal) => {
-      started.resolve();
-      await aborted(signal);
-      return { kind: 'completed' };
-    }, opts);
-    await started.promise;
-    await first.close();
+test(
+  'a job interrupted by closing the backend resumes from the same file, still on attempt 1 (a shutdown costs no attempt)',
+  T,
+  async () => {
+    const q = await freshQueue('embedded');
+    try {
+      const first = await q.open();
+      await first.store.create(jobRecord('r1'));
+      await first.enqueue('r1', { traceparent: 'kept' });
+      const started = deferred();
+      await first.startWorker(async (_job, signal) => {
+        started.resolve();
+        await aborted(signal);
+        return { kind: 'completed' };
+      }, opts);
+      await started.promise;
+      await first.close();
 
-    const second = await q.open();
-    assert.equal((await second.counts()).waiting, 1, 'recovered on open, before any worker starts');
-    const resumed = deferred<{ attempt: number; carrier: Record<string, string> }>();
-    await second.startWorker(async (job) => {
-      resumed.resolve(job);
-      return { kind: 'completed' };
-    }, opts);
-    const job = await resumed.promise;
-    assert.equal(job.attempt, 2);
-    assert.equal(job.carrier.traceparent, 'kept');
-    assert.equal((await second.store.get('r1'))?.id, 'r1', 'the record survived the restart');
-  } finally {
-    await q.cleanup();
-  }
-});
+      const second = await q.open();
+      assert.equal((await second.counts()).waiting, 1, 'recovered on open, before any worker starts');
+      const resumed = deferred<{ attempt: number; carrier: Record<string, string> }>();
+      await second.startWorker(async (job) => {
+        resumed.resolve(job);
+        return { kind: 'completed' };
+      }, opts);
+      const job = await resumed.promise;
+      assert.equal(job.attempt, 1);
+      assert.equal(job.carrier.traceparent, 'kept');
+      assert.equal((await second.store.get('r1'))?.id, 'r1', 'the record survived the restart');
+    } finally {
+      await q.cleanup();
+    }
+  },
+);
 
 test('a job whose worker process was killed -9 resumes with attempt 2 when the service restarts', T, async () => {
   const q = await freshQueue('embedded');

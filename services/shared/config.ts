@@ -85,6 +85,7 @@ const envSchema = z.object({
   RENDER_ENCODE_TIMEOUT_MS: int(1000, 6 * 3_600_000).default(2 * 3_600_000),
   RENDER_STORE_TIMEOUT_MS: int(100, 600_000).default(60_000),
   RENDER_HEARTBEAT_MS: int(100, 600_000).default(10_000),
+  RENDER_DRAIN_SECONDS: int(0, 24 * 3600).default(30),
   PUBLIC_URL: optionalUrl,
   ADMIN_TOKEN: optionalSecret,
   METRICS_TOKEN: optionalSecret,
@@ -150,6 +151,8 @@ export interface Config {
   minFreeBytes: number;
   timeouts: { tts: number; encode: number; store: number };
   heartbeatMs: number;
+  /** How long a stopping worker lets running attempts finish before handing them back (SIGTERM/SIGINT). */
+  drainSeconds: number;
   publicUrl: string | undefined;
   adminToken: string | undefined;
   metricsToken: string | undefined;
@@ -233,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     minFreeBytes: e.RENDER_MIN_FREE_BYTES,
     timeouts: Object.freeze({ tts: e.RENDER_TTS_TIMEOUT_MS, encode: e.RENDER_ENCODE_TIMEOUT_MS, store: e.RENDER_STORE_TIMEOUT_MS }),
     heartbeatMs: e.RENDER_HEARTBEAT_MS,
+    drainSeconds: e.RENDER_DRAIN_SECONDS,
     publicUrl: e.PUBLIC_URL,
     adminToken: e.ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,

@@ -65,16 +65,37 @@ export interface JobRecord {
    * not bump it. The summary uses it as the time of an error on a job that has no finishedAt yet.
    */
   updatedAt: string;
+  /**
+   * Bumped by every user retry and carried by the queue entry it enqueues, so a late-finishing
+   * attempt of an older generation can only settle its own entry, never the new one. Absent = 0
+   * (records written before generations existed).
+   */
+  generation?: number;
+  /** The attempt that currently owns the record (set when it starts processing): only it may complete the job. */
+  attemptId?: string | null;
 }
 
 /** The job as the API returns it. */
-export type PublicJob = Omit<JobRecord, 'outputPath' | 'outputKey' | 'traceCarrier' | 'request' | 'updatedAt' | 'client'> & {
+export type PublicJob = Omit<
+  JobRecord,
+  'outputPath' | 'outputKey' | 'traceCarrier' | 'request' | 'updatedAt' | 'generation' | 'attemptId' | 'client'
+> & {
   slides: number;
 };
 
 /** Strips internal fields: clients never see file paths, trace carriers or the deck's content. */
 export function toPublicJob(job: JobRecord): PublicJob {
-  const { outputPath: _p, outputKey: _k, traceCarrier: _c, request, updatedAt: _u, client: _o, ...rest } = job;
+  const {
+    outputPath: _p,
+    outputKey: _k,
+    traceCarrier: _c,
+    request,
+    updatedAt: _u,
+    generation: _g,
+    attemptId: _a,
+    client: _o,
+    ...rest
+  } = job;
   return { ...rest, slides: request.slides.length };
 }
 
@@ -117,6 +138,8 @@ export function newJobRecord(id: string, request: RenderRequest, maxAttempts: nu
     traceId: null,
     traceCarrier: {},
     request,
+    generation: 0,
+    attemptId: null,
     updatedAt: iso,
   };
 }

@@ -63,8 +63,10 @@ export interface SummaryInput {
   range: SummaryRange;
   now: Date;
   backend: Summary['backend'];
-  /** Jobs created within the range. */
-  jobs: readonly JobRecord[];
+  /** The job figures over the range, aggregated by the store (SQL), or… */
+  facts?: JobFacts;
+  /** …the jobs created within the range, aggregated here (stores without aggregates, tests). */
+  jobs?: readonly JobRecord[];
   /** Null when the queue could not be read. */
   queue: QueueCounts | null;
   queueError: string | null;
@@ -127,15 +129,29 @@ function errorsByCategory(jobs: readonly JobRecord[]): CategoryErrors[] {
     .sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
 }
 
+/** The job figures of a summary: what a store can aggregate without handing every job over. */
+export interface JobFacts {
+  totals: Record<JobStatus, number>;
+  completed: DurationStats;
+  failed: DurationStats;
+  fastest: Summary['fastest'];
+  slowest: Summary['slowest'];
+  avgQueueWaitSeconds: number | null;
+  errors: CategoryErrors[];
+}
+
+/** Zero for every status. */
+export function emptyTotals(): Record<JobStatus, number> {
+  return Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+}
+
 /**
- * The pure aggregation behind the admin summary. Durations are split by outcome (completed vs
+ * The job figures computed from the jobs themselves. Durations are split by outcome (completed vs
  * failed); errors count final failures only (a job that later succeeded is not an error users saw).
  */
-export function computeSummary(input: SummaryInput): Summary {
-  const { jobs, now } = input;
-  const totals = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+export function factsOfJobs(jobs: readonly JobRecord[]): JobFacts {
+  const totals = emptyTotals();
   for (const job of jobs) totals[job.status]++;
-  const finished = totals.completed + totals.failed;
   const completed = durationsOf(jobs, 'completed');
   const pick = (better: (a: number, b: number) => boolean) =>
     completed.reduce<(typeof completed)[number] | null>(
@@ -145,20 +161,34 @@ export function computeSummary(input: SummaryInput): Summary {
   const brief = (j: (typeof completed)[number] | null) => (j ? { jobId: j.id, title: j.title, seconds: j.durationSeconds } : null);
   const waits = jobs.map((j) => j.queueWaitSeconds).filter((w): w is number => w !== null);
   return {
-    range: input.range,
-    generatedAt: now.toISOString(),
-    backend: input.backend,
-    totals: { ...totals, total: jobs.length },
-    successRate: finished ? totals.completed / finished : null,
-    duration: {
-      completed: durationStats(completed.map((j) => j.durationSeconds)),
-      failed: durationStats(durationsOf(jobs, 'failed').map((j) => j.durationSeconds)),
-    },
+    totals,
+    completed: durationStats(completed.map((j) => j.durationSeconds)),
+    failed: durationStats(durationsOf(jobs, 'failed').map((j) => j.durationSeconds)),
     fastest: brief(pick((a, b) => a < b)),
     slowest: brief(pick((a, b) => a > b)),
     avgQueueWaitSeconds: waits.length ? waits.reduce((s, v) => s + v, 0) / waits.length : null,
-    queue: input.queue ? { ...input.queue } : null,
     errors: errorsByCategory(jobs),
+  };
+}
+
+/** The admin summary from the job figures (aggregated by the store, or from jobs) and the live service state. */
+export function computeSummary(input: SummaryInput): Summary {
+  const { now } = input;
+  const facts = input.facts ?? factsOfJobs(input.jobs ?? []);
+  const { totals } = facts;
+  const finished = totals.completed + totals.failed;
+  return {
+    range: input.range,
+    generatedAt: now.toISOString(),
+    backend: input.backend,
+    totals: { ...totals, total: Object.values(totals).reduce((a, b) => a + b, 0) },
+    successRate: finished ? totals.completed / finished : null,
+    duration: { completed: facts.completed, failed: facts.failed },
+    fastest: facts.fastest,
+    slowest: facts.slowest,
+    avgQueueWaitSeconds: facts.avgQueueWaitSeconds,
+    queue: input.queue ? { ...input.queue } : null,
+    errors: facts.errors,
     service: {
       queueReachable: input.queue !== null,
       queueError: input.queueError,

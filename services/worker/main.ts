@@ -24,8 +24,19 @@ export async function startWorkerProcess(config: Readonly<Config>, logger: Logge
   let storage: OutputStorage | undefined;
   const running = await startService(config, logger, [
     async () => (storage = instrumentStorage(createOutputStorage(config.storage))),
-    async (backend) => (runtime = await startWorkerRuntime({ config, backend, logger, storage: storage! })),
-    async (backend) => listenMetricsServer(config, runtime!, backend.kind, logger),
+    async (backend) =>
+      (runtime = await startWorkerRuntime({ config, backend, logger, storage: storage!, drainMs: config.drainSeconds * 1000 })),
+    async (backend) => {
+      const server = await listenMetricsServer(config, runtime!, backend.kind, logger);
+      // Closed first: the worker drains (RENDER_DRAIN_SECONDS) while /metrics and /healthz still answer.
+      return {
+        port: server.port,
+        close: async () => {
+          await runtime!.close();
+          await server.close();
+        },
+      };
+    },
   ]);
   return { ...running, metricsPort: running.parts[2].port };
 }

@@ -24,15 +24,17 @@ export interface PublishDeps {
 export interface PublishingAttempt {
   jobId: string;
   attempt: number;
+  /** The attempt's fence token (`JobRecord.attemptId`, set when it started): only the owner completes. */
+  attemptId?: string;
 }
 
 /**
- * The final status update, fenced: writes `patch` only while the job is still `processing` (so a
- * cancellation or another attempt's completion wins). Returns the new record, or null when this
- * attempt lost.
+ * The final status update, fenced: writes `patch` only while the job is still `processing` and this
+ * attempt still owns the record (`attemptId`, atomically in the store), so a cancellation, a retry's
+ * new attempt or another attempt's completion wins. Returns the new record, or null when this attempt lost.
  */
 export async function completeIfOwner(store: JobStore, who: PublishingAttempt, patch: JobPatch): Promise<JobRecord | null> {
-  return store.update(who.jobId, patch, ['processing']);
+  return store.update(who.jobId, patch, ['processing'], who.attemptId);
 }
 
 /**

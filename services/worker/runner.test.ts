@@ -15,7 +15,7 @@ import { createLocalStorage } from '../storage/local';
 import { verifySignature } from './webhook-signature';
 import { deck, quietLogger, startServer, testConfig } from './test-support';
 
-// Scratch dirs go under os.tmpdir(); pointing it at our own dir lets the test see they are removed.
+// Scratch dirs go under <dataDir>/scratch/<host>.<pid>/; temp files of the test helpers under this dir.
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'render-runner-tmp-'));
 process.env.TMPDIR = tmp;
 
@@ -128,7 +128,7 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
       ],
     );
     // The attempt removes its scratch dir as it ends, just after publishing: wait for that, bounded.
-    const scratchLeft = () => readdirSync(tmp).filter((n) => n.startsWith('render-job-'));
+    const scratchLeft = () => readdirSync(path.join(h.config.dataDir, 'scratch', `${os.hostname()}.${process.pid}`));
     for (let i = 0; i < 100 && scratchLeft().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(scratchLeft(), []);
   } finally {

@@ -3,14 +3,14 @@
  * attempt (processing → completed | retrying | failed), the job's metrics, its CONSUMER span and
  * webhooks. It never throws: whatever happens becomes an AttemptOutcome.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import type { Span } from '@opentelemetry/api';
 import type { AttemptOutcome, JobHandler, QueueBackend, QueuedJob } from '../queue/contract';
 import { backoffDelayMs, type Config } from '../shared/config';
 import { classifyError } from '../shared/errors/classify';
 import { JobCancelledError } from '../shared/errors/job-cancelled-error';
+import { WorkerLostError } from '../shared/errors/worker-lost-error';
 import type { JobRecord } from '../shared/job';
 import { trackActiveJob } from '../telemetry/active-jobs';
 import { ATTR, EVENTS } from '../telemetry/attributes';
@@ -21,8 +21,10 @@ import { runPipeline } from './pipeline';
 import { ProgressWriter } from './progress-writer';
 import { type OutboundClient, outboundFor } from './outbound-client';
 import { volumes, waitForFreeSpace } from './storage-space';
+import { makeScratchDir } from './scratch';
 import { publishOutput } from './publish';
 import { sendWebhook, type WebhookEvent, type WebhookOptions } from './webhook';
+import type { OutboxDispatcher } from './webhook-outbox';
 import type { OutputStorage } from '../storage/contract';
 import { presignedOutputUrl } from '../storage/job-output';
 
@@ -38,6 +40,8 @@ export interface JobHandlerDeps {
   outbound?: OutboundClient;
   /** Receives each webhook delivery promise, so tests can wait for them. */
   onWebhook?: (delivery: Promise<boolean>) => void;
+  /** The durable outbox webhooks go through (the worker runtime provides it); without one they are sent directly. */
+  outbox?: OutboxDispatcher;
 }
 
 const RUNNABLE = ['queued', 'retrying', 'processing'] as const;
@@ -63,6 +67,9 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
   if (!existing || existing.status === 'cancelled') return { kind: 'cancelled' };
   if (existing.status === 'completed') return { kind: 'completed' };
   if (existing.status === 'failed') return { kind: 'failed' };
+  // An entry of an older generation (the job was cancelled and retried meanwhile): it settles only itself.
+  if ((existing.generation ?? 0) !== job.generation) return { kind: 'cancelled' };
+  if (job.attempt > existing.maxAttempts) return await giveUpAfterCrashes(deps, job, existing);
   // Not started while a volume is nearly full: the job stays queued (visible as such) and starts once there is room.
   const room = await waitForFreeSpace(volumes(deps.config), deps.config.minFreeBytes, signal, (low) =>
     deps.logger.warn({ job_id: job.id, volumes: low }, 'job not started: free space below RENDER_MIN_FREE_BYTES'),
@@ -83,10 +90,14 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
       [ATTR.RENDER_JOB_QUALITY]: req.config.quality,
       [ATTR.RENDER_QUEUE_WAIT_SECONDS]: queueWait,
     });
+    // This attempt's fence token: from here on only writes carrying it land, so when two attempts of
+    // one job run at once (a lost lock), the one that started last owns the record and the other loses.
+    const attemptId = randomUUID();
     const started = await store.update(
       job.id,
       {
         status: 'processing',
+        attemptId,
         attempts: job.attempt,
         startedAt: new Date(startedMs).toISOString(),
         queueWaitSeconds: queueWait,
@@ -104,10 +115,14 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
     );
     logger.info({ queue_wait_seconds: queueWait }, 'attempt started');
     webhook(deps, started, 'render.started', logger);
-    const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'render-job-'));
-    const progress = new ProgressWriter(async (value) => void (await store.update(job.id, { progress: value }, ['processing'])));
     const elapsed = () => (Date.now() - startedMs) / 1000;
+    let scratchDir: string | undefined;
+    // Small and throttled (a few times a second): only the mutable state is written, never the deck.
+    const progress = new ProgressWriter(
+      async (value) => void (await store.patchState(job.id, { progress: value }, ['processing'], attemptId)),
+    );
     try {
+      scratchDir = await makeScratchDir(deps.config.dataDir);
       const result = await runPipeline(
         {
           jobId: job.id,
@@ -123,7 +138,7 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
         {
           onStage: async (stage) => {
             progress.flush();
-            await store.update(job.id, { stage }, ['processing']);
+            await store.patchState(job.id, { stage }, ['processing'], attemptId);
             logger.debug({ stage }, 'stage started');
           },
           onProgress: (stage, fraction) => progress.report(stage, fraction),
@@ -133,7 +148,7 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
       // Only the attempt that wins the final status update publishes its object; a loser deletes its own.
       const done = await publishOutput(
         { store, storage: deps.storage, logger },
-        { jobId: job.id, attempt: job.attempt },
+        { jobId: job.id, attempt: job.attempt, attemptId },
         result.outputKey,
         {
           status: 'completed',
@@ -158,11 +173,13 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
       return { kind: 'completed' };
     } catch (err) {
       progress.stop();
-      return await onFailure(deps, job, existing, err, signal, span, logger, elapsed());
+      // Partial files go before the failure is recorded: a job seen failed (disk full…) has left nothing behind.
+      if (scratchDir) await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
+      return await onFailure(deps, job, existing, attemptId, err, signal, span, logger, elapsed());
     } finally {
       untrack();
       recordInProgress(-1);
-      await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
+      if (scratchDir) await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
     }
   });
 }
@@ -171,6 +188,7 @@ async function onFailure(
   deps: JobHandlerDeps,
   job: QueuedJob,
   record: JobRecord,
+  attemptId: string,
   thrown: unknown,
   signal: AbortSignal,
   span: Span,
@@ -178,9 +196,13 @@ async function onFailure(
   seconds: number,
 ): Promise<AttemptOutcome> {
   if (signal.aborted && signal.reason === 'shutdown') {
-    // The backend ignores this outcome and recovers the entry; the record stays `processing` for it.
-    logger.info('attempt interrupted by worker shutdown');
+    // The backend hands the entry back without counting this start; the record says so too. Not a
+    // failure anywhere: no error, no failed/retrying metric, no webhook.
+    logger.info('attempt interrupted by worker shutdown; the job goes back to the queue');
     span.setAttribute(ATTR.RENDER_JOB_STATUS, 'interrupted');
+    await deps.backend.store
+      .update(job.id, { status: 'queued', attempts: job.attempt - 1, stage: null, attemptId: null }, ['processing'], attemptId)
+      .catch((err) => logger.warn({ err }, 'could not mark the interrupted job queued; it stays processing until resumed'));
     return { kind: 'retry', delayMs: 0 };
   }
   const err = classifyError(thrown);
@@ -191,7 +213,7 @@ async function onFailure(
   const patch = retry
     ? { status: 'retrying' as const, error: err.toJobError() }
     : { status: 'failed' as const, error: err.toJobError(), finishedAt: new Date().toISOString(), durationSeconds: seconds };
-  const updated = await deps.backend.store.update(job.id, patch, ['processing']);
+  const updated = await deps.backend.store.update(job.id, patch, ['processing'], attemptId);
   if (!updated) return cancelled(span, logger);
   recordError(err.category, retry);
   recordJobStatus(patch.status);
@@ -203,6 +225,25 @@ async function onFailure(
   }
   recordRenderDuration('failed', seconds);
   webhook(deps, updated, 'render.failed', logger);
+  return { kind: 'failed' };
+}
+
+/**
+ * An entry resumed more times than the job has attempts: each crash of the process running it counted
+ * as one, so this job keeps killing its workers. Fail it instead of crashing forever.
+ */
+async function giveUpAfterCrashes(deps: JobHandlerDeps, job: QueuedJob, record: JobRecord): Promise<AttemptOutcome> {
+  const err = new WorkerLostError(`attempt ${job.attempt} of at most ${record.maxAttempts}: the process running it died every time`);
+  const failed = await deps.backend.store.update(
+    job.id,
+    { status: 'failed', error: err.toJobError(), finishedAt: new Date().toISOString(), attempts: record.maxAttempts, attemptId: null },
+    RUNNABLE,
+  );
+  if (!failed) return { kind: 'cancelled' };
+  recordError(err.category, false);
+  recordJobStatus('failed');
+  deps.logger.error({ job_id: job.id, attempt: job.attempt }, 'job failed: its worker died on every attempt');
+  webhook(deps, failed, 'render.failed', deps.logger);
   return { kind: 'failed' };
 }
 
@@ -231,11 +272,13 @@ async function withDownloadUrl(deps: JobHandlerDeps, job: JobRecord, logger: Log
 
 function webhook(deps: JobHandlerDeps, job: JobRecord, event: WebhookEvent, logger: Logger): void {
   if (!job.request.webhookUrl) return;
-  const delivery = sendWebhook(job, event, {
-    secret: deps.config.webhookSecret,
-    outbound: deps.outbound ?? outboundFor(deps.config),
-    ...deps.webhook,
-    logger,
-  });
+  const delivery = deps.outbox
+    ? deps.outbox.publish(job, event)
+    : sendWebhook(job, event, {
+        secret: deps.config.webhookSecret,
+        outbound: deps.outbound ?? outboundFor(deps.config),
+        ...deps.webhook,
+        logger,
+      });
   deps.onWebhook?.(delivery);
 }

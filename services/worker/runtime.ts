@@ -1,44 +1,75 @@
 /**
- * The worker runtime: the attempt runner consuming a backend, plus its heartbeat gauge. Both the
- * embedded single process (services/main.ts) and the separate worker process (main.ts) start it.
+ * The worker runtime: the attempt runner consuming a backend, plus its heartbeat gauge, the
+ * reconciler and the start-up sweep. Both the embedded single process (services/main.ts) and the
+ * separate worker process (main.ts) start it.
  */
-import type { QueueBackend, WorkerHandle } from '../queue/contract';
+import type { CloseOptions, QueueBackend, WorkerHandle } from '../queue/contract';
+import { startReconciler } from '../queue/reconciler';
 import type { Config } from '../shared/config';
 import type { Logger } from '../telemetry/logger';
 import { observeHeartbeat, observeStorageFree, setMemoryLimit } from '../telemetry/metrics';
 import { startRetention } from './retention';
 import { freeBytes, volumes } from './storage-space';
 import { createJobHandler, type JobHandlerDeps } from './runner';
+import { sweepStale } from './scratch';
 import { waitForStorage } from './storage-wait';
+import { outboundFor } from './outbound-client';
+import { OutboxDispatcher } from './webhook-outbox';
 
 /** What startWorkerRuntime needs; extra runner options pass through (tests shorten webhook retries). */
 export interface WorkerRuntimeOptions extends JobHandlerDeps {
   backend: QueueBackend;
   config: Readonly<Config>;
   logger: Logger;
+  /** Reconciler interval (tests shorten it). */
+  reconcileMs?: number;
+  /** Drain time of a `close()` that does not say (entry points pass RENDER_DRAIN_SECONDS; tests 0). */
+  drainMs?: number;
 }
 
-/** Starts consuming with `config.concurrency`; `close()` hands running jobs back for recovery and waits for them. */
+/**
+ * Starts consuming with `config.concurrency`; `close({ drainMs })` stops claiming, lets running
+ * attempts finish for up to `drainMs`, hands the rest back (no attempt consumed) and waits for them.
+ */
 export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerHandle> {
   const { backend, config, logger } = options;
+  // Before claiming anything: tools and files a killed predecessor left behind go first.
+  await sweepStale(config.dataDir, config.outputDir, logger).catch((err) => logger.warn({ err }, 'start-up sweep failed'));
   await waitForStorage(options.storage, logger);
-  const handle = await backend.startWorker(createJobHandler(options), { concurrency: config.concurrency, heartbeatMs: config.heartbeatMs });
+  // Deliveries left pending by a previous process (shutdown, crash) go out as soon as this one starts.
+  const outbox =
+    options.outbox ??
+    new OutboxDispatcher({
+      outbox: backend.outbox,
+      logger,
+      secret: config.webhookSecret,
+      // Deliveries go through the outbound client: refused addresses stay refused for webhooks too.
+      webhook: { outbound: options.outbound ?? outboundFor(config), ...options.webhook },
+    });
+  outbox.start();
+  const handle = await backend.startWorker(createJobHandler({ ...options, outbox }), {
+    concurrency: config.concurrency,
+    heartbeatMs: config.heartbeatMs,
+  });
   setMemoryLimit(config.memoryLimitBytes);
   const stopObserving = observeHeartbeat(() => handle.lastHeartbeatAt());
   const paths = volumes(config);
   const stopStorage = observeStorageFree(() => freeBytes(paths));
   const stopRetention = startRetention(backend, options.storage, config.retentionMs, logger);
+  const stopReconciler = startReconciler(backend, logger, options.reconcileMs);
   logger.info({ worker_id: handle.id, concurrency: config.concurrency, backend: backend.kind }, 'worker started');
   let closing: Promise<void> | undefined;
   return {
     id: handle.id,
     lastHeartbeatAt: () => handle.lastHeartbeatAt(),
-    close() {
+    close(closeOptions: CloseOptions = {}) {
       closing ??= (async () => {
+        stopReconciler();
+        stopRetention();
+        await handle.close({ drainMs: closeOptions.drainMs ?? options.drainMs ?? 0 });
+        await outbox.stop();
         stopObserving();
         stopStorage();
-        stopRetention();
-        await handle.close();
         logger.info({ worker_id: handle.id }, 'worker stopped');
       })();
       return closing;

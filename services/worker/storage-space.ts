@@ -1,30 +1,38 @@
 /**
  * Free space on the volumes a worker writes to: `data` (outputs and the embedded database) and
- * `scratch` (per-attempt files under the OS temp dir). Exported as `render_storage_free_bytes{volume}`,
+ * `scratch` (per-attempt files under `<dataDir>/scratch`). Exported as `render_storage_free_bytes{volume}`,
  * and a job is not started while either is below RENDER_MIN_FREE_BYTES: it stays `queued` and the
  * worker checks again, instead of failing the job halfway through an encode on a full disk.
  */
 import { statfsSync } from 'node:fs';
-import os from 'node:os';
+import path from 'node:path';
 import type { Config } from '../shared/config';
+import { scratchRoot } from './scratch';
 
 /** The volumes checked, by label. */
 export function volumes(config: Pick<Readonly<Config>, 'dataDir'>): Record<'data' | 'scratch', string> {
-  return { data: config.dataDir, scratch: os.tmpdir() };
+  return { data: config.dataDir, scratch: scratchRoot(config.dataDir) };
 }
 
 /** Free bytes (for unprivileged users) of each volume; null when a path cannot be read. */
 export function freeBytes(paths: Record<string, string>): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   for (const [name, dir] of Object.entries(paths)) {
-    try {
-      const s = statfsSync(dir);
-      out[name] = s.bavail * s.bsize;
-    } catch {
-      out[name] = null;
-    }
+    out[name] = freeOf(dir);
   }
   return out;
+}
+
+/** Free bytes of the volume holding `dir`, or of its nearest existing parent (the scratch root appears with the first job). */
+function freeOf(dir: string): number | null {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    try {
+      const s = statfsSync(current);
+      return s.bavail * s.bsize;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(current) === current) return null;
+    }
+  }
 }
 
 /** The volumes below `minFree` bytes (empty when there is room). */

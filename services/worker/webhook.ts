@@ -25,6 +25,8 @@ export interface WebhookOptions {
   attempts?: number;
   baseDelayMs?: number;
   timeoutMs?: number;
+  /** The outbox's stable id of this event, sent as `X-Render-Event-Id` on every try so receivers can deduplicate. */
+  eventId?: string;
   logger: Logger;
   /** The outbound client (the worker passes the config's); without one, private addresses are refused. */
   outbound?: OutboundClient;
@@ -70,6 +72,7 @@ export async function deliverWebhook(
 ): Promise<'delivered' | 'failed' | 'refused'> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'render-o11y-webhook' };
   if (options.secret) headers['x-render-signature'] = signatureHeader(body, options.secret);
+  if (options.eventId) headers['x-render-event-id'] = options.eventId;
   const attributes = {
     [ATTR.RENDER_WEBHOOK_EVENT]: event,
     [ATTR.RENDER_WEBHOOK_ATTEMPT]: attempt,

@@ -56,6 +56,27 @@ async function states(): Promise<{ labels: Record<string, string>; status: { sta
 
 const stateOf = async (alertname: string) => (await states()).find((a) => a.labels.alertname === alertname)?.status;
 
+/**
+ * Posts the inhibiting alerts, waits until Alertmanager holds them, then posts the ones they
+ * inhibit. Alertmanager applies inhibition when a group is flushed, and its inhibitor learns of a
+ * source alert asynchronously: posted in one batch with a 1 s group_wait on a loaded machine, a
+ * target's group can flush first. In production the 30 s group_wait hides that; here the order is
+ * made explicit so the test checks the inhibit rules, not a race.
+ */
+async function postSourcesThenTargets(sources: PostedAlert[], targets: PostedAlert[]): Promise<void> {
+  await post(sources);
+  await waitFor(
+    'Alertmanager to hold the inhibiting alerts',
+    async () => {
+      const held = await states();
+      return sources.every((src) => held.some((a) => Object.entries(src.labels).every(([k, v]) => a.labels[k] === v)));
+    },
+    10_000,
+    50,
+  );
+  await post(targets);
+}
+
 const slackAbout = (alertname: string) =>
   (receiver?.posts ?? []).filter((p) => p.path === '/slack' && p.body?.attachments?.some((a: any) => String(a.title).includes(alertname)));
 
@@ -82,12 +103,14 @@ afterAll(async () => {
 
 describe('inhibition across alert names', { timeout: 60_000 }, () => {
   test('a dead worker pages once: backlog, stall and hung job are held back', async () => {
-    await post([
-      alert('RenderWorkerDown', { severity: 'critical', reason: 'no_heartbeat' }, { trace_id: TRACE_ID }),
-      alert('RenderQueueBacklog', { severity: 'critical', state: 'waiting' }),
-      alert('RenderQueueStalled', { severity: 'critical', state: 'waiting' }),
-      alert('RenderJobHung', { severity: 'warning', job: 'render-worker', instance: 'worker-1:9464' }),
-    ]);
+    await postSourcesThenTargets(
+      [alert('RenderWorkerDown', { severity: 'critical', reason: 'no_heartbeat' }, { trace_id: TRACE_ID })],
+      [
+        alert('RenderQueueBacklog', { severity: 'critical', state: 'waiting' }),
+        alert('RenderQueueStalled', { severity: 'critical', state: 'waiting' }),
+        alert('RenderJobHung', { severity: 'warning', job: 'render-worker', instance: 'worker-1:9464' }),
+      ],
+    );
     await waitFor('the worker-down page in Slack', () => slackAbout('RenderWorkerDown').length > 0, 30_000, 100);
     for (const name of ['RenderQueueBacklog', 'RenderQueueStalled', 'RenderJobHung']) {
       await waitFor(`${name} inhibited`, async () => (await stateOf(name))?.state === 'suppressed', 10_000, 100);
@@ -114,18 +137,19 @@ describe('inhibition across alert names', { timeout: 60_000 }, () => {
   });
 
   test('a burn-rate page holds back the error spike; API down holds back what its absence causes', async () => {
-    await post([
-      alert('RenderSLOBurnRate', { severity: 'critical', long: '1h', short: '5m' }),
-      alert('RenderErrorSpike', { severity: 'critical', category: 'network' }),
-      alert('RenderApiDown', { severity: 'critical' }),
-      alert('RenderApiErrorsHigh', { severity: 'critical' }),
-      alert('RenderProcessRestarting', { severity: 'warning', job: 'render-api', instance: 'api:3000' }),
-      alert('RenderWorkerDown', { severity: 'critical', reason: 'no_heartbeat' }),
-      // Not caused by the API's absence: a worker's memory, and worker targets seen down by
-      // Prometheus itself, stay pages of their own.
-      alert('RenderMemoryNearLimit', { severity: 'warning', job: 'render-worker', instance: 'worker-2:9464' }),
-      alert('RenderWorkerDown', { severity: 'critical', reason: 'targets_down' }),
-    ]);
+    await postSourcesThenTargets(
+      [alert('RenderSLOBurnRate', { severity: 'critical', long: '1h', short: '5m' }), alert('RenderApiDown', { severity: 'critical' })],
+      [
+        alert('RenderErrorSpike', { severity: 'critical', category: 'network' }),
+        alert('RenderApiErrorsHigh', { severity: 'critical' }),
+        alert('RenderProcessRestarting', { severity: 'warning', job: 'render-api', instance: 'api:3000' }),
+        alert('RenderWorkerDown', { severity: 'critical', reason: 'no_heartbeat' }),
+        // Not caused by the API's absence: a worker's memory, and worker targets seen down by
+        // Prometheus itself, stay pages of their own.
+        alert('RenderMemoryNearLimit', { severity: 'warning', job: 'render-worker', instance: 'worker-2:9464' }),
+        alert('RenderWorkerDown', { severity: 'critical', reason: 'targets_down' }),
+      ],
+    );
     const workerDown = async (reason: string) =>
       (await states()).find((a) => a.labels.alertname === 'RenderWorkerDown' && a.labels.reason === reason)?.status.state;
     await waitFor('the API-observed worker signal held back', async () => (await workerDown('no_heartbeat')) === 'suppressed', 10_000, 100);

@@ -29,6 +29,8 @@ export interface ServiceOptions {
   /** Telemetry on or OTEL_SDK_DISABLED=true; unset follows TELEMETRY_BY_DEFAULT. */
   telemetry?: boolean;
   readyTimeoutMs?: number;
+  /** When the process counts as started; default: `/healthz` answers 2xx. */
+  startedWhen?: (health: Response) => boolean;
   /**
    * Run the compiled build (`npm run build` -> dist/) with plain node, as the Docker image does,
    * instead of the TypeScript sources through tsx. The caller builds first.
@@ -100,7 +102,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       `${entry} /healthz`,
       async () => {
         if (exited) throw new Error(`process exited early:\n${out}`);
-        return (await fetch(`${url}/healthz`)).ok;
+        const health = await fetch(`${url}/healthz`);
+        return options.startedWhen ? options.startedWhen(health) : health.ok;
       },
       options.readyTimeoutMs ?? 30_000,
     );

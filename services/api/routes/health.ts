@@ -3,16 +3,25 @@ import type { QueueBackend } from '../../queue/contract';
 import { withTimeout } from '../../shared/timeout';
 import type { OutputStorage } from '../../storage/contract';
 
+/** Set once the process starts shutting down: readiness then fails so load balancers stop routing here. */
+export interface DrainState {
+  draining: boolean;
+}
+
 /** How long readiness waits for the backend before declaring it unavailable. */
 export const READY_TIMEOUT_MS = 1000;
 
 /** Liveness (the process answers) and readiness (the queue backend and the video storage answer too). */
-export function healthRouter({ backend, storage }: { backend: QueueBackend; storage?: OutputStorage }): Router {
+export function healthRouter({ backend, storage, drain }: { backend: QueueBackend; storage?: OutputStorage; drain?: DrainState }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
+    if (drain?.draining) {
+      res.status(503).json({ status: 'unavailable', reason: 'draining: the process is shutting down' });
+      return;
+    }
     try {
       // ping() is wrapped so a synchronous throw from a closed backend lands in the same catch.
       await withTimeout(

@@ -41,6 +41,9 @@ export function jobActionsRouter({ config, backend, limits }: JobRouteDeps): Rou
     await limits?.checkRoom(clientOf(res));
     const patch = {
       status: 'queued' as const,
+      // A new generation: the cancelled attempt still winding down can then only settle its own entry.
+      generation: (current.generation ?? 0) + 1,
+      attemptId: null,
       error: null,
       output: null,
       outputPath: null,

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import { DelayedError, QueueEvents, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AbortReason, AttemptOutcome, JobHandler, WorkerHandle } from '../contract';
+import type { AbortReason, AttemptOutcome, CloseOptions, JobHandler, WorkerHandle } from '../contract';
 import type { Logger } from '../../telemetry/logger';
 import { idOfBullmqJobId, type RedisKeys } from './keys';
 import type { JobStore } from '../contract';
@@ -18,7 +18,16 @@ export interface BullmqJobData {
   id: string;
   carrier: Record<string, string>;
   enqueuedAt: number;
+  /** The record generation this entry runs (absent on entries queued before generations: 0). */
+  generation?: number;
+  /** Starts interrupted by a worker shutdown: BullMQ counts them in `attemptsStarted`, we do not. */
+  interrupted?: number;
 }
+
+/** How often a running attempt's durable cancel flag is checked (pub/sub is the fast path; this one survives a missed message). */
+const CANCEL_CHECK_MS = 1000;
+/** Bounded retries of a Redis move (retry scheduling, hand-back) across a short Redis outage. */
+const MOVE_RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15_000];
 
 /** Stalled-job tuning: a dead worker's job returns to the queue within about lockDuration + 2 × stalledInterval. */
 export interface StallTuning {
@@ -41,7 +50,8 @@ export interface BullmqWorkerDeps {
 /** A running BullMQ worker with heartbeats and cross-process cancellation. */
 export class BullmqWorkerHandle implements WorkerHandle {
   readonly id = newWorkerId();
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<unknown>; generation: number }>();
+  private cancelCheck: NodeJS.Timeout | undefined;
   private readonly conn: Redis;
   private readonly sub: Redis;
   private readonly worker: Worker<BullmqJobData>;
@@ -58,8 +68,8 @@ export class BullmqWorkerHandle implements WorkerHandle {
     /** Called once closed, so the backend forgets the handle. */
     private readonly onClosed: () => void = () => {},
   ) {
-    this.conn = connectRedis(deps.redisUrl, true);
-    this.sub = connectRedis(deps.redisUrl, true);
+    this.conn = connectRedis(deps.redisUrl, true, deps.logger, 'worker');
+    this.sub = connectRedis(deps.redisUrl, true, deps.logger, 'cancel-subscriber');
     this.worker = new Worker<BullmqJobData>(deps.queueName, (job, token) => this.process(job, token), {
       connection: this.conn,
       concurrency: options.concurrency,
@@ -72,7 +82,7 @@ export class BullmqWorkerHandle implements WorkerHandle {
     this.worker.on('failed', (job, err) => deps.logger.error({ err, job_id: job?.data.id }, 'bullmq failed a job'));
     // A job stalled past maxStalledCount is failed inside Redis by whichever worker checks; only the
     // queue's event stream tells, so every worker listens and the first record update wins.
-    this.eventsConn = connectRedis(deps.redisUrl, true);
+    this.eventsConn = connectRedis(deps.redisUrl, true, deps.logger, 'queue-events');
     this.events = new QueueEvents(deps.queueName, { connection: this.eventsConn, autorun: false });
     this.events.on('failed', ({ jobId, failedReason }) => void this.onGaveUp(jobId, failedReason));
     this.events.on('error', (err) => deps.logger.warn({ err }, 'bullmq queue events error'));
@@ -101,12 +111,34 @@ export class BullmqWorkerHandle implements WorkerHandle {
   /** Subscribes to cancels, starts heartbeats and begins consuming. */
   async start(): Promise<void> {
     this.sub.on('message', (_channel, id: string) => this.abort(id, 'cancelled'));
-    await withTimeout(this.sub.subscribe(this.deps.keys.cancelChannel()), 5000, 'cancel channel subscribe');
+    // Not awaited: a worker started while Redis is down waits for it (ioredis reconnects with backoff
+    // and resubscribes) instead of exiting; the durable cancel flags cover messages missed meanwhile.
+    this.sub.subscribe(this.deps.keys.cancelChannel()).catch((err) => this.deps.logger.warn({ err }, 'cancel channel subscribe failed'));
     void this.events.run().catch((err) => this.deps.logger.warn({ err }, 'bullmq queue events stopped'));
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), this.options.heartbeatMs);
     this.heartbeat.unref();
+    this.cancelCheck = setInterval(() => void this.checkCancelFlags(), CANCEL_CHECK_MS);
+    this.cancelCheck.unref();
     void this.worker.run().catch((err) => this.deps.logger.error({ err }, 'bullmq worker stopped'));
+  }
+
+  /** Aborts running attempts whose durable cancel flag is set (a cancel whose pub/sub message this process missed). */
+  private async checkCancelFlags(): Promise<void> {
+    if (this.running.size === 0) return;
+    const runs = [...this.running.entries()];
+    try {
+      const flags = await withTimeout(
+        this.deps.client.mget(...runs.map(([id, r]) => this.deps.keys.cancelFlag(id, r.generation))),
+        CANCEL_CHECK_MS * 2,
+        'cancel flags',
+      );
+      runs.forEach(([id], i) => {
+        if (flags[i] !== null) this.abort(id, 'cancelled');
+      });
+    } catch (err) {
+      this.deps.logger.debug({ err }, 'cancel flag check failed');
+    }
   }
 
   lastHeartbeatAt(): number | null {
@@ -118,15 +150,26 @@ export class BullmqWorkerHandle implements WorkerHandle {
     this.running.get(id)?.controller.abort(reason);
   }
 
-  close(): Promise<void> {
-    this.closed ??= this.shutdown();
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closed ??= this.shutdown(options.drainMs ?? 0);
     return this.closed;
   }
 
-  private async shutdown(): Promise<void> {
-    clearInterval(this.heartbeat);
-    // Stop fetching first, then abort: each aborted attempt hands its job back before BullMQ finishes closing.
+  private async shutdown(drainMs: number): Promise<void> {
+    // Stop fetching first; let running attempts finish for up to drainMs (heartbeats and cancel checks
+    // go on), then abort the rest: each aborted attempt hands its job back before BullMQ finishes closing.
     const stopping = this.worker.close();
+    if (this.running.size > 0 && drainMs > 0) {
+      this.deps.logger.info({ running: this.running.size, drain_ms: drainMs }, 'draining: letting running attempts finish');
+      let deadline: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.running.values()].map((r) => r.done)),
+        new Promise((r) => (deadline = setTimeout(r, drainMs))),
+      ]);
+      clearTimeout(deadline);
+    }
+    clearInterval(this.heartbeat);
+    clearInterval(this.cancelCheck);
     for (const run of this.running.values()) run.controller.abort('shutdown' satisfies AbortReason);
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
     await withTimeout(stopping, 5000, 'bullmq worker close').catch((err) => {
@@ -141,14 +184,18 @@ export class BullmqWorkerHandle implements WorkerHandle {
 
   private async process(job: Job<BullmqJobData>, token?: string): Promise<void> {
     const { id, carrier, enqueuedAt } = job.data;
+    const generation = job.data.generation ?? 0;
+    const interrupted = job.data.interrupted ?? 0;
     const controller = new AbortController();
-    const attempt = this.handler({ id, attempt: job.attemptsStarted, carrier, enqueuedAt }, controller.signal).catch(
+    // A crash (stalled job) counts as an attempt; a start interrupted by a clean shutdown does not.
+    const attemptNo = Math.max(1, job.attemptsStarted - interrupted);
+    const attempt = this.handler({ id, attempt: attemptNo, carrier, enqueuedAt, generation }, controller.signal).catch(
       (err): AttemptOutcome => {
         this.deps.logger.error({ err, job_id: id }, 'job handler threw; the job is dropped (handlers must not throw)');
         return { kind: 'failed' };
       },
     );
-    this.running.set(id, { controller, done: attempt });
+    this.running.set(id, { controller, done: attempt, generation });
     let outcome: AttemptOutcome;
     try {
       outcome = await attempt;
@@ -156,15 +203,41 @@ export class BullmqWorkerHandle implements WorkerHandle {
       this.running.delete(id);
     }
     if (controller.signal.reason === 'shutdown') {
-      // Hand the job straight back (attempt + 1 when it restarts); if Redis is gone, stalled recovery does it later.
-      await job.moveToDelayed(Date.now(), token).catch(() => {});
+      // Hand the job straight back without consuming an attempt; if Redis stays gone, stalled recovery does it later (counted).
+      await this.retryMove('hand-back', id, async () => {
+        await job.updateData({ ...job.data, interrupted: interrupted + 1 });
+        await job.moveToDelayed(Date.now(), token);
+      });
       throw new DelayedError();
     }
     if (outcome.kind === 'retry') {
       const runAt = Date.now() + Math.max(0, outcome.delayMs);
-      await job.updateData({ ...job.data, enqueuedAt: runAt });
-      await job.moveToDelayed(runAt, token);
+      // A Redis blip must not turn a scheduled retry into a failure: retry the move (bounded); if it
+      // never lands the job stays active and stalled recovery runs it again, never WORKER_LOST.
+      await this.retryMove('retry scheduling', id, async () => {
+        await job.updateData({ ...job.data, enqueuedAt: runAt });
+        await job.moveToDelayed(runAt, token);
+      });
       throw new DelayedError();
+    }
+  }
+
+  /** Runs a Redis move, retrying over a short outage; gives up quietly (logged) after the last delay. */
+  private async retryMove(what: string, id: string, move: () => Promise<void>): Promise<void> {
+    for (let i = 0; ; i++) {
+      try {
+        await withTimeout(move(), 5000, what);
+        return;
+      } catch (err) {
+        const delay = MOVE_RETRY_DELAYS_MS[i];
+        // A lost lock means another worker owns the job now; retrying cannot help.
+        if (delay === undefined || /lock/i.test(String((err as Error)?.message))) {
+          this.deps.logger.error({ err, job_id: id }, `${what} failed; stalled-job recovery will pick the job up`);
+          return;
+        }
+        this.deps.logger.warn({ err, job_id: id, retry_in_ms: delay }, `${what} failed; retrying`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 

@@ -8,11 +8,18 @@ import { bullmqJobId, RedisKeys } from './keys';
 import { withTimeout } from '../../shared/timeout';
 import { closeRedis, connectRedis } from './redis';
 import { RedisJobStore } from './redis-job-store';
+import { RedisOutbox } from './redis-outbox';
 import { listWorkers } from './heartbeats';
 import { BullmqWorkerHandle, type BullmqJobData, type StallTuning } from './bullmq-worker';
 
 /** Optional tuning; production keeps the defaults (recovery of a dead worker's job within ~30 s). */
 export type BullmqOptions = Partial<StallTuning> & { pingTimeoutMs?: number };
+
+/** Version 2: decks under their own keys, generations in BullMQ job ids, durable cancel flags, the webhook outbox. */
+export const REDIS_LAYOUT_VERSION = 2;
+
+/** A cancel flag outlives any attempt it could concern (the encode timeout is at most 6 h). */
+const CANCEL_FLAG_TTL_S = 24 * 3600;
 
 const DEFAULT_TUNING: StallTuning = { lockDurationMs: 10_000, stalledIntervalMs: 10_000, maxStalledCount: 5 };
 
@@ -21,6 +28,7 @@ export class BullmqBackend implements QueueBackend {
   readonly kind = 'bullmq' as const;
   readonly messagingSystem = 'bullmq';
   readonly store: RedisJobStore;
+  readonly outbox: RedisOutbox;
   private readonly keys: RedisKeys;
   private readonly queue: Queue<BullmqJobData>;
   private readonly workerSet = new Set<BullmqWorkerHandle>();
@@ -36,21 +44,53 @@ export class BullmqBackend implements QueueBackend {
   ) {
     this.keys = new RedisKeys(queueName);
     this.store = new RedisJobStore(client, this.keys);
+    this.outbox = new RedisOutbox(client, this.keys);
     this.queue = new Queue<BullmqJobData>(queueName, { connection: client });
     this.queue.on('error', (err) => logger.warn({ err }, 'bullmq queue error'));
+    void this.checkLayout();
   }
 
-  async enqueue(id: string, carrier: Record<string, string>, delayMs = 0): Promise<void> {
+  /**
+   * Records the key-layout version (absent means 1: records with their deck inline, which this code
+   * still reads) and warns when Redis holds a layout newer than this release understands.
+   */
+  private async checkLayout(): Promise<void> {
+    try {
+      await this.client.set(this.keys.layout(), String(REDIS_LAYOUT_VERSION), 'NX');
+      const found = Number(await this.client.get(this.keys.layout()));
+      if (found > REDIS_LAYOUT_VERSION) {
+        this.logger.error(
+          { found, supported: REDIS_LAYOUT_VERSION },
+          'Redis holds a newer key layout than this release; upgrade render-o11y',
+        );
+      }
+    } catch (err) {
+      this.logger.debug({ err }, 'key-layout check skipped (Redis unreachable)');
+    }
+  }
+
+  async enqueue(id: string, carrier: Record<string, string>, delayMs = 0, generation = 0): Promise<void> {
     const delay = Math.max(0, delayMs);
+    // Each generation is its own BullMQ job: a retry right after a cancel does not collide with the
+    // cancelled attempt still winding down (which then only settles its own entry).
     await this.queue.add(
       'render',
-      { id, carrier, enqueuedAt: Date.now() + delay },
-      { jobId: bullmqJobId(id), delay, removeOnComplete: true, removeOnFail: true },
+      { id, carrier, enqueuedAt: Date.now() + delay, generation },
+      { jobId: bullmqJobId(id, generation), delay, removeOnComplete: true, removeOnFail: true },
     );
   }
 
+  async hasEntry(id: string, generation: number): Promise<boolean> {
+    const job = await this.queue.getJob(bullmqJobId(id, generation));
+    if (!job) return false;
+    const state = await job.getState();
+    return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+  }
+
   async cancel(id: string): Promise<CancelResult> {
-    const job = await this.queue.getJob(bullmqJobId(id));
+    const record = await this.store.get(id);
+    const generation = record?.generation ?? 0;
+    const job = await this.queue.getJob(bullmqJobId(id, generation));
     if (!job) return 'not-found';
     const state = await job.getState();
     if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
@@ -63,6 +103,8 @@ export class BullmqBackend implements QueueBackend {
     } else if (state !== 'active') {
       return 'not-found';
     }
+    // Durable first (the running worker checks it every second, whatever it missed), then the fast path.
+    await this.client.set(this.keys.cancelFlag(id, generation), '1', 'EX', CANCEL_FLAG_TTL_S);
     await this.client.publish(this.keys.cancelChannel(), id);
     return 'signalled-running';
   }
@@ -135,7 +177,7 @@ export async function createBullmqBackend(
   return new BullmqBackend(
     config.queueName,
     config.redisUrl,
-    connectRedis(config.redisUrl, false),
+    connectRedis(config.redisUrl, false, logger, 'client'),
     logger,
     tuning,
     options.pingTimeoutMs ?? 1000,

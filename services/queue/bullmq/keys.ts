@@ -14,6 +14,31 @@ export class RedisKeys {
     return `${this.base}:job:${id}`;
   }
 
+  /** The deck of one job, written once at create, apart from the mutable record. */
+  deck(id: string): string {
+    return `${this.base}:deck:${id}`;
+  }
+
+  /** A durable cancel request for one generation of a job, checked by the worker running it on each heartbeat. */
+  cancelFlag(id: string, generation: number): string {
+    return `${this.base}:cancel:${generation}:${id}`;
+  }
+
+  /** The key-layout version this Redis holds (absent: written before versions existed, i.e. 1). */
+  layout(): string {
+    return `${this.base}:layout`;
+  }
+
+  /** Webhook deliveries waiting to be sent: event ids scored by when they are due. */
+  outbox(): string {
+    return `${this.base}:outbox`;
+  }
+
+  /** One pending webhook delivery. */
+  outboxEntry(eventId: string): string {
+    return `${this.base}:outbox:${eventId}`;
+  }
+
   /** Every job, as `createdIndexMember`s in one lexicographic sorted set. */
   allJobs(): string {
     return `${this.base}:jobs`;
@@ -67,13 +92,20 @@ export function idOfMember(member: string): string {
   return member.slice(MS_DIGITS + 1);
 }
 
-/** BullMQ job id for our id: BullMQ rejects ':' and integer-looking custom ids, so escape and prefix. */
-export function bullmqJobId(id: string): string {
-  return `r-${id.replace(/%/g, '%25').replace(/:/g, '%3A')}`;
+/**
+ * BullMQ job id for our id and record generation: BullMQ rejects ':' and integer-looking custom ids,
+ * so escape and prefix. Generation 0 keeps the original form, so entries queued before generations
+ * existed are still found; later generations get their own BullMQ job (`~g<n>`, `~` escaped in ids).
+ */
+export function bullmqJobId(id: string, generation = 0): string {
+  const base = `r-${id.replace(/%/g, '%25').replace(/:/g, '%3A').replace(/~/g, '%7E')}`;
+  return generation > 0 ? `${base}~g${generation}` : base;
 }
 
 /** Our id back from a BullMQ job id made by `bullmqJobId`; null for ids that are not ours. */
 export function idOfBullmqJobId(jobId: string): string | null {
   if (!jobId.startsWith('r-')) return null;
-  return jobId.slice(2).replace(/%3A/g, ':').replace(/%25/g, '%');
+  const tilde = jobId.indexOf('~');
+  const escaped = jobId.slice(2, tilde === -1 ? undefined : tilde);
+  return escaped.replace(/%7E/g, '~').replace(/%3A/g, ':').replace(/%25/g, '%');
 }

@@ -7,16 +7,27 @@ import type { JobPage, JobPatch, JobStore, ListOptions } from '../contract';
 import { ACTIVE_STATUSES, jobClient, type JobRecord, type JobStatus } from '../../shared/job';
 import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed } from '../job-patch';
 import { createdIndexFloor, createdIndexMember, idOfMember, type RedisKeys } from './keys';
+import { factsOfJobs, type JobFacts } from '../../shared/stats';
 
-// KEYS: job, all-jobs index, status index, client index. ARGV: json, member.
+// KEYS: job, all-jobs index, status index, deck, client index. ARGV: small json, member, deck json.
 const CREATE = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  redis.call('SET', KEYS[4], ARGV[3])
   redis.call('ZADD', KEYS[2], 0, ARGV[2])
   redis.call('ZADD', KEYS[3], 0, ARGV[2])
-  redis.call('ZADD', KEYS[4], 0, ARGV[2])
+  redis.call('ZADD', KEYS[5], 0, ARGV[2])
   return 1
 end
 return 0`;
+
+// KEYS: job, all index, status index, client index, deck. ARGV: expected json, member. Deletes only an unchanged record.
+const DELETE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[5])
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('ZREM', KEYS[4], ARGV[2])
+return 1`;
 
 // KEYS: idempotency key. ARGV: job id, ttl ms. Returns the job id already recorded, or nil after recording ours.
 const CLAIM = `
@@ -24,15 +35,6 @@ local existing = redis.call('GET', KEYS[1])
 if existing then return existing end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false`;
-
-// KEYS: job, all index, status index, client index. ARGV: expected json, member. Deletes only an unchanged record.
-const DELETE = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[2])
-redis.call('ZREM', KEYS[3], ARGV[2])
-redis.call('ZREM', KEYS[4], ARGV[2])
-return 1`;
 
 // KEYS: idempotency key. ARGV: job id. Deletes the key only if it still names that job.
 const RELEASE = `
@@ -61,37 +63,76 @@ export class RedisJobStore implements JobStore {
 
   async create(job: JobRecord): Promise<void> {
     const member = createdIndexMember(epochMs(job.createdAt), job.id);
+    // The deck goes to its own key, written once: status and progress writes then move only the small record.
+    const { request, ...small } = job;
     const created = await this.redis.eval(
       CREATE,
-      4,
+      5,
       this.keys.job(job.id),
       this.keys.allJobs(),
       this.keys.byStatus(job.status),
+      this.keys.deck(job.id),
       this.keys.byClient(jobClient(job)),
-      JSON.stringify(job),
+      JSON.stringify(small),
       member,
+      JSON.stringify(request),
     );
     if (created !== 1) throw new Error(`job ${job.id} already exists`);
   }
 
   async get(id: string): Promise<JobRecord | null> {
-    const raw = await this.redis.get(this.keys.job(id));
-    return raw === null ? null : (JSON.parse(raw) as JobRecord);
+    const [raw, deck] = await this.redis.mget(this.keys.job(id), this.keys.deck(id));
+    return raw === null || raw === undefined ? null : withDeck(raw, deck ?? null);
   }
 
-  async update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[]): Promise<JobRecord | null> {
-    // Optimistic: the script writes only if nobody changed the record since we read it; otherwise re-read.
+  async update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null> {
+    const next = await this.swap(id, patch, onlyIf, owner);
+    if (!next) return null;
+    // Records written before decks moved out keep theirs inline; newer ones never carry it here.
+    return next.request ? next : withDeck(JSON.stringify(next), await this.redis.get(this.keys.deck(id)));
+  }
+
+  async patchState(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<boolean> {
+    return (await this.swap(id, patch, onlyIf, owner)) !== null;
+  }
+
+  /** Optimistic compare-and-set of the small record: writes only if nobody changed it since we read it; otherwise re-reads. */
+  private async swap(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null> {
     for (let i = 0; i < MAX_SWAP_TRIES; i++) {
       const raw = await this.redis.get(this.keys.job(id));
       if (raw === null) return null;
       const current = JSON.parse(raw) as JobRecord;
       if (!statusAllowed(current.status, onlyIf)) return null;
+      if (owner !== undefined && current.attemptId !== owner) return null;
       const next = applyJobPatch(current, patch);
       const member = createdIndexMember(epochMs(current.createdAt), id);
       const keys = [this.keys.job(id), this.keys.byStatus(current.status), this.keys.byStatus(next.status)];
       if ((await this.redis.eval(SWAP, 3, ...keys, raw, JSON.stringify(next), member)) === 1) return next;
     }
     throw new Error(`job ${id} changed concurrently ${MAX_SWAP_TRIES} times; update abandoned`);
+  }
+
+  /**
+   * The summary's figures from the small records only (decks stay in Redis): still one read per job of
+   * the range. TODO(issue 12): Redis counters / an incremental summary, so this stops growing with the range.
+   */
+  async summaryFacts(sinceMs: number): Promise<JobFacts> {
+    const members = await this.redis.zrange(this.keys.allJobs(), '+', createdIndexFloor(sinceMs), 'BYLEX', 'REV');
+    const jobs: JobRecord[] = [];
+    for (let i = 0; i < members.length; i += MGET_CHUNK) {
+      const values = await this.redis.mget(...members.slice(i, i + MGET_CHUNK).map((m) => this.keys.job(idOfMember(m))));
+      for (const raw of values) if (raw !== null) jobs.push(JSON.parse(raw) as JobRecord);
+    }
+    return factsOfJobs(jobs);
+  }
+
+  async idsInStatus(statuses: readonly JobStatus[], limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (const status of statuses) {
+      const members = await this.redis.zrange(this.keys.byStatus(status), '-', '+', 'BYLEX', 'LIMIT', 0, limit);
+      ids.push(...members.map(idOfMember));
+    }
+    return ids.slice(0, limit);
   }
 
   async list(options: ListOptions): Promise<JobPage> {
@@ -154,24 +195,24 @@ export class RedisJobStore implements JobStore {
     for (const status of ['completed', 'failed', 'cancelled'] as const) {
       let min = '-';
       while (deleted.length < limit) {
-        const members = await this.redis.zrange(
-          this.keys.byStatus(status),
-          min,
-          `(${createdIndexMember(beforeMs, '')}`,
-          'BYLEX',
-          'LIMIT',
-          0,
-          200,
-        );
+        const ceiling = `(${createdIndexMember(beforeMs, '')}`;
+        const members = await this.redis.zrange(this.keys.byStatus(status), min, ceiling, 'BYLEX', 'LIMIT', 0, 200);
         if (members.length === 0) break;
         for (const member of members) {
           if (deleted.length >= limit) break;
-          const raw = await this.redis.get(this.keys.job(idOfMember(member)));
+          const id = idOfMember(member);
+          const raw = await this.redis.get(this.keys.job(id));
           if (raw === null) continue;
           const job = JSON.parse(raw) as JobRecord;
           if (!job.finishedAt || epochMs(job.finishedAt) >= beforeMs || job.status !== status) continue;
-          const keys = [this.keys.job(job.id), this.keys.allJobs(), this.keys.byStatus(status), this.keys.byClient(jobClient(job))];
-          if ((await this.redis.eval(DELETE, 4, ...keys, raw, member)) === 1) deleted.push(job);
+          const keys = [
+            this.keys.job(id),
+            this.keys.allJobs(),
+            this.keys.byStatus(status),
+            this.keys.byClient(jobClient(job)),
+            this.keys.deck(id),
+          ];
+          if ((await this.redis.eval(DELETE, 5, ...keys, raw, member)) === 1) deleted.push(job);
         }
         min = `(${members[members.length - 1]}`;
       }
@@ -179,17 +220,29 @@ export class RedisJobStore implements JobStore {
     return deleted;
   }
 
-  /** Fetches records in order, in pipelined chunks; ids whose record vanished are skipped. */
+  /** Fetches records (with their decks) in order, in pipelined chunks; ids whose record vanished are skipped. */
   private async load(ids: string[]): Promise<JobRecord[]> {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (let i = 0; i < ids.length; i += MGET_CHUNK) pipeline.mget(...ids.slice(i, i + MGET_CHUNK).map((id) => this.keys.job(id)));
+    for (let i = 0; i < ids.length; i += MGET_CHUNK) {
+      pipeline.mget(...ids.slice(i, i + MGET_CHUNK).flatMap((id) => [this.keys.job(id), this.keys.deck(id)]));
+    }
     const results = (await pipeline.exec()) ?? [];
     const jobs: JobRecord[] = [];
     for (const [err, values] of results) {
       if (err) throw err;
-      for (const raw of values as (string | null)[]) if (raw !== null) jobs.push(JSON.parse(raw) as JobRecord);
+      const pairs = values as (string | null)[];
+      for (let i = 0; i < pairs.length; i += 2) {
+        const raw = pairs[i];
+        if (raw !== null && raw !== undefined) jobs.push(withDeck(raw, pairs[i + 1] ?? null));
+      }
     }
     return jobs;
   }
+}
+
+/** A stored record with its deck put back (records from before the split carry it inline already). */
+function withDeck(raw: string, deck: string | null): JobRecord {
+  const job = JSON.parse(raw) as JobRecord;
+  return deck === null || job.request ? job : { ...job, request: JSON.parse(deck) as JobRecord['request'] };
 }

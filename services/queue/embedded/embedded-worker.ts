@@ -1,6 +1,6 @@
 /** The in-process consumer of the embedded backend: a wake-up loop running up to `concurrency` handlers. */
 import os from 'node:os';
-import type { AbortReason, AttemptOutcome, JobHandler, WorkerHandle } from '../contract';
+import type { AbortReason, AttemptOutcome, CloseOptions, JobHandler, WorkerHandle } from '../contract';
 import type { Logger } from '../../telemetry/logger';
 import type { Db } from './database';
 import type { ClaimedEntry, SqliteQueue } from './sqlite-queue';
@@ -68,15 +68,33 @@ export class EmbeddedWorker implements WorkerHandle {
     return true;
   }
 
-  close(): Promise<void> {
-    this.closed ??= this.shutdown();
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closed ??= this.shutdown(options.drainMs ?? 0);
     return this.closed;
   }
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(drainMs: number): Promise<void> {
     this.closing = true;
     clearTimeout(this.timer);
     clearImmediate(this.pending);
+    if (this.running.size > 0 && drainMs > 0) {
+      this.logger.info({ running: this.running.size, drain_ms: drainMs }, 'draining: letting running attempts finish');
+      // Heartbeats and cancel checks go on while draining: the attempts are alive and still cancellable.
+      const maintenance = setInterval(
+        () =>
+          this.safely('poll', () => {
+            for (const id of this.queue.cancelRequested(this.id)) this.abort(id, 'cancelled');
+          }),
+        MAX_IDLE_MS,
+      );
+      let deadline: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([...this.running.values()].map((r) => r.done)),
+        new Promise((r) => (deadline = setTimeout(r, drainMs))),
+      ]);
+      clearTimeout(deadline);
+      clearInterval(maintenance);
+    }
     clearInterval(this.heartbeat);
     for (const run of this.running.values()) run.controller.abort('shutdown' satisfies AbortReason);
     await Promise.all([...this.running.values()].map((r) => r.done));
@@ -140,17 +158,18 @@ export class EmbeddedWorker implements WorkerHandle {
     let outcome: AttemptOutcome;
     try {
       outcome = await this.handler(
-        { id: entry.id, attempt: entry.attempt, carrier: entry.carrier, enqueuedAt: entry.enqueuedAt },
+        { id: entry.id, attempt: entry.attempt, carrier: entry.carrier, enqueuedAt: entry.enqueuedAt, generation: entry.generation },
         controller.signal,
       );
     } catch (err) {
       this.logger.error({ err, job_id: entry.id }, 'job handler threw; the entry is dropped (handlers must not throw)');
       outcome = { kind: 'failed' };
     }
-    if (controller.signal.reason === 'shutdown') return;
     this.safely('settle', () => {
-      if (outcome.kind === 'retry') this.queue.retry(entry.id, outcome.delayMs);
-      else this.queue.finish(entry.id);
+      // After a shutdown abort the outcome is ignored: the entry goes back without costing an attempt.
+      if (controller.signal.reason === 'shutdown') this.queue.settle(entry.id, entry.generation, { kind: 'release', workerId: this.id });
+      else if (outcome.kind === 'retry') this.queue.settle(entry.id, entry.generation, { kind: 'retry', delayMs: outcome.delayMs });
+      else this.queue.settle(entry.id, entry.generation, { kind: 'done' });
     });
   }
 

@@ -5,6 +5,7 @@ import type { Logger } from '../../telemetry/logger';
 import { openDatabase, type Db } from './database';
 import { SqliteJobStore } from './sqlite-job-store';
 import { SqliteQueue } from './sqlite-queue';
+import { SqliteOutbox } from './sqlite-outbox';
 import { EmbeddedWorker } from './embedded-worker';
 import { isAlive } from '../liveness';
 
@@ -14,6 +15,7 @@ export class EmbeddedBackend implements QueueBackend {
   readonly messagingSystem = 'render-o11y.embedded';
   readonly queueName: string;
   readonly store: SqliteJobStore;
+  readonly outbox: SqliteOutbox;
   private readonly queue: SqliteQueue;
   private readonly workerSet = new Set<EmbeddedWorker>();
   private closed = false;
@@ -25,14 +27,19 @@ export class EmbeddedBackend implements QueueBackend {
   ) {
     this.queueName = queueName;
     this.store = new SqliteJobStore(db);
+    this.outbox = new SqliteOutbox(db);
     this.queue = new SqliteQueue(db);
     const recovered = this.queue.recover();
     if (recovered > 0) logger.warn({ recovered }, 'resuming jobs interrupted by a previous shutdown or crash');
   }
 
-  async enqueue(id: string, carrier: Record<string, string>, delayMs = 0): Promise<void> {
-    this.queue.enqueue(id, carrier, delayMs);
+  async enqueue(id: string, carrier: Record<string, string>, delayMs = 0, generation = 0): Promise<void> {
+    this.queue.enqueue(id, carrier, delayMs, generation);
     for (const w of this.workerSet) w.wake();
+  }
+
+  async hasEntry(id: string, generation: number): Promise<boolean> {
+    return this.queue.hasEntry(id, generation);
   }
 
   async cancel(id: string): Promise<CancelResult> {

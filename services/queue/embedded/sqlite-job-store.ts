@@ -1,21 +1,31 @@
-/** Job records in SQLite: the JSON document plus the indexed columns lists and summaries filter on. */
+/**
+ * Job records in SQLite: the small mutable record as JSON plus the indexed columns lists and
+ * summaries filter and aggregate on; the deck (up to 1 MiB) is written once, in its own table, so a
+ * status or progress change never rewrites it.
+ */
 import type { JobPage, JobPatch, JobStore, ListOptions } from '../contract';
 import { ACTIVE_STATUSES, ANONYMOUS_CLIENT, type JobRecord, type JobStatus } from '../../shared/job';
+import type { RenderRequest } from '../../shared/request';
 import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed } from '../job-patch';
 import type { Db } from './database';
+import { emptyTotals, ERROR_SAMPLES_PER_CATEGORY, type DurationStats, type JobFacts } from '../../shared/stats';
+import type { ErrorCategory } from '../../shared/errors/categories';
 
 interface Row {
   id: string;
   created_at: number;
   data: string;
+  request: string | null;
 }
+
+const SELECT = 'SELECT j.id, j.created_at, j.data, d.request FROM jobs j LEFT JOIN job_decks d ON d.id = j.id';
 
 /** `JobStore` over the embedded database; every method is one statement or one transaction. */
 export class SqliteJobStore implements JobStore {
-  private readonly insertStmt;
   private readonly getStmt;
   private readonly writeStmt;
   private readonly sinceStmt;
+  private readonly createTx;
   private readonly updateTx;
   private readonly activeStmt;
   private readonly claimTx;
@@ -23,16 +33,22 @@ export class SqliteJobStore implements JobStore {
   private readonly expireTx;
 
   constructor(private readonly db: Db) {
-    this.insertStmt = db.prepare('INSERT INTO jobs (id, status, created_at, finished_at, data) VALUES (?, ?, ?, ?, ?)');
-    this.getStmt = db.prepare<[string], Row>('SELECT id, created_at, data FROM jobs WHERE id = ?');
-    this.writeStmt = db.prepare('UPDATE jobs SET status = ?, finished_at = ?, data = ? WHERE id = ?');
-    this.sinceStmt = db.prepare<[number], Row>(
-      'SELECT id, created_at, data FROM jobs WHERE created_at >= ? ORDER BY created_at DESC, id DESC',
+    const insertJob = db.prepare(
+      `INSERT INTO jobs (id, status, created_at, finished_at, duration_seconds, queue_wait_seconds, error_category, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    // Idempotency keys live in their own table, created here so the jobs schema stays as it is.
-    db.exec(`CREATE TABLE IF NOT EXISTS idempotency_keys (
-      client TEXT NOT NULL, key TEXT NOT NULL, job_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
-      PRIMARY KEY (client, key))`);
+    const insertDeck = db.prepare('INSERT INTO job_decks (id, request) VALUES (?, ?)');
+    this.getStmt = db.prepare<[string], Row>(`${SELECT} WHERE j.id = ?`);
+    const smallStmt = db.prepare<[string], { data: string }>('SELECT data FROM jobs WHERE id = ?');
+    this.writeStmt = db.prepare(
+      `UPDATE jobs SET status = ?, finished_at = ?, duration_seconds = ?, queue_wait_seconds = ?, error_category = ?, data = ? WHERE id = ?`,
+    );
+    this.sinceStmt = db.prepare<[number], Row>(`${SELECT} WHERE j.created_at >= ? ORDER BY j.created_at DESC, j.id DESC`);
+    this.createTx = db.transaction((job: JobRecord) => {
+      const { request, ...small } = job;
+      insertJob.run(...columns(job), JSON.stringify(small));
+      insertDeck.run(job.id, JSON.stringify(request));
+    });
     this.activeStmt = db.prepare<[string], { n: number }>(
       `SELECT COUNT(*) AS n FROM jobs WHERE status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(',')}) AND ${CLIENT_SQL} = ?`,
     );
@@ -51,69 +67,84 @@ export class SqliteJobStore implements JobStore {
     });
     this.releaseStmt = db.prepare('DELETE FROM idempotency_keys WHERE client = ? AND key = ? AND job_id = ?');
     const expired = db.prepare<[number, number], Row>(
-      `SELECT id, created_at, data FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?
-       AND status IN ('completed', 'failed', 'cancelled') ORDER BY finished_at LIMIT ?`,
+      `${SELECT} WHERE j.finished_at IS NOT NULL AND j.finished_at < ?
+       AND j.status IN ('completed', 'failed', 'cancelled') ORDER BY j.finished_at LIMIT ?`,
     );
-    const remove = db.prepare('DELETE FROM jobs WHERE id = ?');
+    const removeJob = db.prepare('DELETE FROM jobs WHERE id = ?');
+    const removeDeck = db.prepare('DELETE FROM job_decks WHERE id = ?');
     this.expireTx = db.transaction((beforeMs: number, limit: number): JobRecord[] => {
       const rows = expired.all(beforeMs, limit);
-      for (const row of rows) remove.run(row.id);
-      return rows.map((r) => JSON.parse(r.data) as JobRecord);
+      for (const row of rows) {
+        removeJob.run(row.id);
+        removeDeck.run(row.id);
+      }
+      return rows.map(toRecord);
     });
-    this.updateTx = db.transaction((id: string, patch: JobPatch, onlyIf?: readonly JobStatus[]): JobRecord | null => {
-      const row = this.getStmt.get(id);
+    this.updateTx = db.transaction((id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): JobRecord | null => {
+      const row = smallStmt.get(id);
       if (!row) return null;
+      // The deck is not read on the write path: patches never change it.
       const current = JSON.parse(row.data) as JobRecord;
       if (!statusAllowed(current.status, onlyIf)) return null;
-      const next = applyJobPatch(current, patch);
-      this.writeStmt.run(next.status, finishedMs(next), JSON.stringify(next), id);
-      return next;
+      if (owner !== undefined && current.attemptId !== owner) return null;
+      const { request: _r, ...next } = applyJobPatch(current, patch);
+      const [, status, , finished, duration, wait, category] = columns(next as JobRecord);
+      this.writeStmt.run(status, finished, duration, wait, category, JSON.stringify(next), id);
+      return next as JobRecord;
     });
   }
 
   async create(job: JobRecord): Promise<void> {
-    this.insertStmt.run(job.id, job.status, epochMs(job.createdAt), finishedMs(job), JSON.stringify(job));
+    this.createTx(job);
   }
 
   async get(id: string): Promise<JobRecord | null> {
     const row = this.getStmt.get(id);
-    return row ? (JSON.parse(row.data) as JobRecord) : null;
+    return row ? toRecord(row) : null;
   }
 
-  async update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[]): Promise<JobRecord | null> {
+  async patchState(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<boolean> {
+    return this.updateTx.immediate(id, patch, onlyIf, owner) !== null;
+  }
+
+  async update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null> {
     // IMMEDIATE takes the write lock before the read, so no other connection can interleave a write.
-    return this.updateTx.immediate(id, patch, onlyIf);
+    const small = this.updateTx.immediate(id, patch, onlyIf, owner);
+    if (!small) return null;
+    // Callers get the whole record (webhooks need the deck's URL); read the deck only here, off the write lock.
+    const deck = this.db.prepare<[string], { request: string }>('SELECT request FROM job_decks WHERE id = ?').get(id);
+    return { ...small, request: deck ? (JSON.parse(deck.request) as RenderRequest) : small.request };
   }
 
   async list(options: ListOptions): Promise<JobPage> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (options.status) {
-      where.push('status = ?');
+      where.push('j.status = ?');
       params.push(options.status);
     }
     if (options.client) {
-      where.push(`${CLIENT_SQL} = ?`);
+      where.push(`${CLIENT_SQL_J} = ?`);
       params.push(options.client);
     }
     if (options.cursor) {
       const [ms, id] = decodeCursor(options.cursor);
-      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      where.push('(j.created_at < ? OR (j.created_at = ? AND j.id < ?))');
       params.push(ms, ms, id);
     }
     const limit = Math.max(1, Math.floor(options.limit));
-    const sql = `SELECT id, created_at, data FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY j.created_at DESC, j.id DESC LIMIT ?`;
     const rows = this.db.prepare<(string | number)[], Row>(sql).all(...params, limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      jobs: page.map((r) => JSON.parse(r.data) as JobRecord),
+      jobs: page.map(toRecord),
       nextCursor: rows.length > limit && last ? encodeCursor([last.created_at, last.id]) : null,
     };
   }
 
   async createdSince(sinceMs: number): Promise<JobRecord[]> {
-    return this.sinceStmt.all(sinceMs).map((r) => JSON.parse(r.data) as JobRecord);
+    return this.sinceStmt.all(sinceMs).map(toRecord);
   }
 
   async countActive(client: string): Promise<number> {
@@ -131,11 +162,122 @@ export class SqliteJobStore implements JobStore {
   async deleteFinishedBefore(beforeMs: number, limit: number): Promise<JobRecord[]> {
     return this.expireTx.immediate(beforeMs, limit);
   }
+
+  async summaryFacts(sinceMs: number): Promise<JobFacts> {
+    const db = this.db;
+    const totals = emptyTotals();
+    for (const r of db
+      .prepare<[number], { status: JobStatus; n: number }>('SELECT status, COUNT(*) AS n FROM jobs WHERE created_at >= ? GROUP BY status')
+      .all(sinceMs)) {
+      totals[r.status] = r.n;
+    }
+    // Durations never leave SQLite: count, sum, min/max and each nearest-rank percentile (an OFFSET into the
+    // covering index (status, duration_seconds, created_at)), so the cost is index steps, not 100,000 values in JavaScript.
+    const agg = db.prepare<[string, number], { n: number; sum: number | null; min: number | null; max: number | null }>(
+      'SELECT COUNT(*) AS n, SUM(duration_seconds) AS sum, MIN(duration_seconds) AS min, MAX(duration_seconds) AS max FROM jobs INDEXED BY jobs_summary_duration WHERE status = ? AND duration_seconds IS NOT NULL AND created_at >= ?',
+    );
+    const nth = db
+      .prepare<[string, number, number], number>(
+        'SELECT duration_seconds FROM jobs INDEXED BY jobs_summary_duration WHERE status = ? AND duration_seconds IS NOT NULL AND created_at >= ? ORDER BY duration_seconds LIMIT 1 OFFSET ?',
+      )
+      .pluck();
+    const stats = (status: JobStatus): DurationStats => {
+      const a = agg.get(status, sinceMs)!;
+      const rank = (q: number) => (a.n === 0 ? null : (nth.get(status, sinceMs, Math.max(1, Math.ceil((q / 100) * a.n)) - 1) ?? null));
+      return {
+        count: a.n,
+        avg: a.n ? a.sum! / a.n : null,
+        p50: rank(50),
+        p90: rank(90),
+        p95: rank(95),
+        p99: rank(99),
+        min: a.min,
+        max: a.max,
+      };
+    };
+    const completed = stats('completed');
+    // Fastest/slowest: the extreme duration from the index, then the newest job with it (ties go to the newest, as before).
+    const byDuration = db.prepare<[number, number], { id: string; title: string; seconds: number }>(
+      `SELECT id, json_extract(data, '$.title') AS title, duration_seconds AS seconds FROM jobs
+         WHERE status = 'completed' AND duration_seconds = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 1`,
+    );
+    const extreme = (seconds: number | undefined) => {
+      const row = seconds === undefined ? undefined : byDuration.get(seconds, sinceMs);
+      return row ? { jobId: row.id, title: row.title, seconds: row.seconds } : null;
+    };
+    // Covering index (created_at, queue_wait_seconds).
+    const wait = db
+      .prepare<[number], { w: number | null }>('SELECT AVG(queue_wait_seconds) AS w FROM jobs WHERE created_at >= ?')
+      .get(sinceMs)!;
+    // Every category's count and its most recent samples in one pass over the failed jobs of the range,
+    // ranked on the finished_at column (the JSON's updatedAt only for the rare failure without one); the
+    // JSON of just the winning samples is read afterwards.
+    const rows = db
+      .prepare<[number, number], { category: ErrorCategory; n: number; id: string; code: string; message: string; at: string }>(
+        `SELECT r.category, r.n, j.id, json_extract(j.data, '$.error.code') AS code, json_extract(j.data, '$.error.message') AS message,
+                COALESCE(json_extract(j.data, '$.finishedAt'), json_extract(j.data, '$.updatedAt')) AS at
+         FROM (
+           SELECT id, category, n, rn FROM (
+             SELECT id, error_category AS category,
+                    COUNT(*) OVER (PARTITION BY error_category) AS n,
+                    ROW_NUMBER() OVER (
+                      PARTITION BY error_category
+                      ORDER BY COALESCE(finished_at, unixepoch(json_extract(data, '$.updatedAt'), 'subsec') * 1000) DESC, created_at DESC, id DESC
+                    ) AS rn
+             FROM jobs WHERE status = 'failed' AND created_at >= ? AND error_category IS NOT NULL)
+           WHERE rn <= ?) r
+         JOIN jobs j ON j.id = r.id
+         ORDER BY r.n DESC, r.category, r.rn`,
+      )
+      .all(sinceMs, ERROR_SAMPLES_PER_CATEGORY);
+    const errors: JobFacts['errors'] = [];
+    for (const r of rows) {
+      let group = errors[errors.length - 1];
+      if (group?.category !== r.category) {
+        group = { category: r.category, count: r.n, samples: [] };
+        errors.push(group);
+      }
+      group.samples.push({ jobId: r.id, code: r.code, message: r.message, at: r.at });
+    }
+    return {
+      totals,
+      completed,
+      failed: stats('failed'),
+      fastest: extreme(completed.min ?? undefined),
+      slowest: extreme(completed.max ?? undefined),
+      avgQueueWaitSeconds: wait.w,
+      errors,
+    };
+  }
+
+  async idsInStatus(statuses: readonly JobStatus[], limit: number): Promise<string[]> {
+    if (statuses.length === 0) return [];
+    const marks = statuses.map(() => '?').join(', ');
+    return this.db
+      .prepare<(string | number)[], { id: string }>(`SELECT id FROM jobs WHERE status IN (${marks}) ORDER BY created_at, id LIMIT ?`)
+      .all(...statuses, limit)
+      .map((r) => r.id);
+  }
 }
 
 /** The owner of a row; records written before API keys have no client and belong to `anonymous`. */
 const CLIENT_SQL = `COALESCE(json_extract(data, '$.client'), '${ANONYMOUS_CLIENT}')`;
+const CLIENT_SQL_J = `COALESCE(json_extract(j.data, '$.client'), '${ANONYMOUS_CLIENT}')`;
 
-function finishedMs(job: JobRecord): number | null {
-  return job.finishedAt ? epochMs(job.finishedAt) : null;
+function toRecord(row: Row): JobRecord {
+  const small = JSON.parse(row.data) as JobRecord;
+  return row.request === null ? small : { ...small, request: JSON.parse(row.request) as RenderRequest };
+}
+
+/** The indexed/aggregated columns of a record, in insert order (id first, data last, excluded). */
+function columns(job: JobRecord): [string, string, number, number | null, number | null, number | null, string | null] {
+  return [
+    job.id,
+    job.status,
+    epochMs(job.createdAt),
+    job.finishedAt ? epochMs(job.finishedAt) : null,
+    job.durationSeconds,
+    job.queueWaitSeconds,
+    job.error?.category ?? null,
+  ];
 }

@@ -10,6 +10,7 @@ export interface ClaimedEntry {
   attempt: number;
   carrier: Record<string, string>;
   enqueuedAt: number;
+  generation: number;
 }
 
 interface EntryRow {
@@ -17,7 +18,11 @@ interface EntryRow {
   attempt: number;
   carrier: string;
   enqueued_at: number;
+  generation: number;
 }
+
+/** How an attempt ends for its entry. */
+export type Settle = { kind: 'done' } | { kind: 'retry'; delayMs: number } | { kind: 'release'; workerId: string };
 
 /** What `cancel` found: the entry was deleted, is running somewhere (now flagged), or does not exist. */
 export type EntryCancel = 'removed' | 'flagged-active' | 'not-found';
@@ -26,6 +31,7 @@ export type EntryCancel = 'removed' | 'flagged-active' | 'not-found';
 export class SqliteQueue {
   private readonly claimTx;
   private readonly cancelTx;
+  private readonly settleTx;
   // Prepared once: compiling the SQL on every call was a visible share of a no-op job's CPU.
   private readonly insertStmt;
   private readonly finishStmt;
@@ -33,17 +39,46 @@ export class SqliteQueue {
   private readonly nextRunAtStmt;
 
   constructor(private readonly db: Db) {
+    // Same generation: a no-op (a double submit cannot run a job twice). A newer generation replaces a
+    // waiting entry, or is recorded on a running one, which `settle` then puts back instead of deleting.
     this.insertStmt = db.prepare(
-      'INSERT INTO queue (id, state, run_at, attempt, carrier, enqueued_at) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING',
+      `INSERT INTO queue (id, state, run_at, attempt, carrier, enqueued_at, generation) VALUES (?, ?, ?, 0, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET
+         generation = excluded.generation,
+         carrier = excluded.carrier,
+         state = CASE WHEN queue.state = 'active' THEN 'active' ELSE excluded.state END,
+         run_at = CASE WHEN queue.state = 'active' THEN queue.run_at ELSE excluded.run_at END,
+         enqueued_at = excluded.enqueued_at,
+         attempt = CASE WHEN queue.state = 'active' THEN queue.attempt ELSE 0 END
+       WHERE excluded.generation > queue.generation`,
     );
-    this.finishStmt = db.prepare('DELETE FROM queue WHERE id = ?');
+    this.finishStmt = db.prepare('DELETE FROM queue WHERE id = ? AND generation = ?');
     this.retryStmt = db.prepare(
-      "UPDATE queue SET state = 'delayed', run_at = ?, enqueued_at = ?, worker_id = NULL, cancel_requested = 0 WHERE id = ?",
+      "UPDATE queue SET state = 'delayed', run_at = ?, enqueued_at = ?, worker_id = NULL, cancel_requested = 0 WHERE id = ? AND generation = ?",
     );
+    // An entry whose running attempt belonged to an older generation: run the new one from attempt 0.
+    const requeueNewer = db.prepare(
+      "UPDATE queue SET state = 'waiting', run_at = ?, enqueued_at = ?, worker_id = NULL, attempt = 0, cancel_requested = 0 WHERE id = ? AND generation > ?",
+    );
+    // Shutdown: back to waiting, and the interrupted start does not count as an attempt.
+    const release = db.prepare(
+      "UPDATE queue SET state = 'waiting', run_at = ?, worker_id = NULL, attempt = MAX(attempt - 1, 0), cancel_requested = 0 WHERE id = ? AND worker_id = ? AND state = 'active'",
+    );
+    this.settleTx = db.transaction((id: string, generation: number, how: Settle, now: number) => {
+      if (how.kind === 'release') {
+        release.run(now, id, how.workerId);
+        return;
+      }
+      const own =
+        how.kind === 'retry'
+          ? this.retryStmt.run(now + Math.max(0, how.delayMs), now + Math.max(0, how.delayMs), id, generation)
+          : this.finishStmt.run(id, generation);
+      if (own.changes === 0) requeueNewer.run(now, now, id, generation);
+    });
     this.nextRunAtStmt = db.prepare<[], { t: number | null }>("SELECT MIN(run_at) AS t FROM queue WHERE state IN ('waiting', 'delayed')");
     const promote = db.prepare("UPDATE queue SET state = 'waiting' WHERE state = 'delayed' AND run_at <= ?");
     const next = db.prepare<[number], EntryRow>(
-      "SELECT id, attempt, carrier, enqueued_at FROM queue WHERE state = 'waiting' AND run_at <= ? ORDER BY run_at, enqueued_at, id LIMIT 1",
+      "SELECT id, attempt, carrier, enqueued_at, generation FROM queue WHERE state = 'waiting' AND run_at <= ? ORDER BY run_at, enqueued_at, id LIMIT 1",
     );
     const activate = db.prepare(
       "UPDATE queue SET state = 'active', attempt = attempt + 1, worker_id = ?, cancel_requested = 0 WHERE id = ?",
@@ -58,6 +93,7 @@ export class SqliteQueue {
         attempt: row.attempt + 1,
         carrier: JSON.parse(row.carrier) as Record<string, string>,
         enqueuedAt: row.enqueued_at,
+        generation: row.generation,
       };
     });
     const stateOf = db.prepare<[string], { state: string }>('SELECT state FROM queue WHERE id = ?');
@@ -75,26 +111,32 @@ export class SqliteQueue {
     });
   }
 
-  /** Adds an entry (a no-op when the job is already queued, so a double submit cannot run it twice). */
-  enqueue(id: string, carrier: Record<string, string>, delayMs: number, now = Date.now()): void {
+  /** Adds an entry for `generation` (a no-op when that generation is already queued). */
+  enqueue(id: string, carrier: Record<string, string>, delayMs: number, generation = 0, now = Date.now()): void {
     const runAt = now + Math.max(0, delayMs);
-    this.insertStmt.run(id, delayMs > 0 ? 'delayed' : 'waiting', runAt, JSON.stringify(carrier), runAt);
+    this.insertStmt.run(id, delayMs > 0 ? 'delayed' : 'waiting', runAt, JSON.stringify(carrier), runAt, generation);
+  }
+
+  /** True when an entry of `generation` (or a newer one) exists. */
+  hasEntry(id: string, generation: number): boolean {
+    return (
+      this.db
+        .prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM queue WHERE id = ? AND generation >= ?')
+        .get(id, generation)!.n > 0
+    );
+  }
+
+  /**
+   * Settles a finished attempt of `generation`: done (deleted), retry later, or released by a
+   * shutdown. An attempt of an older generation never removes the newer entry: it puts it back to waiting.
+   */
+  settle(id: string, generation: number, how: Settle, now = Date.now()): void {
+    this.settleTx.immediate(id, generation, how, now);
   }
 
   /** Takes the next due entry for `workerId`, or null when nothing is due. */
   claim(workerId: string, now = Date.now()): ClaimedEntry | null {
     return this.claimTx.immediate(workerId, now);
-  }
-
-  /** Drops a finished entry. */
-  finish(id: string): void {
-    this.finishStmt.run(id);
-  }
-
-  /** Parks an entry until `now + delayMs`; the next claim increments its attempt. */
-  retry(id: string, delayMs: number, now = Date.now()): void {
-    const runAt = now + Math.max(0, delayMs);
-    this.retryStmt.run(runAt, runAt, id);
   }
 
   /** Deletes a waiting/delayed entry, or flags an active one for its worker to abort. */
