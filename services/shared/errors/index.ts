@@ -21,5 +21,6 @@ export * from './worker-lost-error';
 export * from './url-not-allowed-error';
 export * from './rate-limited-error';
 export * from './queue-full-error';
+export * from './output-mismatch-error';
 export * from './storage-unavailable-error';
 export * from './output-not-found-error';
