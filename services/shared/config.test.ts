@@ -2,7 +2,8 @@ import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
-import { backoffDelayMs, ConfigError, loadConfig } from './config';
+import { backoffDelayMs, retryAfterMs } from './backoff';
+import { ConfigError, loadConfig } from './config';
 
 test('defaults: port 3000, embedded (no Redis), outputs under the data dir, frozen', () => {
   const c = loadConfig({});
@@ -58,4 +59,14 @@ test('empty secrets mean unset; backoff doubles per attempt', () => {
     [1, 2, 3].map((n) => backoffDelayMs(100, n)),
     [100, 200, 400],
   );
+  assert.equal(backoffDelayMs(100, 10, 5000), 5000, 'capped');
+});
+
+test('Retry-After: delta-seconds, an HTTP date, or nothing usable', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  assert.equal(retryAfterMs('120', now), 120_000);
+  assert.equal(retryAfterMs('Thu, 01 Jan 2026 00:00:30 GMT', now), 30_000);
+  assert.equal(retryAfterMs('Wed, 31 Dec 2025 23:00:00 GMT', now), 0);
+  assert.equal(retryAfterMs('soon', now), undefined);
+  assert.equal(retryAfterMs(undefined, now), undefined);
 });

@@ -271,8 +271,3 @@ export function parseApiKeyLine(line: string): { client: string; token: string }
   if (!CLIENT_NAME.test(client) || token.length === 0) return null;
   return { client, token };
 }
-
-/** Exponential backoff for attempt n (1-based) that just failed: base, 2×base, 4×base… */
-export function backoffDelayMs(baseMs: number, attempt: number): number {
-  return baseMs * 2 ** Math.max(0, attempt - 1);
-}

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Span } from '@opentelemetry/api';
 import type { AttemptOutcome, JobHandler, QueueBackend, QueuedJob } from '../queue/contract';
-import { backoffDelayMs, type Config } from '../shared/config';
+import { backoffDelayMs } from '../shared/backoff';
+import type { Config } from '../shared/config';
 import { classifyError } from '../shared/errors/classify';
 import { JobCancelledError } from '../shared/errors/job-cancelled-error';
 import { WorkerLostError } from '../shared/errors/worker-lost-error';
@@ -279,6 +280,6 @@ function webhook(deps: JobHandlerDeps, job: JobRecord, event: WebhookEvent, logg
         outbound: deps.outbound ?? outboundFor(deps.config),
         ...deps.webhook,
         logger,
-      });
+      }).then((result) => result === 'delivered');
   deps.onWebhook?.(delivery);
 }

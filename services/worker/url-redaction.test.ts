@@ -22,7 +22,7 @@ test('no span attribute carries a URL path or query', { timeout: 20_000 }, async
   const { ctx, cleanup } = stageContext(deck({ slides: [{ title: 'a' }] }));
   try {
     await withSpan('test parent', {}, async () => {
-      const outcome = await deliverWebhook(`${server.url}/hooks/T000/B000/s3cr3t?token=abc`, '{}', 'render.completed', 1, {
+      const { outcome } = await deliverWebhook(`${server.url}/hooks/T000/B000/s3cr3t?token=abc`, '{}', 'render.completed', 1, {
         logger: quietLogger,
         outbound,
       });

@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { OutboxEntry, WebhookOutbox } from '../queue/contract';
 import type { JobRecord } from '../shared/job';
 import type { Logger } from '../telemetry/logger';
-import { sendWebhook, type WebhookEvent, type WebhookOptions } from './webhook';
+import { backoffDelayMs } from '../shared/backoff';
+import { sendWebhook, type WebhookEvent, type WebhookOptions, type WebhookResult } from './webhook';
 
 /** How often the outbox is polled for due deliveries. */
 const POLL_MS = 1000;
@@ -106,9 +107,9 @@ export class OutboxDispatcher {
   private async deliver(entry: OutboxEntry): Promise<boolean> {
     const job = JSON.parse(entry.payload) as JobRecord;
     this.delivering.set(entry.eventId, entry);
-    let ok: boolean;
+    let result: WebhookResult;
     try {
-      ok = await sendWebhook(job, entry.event as WebhookEvent, {
+      result = await sendWebhook(job, entry.event as WebhookEvent, {
         secret: this.deps.secret,
         ...this.deps.webhook,
         eventId: entry.eventId,
@@ -117,15 +118,17 @@ export class OutboxDispatcher {
     } finally {
       this.delivering.delete(entry.eventId);
     }
+    const ok = result === 'delivered';
     // Stopped meanwhile: `stop()` already made the entry due again; leave it for the next start.
     if (this.stopped && !ok) return false;
     const rounds = entry.attempts + 1;
     try {
-      if (ok || rounds >= MAX_ROUNDS) {
-        if (!ok) this.deps.logger.error({ job_id: entry.jobId, event: entry.event, rounds }, 'webhook given up after every retry');
+      if (ok || result === 'permanent' || rounds >= MAX_ROUNDS) {
+        // A refused URL or a receiver's 4xx will not change by waiting: given up at once, not after 12 rounds.
+        if (!ok) this.deps.logger.error({ job_id: entry.jobId, event: entry.event, rounds, result }, 'webhook given up');
         await this.deps.outbox.remove(entry.eventId);
       } else {
-        const delay = Math.min(RETRY_MAX_MS, (this.deps.retryBaseMs ?? RETRY_BASE_MS) * 2 ** (rounds - 1));
+        const delay = backoffDelayMs(this.deps.retryBaseMs ?? RETRY_BASE_MS, rounds, RETRY_MAX_MS);
         await this.deps.outbox.reschedule(entry.eventId, rounds, Date.now() + delay);
       }
     } catch (err) {

@@ -20,7 +20,10 @@ test('retries after an error status and signs the exact body', { timeout: 20_000
   });
   try {
     const job = newJobRecord('j1', deck({ webhookUrl: `${server.url}/hook?k=v`, slides: [{ title: 'a' }] }), 3);
-    assert.equal(await sendWebhook(job, 'render.completed', { secret: 'topsecret', baseDelayMs: 10, logger: quietLogger, outbound }), true);
+    assert.equal(
+      await sendWebhook(job, 'render.completed', { secret: 'topsecret', baseDelayMs: 10, logger: quietLogger, outbound }),
+      'delivered',
+    );
     assert.equal(calls.length, 3);
     assert.match(calls[2].signature ?? '', /^t=\d+,v1=[0-9a-f]{64}$/);
     assert.ok(verifySignature(calls[2].signature, calls[2].body, 'topsecret'));
@@ -45,11 +48,43 @@ test('gives up quietly on an unreachable host, and sends no signature without a 
   const url = server.url;
   try {
     const job = newJobRecord('j2', deck({ webhookUrl: url, slides: [{ title: 'a' }] }), 3);
-    assert.equal(await sendWebhook(job, 'render.started', { baseDelayMs: 10, logger: quietLogger, outbound }), true);
+    assert.equal(await sendWebhook(job, 'render.started', { baseDelayMs: 10, logger: quietLogger, outbound }), 'delivered');
     assert.deepEqual(seen, [undefined]);
   } finally {
     await server.close();
   }
   const job = newJobRecord('j3', deck({ webhookUrl: url, slides: [{ title: 'a' }] }), 3);
-  assert.equal(await sendWebhook(job, 'render.failed', { attempts: 2, baseDelayMs: 10, logger: quietLogger, outbound }), false);
+  assert.equal(await sendWebhook(job, 'render.failed', { attempts: 2, baseDelayMs: 10, logger: quietLogger, outbound }), 'retry-later');
+});
+
+test("a receiver's 4xx ends the delivery at once; 429 waits what Retry-After asks, then succeeds", { timeout: 20_000 }, async () => {
+  const rejected: number[] = [];
+  const gone = await startServer((_req, res) => {
+    rejected.push(Date.now());
+    res.writeHead(404);
+    res.end();
+  });
+  try {
+    const job = newJobRecord('j4', deck({ webhookUrl: `${gone.url}/hook`, slides: [{ title: 'a' }] }), 3);
+    assert.equal(await sendWebhook(job, 'render.failed', { attempts: 4, baseDelayMs: 10, logger: quietLogger, outbound }), 'permanent');
+    assert.equal(rejected.length, 1, 'a 404 is not retried');
+  } finally {
+    await gone.close();
+  }
+  const seen: number[] = [];
+  const busy = await startServer((_req, res) => {
+    seen.push(Date.now());
+    if (seen.length === 1) res.writeHead(429, { 'retry-after': '1' });
+    else res.writeHead(204);
+    res.end();
+  });
+  try {
+    const job = newJobRecord('j5', deck({ webhookUrl: `${busy.url}/hook`, slides: [{ title: 'a' }] }), 3);
+    assert.equal(await sendWebhook(job, 'render.completed', { attempts: 3, baseDelayMs: 10, logger: quietLogger, outbound }), 'delivered');
+    assert.equal(seen.length, 2);
+    // The backoff alone would retry after 10 ms; the receiver asked for a second.
+    assert.ok(seen[1] - seen[0] >= 900, `retried after ${seen[1] - seen[0]} ms`);
+  } finally {
+    await busy.close();
+  }
 });

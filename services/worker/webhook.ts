@@ -6,6 +6,7 @@
  * `render_webhook_deliveries_total` count. URLs appear in logs and spans as scheme, host and port only.
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { backoffDelayMs, retryAfterMs } from '../shared/backoff';
 import { UrlNotAllowedError } from '../shared/errors/url-not-allowed-error';
 import { toPublicJob, type JobRecord } from '../shared/job';
 import { redactUrl } from '../shared/url-policy';
@@ -38,38 +39,57 @@ function defaultOutbound(): OutboundClient {
   return defaultClient;
 }
 
-/** Starts delivering `event` for `job` in the background; returns the delivery promise (which never rejects). */
-export function sendWebhook(job: JobRecord, event: WebhookEvent, options: WebhookOptions): Promise<boolean> {
+/** How a delivery ended: delivered; worth trying again later; or never deliverable (retrying cannot help). */
+export type WebhookResult = 'delivered' | 'retry-later' | 'permanent';
+
+/** The longest a receiver's Retry-After may hold a delivery inside one round; longer waits go to the next round. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * Starts delivering `event` for `job` in the background; returns the delivery promise (which never
+ * rejects). Tries a few times with exponential backoff, waiting what the receiver's Retry-After
+ * asks when it says; a refused URL or a 4xx other than 408/429 ends the delivery at once.
+ */
+export function sendWebhook(job: JobRecord, event: WebhookEvent, options: WebhookOptions): Promise<WebhookResult> {
   const url = job.request.webhookUrl;
-  if (!url) return Promise.resolve(false);
+  if (!url) return Promise.resolve('permanent');
   const body = JSON.stringify({ event, job: toPublicJob(job) });
   const attempts = options.attempts ?? 4;
   const baseDelay = options.baseDelayMs ?? 1000;
-  const deliver = async (): Promise<boolean> => {
+  const deliver = async (): Promise<WebhookResult> => {
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const outcome = await deliverWebhook(url, body, event, attempt, options);
-      if (outcome === 'delivered') return true;
-      if (outcome === 'refused') return false;
-      if (attempt < attempts) await new Promise((r) => setTimeout(r, baseDelay * 2 ** (attempt - 1)));
+      const { outcome, retryAfterMs: asked } = await deliverWebhook(url, body, event, attempt, options);
+      if (outcome === 'delivered') return 'delivered';
+      if (outcome === 'refused' || outcome === 'rejected') {
+        options.logger.warn({ event, url: redactUrl(url), outcome }, 'webhook not deliverable; not retried');
+        return 'permanent';
+      }
+      if (attempt < attempts) {
+        if (asked !== undefined && asked > MAX_RETRY_AFTER_MS) break;
+        await new Promise((r) => setTimeout(r, asked ?? backoffDelayMs(baseDelay, attempt)));
+      }
     }
-    options.logger.warn({ event, url: redactUrl(url) }, 'webhook delivery gave up');
-    return false;
+    options.logger.warn({ event, url: redactUrl(url) }, 'webhook delivery gave up for now');
+    return 'retry-later';
   };
-  return deliver().catch(() => false);
+  return deliver().catch(() => 'retry-later');
 }
 
-/**
- * One delivery attempt of `body` to `url`, signed now (a re-sent delivery carries a fresh `t`):
- * `delivered` on 2xx, `failed` when another attempt may help, `refused` when the URL's address is
- * not allowed (retrying cannot help). Never throws.
- */
+/** One delivery attempt's outcome, and the receiver's Retry-After when it gave one. */
+export interface DeliveryAttempt {
+  /** delivered: 2xx; failed: another attempt may help (5xx, 408, 429, network); rejected: any other 4xx; refused: the URL's address is not allowed. */
+  outcome: 'delivered' | 'failed' | 'rejected' | 'refused';
+  retryAfterMs?: number;
+}
+
+/** One delivery attempt of `body` to `url`, signed now (a re-sent delivery carries a fresh `t`). Never throws. */
 export async function deliverWebhook(
   url: string,
   body: string,
   event: WebhookEvent,
   attempt: number,
   options: WebhookOptions,
-): Promise<'delivered' | 'failed' | 'refused'> {
+): Promise<DeliveryAttempt> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'render-o11y-webhook' };
   if (options.secret) headers['x-render-signature'] = signatureHeader(body, options.secret);
   if (options.eventId) headers['x-render-event-id'] = options.eventId;
@@ -102,7 +122,10 @@ export async function deliverWebhook(
           span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${res.status}` });
           options.logger.info({ event, attempt, status: res.status }, 'webhook answered with an error status');
         }
-        return ok ? 'delivered' : 'failed';
+        if (ok) return { outcome: 'delivered' };
+        // A receiver that rejects the request (bad URL path, auth) will reject it again; 408 and 429 ask for later.
+        const rejected = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
+        return { outcome: rejected ? 'rejected' : 'failed', retryAfterMs: retryAfterMs(res.headers['retry-after']) };
       },
       SpanKind.CLIENT,
     );
@@ -110,10 +133,10 @@ export async function deliverWebhook(
     recordWebhook(event, 'failed');
     if (err instanceof UrlNotAllowedError) {
       options.logger.warn({ event, url: redactUrl(url) }, 'webhook URL refused: it points to a loopback, private or reserved address');
-      return 'refused';
+      return { outcome: 'refused' };
     }
     const code = (err as { code?: unknown })?.code;
     options.logger.info({ event, attempt, code: typeof code === 'string' ? code : undefined }, 'webhook delivery failed');
-    return 'failed';
+    return { outcome: 'failed' };
   }
 }
