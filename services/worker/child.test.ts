@@ -1,5 +1,8 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { runChild } from './child';
 import { RenderError } from '../shared/errors/render-error';
 import { FfmpegProgressParser, type FfmpegProgress } from './ffmpeg-progress';
@@ -18,12 +21,15 @@ test('a missing tool is TOOL_MISSING in the resource category', { timeout: 10_00
 test('a child that ignores SIGTERM is killed with SIGKILL after the grace period', { timeout: 10_000 }, async () => {
   const controller = new AbortController();
   let pid = 0;
-  const running = runChild('sh', ['-c', 'trap "" TERM; while :; do sleep 0.1; done'], {
+  // The shell touches a file once its TERM trap is set, so the abort never races the trap.
+  const ready = path.join(mkdtempSync(path.join(os.tmpdir(), 'render-child-')), 'trapped');
+  const running = runChild('sh', ['-c', 'trap "" TERM; : > "$0"; while :; do sleep 0.1; done', ready], {
     signal: controller.signal,
     killGraceMs: 300,
     onSpawn: (p) => (pid = p),
   });
-  await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < 200 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(existsSync(ready), 'the child set its trap');
   controller.abort('cancelled');
   const result = await running;
   assert.equal(result.aborted, true);

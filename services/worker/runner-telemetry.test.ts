@@ -52,7 +52,15 @@ test('an attempt is one CONSUMER span under the enqueue, with stage and asset sp
     assert.equal((await wait(ok.id)).status, 'completed');
     assert.equal((await wait(gone.id)).status, 'failed');
     assert.equal((await wait(flaky.id)).status, 'failed');
-    await new Promise((r) => setTimeout(r, 100));
+    // The record is final a moment before each attempt's CONSUMER span ends: wait for the three spans.
+    for (let i = 0; i < 200; i++) {
+      const ended = telemetry
+        .spans()
+        .filter((s) => s.kind === SpanKind.CONSUMER)
+        .map((s) => s.attributes[ATTR.RENDER_JOB_ID]);
+      if ([ok.id, gone.id, flaky.id].every((id) => ended.includes(id))) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
 
     const spans = telemetry.spans();
     const consumer = spans.filter((s) => s.kind === SpanKind.CONSUMER && s.attributes[ATTR.RENDER_JOB_ID] === ok.id);
