@@ -17,7 +17,7 @@ import type { JobStatus, Stage } from '../shared/job';
 import { recordExemplar, resetExemplars } from '../../telemetry-bridge/exemplars';
 import { METER_NAME } from '../../telemetry-bridge/meter';
 import { overdueJobs } from './active-jobs';
-import { METRIC_LABELS as L } from './attributes';
+import { METRIC_LABELS } from './attributes';
 import { buildInfo } from './build-info';
 import { cgroupLimit, cgroupOomKills, memoryUsage } from './process-memory';
 
@@ -197,10 +197,10 @@ function create(meter: Meter) {
   meter.addBatchObservableCallback(
     (result: BatchObservableResult) => {
       const mem = process.memoryUsage();
-      result.observe(instruments.memory, mem.rss, { [L.TYPE]: 'rss' });
-      result.observe(instruments.memory, mem.heapUsed, { [L.TYPE]: 'heap_used' });
-      result.observe(instruments.memory, mem.heapTotal, { [L.TYPE]: 'heap_total' });
-      result.observe(instruments.memory, mem.external, { [L.TYPE]: 'external' });
+      result.observe(instruments.memory, mem.rss, { [METRIC_LABELS.TYPE]: 'rss' });
+      result.observe(instruments.memory, mem.heapUsed, { [METRIC_LABELS.TYPE]: 'heap_used' });
+      result.observe(instruments.memory, mem.heapTotal, { [METRIC_LABELS.TYPE]: 'heap_total' });
+      result.observe(instruments.memory, mem.external, { [METRIC_LABELS.TYPE]: 'external' });
       // process.uptime(), not the instruments' age: they are re-created whenever the provider changes.
       result.observe(instruments.uptime, process.uptime());
       // Telemetry never breaks the app: each figure is read on its own and skipped if unreadable.
@@ -242,7 +242,8 @@ type Instruments = ReturnType<typeof create>;
 let current: Instruments | undefined;
 let boundProvider: unknown;
 
-function inst(): Instruments {
+/** The instruments on the current global meter provider, created once per provider. */
+function instruments(): Instruments {
   // Re-create if the global provider changed (tests install their own provider per test file).
   const provider = metrics.getMeterProvider();
   if (!current || boundProvider !== provider) {
@@ -256,13 +257,13 @@ function inst(): Instruments {
 
 /** Counts a job reaching `status`. */
 export function recordJobStatus(status: JobStatus): void {
-  inst().jobs.add(1, { [L.STATUS]: status });
+  instruments().jobs.add(1, { [METRIC_LABELS.STATUS]: status });
 }
 
 /** Records a finished job's processing time, with the active span as the bucket's exemplar. */
 export function recordRenderDuration(status: 'completed' | 'failed', seconds: number): void {
-  const attributes = { [L.STATUS]: status };
-  inst().duration.record(seconds, attributes);
+  const attributes = { [METRIC_LABELS.STATUS]: status };
+  instruments().duration.record(seconds, attributes);
   recordExemplar(METRIC_NAMES.duration, BUCKETS.renderDuration, attributes, seconds);
 }
 
@@ -271,21 +272,21 @@ export function recordRenderDuration(status: 'completed' | 'failed', seconds: nu
  * `render_errors_total`, so one failed job is one error whatever its number of attempts.
  */
 export function recordError(category: ErrorCategory, retried: boolean): void {
-  const i = inst();
-  (retried ? i.retries : i.errors).add(1, { [L.CATEGORY]: category });
+  const i = instruments();
+  (retried ? i.retries : i.errors).add(1, { [METRIC_LABELS.CATEGORY]: category });
 }
 
 /** Records how long a job waited before an attempt started, with the active span as exemplar. */
 export function recordQueueWait(seconds: number): void {
   const value = Math.max(0, seconds);
-  inst().queueWait.record(value);
+  instruments().queueWait.record(value);
   recordExemplar(METRIC_NAMES.queueWait, BUCKETS.queueWait, {}, value);
 }
 
 /** Records one stage's duration, with the active span as exemplar. */
 export function recordStageDuration(stage: Stage, seconds: number): void {
-  const attributes = { [L.STAGE]: stage };
-  inst().stageDuration.record(seconds, attributes);
+  const attributes = { [METRIC_LABELS.STAGE]: stage };
+  instruments().stageDuration.record(seconds, attributes);
   recordExemplar(METRIC_NAMES.stageDuration, BUCKETS.stageDuration, attributes, seconds);
 }
 
@@ -303,40 +304,40 @@ export function recordHttpServerRequest(
 ): void {
   const attributes: Attributes = { 'http.request.method': method, 'http.response.status_code': statusCode };
   if (route) attributes['http.route'] = route;
-  inst().httpServerDuration.record(seconds, attributes);
+  instruments().httpServerDuration.record(seconds, attributes);
   recordExemplar(HTTP_SERVER_DURATION, BUCKETS.httpServer, attributes, seconds, spanContext);
 }
 
 /** Counts a progress write of a running job. */
 export function recordProgressUpdate(): void {
-  inst().progressUpdates.add(1);
+  instruments().progressUpdates.add(1);
 }
 
 /** Marks a job starting (+1) or leaving (-1) processing in this process. */
 export function recordInProgress(delta: 1 | -1): void {
-  inst().inProgress.add(delta);
+  instruments().inProgress.add(delta);
 }
 
 /** Records FFmpeg's final speed (× real time) and the seconds of video produced. */
 export function recordEncode(speedRatio: number | null, videoSeconds: number): void {
-  const i = inst();
+  const i = instruments();
   if (speedRatio !== null && Number.isFinite(speedRatio) && speedRatio > 0) i.encodeSpeed.record(speedRatio);
   i.outputSeconds.add(videoSeconds);
 }
 
 /** Adds the CPU seconds child processes used in `stage`. */
 export function recordChildCpu(stage: Stage, seconds: number): void {
-  if (seconds > 0 && Number.isFinite(seconds)) inst().cpuSeconds.add(seconds, { [L.STAGE]: stage });
+  if (seconds > 0 && Number.isFinite(seconds)) instruments().cpuSeconds.add(seconds, { [METRIC_LABELS.STAGE]: stage });
 }
 
 /** Adds the seconds of video one encode stage produced. */
 export function recordOutputSeconds(seconds: number): void {
-  if (seconds > 0 && Number.isFinite(seconds)) inst().encodedSeconds.add(seconds);
+  if (seconds > 0 && Number.isFinite(seconds)) instruments().encodedSeconds.add(seconds);
 }
 
 /** Counts a webhook delivery attempt's outcome. */
 export function recordWebhook(event: string, outcome: 'delivered' | 'failed'): void {
-  inst().webhooks.add(1, { [L.EVENT]: event, [L.OUTCOME]: outcome });
+  instruments().webhooks.add(1, { [METRIC_LABELS.EVENT]: event, [METRIC_LABELS.OUTCOME]: outcome });
 }
 
 /** Outcomes of a storage operation: `not_found` is an answer, not a failure (a deleted video). */
@@ -344,7 +345,7 @@ export type StorageOutcome = 'ok' | 'not_found' | 'error';
 
 /** Records one storage operation's duration (`operation` is one of STORAGE_OPERATIONS). */
 export function recordStorageOperation(operation: string, outcome: StorageOutcome, seconds: number): void {
-  inst().storageOperation.record(seconds, { [L.OPERATION]: operation, [L.OUTCOME]: outcome });
+  instruments().storageOperation.record(seconds, { [METRIC_LABELS.OPERATION]: operation, [METRIC_LABELS.OUTCOME]: outcome });
 }
 
 /**
@@ -352,14 +353,14 @@ export function recordStorageOperation(operation: string, outcome: StorageOutcom
  * need no de-duplication across workers. `snapshot` is called once per collection.
  */
 export function observeQueue(snapshot: () => Promise<QueueSnapshot>): () => void {
-  const i = inst();
+  const i = instruments();
   const observables: Observable[] = [i.queueSize, i.oldestAge, i.workersAlive];
   const callback = async (result: BatchObservableResult) => {
     try {
       const s = await snapshot();
-      result.observe(i.queueSize, s.waiting, { [L.STATE]: 'waiting' });
-      result.observe(i.queueSize, s.active, { [L.STATE]: 'active' });
-      result.observe(i.queueSize, s.delayed, { [L.STATE]: 'delayed' });
+      result.observe(i.queueSize, s.waiting, { [METRIC_LABELS.STATE]: 'waiting' });
+      result.observe(i.queueSize, s.active, { [METRIC_LABELS.STATE]: 'active' });
+      result.observe(i.queueSize, s.delayed, { [METRIC_LABELS.STATE]: 'delayed' });
       result.observe(i.oldestAge, s.oldestWaitingAgeSeconds);
       result.observe(i.workersAlive, s.workersAlive);
     } catch {
@@ -373,7 +374,7 @@ export function observeQueue(snapshot: () => Promise<QueueSnapshot>): () => void
 
 /** Exposes this worker's last heartbeat time; `lastBeatMs` returns epoch ms or null before the first beat. */
 export function observeHeartbeat(lastBeatMs: () => number | null): () => void {
-  const i = inst();
+  const i = instruments();
   const callback = (result: { observe(value: number, attributes?: Attributes): void }) => {
     const t = lastBeatMs();
     if (t !== null) result.observe(t / 1000);
@@ -384,9 +385,10 @@ export function observeHeartbeat(lastBeatMs: () => number | null): () => void {
 
 /** Exposes free bytes per volume (`data`, `scratch`); `freeBytes` returns null for a volume it cannot read. */
 export function observeStorageFree(freeBytes: () => Record<string, number | null>): () => void {
-  const i = inst();
+  const i = instruments();
   const callback = (result: { observe(value: number, attributes?: Attributes): void }) => {
-    for (const [volume, bytes] of Object.entries(freeBytes())) if (bytes !== null) result.observe(bytes, { [L.VOLUME]: volume });
+    for (const [volume, bytes] of Object.entries(freeBytes()))
+      if (bytes !== null) result.observe(bytes, { [METRIC_LABELS.VOLUME]: volume });
   };
   i.storageFree.addCallback(callback);
   return () => i.storageFree.removeCallback(callback);
