@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseRenderRequest, type RenderRequest } from '../shared/request';
 import { fetchStage } from './stages/fetch';
-import { deck, stageContext, startServer } from './test-support';
+import { deck, stageContext, serveHttp } from './test-support';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 
@@ -32,7 +32,7 @@ test('the local-image deck fetches its shipped PNG when assets/ is served on loo
   const request = load('local-image.json');
   const png = readFileSync(path.join(EXAMPLES, 'assets', 'k8s-traffic.png'));
   assert.ok(png.length < 20 * 1024);
-  const server = await startServer((req, res) => {
+  const server = await serveHttp((req, res) => {
     if (req.url !== '/k8s-traffic.png') return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'image/png' }).end(png);
   });

@@ -10,14 +10,14 @@ import { startEnqueueSpan } from '../telemetry/tracing';
 import { startWorkerRuntime } from './runtime';
 import { createLocalStorage } from '../storage/local';
 import { instrumentStorage } from '../telemetry/storage-telemetry';
-import { deck, quietLogger, startServer, testConfig } from './test-support';
+import { deck, quietLogger, serveHttp, testConfig } from './test-support';
 
 const telemetry = installTestTelemetry();
 
 test('an attempt is one CONSUMER span under the enqueue, with stage and asset spans, and counted by status, category and stage', {
   timeout: 90_000,
 }, async () => {
-  const assets = await startServer((req, res) => {
+  const assets = await serveHttp((req, res) => {
     res.writeHead(req.url?.startsWith('/gone') ? 404 : 503);
     res.end();
   });

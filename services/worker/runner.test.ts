@@ -13,7 +13,7 @@ import type { Config } from '../shared/config';
 import { startWorkerRuntime } from './runtime';
 import { createLocalStorage } from '../storage/local';
 import { verifySignature } from './webhook-signature';
-import { deck, quietLogger, startServer, testConfig } from './test-support';
+import { deck, quietLogger, serveHttp, testConfig } from './test-support';
 
 // Scratch dirs go under <dataDir>/scratch/<host>.<pid>/; temp files of the test helpers under this dir.
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'render-runner-tmp-'));
@@ -101,7 +101,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 test('a job runs to completed with its output stored, signed webhooks sent and scratch removed', { timeout: 90_000 }, async () => {
   const received: { event: string; signature: string | undefined; valid: boolean; status: string; hasDeck: boolean }[] = [];
-  const hook = await startServer(async (req, res) => {
+  const hook = await serveHttp(async (req, res) => {
     const body = await readBody(req);
     const parsed = JSON.parse(body) as { event: string; job: { status: string; request?: unknown } };
     const signature = req.headers['x-render-signature'] as string | undefined;
@@ -153,12 +153,12 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
 });
 
 test('a missing asset fails the job at once with its code; the failed webhook is sent', { timeout: 60_000 }, async () => {
-  const assets = await startServer((_req, res) => {
+  const assets = await serveHttp((_req, res) => {
     res.writeHead(404);
     res.end();
   });
   const events: string[] = [];
-  const hook = await startServer(async (req, res) => {
+  const hook = await serveHttp(async (req, res) => {
     events.push((JSON.parse(await readBody(req)) as { event: string }).event);
     res.end();
   });
@@ -181,7 +181,7 @@ test('a missing asset fails the job at once with its code; the failed webhook is
 
 test('a network failure is retried up to maxAttempts, then fails in the network category', { timeout: 60_000 }, async () => {
   let hits = 0;
-  const assets = await startServer((_req, res) => {
+  const assets = await serveHttp((_req, res) => {
     hits++;
     res.writeHead(503);
     res.end();

@@ -54,7 +54,7 @@ export function bareWork(request: RenderRequest): SlideWork[] {
 }
 
 /** Starts an http server on 127.0.0.1:0; returns its base URL and a close that ends every connection. */
-export async function startServer(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serveHttp(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;

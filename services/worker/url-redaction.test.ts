@@ -7,7 +7,7 @@ import { installTestTelemetry } from '../../instrumentation/testing';
 import { withSpan } from '../telemetry/tracing';
 import { OutboundClient } from './outbound-client';
 import { fetchAsset } from './stages/fetch';
-import { deck, quietLogger, stageContext, startServer } from './test-support';
+import { deck, quietLogger, stageContext, serveHttp } from './test-support';
 import { deliverWebhook } from './webhook';
 
 const telemetry = installTestTelemetry();
@@ -15,7 +15,7 @@ const undici = new UndiciInstrumentation(instrumentationConfig()['@opentelemetry
 undici.enable();
 
 test('no span attribute carries a URL path or query', { timeout: 20_000 }, async () => {
-  const server = await startServer((_req, res) => {
+  const server = await serveHttp((_req, res) => {
     res.writeHead(200, { 'content-type': 'image/png' }).end('x');
   });
   const outbound = new OutboundClient({ allowPrivate: true, connectTimeoutMs: 2000 });

@@ -7,11 +7,11 @@ import { verifySignature } from './webhook-signature';
 
 // The receivers listen on loopback, which only an opted-in client may reach.
 const outbound = new OutboundClient({ allowPrivate: true, connectTimeoutMs: 2000 });
-import { deck, quietLogger, startServer } from './test-support';
+import { deck, quietLogger, serveHttp } from './test-support';
 
 test('retries after an error status and signs the exact body', { timeout: 20_000 }, async () => {
   const calls: { body: string; signature: string | undefined }[] = [];
-  const server = await startServer(async (req, res) => {
+  const server = await serveHttp(async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
     calls.push({ body, signature: req.headers['x-render-signature'] as string | undefined });
@@ -41,7 +41,7 @@ test('retries after an error status and signs the exact body', { timeout: 20_000
 
 test('gives up quietly on an unreachable host, and sends no signature without a secret', { timeout: 20_000 }, async () => {
   const seen: (string | undefined)[] = [];
-  const server = await startServer((req, res) => {
+  const server = await serveHttp((req, res) => {
     seen.push(req.headers['x-render-signature'] as string | undefined);
     res.end();
   });
@@ -59,7 +59,7 @@ test('gives up quietly on an unreachable host, and sends no signature without a 
 
 test("a receiver's 4xx ends the delivery at once; 429 waits what Retry-After asks, then succeeds", { timeout: 20_000 }, async () => {
   const rejected: number[] = [];
-  const gone = await startServer((_req, res) => {
+  const gone = await serveHttp((_req, res) => {
     rejected.push(Date.now());
     res.writeHead(404);
     res.end();
@@ -72,7 +72,7 @@ test("a receiver's 4xx ends the delivery at once; 429 waits what Retry-After ask
     await gone.close();
   }
   const seen: number[] = [];
-  const busy = await startServer((_req, res) => {
+  const busy = await serveHttp((_req, res) => {
     seen.push(Date.now());
     if (seen.length === 1) res.writeHead(429, { 'retry-after': '1' });
     else res.writeHead(204);

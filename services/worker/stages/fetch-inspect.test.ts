@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { probeMedia } from '../probe';
-import { deck, stageContext, startServer } from '../test-support';
+import { deck, stageContext, serveHttp } from '../test-support';
 import { encodeStage } from './encode';
 import { fetchStage } from './fetch';
 
@@ -32,7 +32,7 @@ test('PNG, JPEG and WebP images and mp3, wav, ogg, flac, m4a audio are accepted 
     '/a.flac': ['audio/flac', make(dir, 'a.flac', snd)],
     '/a.m4a': ['audio/mp4', make(dir, 'a.m4a', [...snd, '-c:a', 'aac'])],
   };
-  const server = await startServer((req, res) => {
+  const server = await serveHttp((req, res) => {
     const f = files[req.url ?? ''];
     if (!f) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': f[0] }).end(f[1]);

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { fetchAsset, fetchStage } from './fetch';
 import { RenderError } from '../../shared/errors/render-error';
-import { deck, stageContext, startServer } from '../test-support';
+import { deck, stageContext, serveHttp } from '../test-support';
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import path from 'node:path';
 const PNG_BYTES = readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'assets', 'k8s-traffic.png'));
 
 async function assetServer() {
-  return startServer((req, res) => {
+  return serveHttp((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const hops = Number(url.searchParams.get('n') ?? 0);
     switch (url.pathname) {
