@@ -34,8 +34,8 @@ export class SqliteJobStore implements JobStore {
 
   constructor(private readonly db: Db) {
     const insertJob = db.prepare(
-      `INSERT INTO jobs (id, status, created_at, finished_at, duration_seconds, queue_wait_seconds, error_category, data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO jobs (id, status, created_at, finished_at, duration_seconds, queue_wait_seconds, error_category, data, client)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertDeck = db.prepare('INSERT INTO job_decks (id, request) VALUES (?, ?)');
     this.getStmt = db.prepare<[string], Row>(`${SELECT} WHERE j.id = ?`);
@@ -46,11 +46,11 @@ export class SqliteJobStore implements JobStore {
     this.sinceStmt = db.prepare<[number], Row>(`${SELECT} WHERE j.created_at >= ? ORDER BY j.created_at DESC, j.id DESC`);
     this.createTx = db.transaction((job: JobRecord) => {
       const { request, ...small } = job;
-      insertJob.run(...columns(job), JSON.stringify(small));
+      insertJob.run(...columns(job), JSON.stringify(small), job.client ?? ANONYMOUS_CLIENT);
       insertDeck.run(job.id, JSON.stringify(request));
     });
     this.activeStmt = db.prepare<[string], { n: number }>(
-      `SELECT COUNT(*) AS n FROM jobs WHERE status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(',')}) AND ${CLIENT_SQL} = ?`,
+      `SELECT COUNT(*) AS n FROM jobs WHERE status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(',')}) AND client = ?`,
     );
     const findKey = db.prepare<[string, string, number], { job_id: string }>(
       'SELECT job_id FROM idempotency_keys WHERE client = ? AND key = ? AND expires_at > ?',
@@ -124,7 +124,7 @@ export class SqliteJobStore implements JobStore {
       params.push(options.status);
     }
     if (options.client) {
-      where.push(`${CLIENT_SQL_J} = ?`);
+      where.push('j.client = ?');
       params.push(options.client);
     }
     if (options.cursor) {
@@ -261,8 +261,6 @@ export class SqliteJobStore implements JobStore {
 }
 
 /** The owner of a row; records written before API keys have no client and belong to `anonymous`. */
-const CLIENT_SQL = `COALESCE(json_extract(data, '$.client'), '${ANONYMOUS_CLIENT}')`;
-const CLIENT_SQL_J = `COALESCE(json_extract(j.data, '$.client'), '${ANONYMOUS_CLIENT}')`;
 
 function toRecord(row: Row): JobRecord {
   const small = JSON.parse(row.data) as JobRecord;
