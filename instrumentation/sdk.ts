@@ -21,6 +21,7 @@ import { publishMetricsCollector } from '../telemetry-bridge/metrics-collector';
 import { otlpTracesProtocol, positiveInt, traceExporterNames } from './env';
 import { createInstrumentations } from './instrumentations';
 import { PullMetricReader } from './pull-reader';
+import { samplerFromEnv } from './read-sampler';
 import { buildResource } from './resource';
 import { AccountedBatchSpanProcessor, type BatchLimits } from './span-export';
 
@@ -93,6 +94,8 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): StartedTel
     // NodeSDK registers no tracer provider without a processor; with export off, jobs still need
     // trace ids (job traceId, log correlation, exemplars), so spans are made and dropped at the end.
     spanProcessors: processors.length > 0 ? processors : [new NoopSpanProcessor()],
+    // Status polls and the admin page sampled at the head (read-sampler.ts); undefined lets OTEL_TRACES_SAMPLER rule.
+    sampler: samplerFromEnv(env),
     metricReaders: [reader],
     logRecordProcessors: [],
   });

@@ -136,6 +136,9 @@ export class ServerSpanInstrumentation implements Instrumentation {
         },
         parent,
       );
+      // A root the sampler dropped (a read sampled out at the head) has nothing to record and no trace to
+      // continue: its handler runs outside any span, which spares the context switch and the listener.
+      if (!span.isRecording() && !trace.getSpanContext(parent)) return undefined;
       // 'close' follows 'finish' on a completed response and also fires on an aborted one: one end either way.
       res.once('close', () => endSpan(span, req, res, this.options));
       return trace.setSpan(parent, span);

@@ -67,5 +67,24 @@ export function stagePanels(): cog.Builder<Panel>[] {
       [prom(`sum(rate(${sel(M.outputSeconds)}[$__rate_interval])) * 60`, { legend: 'video seconds per minute' })],
       { w: 12, h: 8 },
     ).description('Seconds of finished video produced per minute of wall time.'),
+    timeseries(
+      'Cost per rendered minute',
+      's',
+      [
+        prom(`sum(rate(${sel(M.cpuSeconds)}[$__rate_interval])) / sum(rate(${sel(M.encodedSeconds)}[$__rate_interval])) * 60`, {
+          legend: 'all stages',
+        }),
+        prom(
+          `sum by (stage) (rate(${sel(M.cpuSeconds)}[$__rate_interval])) / scalar(sum(rate(${sel(M.encodedSeconds)}[$__rate_interval]))) * 60`,
+          {
+            legend: '{{stage}}',
+            refId: 'B',
+          },
+        ),
+      ],
+      { w: 12, h: 8 },
+    ).description(
+      'CPU-seconds of FFmpeg, ffprobe and espeak-ng per minute of video encoded (render:cpu_seconds_per_output_second:ratio_rate1h × 60 over the dashboard interval).',
+    ),
   ];
 }

@@ -1,5 +1,6 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import path from 'node:path';
 import { backoffDelayMs, ConfigError, loadConfig } from './config';
 
@@ -9,6 +10,9 @@ test('defaults: port 3000, embedded (no Redis), outputs under the data dir, froz
   assert.equal(c.redisUrl, undefined);
   assert.equal(c.outputDir, path.resolve('./data', 'outputs'));
   assert.equal(c.maxAttempts, 3);
+  assert.equal(c.encodeParallelism, os.availableParallelism());
+  assert.equal(c.traceReadRatio, 0.05);
+  assert.equal(loadConfig({ RENDER_ENCODE_PARALLELISM: '3' }).encodeParallelism, 3);
   assert.ok(Object.isFrozen(c));
   assert.throws(() => ((c as { port: number }).port = 1));
 });
@@ -22,6 +26,16 @@ test('a bad value throws ConfigError naming the variable and the value', () => {
     () => loadConfig({ RENDER_CONCURRENCY: '0' }),
     (err: Error) => err instanceof ConfigError && /RENDER_CONCURRENCY/.test(err.message),
   );
+  for (const [name, value] of [
+    ['RENDER_ENCODE_PARALLELISM', '0'],
+    ['RENDER_TRACE_READ_RATIO', '1.5'],
+    ['RENDER_TRACE_READ_RATIO', 'half'],
+  ]) {
+    assert.throws(
+      () => loadConfig({ [name]: value }),
+      (err: Error) => err instanceof ConfigError && err.message.includes(name),
+    );
+  }
   assert.throws(
     () => loadConfig({ REDIS_URL: 'not a url' }),
     (err: Error) => err instanceof ConfigError && /REDIS_URL/.test(err.message),

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { StorageConfigError, storageConfig, type StorageConfig } from './storage-config';
@@ -36,6 +37,9 @@ const envSchema = z.object({
   RENDER_FETCH_MAX_REDIRECTS: int(0, 10).default(3),
   RENDER_TTS_TIMEOUT_MS: int(100, 600_000).default(60_000),
   RENDER_ENCODE_TIMEOUT_MS: int(1000, 6 * 3_600_000).default(2 * 3_600_000),
+  RENDER_ENCODE_PARALLELISM: int(1, 64).optional(),
+  // Applied by instrumentation/read-sampler.ts (which cannot import this module); validated here so a bad value stops start-up.
+  RENDER_TRACE_READ_RATIO: z.coerce.number().min(0).max(1).default(0.05),
   RENDER_STORE_TIMEOUT_MS: int(100, 600_000).default(60_000),
   RENDER_HEARTBEAT_MS: int(100, 600_000).default(10_000),
   RENDER_DRAIN_SECONDS: int(0, 24 * 3600).default(30),
@@ -81,6 +85,10 @@ export interface Config {
   backoffMs: number;
   fetch: { timeoutMs: number; maxBytes: number; maxRedirects: number };
   timeouts: { tts: number; encode: number; store: number };
+  /** FFmpeg runs one encode may start at once (RENDER_ENCODE_PARALLELISM, default: this machine's cores). */
+  encodeParallelism: number;
+  /** Share of status-poll, job-list and admin-page traces recorded at the head (RENDER_TRACE_READ_RATIO). */
+  traceReadRatio: number;
   heartbeatMs: number;
   /** How long a stopping worker lets running attempts finish before handing them back (SIGTERM/SIGINT). */
   drainSeconds: number;
@@ -145,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxRedirects: e.RENDER_FETCH_MAX_REDIRECTS,
     }),
     timeouts: Object.freeze({ tts: e.RENDER_TTS_TIMEOUT_MS, encode: e.RENDER_ENCODE_TIMEOUT_MS, store: e.RENDER_STORE_TIMEOUT_MS }),
+    encodeParallelism: e.RENDER_ENCODE_PARALLELISM ?? os.availableParallelism(),
+    traceReadRatio: e.RENDER_TRACE_READ_RATIO,
     heartbeatMs: e.RENDER_HEARTBEAT_MS,
     drainSeconds: e.RENDER_DRAIN_SECONDS,
     publicUrl: e.PUBLIC_URL,

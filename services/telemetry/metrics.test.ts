@@ -11,7 +11,9 @@ import {
   METRIC_NAMES,
   observeHeartbeat,
   observeQueue,
+  recordChildCpu,
   recordEncode,
+  recordOutputSeconds,
   recordError,
   recordHttpServerRequest,
   recordProgressUpdate,
@@ -72,6 +74,10 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
     recordInProgress(-1);
     recordEncode(3, 12.5);
     recordEncode(null, 2);
+    recordChildCpu('encode', 1.25);
+    recordChildCpu('encode', 0.5);
+    recordChildCpu('tts', 0.25);
+    recordOutputSeconds(60);
     recordWebhook('job.completed', 'delivered');
     recordWebhook('job.failed', 'failed');
     recordStorageOperation('put', 'ok', 0.2);
@@ -108,6 +114,9 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
     assert.equal(scalar(METRIC_NAMES.retries, { category: 'timeout' }), 1);
     assert.equal((family(METRIC_NAMES.retries).samples as ScalarSample[]).length, 1, 'a non-retried error is no retry');
     assert.equal(scalar(METRIC_NAMES.outputSeconds), 14.5);
+    assert.equal(scalar(METRIC_NAMES.cpuSeconds, { stage: 'encode' }), 1.75);
+    assert.equal(scalar(METRIC_NAMES.cpuSeconds, { stage: 'tts' }), 0.25);
+    assert.equal(scalar(METRIC_NAMES.encodedSeconds), 60);
     assert.equal(scalar(METRIC_NAMES.webhooks, { event: 'job.completed', outcome: 'delivered' }), 1);
     assert.equal(scalar(METRIC_NAMES.webhooks, { event: 'job.failed', outcome: 'failed' }), 1);
     assert.equal(scalar(METRIC_NAMES.telemetryExportFailures, { signal: 'traces' }), 1);

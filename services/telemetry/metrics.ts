@@ -52,6 +52,8 @@ export const METRIC_NAMES = Object.freeze({
   oldestAge: 'render_queue_oldest_job_age_seconds',
   encodeSpeed: 'render_encode_speed_ratio',
   outputSeconds: 'render_output_video_seconds_total',
+  cpuSeconds: 'render_cpu_seconds_total',
+  encodedSeconds: 'render_output_seconds_total',
   retries: 'render_retries_total',
   workerHeartbeat: 'render_worker_last_heartbeat_timestamp_seconds',
   workersAlive: 'render_workers_alive',
@@ -111,6 +113,16 @@ function create(meter: Meter) {
     outputSeconds: meter.createCounter('render_output_video_seconds', {
       unit: 's',
       description: 'Seconds of video produced by completed jobs.',
+    }),
+    cpuSeconds: meter.createCounter('render_cpu_seconds', {
+      unit: 's',
+      description:
+        'CPU time (user + system) of the FFmpeg, ffprobe and espeak-ng processes the worker ran, by pipeline stage, every attempt included.',
+    }),
+    encodedSeconds: meter.createCounter('render_output_seconds', {
+      unit: 's',
+      description:
+        'Seconds of video each encode stage produced and verified, every attempt included: the denominator of CPU-seconds per output-second.',
     }),
     retries: meter.createCounter('render_retries', {
       unit: '{retry}',
@@ -306,6 +318,16 @@ export function recordEncode(speedRatio: number | null, videoSeconds: number): v
   const i = inst();
   if (speedRatio !== null && Number.isFinite(speedRatio) && speedRatio > 0) i.encodeSpeed.record(speedRatio);
   i.outputSeconds.add(videoSeconds);
+}
+
+/** Adds the CPU seconds child processes used in `stage`. */
+export function recordChildCpu(stage: Stage, seconds: number): void {
+  if (seconds > 0 && Number.isFinite(seconds)) inst().cpuSeconds.add(seconds, { [L.STAGE]: stage });
+}
+
+/** Adds the seconds of video one encode stage produced. */
+export function recordOutputSeconds(seconds: number): void {
+  if (seconds > 0 && Number.isFinite(seconds)) inst().encodedSeconds.add(seconds);
 }
 
 /** Counts a webhook delivery attempt's outcome. */

@@ -60,7 +60,17 @@ test('an attempt is one CONSUMER span under the enqueue, with stage and asset sp
     assert.equal(consumer[0].spanContext().traceId, ok.traceId);
     assert.equal(consumer[0].parentSpanContext?.spanId, ok.enqueueSpanId);
     const inTrace = spans.filter((s) => s.spanContext().traceId === ok.traceId).map((s) => s.name);
-    for (const name of ['render fetch', 'render tts', 'tts narration', 'render encode', 'ffmpeg encode', 'render store', 'storage put'])
+    for (const name of [
+      'render fetch',
+      'render tts',
+      'tts narration',
+      'render encode',
+      'ffmpeg encode',
+      'ffmpeg slide picture',
+      'ffmpeg mux',
+      'render store',
+      'storage put',
+    ])
       assert.ok(inTrace.includes(name), name);
     const put = spans.find((s) => s.name === 'storage put' && s.spanContext().traceId === ok.traceId);
     const store = spans.find((s) => s.name === 'render store' && s.spanContext().traceId === ok.traceId);
@@ -90,6 +100,9 @@ test('an attempt is one CONSUMER span under the enqueue, with stage and asset sp
     assert.equal(value('render_duration_seconds_count{status="failed"}'), 2);
     assert.equal(value('render_jobs_in_progress'), 0);
     assert.ok(value('render_output_video_seconds_total') >= 1);
+    // Cost per rendered second: FFmpeg's CPU by stage, and the seconds the encode produced.
+    assert.ok(value('render_cpu_seconds_total{stage="encode"}') > 0);
+    assert.ok(value('render_output_seconds_total') >= 1);
     assert.equal(value('render_storage_operation_duration_seconds_count{operation="put",outcome="ok"}'), 1);
     for (const id of [ok.id, gone.id, flaky.id]) assert.ok(!text.includes(id), 'job ids never become labels');
   } finally {

@@ -18,5 +18,6 @@ export * from './internal-error';
 export * from './queue-unavailable-error';
 export * from './classify';
 export * from './worker-lost-error';
+export * from './output-mismatch-error';
 export * from './storage-unavailable-error';
 export * from './output-not-found-error';

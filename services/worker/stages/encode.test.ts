@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { encodeStage, planSegments } from './encode';
+import { encodeStage, fadeRuns, planSegments, videoList } from './encode';
+import { slidePieces } from './slide-pieces';
 import { ttsStage } from './tts';
 import { probeMedia } from '../probe';
 import { RenderError } from '../../shared/errors/render-error';
@@ -130,7 +131,11 @@ async function waitForFfmpegChild(): Promise<number> {
   throw new Error('ffmpeg never started');
 }
 
-const LONG = { config: { width: 1280, height: 720, fps: 30, quality: 'high' }, slides: [{ title: 'long', duration: 600 }] };
+// Long enough that no machine finishes it within the tests' limits: even the copy-and-AAC mux of 1 h takes seconds.
+const LONG = {
+  config: { width: 1280, height: 720, fps: 30, quality: 'high' },
+  slides: Array.from({ length: 6 }, (_, i) => ({ title: `long ${i}`, duration: 600 })),
+};
 
 test('cancelling during encode kills FFmpeg: no child is left 2 s later', { timeout: 30_000 }, async () => {
   const controller = new AbortController();
@@ -215,4 +220,96 @@ test('fetched audio (even a video file) is used for its slide and stretches it t
   } finally {
     cleanup();
   }
+});
+
+/** Video packets of `file` as [keyframe?] flags, by demuxing only. */
+function packetFlags(file: string): boolean[] {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=flags', '-of', 'csv=p=0', file], {
+    encoding: 'utf8',
+  });
+  return out
+    .trim()
+    .split('\n')
+    .map((f) => f.startsWith('K'));
+}
+
+test('static stretches are encoded once and copied: exact frame count, one keyframe per piece, the static GOP ≥ 2 s', {
+  timeout: 60_000,
+}, async () => {
+  const request = deck({
+    config: { width: 160, height: 90, fps: 10, quality: 'low', voice: 'en-us' },
+    slides: [
+      { title: 'fades', content: 'body', duration: 5.3, transition: 'fade' },
+      { title: 'cut', duration: 4, transition: 'none' },
+    ],
+  });
+  const { ctx, cleanup } = stageContext(request, { env: { RENDER_ENCODE_PARALLELISM: '3' } });
+  try {
+    const result = await encodeStage(ctx, bareWork(request));
+    const plans = planSegments([5.3, 4], 10);
+    const pieces = plans.map((p, i) => slidePieces(p.frames, 10, i === 0));
+    assert.deepEqual(pieces[0], { fadeIn: 5, fadeOut: 5, gop: 20, repeats: 2, remainder: 3 });
+    // The static piece on disk is one GOP: its frames, a single keyframe.
+    const staticFlags = packetFlags(path.join(ctx.scratchDir, plans[0].video));
+    assert.equal(staticFlags.length, 20);
+    assert.deepEqual(
+      staticFlags.map((k, i) => (k ? i : -1)).filter((i) => i >= 0),
+      [0],
+    );
+    // The output holds every planned frame; each static copy starts with a keyframe and has no other:
+    // copies of the one GOP, not re-encodes. (Fade pieces may hold a scene-cut keyframe of their own.)
+    const flags = packetFlags(result.file);
+    assert.equal(flags.length, 53 + 40);
+    const copies = [
+      [5, 25],
+      [25, 45],
+      [45, 48],
+      [53, 73],
+      [73, 93],
+    ];
+    for (const [from, to] of copies) {
+      assert.deepEqual(
+        flags
+          .slice(from, to)
+          .map((k, i) => (k ? i : -1))
+          .filter((i) => i >= 0),
+        [0],
+        `static copy ${from}–${to}`,
+      );
+    }
+    const probe = await probeMedia(result.file);
+    assert.ok(Math.abs(probe.durationSeconds - 9.3) <= 0.1, `duration ${probe.durationSeconds}`);
+    assert.ok(result.cpuSeconds > 0);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a fade-out followed by a fade-in is one transition piece; other fades stand alone; the list has every frame once', () => {
+  const fades = [true, true, false, true];
+  const plans = planSegments([3, 3, 3, 3], 10);
+  const pieces = plans.map((p, i) => slidePieces(p.frames, 10, fades[i]));
+  const runs = fadeRuns(plans, pieces).map((r) => [r.file, r.parts.map((x) => `${x.plan.index}${x.kind}`).join('+')]);
+  assert.deepEqual(runs, [
+    ['seg-0-in.mp4', '0in'],
+    ['seg-0-out.mp4', '0out+1in'],
+    ['seg-1-out.mp4', '1out'],
+    ['seg-3-in.mp4', '3in'],
+    ['seg-3-out.mp4', '3out'],
+  ]);
+  const list = videoList(plans, pieces, 10);
+  assert.ok(!list.includes('seg-1-in.mp4'), 'the fade-in inside the transition is not listed again');
+  // Frames the list plays: whole pieces, plus the cut copies' outpoints.
+  const frameOf: Record<string, number> = {};
+  for (const r of fadeRuns(plans, pieces)) frameOf[r.file] = r.parts.reduce((n, x) => n + x.frames, 0);
+  for (const [i, p] of plans.entries()) frameOf[p.video] = pieces[i].gop;
+  let frames = 0;
+  const lines = list.trim().split('\n').slice(1);
+  lines.forEach((line, i) => {
+    const file = /^file '(.+)'$/.exec(line)?.[1];
+    if (!file) return;
+    const out = /^outpoint (.+)$/.exec(lines[i + 1] ?? '')?.[1];
+    frames += out ? Math.ceil(Number(out) * 10 - 1e-6) : frameOf[file];
+  });
+  assert.equal(frames, 120);
 });

@@ -1,26 +1,38 @@
 /**
- * FFmpeg arguments for one slide: a video-only H.264 segment and a PCM WAV of exactly the same
- * length, produced by one FFmpeg run. User text reaches drawtext only through `textfile=` files
- * with `expansion=none`, so quotes, colons or `%{…}` in a title are drawn literally.
+ * FFmpeg arguments for one slide's pieces. The picture run draws the slide once (image decoded,
+ * scaled and padded once, text drawn once) and from that one frame writes the encoded static
+ * piece, the still for the fade runs (raw, so it is never re-encoded) and a PCM WAV of exactly the
+ * slide's length; each fade run encodes only its fade frames from the still. User text reaches
+ * drawtext only through `textfile=` files with `expansion=none`, so quotes, colons or `%{…}` in a
+ * title are drawn literally.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { QUALITY_PRESETS, type RenderConfig } from '../../shared/request';
 import type { SlideWork } from './context';
+import { inputFile } from './ffmpeg-input';
+import type { SlidePieces } from './slide-pieces';
 
 /** The font every slide uses (fonts-dejavu-core). */
 export const FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 /** Audio format of every segment, so the concat demuxer can join the WAVs sample-exactly. */
 export const AUDIO_RATE = 48_000;
-const BACKGROUND = '0x1e293b';
+/** Colour behind text-only slides and around images that do not fill the frame. */
+export const BACKGROUND = '0x1e293b';
 
-/** One slide's planned segment: frames to encode and the files it writes (relative to the scratch dir). */
+/** One slide's planned segment: its frames and the files its pieces are written to (relative to the scratch dir). */
 export interface SegmentPlan {
   index: number;
   frames: number;
   seconds: number;
+  /** The encoded static piece (one GOP). */
   video: string;
+  /** PCM audio of exactly `seconds`. */
   audio: string;
+  /** The drawn picture, raw yuv420p in NUT, read by the fade runs. */
+  still: string;
+  fadeIn: string;
+  fadeOut: string;
 }
 
 /** Wraps text at word boundaries to `width` characters, because drawtext never wraps. */
@@ -52,9 +64,47 @@ export function wrapText(text: string, width: number): string {
   return out.join('\n');
 }
 
-/** Writes the slide's text files and returns FFmpeg's arguments for its segment. */
-export async function segmentArgs(scratchDir: string, item: SlideWork, plan: SegmentPlan, cfg: RenderConfig): Promise<string[]> {
-  const { width: W, height: H, fps } = cfg;
+/** FFmpeg's flags common to every run: `-benchmark` makes it report its own CPU time on stderr. */
+export const COMMON_FLAGS = ['-hide_banner', '-nostdin', '-y', '-nostats', '-benchmark'];
+
+/** x264 output options shared by every piece, so the pieces' parameter sets match and concatenate by stream copy. */
+function x264(cfg: RenderConfig, threads: number): string[] {
+  const { preset, crf } = QUALITY_PRESETS[cfg.quality];
+  return [
+    '-c:v',
+    'libx264',
+    '-preset',
+    preset,
+    '-crf',
+    String(crf),
+    '-pix_fmt',
+    'yuv420p',
+    // No B-frames: decode order is display order, so a copy cut by `outpoint` keeps exactly its first frames.
+    '-bf',
+    '0',
+    '-threads',
+    String(threads),
+    // Frames arrive timestamped N/fps; passthrough stops FFmpeg from duplicating or dropping any.
+    '-fps_mode',
+    'passthrough',
+    '-r',
+    String(cfg.fps),
+    '-an',
+  ];
+}
+
+/** A filter chain that repeats its one input frame `frames` times, timestamped frame by frame. */
+function repeat(frames: number, fps: number): string {
+  return `loop=loop=${frames - 1}:size=1,setpts=N/(${fps}*TB)`;
+}
+
+/**
+ * Writes the slide's text files and returns the filters that draw its picture on a frame: scaled
+ * and padded to the output size, title and content drawn. (The bench's one-pass reference draws
+ * with the same filters.)
+ */
+export async function drawFilters(scratchDir: string, item: SlideWork, index: number, cfg: RenderConfig): Promise<string[]> {
+  const { width: W, height: H } = cfg;
   const titleSize = Math.max(8, Math.round(H / 14));
   const bodySize = Math.max(6, Math.round(H / 26));
   const filters = [
@@ -66,56 +116,59 @@ export async function segmentArgs(scratchDir: string, item: SlideWork, plan: Seg
     `drawtext=fontfile=${FONT_FILE}:textfile=${file}:expansion=none:fontsize=${size}:fontcolor=white:` +
     `borderw=2:bordercolor=black@0.6:line_spacing=${Math.round(size / 3)}:x=(w-text_w)/2:y=${y}`;
   if (item.slide.title) {
-    const file = `slide-${plan.index}-title.txt`;
+    const file = `slide-${index}-title.txt`;
     await writeFile(path.join(scratchDir, file), wrapText(item.slide.title, Math.floor((W * 0.9) / (titleSize * 0.6))), 'utf8');
     filters.push(draw(file, titleSize, `${Math.round(H * 0.08)}`));
   }
   if (item.slide.content) {
-    const file = `slide-${plan.index}-content.txt`;
+    const file = `slide-${index}-content.txt`;
     await writeFile(path.join(scratchDir, file), wrapText(item.slide.content, Math.floor((W * 0.85) / (bodySize * 0.58))), 'utf8');
     filters.push(draw(file, bodySize, `${Math.round(H * 0.3)}`));
   }
-  if (item.slide.transition === 'fade') {
-    const d = Math.min(0.5, plan.seconds / 4);
-    filters.push(`fade=t=in:st=0:d=${d}`, `fade=t=out:st=${(plan.seconds - d).toFixed(4)}:d=${d}`);
-  }
-  // trim ends the looping input inside the graph; -frames:v alone leaves FFmpeg pulling forever.
-  filters.push(`trim=end_frame=${plan.frames}`, 'format=yuv420p');
+  return filters;
+}
+
+/**
+ * Writes the slide's text files and returns the arguments of its picture run: draws the slide once
+ * and writes the static piece, the still (when a fade needs it) and the slide's WAV.
+ */
+export async function pictureArgs(
+  scratchDir: string,
+  item: SlideWork,
+  plan: SegmentPlan,
+  pieces: SlidePieces,
+  cfg: RenderConfig,
+  threads: number,
+): Promise<string[]> {
+  const { width: W, height: H, fps } = cfg;
+  // Only the first frame is used: an image is decoded once, whatever it is.
+  const filters = ['trim=end_frame=1', ...(await drawFilters(scratchDir, item, plan.index, cfg))];
+  filters.push('format=yuv420p');
+  const needsStill = pieces.fadeIn > 0 || pieces.fadeOut > 0;
+  const graph = needsStill
+    ? `[0:v]${filters.join(',')},split=2[still][s];[s]${repeat(pieces.gop, fps)}[v]`
+    : `[0:v]${filters.join(',')},${repeat(pieces.gop, fps)}[v]`;
   const audioFilter = `aformat=sample_rates=${AUDIO_RATE}:channel_layouts=stereo,apad=whole_dur=${plan.seconds},atrim=end=${plan.seconds}`;
-  const { preset, crf } = QUALITY_PRESETS[cfg.quality];
   const videoInput = item.assets.imagePath
-    ? ['-loop', '1', '-framerate', String(fps), '-i', path.basename(item.assets.imagePath)]
-    : ['-f', 'lavfi', '-i', `color=c=${BACKGROUND}:s=${W}x${H}:r=${fps}`];
+    ? inputFile(path.basename(item.assets.imagePath))
+    : ['-f', 'lavfi', '-i', `color=c=${BACKGROUND}:s=${W}x${H}:r=${fps}:d=1`];
   const audioInput = item.assets.audioPath
-    ? ['-vn', '-i', path.basename(item.assets.audioPath)]
+    ? ['-vn', ...inputFile(path.basename(item.assets.audioPath))]
     : ['-f', 'lavfi', '-i', `anullsrc=r=${AUDIO_RATE}:cl=stereo`];
   return [
-    '-hide_banner',
-    '-nostdin',
-    '-y',
-    '-nostats',
-    '-progress',
-    'pipe:1',
+    ...COMMON_FLAGS,
     ...videoInput,
     ...audioInput,
     '-filter_complex',
-    `[0:v]${filters.join(',')}[v];[1:a]${audioFilter}[a]`,
+    `${graph};[1:a]${audioFilter}[a]`,
     '-map',
     '[v]',
-    '-frames:v',
-    String(plan.frames),
-    '-r',
-    String(fps),
-    '-c:v',
-    'libx264',
-    '-preset',
-    preset,
-    '-crf',
-    String(crf),
-    '-pix_fmt',
-    'yuv420p',
-    '-an',
+    ...x264(cfg, threads),
+    // One GOP: a single keyframe, the rest predicted from it.
+    '-g',
+    String(pieces.gop),
     plan.video,
+    ...(needsStill ? ['-map', '[still]', '-frames:v', '1', '-c:v', 'rawvideo', '-f', 'nut', plan.still] : []),
     '-map',
     '[a]',
     '-c:a',
@@ -125,5 +178,35 @@ export async function segmentArgs(scratchDir: string, item: SlideWork, plan: Seg
     '-ac',
     '2',
     plan.audio,
+  ];
+}
+
+/** One fade of a fade run: `frames` frames of `plan`'s still fading in from or out to black. */
+export interface FadePart {
+  plan: SegmentPlan;
+  kind: 'in' | 'out';
+  frames: number;
+}
+
+/**
+ * Arguments of a fade run writing `output`: its fades one after the other, each from its slide's
+ * still. A transition (one slide fading out, the next fading in) is one run and one piece: one
+ * encoder start and one keyframe instead of two.
+ */
+export function fadeArgs(parts: FadePart[], output: string, cfg: RenderConfig, threads: number): string[] {
+  const chains = parts.map((p, i) => `[${i}:v]${repeat(p.frames, cfg.fps)},fade=t=${p.kind}:s=0:n=${p.frames}[f${i}]`);
+  const joined =
+    parts.length === 1
+      ? `${chains[0].slice(0, -'[f0]'.length)}[v]`
+      : `${chains.join(';')};${parts.map((_, i) => `[f${i}]`).join('')}concat=n=${parts.length}:v=1:a=0,setpts=N/(${cfg.fps}*TB)[v]`;
+  return [
+    ...COMMON_FLAGS,
+    ...parts.flatMap((p) => inputFile(p.plan.still, 'nut')),
+    '-filter_complex',
+    joined,
+    '-map',
+    '[v]',
+    ...x264(cfg, threads),
+    output,
   ];
 }

@@ -8,6 +8,8 @@ import { TtsError } from '../../shared/errors/tts-error';
 import { ATTR } from '../../telemetry/attributes';
 import { withSpan } from '../../telemetry/tracing';
 import { runChild } from '../child';
+import { takeChildrenCpuSeconds } from '../child-cpu';
+import { recordChildCpu } from '../../telemetry/metrics';
 import { throwIfAborted, withStageTimeout, type SlideWork, type StageContext } from './context';
 
 /** Fills `assets.audioPath` for narrated slides without audio; returns the same list. */
@@ -30,6 +32,7 @@ export async function speak(ctx: StageContext, text: string, index: number): Pro
     await writeFile(textFile, text, 'utf8');
     const voice = ctx.request.config.voice;
     const result = await runChild('espeak-ng', ['-v', voice, '-w', wav, '-f', textFile], { signal: ctx.signal });
+    recordChildCpu('tts', takeChildrenCpuSeconds());
     if (result.aborted) throwIfAborted(ctx.signal);
     if (result.exitCode !== 0) {
       throw new TtsError(

@@ -1,0 +1,70 @@
+/**
+ * Head sampling: every trace is recorded except those rooted at a high-volume read (a job's status
+ * poll, the job list, the admin page), which are kept at RENDER_TRACE_READ_RATIO (default 0.05).
+ * Parent-based, so a request that arrives with a sampled `traceparent` is traced whatever it reads,
+ * and everything under a sampled root (POST → enqueue → attempts → stages → FFmpeg) is traced in
+ * full. Built from the SDK's own samplers: ParentBasedSampler around a root choice between
+ * TraceIdRatioBasedSampler and AlwaysOnSampler. (@opentelemetry/sampler-composite, the rule-based
+ * package, was tried first; its latest release is built on the previous SDK major, which would put
+ * a second copy of the SDK in the install.) OTEL_TRACES_SAMPLER, when set, replaces all of this
+ * (sdk.ts leaves the choice to the SDK then).
+ */
+import { SpanKind, type Attributes, type Context, type Link } from '@opentelemetry/api';
+import { AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace';
+
+/** Share of read-rooted traces recorded when RENDER_TRACE_READ_RATIO is unset. */
+export const DEFAULT_READ_RATIO = 0.05;
+
+/** `GET /api/jobs`, `GET /api/jobs/:id` (not its output) and the admin page: the reads clients poll. */
+const SAMPLED_READS = [/^\/api\/jobs\/?$/, /^\/api\/jobs\/[^/]+\/?$/, /^\/admin\/metrics\/?$/];
+
+/** RENDER_TRACE_READ_RATIO: a number from 0 to 1; anything else throws naming the variable. */
+export function traceReadRatio(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.RENDER_TRACE_READ_RATIO?.trim();
+  if (!raw) return DEFAULT_READ_RATIO;
+  const ratio = Number(raw);
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1)
+    throw new RangeError(`RENDER_TRACE_READ_RATIO must be a number from 0 to 1, got "${raw}"`);
+  return ratio;
+}
+
+/** True for a SERVER span of one of the sampled reads, from the attributes it starts with (ours or the stock instrumentation's). */
+export function isSampledRead(spanKind: SpanKind, attributes: Attributes): boolean {
+  if (spanKind !== SpanKind.SERVER) return false;
+  const method = attributes['http.request.method'] ?? attributes['http.method'];
+  if (method !== 'GET') return false;
+  const target = attributes['url.path'] ?? attributes['http.target'];
+  if (typeof target !== 'string') return false;
+  const q = target.indexOf('?');
+  const path = q === -1 ? target : target.slice(0, q);
+  return SAMPLED_READS.some((re) => re.test(path));
+}
+
+/** The root decision: a sampled read at the ratio, every other root always. */
+class ReadRatioRootSampler implements Sampler {
+  private readonly reads: TraceIdRatioBasedSampler;
+  private readonly others = new AlwaysOnSampler();
+
+  constructor(private readonly ratio: number) {
+    this.reads = new TraceIdRatioBasedSampler(ratio);
+  }
+
+  shouldSample(context: Context, traceId: string, _name: string, kind: SpanKind, attributes: Attributes, _links: Link[]): SamplingResult {
+    return isSampledRead(kind, attributes) ? this.reads.shouldSample(context, traceId) : this.others.shouldSample();
+  }
+
+  toString(): string {
+    return `ReadRatioRootSampler{reads=${this.ratio}}`;
+  }
+}
+
+/** The sampler: parent-based; at the root, reads at `ratio`, everything else always. */
+export function readSampler(ratio: number): Sampler {
+  return new ParentBasedSampler({ root: new ReadRatioRootSampler(ratio) });
+}
+
+/** Our sampler, or undefined when OTEL_TRACES_SAMPLER is set and the SDK should build the standard one. */
+export function samplerFromEnv(env: NodeJS.ProcessEnv = process.env): Sampler | undefined {
+  if (env.OTEL_TRACES_SAMPLER?.trim()) return undefined;
+  return readSampler(traceReadRatio(env));
+}
