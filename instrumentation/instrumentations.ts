@@ -39,6 +39,23 @@ export function nameServerSpanByRoute(span: Span, request: unknown): void {
 }
 
 /**
+ * Span attributes that replace the undici instrumentation's `url.full`, `url.path` and `url.query`:
+ * the origin only (scheme, host and port), and `REDACTED` for the rest, as the semantic conventions
+ * ask for sensitive URL parts.
+ */
+export function redactedUrlAttributes(origin: string | URL): Record<string, string> {
+  let full = 'REDACTED';
+  try {
+    const u = new URL(String(origin));
+    const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+    full = `${u.protocol}//${u.hostname}:${port}`;
+  } catch {
+    // an unparsable origin stays fully redacted
+  }
+  return { 'url.full': full, 'url.path': 'REDACTED', 'url.query': 'REDACTED' };
+}
+
+/**
  * Per-instrumentation settings: fewer, cheaper spans with no user data in them. With `leanServer`
  * the http instrumentation only does outgoing requests; ServerSpanInstrumentation does incoming ones.
  */
@@ -58,7 +75,11 @@ export function instrumentationConfig(leanServer = true): InstrumentationConfigM
       // Command names only: arguments carry job payloads.
       dbStatementSerializer: (cmdName: string) => cmdName,
     },
-    '@opentelemetry/instrumentation-undici': { requireParentforSpans: true },
+    '@opentelemetry/instrumentation-undici': {
+      requireParentforSpans: true,
+      // Asset and webhook URLs are user input whose paths and queries may hold tokens: spans keep scheme, host and port.
+      startSpanHook: (request) => redactedUrlAttributes(request.origin),
+    },
     '@opentelemetry/instrumentation-fs': { enabled: false },
     '@opentelemetry/instrumentation-dns': { enabled: false },
     '@opentelemetry/instrumentation-net': { enabled: false },

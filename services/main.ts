@@ -1,4 +1,5 @@
 /** The embedded single process (`npm start`): queue backend, worker and API in one process. */
+import { assertApiExposureAllowed } from './api/protected-mode';
 import { listenApi } from './api/server';
 import { runMain } from './process/lifecycle';
 import { startService, type RunningService } from './process/service';
@@ -19,6 +20,8 @@ export interface RunningEmbedded extends RunningService {
  * hands its running ones back for recovery.
  */
 export async function startEmbedded(config: Readonly<Config>, logger: Logger): Promise<RunningEmbedded> {
+  // Protected mode refuses before the backend, storage or worker start.
+  assertApiExposureAllowed(config, logger);
   // One video storage for worker and API, first in and last out.
   let storage: OutputStorage | undefined;
   const running = await startService(config, logger, [

@@ -7,6 +7,10 @@ import { serviceVersion } from '../shared/version';
 import type { Logger } from '../telemetry/logger';
 import { metricsRequestHandler } from '../telemetry/metrics-http';
 import { adminPageRouter } from './admin/router';
+import { loadApiKeys } from './api-keys';
+import { authenticateClient } from './client-auth';
+import { assertSafeExposure } from './protected-mode';
+import { SubmitLimits } from './submit-limits';
 import { errorHandler, notFound } from './errors';
 import { openApiDocument } from './openapi';
 import { requestLog } from './request-log';
@@ -36,6 +40,10 @@ export function createApp({ config, backend, logger, storage, drain }: AppDeps):
   // Behind a proxy the client address comes from X-Forwarded-For; only loopback proxies are trusted.
   app.set('trust proxy', 'loopback');
   const summary = new SummaryService({ backend });
+  const keys = loadApiKeys(config, logger);
+  // Protected mode: an exposed API without keys does not start (the error names RENDER_API_KEYS).
+  assertSafeExposure(config, keys);
+  const limits = new SubmitLimits(config.limits, backend);
 
   app.use(requestMetrics());
   app.use(requestLog(logger));
@@ -45,8 +53,9 @@ export function createApp({ config, backend, logger, storage, drain }: AppDeps):
   app.get('/api/openapi.json', (_req, res) => void res.json(openApi));
   app.get('/api/metrics', metricsRequestHandler({ token: config.metricsToken }));
   app.use('/api/admin', adminSummaryRouter({ adminToken: config.adminToken, summary }));
-  app.use('/api/jobs', jobsRouter({ config, backend }));
-  app.use('/api/jobs', jobActionsRouter({ config, backend }));
+  app.use('/api/jobs', authenticateClient(keys));
+  app.use('/api/jobs', jobsRouter({ config, backend, limits }));
+  app.use('/api/jobs', jobActionsRouter({ config, backend, limits }));
   app.use('/api/jobs', jobOutputRouter({ backend, config, storage }));
   app.use('/admin', adminPageRouter({ config, summary, backend }));
   app.use(notFound);

@@ -25,7 +25,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let error: RenderError;
     if (err instanceof RenderError) error = err;
     else if (BODY_ERRORS[type]) error = BODY_ERRORS[type]();
-    else {
+    else if (err instanceof URIError) {
+      // The router could not percent-decode a path parameter.
+      error = new BadRequestError('INVALID_PATH', 'the URL path is not valid percent-encoding');
+    } else if (isClientHttpError(err)) {
+      // Any other 4xx from body parsing (a truncated gzip body, a bad encoding): the body could not be read.
+      error = new BadRequestError('INVALID_BODY', 'the request body could not be read');
+    } else {
       error = new InternalError('internal error');
       logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
     }
@@ -33,6 +39,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.warn({ err, code: error.code, method: req.method, path: req.path }, 'request failed');
     }
     res.locals.errorCode = error.code;
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retryAfter === 'number') res.set('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     res.status(error.httpStatus).json(error.toResponseBody());
   };
+}
+
+/** An http-errors style client error (body-parser's): `expose` set and a 4xx status. */
+function isClientHttpError(err: unknown): boolean {
+  const e = err as { expose?: unknown; status?: unknown };
+  return e?.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500;
 }

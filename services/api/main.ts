@@ -6,6 +6,7 @@ import { createOutputStorage } from '../storage';
 import type { OutputStorage } from '../storage/contract';
 import type { Logger } from '../telemetry/logger';
 import { instrumentStorage } from '../telemetry/storage-telemetry';
+import { assertApiExposureAllowed } from './protected-mode';
 import { listenApi } from './server';
 
 /** The API process: its URL besides what every process has. */
@@ -15,6 +16,8 @@ export interface RunningApi extends RunningService {
 
 /** Opens the backend and serves the API until `close()`. */
 export async function startApi(config: Readonly<Config>, logger: Logger): Promise<RunningApi> {
+  // Protected mode refuses before the backend, storage or worker start.
+  assertApiExposureAllowed(config, logger);
   // The video storage is the first part, so it closes last (after the API stops serving downloads).
   let storage: OutputStorage | undefined;
   const running = await startService(config, logger, [

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Express } from 'express';
 import pino from 'pino';
+import { loadConfig } from '../shared/config';
 import { createApp } from './app';
 import { COMMON_ERROR_CODES, openApiDocument } from './openapi';
 import { startTestApi, type TestApi } from './test-helpers';
@@ -64,7 +65,7 @@ describe('OpenAPI description', () => {
   afterAll(() => api.close());
 
   test('every route the app serves is documented with its method', () => {
-    const app = createApp({ config: {} as never, backend: {} as never, storage: {} as never, logger: pino({ level: 'silent' }) });
+    const app = createApp({ config: loadConfig({}), backend: {} as never, storage: {} as never, logger: pino({ level: 'silent' }) });
     const documented = new Set(
       Object.entries(doc.paths).flatMap(([p, ops]) =>
         Object.keys(ops)

@@ -34,9 +34,17 @@ const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'strin
 const unavailable = errorResponse('The queue backend did not answer.', ['QUEUE_UNAVAILABLE']);
 const notFound = errorResponse('No such job.', ['JOB_NOT_FOUND']);
 const bearer = [{ bearer: [] }, {}];
+// With RENDER_API_KEYS / RENDER_API_KEYS_FILE every /api/jobs* call needs its client's key.
+const apiKey = [{ bearer: [] }, {}];
+const noKey = errorResponse('API keys are configured and the bearer token is missing or wrong.', ['UNAUTHORIZED']);
+const overLimit = errorResponse('Over a per-client limit; Retry-After says when to try again.', ['RATE_LIMITED', 'TOO_MANY_ACTIVE_JOBS']);
+const fullOrUnavailable = errorResponse('The queue is full (Retry-After) or the queue backend did not answer.', [
+  'QUEUE_FULL',
+  'QUEUE_UNAVAILABLE',
+]);
 
 /** Codes every route may answer besides its own: body parsing and unknown routes. */
-export const COMMON_ERROR_CODES = ['NOT_FOUND', 'INTERNAL_ERROR'] as const;
+export const COMMON_ERROR_CODES = ['NOT_FOUND', 'INTERNAL_ERROR', 'INVALID_BODY', 'INVALID_PATH'] as const;
 
 /** Builds the document; `version` is the service's. */
 export function openApiDocument(version: string): Json {
@@ -52,7 +60,11 @@ export function openApiDocument(version: string): Json {
     },
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN for /api/metrics, ADMIN_TOKEN for the admin summary.' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'METRICS_TOKEN for /api/metrics, ADMIN_TOKEN for the admin summary, a client API key for /api/jobs*.',
+        },
       },
       schemas: {
         RenderRequest: deck,
@@ -148,17 +160,36 @@ export function openApiDocument(version: string): Json {
       '/api/jobs': {
         post: {
           summary: 'Submit a deck to render.',
+          security: apiKey,
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              schema: { type: 'string', maxLength: 255 },
+              description: 'A repeat with the same key by the same client within 24 h returns the first job (200) instead of a new one.',
+            },
+          ],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/RenderRequest' } } } },
           responses: {
+            200: jsonBody(jobRef, 'An idempotent repeat: the job the Idempotency-Key already names (Idempotent-Replayed: true).'),
             202: jsonBody(jobRef, 'Accepted and queued; Location names the job.'),
-            400: errorResponse('The deck or the body is invalid.', ['VALIDATION_FAILED', 'INVALID_JSON', 'REQUEST_ABORTED']),
+            400: errorResponse('The deck or the body is invalid, or a URL names a refused address.', [
+              'VALIDATION_FAILED',
+              'URL_NOT_ALLOWED',
+              'INVALID_JSON',
+              'INVALID_IDEMPOTENCY_KEY',
+              'REQUEST_ABORTED',
+            ]),
+            401: noKey,
             413: errorResponse('The body is too large.', ['PAYLOAD_TOO_LARGE']),
             415: errorResponse('The body is not UTF-8 JSON.', ['UNSUPPORTED_MEDIA_TYPE']),
-            503: unavailable,
+            429: overLimit,
+            503: fullOrUnavailable,
           },
         },
         get: {
-          summary: 'List jobs, newest first, a page at a time.',
+          summary: "List the caller's jobs, newest first, a page at a time.",
+          security: apiKey,
           parameters: [
             { name: 'status', in: 'query', schema: { enum: [...JOB_STATUSES] } },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
@@ -170,17 +201,24 @@ export function openApiDocument(version: string): Json {
               'A page of jobs.',
             ),
             400: errorResponse('Bad query parameter or cursor.', ['INVALID_QUERY', 'INVALID_CURSOR']),
+            401: noKey,
             503: unavailable,
           },
         },
       },
       '/api/jobs/{id}': {
         parameters: [idParam],
-        get: { summary: 'One job.', responses: { 200: jsonBody(jobRef, 'The job.'), 404: notFound, 503: unavailable } },
+        get: {
+          summary: 'One job.',
+          security: apiKey,
+          responses: { 200: jsonBody(jobRef, 'The job.'), 401: noKey, 404: notFound, 503: unavailable },
+        },
         delete: {
           summary: 'Cancel a queued or running job.',
+          security: apiKey,
           responses: {
             200: jsonBody(jobRef, 'Cancelled.'),
+            401: noKey,
             404: notFound,
             409: errorResponse('The job already finished.', ['JOB_ALREADY_FINISHED']),
             503: unavailable,
@@ -191,11 +229,14 @@ export function openApiDocument(version: string): Json {
         parameters: [idParam],
         post: {
           summary: 'Run a failed or cancelled job again.',
+          security: apiKey,
           responses: {
             202: jsonBody(jobRef, 'Queued again.'),
+            401: noKey,
             404: notFound,
             409: errorResponse('Only failed or cancelled jobs can be retried.', ['JOB_NOT_RETRYABLE']),
-            503: unavailable,
+            429: overLimit,
+            503: fullOrUnavailable,
           },
         },
       },
@@ -203,6 +244,7 @@ export function openApiDocument(version: string): Json {
         parameters: [idParam],
         get: {
           summary: 'Download the MP4, streamed from whichever storage holds it (local folder or S3-compatible object store).',
+          security: apiKey,
           parameters: [
             { name: 'Range', in: 'header', schema: { type: 'string' }, description: 'A single bytes range.' },
             {
@@ -217,6 +259,7 @@ export function openApiDocument(version: string): Json {
             200: { description: 'The video.', content: { 'video/mp4': {} } },
             206: { description: 'The requested range.', content: { 'video/mp4': {} } },
             302: { description: '`?redirect=1` on object storage: Location is a presigned URL.' },
+            401: noKey,
             404: errorResponse('No such job, or its video is no longer stored.', ['JOB_NOT_FOUND', 'OUTPUT_NOT_FOUND']),
             409: errorResponse('The job has not completed.', ['JOB_NOT_COMPLETED']),
             416: errorResponse('The range is outside the file (Content-Range: bytes */size).', ['RANGE_NOT_SATISFIABLE']),

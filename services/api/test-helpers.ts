@@ -20,7 +20,19 @@ export interface TestApi {
 /** Starts `services/main.ts` (with worker) or `services/api/main.ts` (without) in-process on 127.0.0.1:0. */
 export async function startTestApi(options: { worker: boolean; env?: Record<string, string> }): Promise<TestApi> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-api-'));
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RENDER_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env });
+  // Tests serve assets and webhooks on loopback, which production refuses: they opt in (RENDER_ALLOW_PRIVATE_URLS).
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    RENDER_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    RENDER_ALLOW_PRIVATE_URLS: 'true',
+    // Tests submit in bursts from one client; the limits' own tests set them low again.
+    RENDER_SUBMIT_RATE_PER_MINUTE: '1000000',
+    RENDER_MAX_ACTIVE_JOBS_PER_CLIENT: '1000000',
+    RENDER_MAX_QUEUED_JOBS: '1000000',
+    ...options.env,
+  });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const start = options.worker ? startEmbedded : startApi;
   const running = await start(config, logger).catch((err: unknown) => {

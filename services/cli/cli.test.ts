@@ -52,3 +52,21 @@ describe('render CLI', { timeout: 90_000 }, () => {
     assert.equal(await main(['submit', path.join(api.dataDir, 'missing.json'), '--url', api.url]), 2);
   });
 });
+
+describe('render CLI with API keys', () => {
+  test('--token and RENDER_API_TOKEN authenticate; without a token the API error is UNAUTHORIZED', { timeout: 60_000 }, async () => {
+    const api = await startTestApi({ worker: false, env: { RENDER_API_KEYS: 'alice:cli-token-1' } });
+    try {
+      await assert.rejects(main(['list', '--url', api.url]), (err: unknown) => err instanceof ApiError && err.code === 'UNAUTHORIZED');
+      assert.equal(await main(['list', '--url', api.url, '--token', 'cli-token-1']), 0);
+      process.env.RENDER_API_TOKEN = 'cli-token-1';
+      try {
+        assert.equal(await main(['list', '--url', api.url]), 0);
+      } finally {
+        delete process.env.RENDER_API_TOKEN;
+      }
+    } finally {
+      await api.close();
+    }
+  });
+});

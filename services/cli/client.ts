@@ -14,7 +14,11 @@ export class ApiError extends Error {
 
 /** Calls the API at `base`; non-2xx answers become ApiError. */
 export class ApiClient {
-  constructor(readonly base: string) {}
+  /** `token` is sent as `Authorization: Bearer` when the API has keys (--token / RENDER_API_TOKEN). */
+  constructor(
+    readonly base: string,
+    private readonly token?: string,
+  ) {}
 
   /** JSON request; the body, when given, is sent as JSON. */
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -29,7 +33,10 @@ export class ApiClient {
       res = await fetch(new URL(path, this.base), {
         method,
         body,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;

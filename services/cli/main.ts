@@ -10,7 +10,8 @@ const USAGE = `usage: render-o11y <command> [options]   (npx render-o11y …, or
   status <id>                                      one job
   cancel <id>                                      cancel a queued or running job
   retry <id>                                       re-queue a failed or cancelled job
-options: --url <base> (default $RENDER_API_URL or http://localhost:3000)`;
+options: --url <base> (default $RENDER_API_URL or http://localhost:3000)
+         --token <token> (default $RENDER_API_TOKEN): the API key, when the API has keys`;
 
 const row = (j: PublicJob) =>
   `${j.id}  ${j.status.padEnd(10)} ${String(Math.round(j.progress * 100)).padStart(3)}%  ${j.createdAt}  ${j.title}`;
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       url: { type: 'string' },
+      token: { type: 'string' },
       follow: { type: 'boolean', short: 'f', default: false },
       out: { type: 'string', short: 'o' },
       status: { type: 'string' },
@@ -43,7 +45,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  const api = new ApiClient(values.url ?? process.env.RENDER_API_URL ?? 'http://localhost:3000');
+  const token = values.token ?? (process.env.RENDER_API_TOKEN || undefined);
+  const api = new ApiClient(values.url ?? process.env.RENDER_API_URL ?? 'http://localhost:3000', token);
   const needId = () => {
     if (!arg) throw new ApiError(0, 'USAGE', `${command} needs a job id\n${USAGE}`);
     return encodeURIComponent(arg);

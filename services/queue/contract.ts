@@ -22,6 +22,8 @@ export interface ListOptions {
   limit: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   cursor?: string;
+  /** Only this client's jobs (records without a client belong to `anonymous`); all jobs when absent. */
+  client?: string;
 }
 
 /** One page of jobs, newest first. */
@@ -59,6 +61,20 @@ export interface JobStore {
   summaryFacts(sinceMs: number): Promise<JobFacts>;
   /** Ids of jobs in one of `statuses` (reconciler), oldest first, at most `limit`. */
   idsInStatus(statuses: readonly JobStatus[], limit: number): Promise<string[]>;
+  /** How many of `client`'s jobs are queued, processing or retrying (the per-client cap). */
+  countActive(client: string): Promise<number>;
+  /**
+   * Records that `client`'s `key` names `jobId` for `ttlMs`, unless the key is already recorded:
+   * then returns the job id it names (an idempotent retry) and records nothing.
+   */
+  claimIdempotencyKey(client: string, key: string, jobId: string, ttlMs: number): Promise<string | null>;
+  /** Forgets a claim whose job was never created (the submission failed after claiming). */
+  releaseIdempotencyKey(client: string, key: string, jobId: string): Promise<void>;
+  /**
+   * Deletes up to `limit` records of jobs that finished (completed, failed, cancelled) before
+   * `beforeMs` and returns them, so the caller can delete their outputs (RENDER_RETENTION).
+   */
+  deleteFinishedBefore(beforeMs: number, limit: number): Promise<JobRecord[]>;
 }
 
 /** One webhook delivery waiting in the outbox; `payload` is the JSON the delivery function is given. */

@@ -17,11 +17,58 @@ const optionalUrl = z
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v))
   .pipe(z.url().optional());
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1'));
+/** `7d`, `36h`, `90m`, `45s`, `0` (off); bare numbers are seconds. */
+const duration = z
+  .string()
+  .regex(/^(0|\d+(\.\d+)?[smhd]?)$/, 'must be a duration such as 7d, 36h, 90m or 0')
+  .transform((v) => {
+    const unit = v.at(-1) as string;
+    const factor = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit];
+    return factor ? Number(v.slice(0, -1)) * factor : Number(v) * 1000;
+  });
+/** `client:token` pairs; the client name becomes the job owner, so it is kept to a safe alphabet. */
+const apiKeyList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    const out: { client: string; token: string }[] = [];
+    for (const pair of v.split(',')) {
+      const parsed = parseApiKeyLine(pair.trim());
+      if (!parsed) {
+        ctx.addIssue({ code: 'custom', message: 'must be client:token pairs separated by commas (client: letters, digits, . _ -)' });
+        return z.NEVER;
+      }
+      out.push(parsed);
+    }
+    return out;
+  });
 
 /** Every environment variable the services read, with its default. The README's table mirrors this list. */
 const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  // Loopback unless told otherwise: a fresh install is never reachable from the network by accident.
+  HOST: z.string().min(1).default('127.0.0.1'),
+  RENDER_AUTH: z.enum(['keys', 'none']).optional(),
+  RENDER_API_KEYS: apiKeyList,
+  RENDER_API_KEYS_FILE: optionalSecret,
+  RENDER_SUBMIT_RATE_PER_MINUTE: int(1, 1_000_000).default(60),
+  RENDER_MAX_ACTIVE_JOBS_PER_CLIENT: int(1, 1_000_000).default(20),
+  RENDER_MAX_QUEUED_JOBS: int(1, 10_000_000).default(1000),
+  RENDER_ALLOW_PRIVATE_URLS: bool(false),
+  RENDER_FETCH_CONNECT_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  RENDER_FETCH_JOB_MAX_BYTES: int(1024, 16 * 1024 * 1024 * 1024).default(512 * 1024 * 1024),
+  RENDER_FETCH_JOB_TIMEOUT_MS: int(100, 3_600_000).default(300_000),
+  RENDER_FETCH_CONCURRENCY: int(1, 32).default(4),
+  RENDER_MAX_IMAGE_PIXELS: int(1, 1_000_000_000).default(40_000_000),
+  RENDER_MAX_IMAGE_SIDE: int(16, 65_535).default(8192),
+  RENDER_RETENTION: duration.default(7 * 86_400_000),
+  RENDER_MIN_FREE_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(1024 * 1024 * 1024),
   REDIS_URL: optionalUrl,
   RENDER_QUEUE_NAME: z
     .string()
@@ -67,6 +114,8 @@ const envSchema = z.object({
   AWS_DEFAULT_REGION: optionalString,
 });
 
+const SECRET_VARIABLES = new Set(['RENDER_API_KEYS', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'WEBHOOK_SECRET']);
+
 /** The services' configuration: read once at start-up, validated, frozen. */
 export interface Config {
   port: number;
@@ -83,7 +132,27 @@ export interface Config {
   concurrency: number;
   maxAttempts: number;
   backoffMs: number;
-  fetch: { timeoutMs: number; maxBytes: number; maxRedirects: number };
+  fetch: {
+    timeoutMs: number;
+    maxBytes: number;
+    maxRedirects: number;
+    connectTimeoutMs: number;
+    /** All of one job's assets together. */
+    jobMaxBytes: number;
+    jobTimeoutMs: number;
+    concurrency: number;
+    /** Off by default: loopback, private, link-local… addresses are refused for assets and webhooks. */
+    allowPrivateUrls: boolean;
+  };
+  media: { maxImagePixels: number; maxImageSide: number };
+  /** `none` only when RENDER_AUTH=none was given explicitly. */
+  auth: 'keys' | 'none' | undefined;
+  apiKeys: readonly { client: string; token: string }[] | undefined;
+  apiKeysFile: string | undefined;
+  limits: { submitPerMinute: number; maxActivePerClient: number; maxQueued: number };
+  /** Milliseconds after which finished jobs are deleted; 0 keeps them forever. */
+  retentionMs: number;
+  minFreeBytes: number;
   timeouts: { tts: number; encode: number; store: number };
   /** FFmpeg runs one encode may start at once (RENDER_ENCODE_PARALLELISM, default: this machine's cores). */
   encodeParallelism: number;
@@ -115,7 +184,12 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      // Secrets are named, never echoed: start-up output ends up in logs.
+      const got = SECRET_VARIABLES.has(name) ? '(value hidden)' : `(got ${JSON.stringify(env[name])})`;
+      return `${i.path.join('.')}: ${i.message} ${got}`;
+    });
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
@@ -151,7 +225,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       timeoutMs: e.RENDER_FETCH_TIMEOUT_MS,
       maxBytes: e.RENDER_FETCH_MAX_BYTES,
       maxRedirects: e.RENDER_FETCH_MAX_REDIRECTS,
+      connectTimeoutMs: e.RENDER_FETCH_CONNECT_TIMEOUT_MS,
+      jobMaxBytes: e.RENDER_FETCH_JOB_MAX_BYTES,
+      jobTimeoutMs: e.RENDER_FETCH_JOB_TIMEOUT_MS,
+      concurrency: e.RENDER_FETCH_CONCURRENCY,
+      allowPrivateUrls: e.RENDER_ALLOW_PRIVATE_URLS,
     }),
+    media: Object.freeze({ maxImagePixels: e.RENDER_MAX_IMAGE_PIXELS, maxImageSide: e.RENDER_MAX_IMAGE_SIDE }),
+    auth: e.RENDER_AUTH,
+    apiKeys: e.RENDER_API_KEYS ? Object.freeze(e.RENDER_API_KEYS.map((k) => Object.freeze(k))) : undefined,
+    apiKeysFile: e.RENDER_API_KEYS_FILE,
+    limits: Object.freeze({
+      submitPerMinute: e.RENDER_SUBMIT_RATE_PER_MINUTE,
+      maxActivePerClient: e.RENDER_MAX_ACTIVE_JOBS_PER_CLIENT,
+      maxQueued: e.RENDER_MAX_QUEUED_JOBS,
+    }),
+    retentionMs: e.RENDER_RETENTION,
+    minFreeBytes: e.RENDER_MIN_FREE_BYTES,
     timeouts: Object.freeze({ tts: e.RENDER_TTS_TIMEOUT_MS, encode: e.RENDER_ENCODE_TIMEOUT_MS, store: e.RENDER_STORE_TIMEOUT_MS }),
     encodeParallelism: e.RENDER_ENCODE_PARALLELISM ?? os.availableParallelism(),
     traceReadRatio: e.RENDER_TRACE_READ_RATIO,
@@ -167,6 +257,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     memoryLimitBytes: e.RENDER_MEMORY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
   });
+}
+
+/** Client names: what job records store as their owner. */
+export const CLIENT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Parses one `client:token` entry (a keys-file line or one pair of RENDER_API_KEYS); null when malformed. */
+export function parseApiKeyLine(line: string): { client: string; token: string } | null {
+  const colon = line.indexOf(':');
+  if (colon <= 0) return null;
+  const client = line.slice(0, colon).trim();
+  const token = line.slice(colon + 1).trim();
+  if (!CLIENT_NAME.test(client) || token.length === 0) return null;
+  return { client, token };
 }
 
 /** Exponential backoff for attempt n (1-based) that just failed: base, 2×base, 4×base… */

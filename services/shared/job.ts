@@ -58,6 +58,8 @@ export interface JobRecord {
   /** W3C trace context of the enqueue (PRODUCER) span, so every attempt's CONSUMER span joins the same trace. */
   traceCarrier: Record<string, string>;
   request: RenderRequest;
+  /** Who submitted the job (an API key's client name); records from before API keys have none and belong to `anonymous`. */
+  client?: string;
   /**
    * Set when the record is created and when a user's retry resets it; progress and status updates do
    * not bump it. The summary uses it as the time of an error on a job that has no finishedAt yet.
@@ -76,16 +78,37 @@ export interface JobRecord {
 /** The job as the API returns it. */
 export type PublicJob = Omit<
   JobRecord,
-  'outputPath' | 'outputKey' | 'traceCarrier' | 'request' | 'updatedAt' | 'generation' | 'attemptId'
+  'outputPath' | 'outputKey' | 'traceCarrier' | 'request' | 'updatedAt' | 'generation' | 'attemptId' | 'client'
 > & {
   slides: number;
 };
 
 /** Strips internal fields: clients never see file paths, trace carriers or the deck's content. */
 export function toPublicJob(job: JobRecord): PublicJob {
-  const { outputPath: _p, outputKey: _k, traceCarrier: _c, request, updatedAt: _u, generation: _g, attemptId: _a, ...rest } = job;
+  const {
+    outputPath: _p,
+    outputKey: _k,
+    traceCarrier: _c,
+    request,
+    updatedAt: _u,
+    generation: _g,
+    attemptId: _a,
+    client: _o,
+    ...rest
+  } = job;
   return { ...rest, slides: request.slides.length };
 }
+
+/** The client every caller is when no API keys are configured, and the owner of records that name none. */
+export const ANONYMOUS_CLIENT = 'anonymous';
+
+/** The client a record belongs to. */
+export function jobClient(job: Pick<JobRecord, 'client'>): string {
+  return job.client ?? ANONYMOUS_CLIENT;
+}
+
+/** Statuses that count against a client's cap on active jobs. */
+export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'processing', 'retrying'];
 
 /** True once a job will not run again on its own. */
 export function isFinal(status: JobStatus): boolean {

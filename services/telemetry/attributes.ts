@@ -86,4 +86,5 @@ export const METRIC_LABELS = Object.freeze({
   OUTCOME: 'outcome',
   OPERATION: 'operation',
   SIGNAL: 'signal',
+  VOLUME: 'volume',
 });

@@ -155,6 +155,10 @@ function create(meter: Meter) {
       unit: '{worker}',
       description: 'Workers that heartbeated to the queue backend recently.',
     }),
+    storageFree: meter.createObservableGauge('render_storage_free_bytes', {
+      unit: 'By',
+      description: 'Free space of the volumes a worker writes to: data (outputs, database) and scratch (per-attempt files).',
+    }),
     heartbeat: meter.createObservableGauge('render_worker_last_heartbeat_timestamp_seconds', {
       unit: 's',
       description: "Unix time of this worker's last successful heartbeat to the queue backend.",
@@ -376,4 +380,14 @@ export function observeHeartbeat(lastBeatMs: () => number | null): () => void {
   };
   i.heartbeat.addCallback(callback);
   return () => i.heartbeat.removeCallback(callback);
+}
+
+/** Exposes free bytes per volume (`data`, `scratch`); `freeBytes` returns null for a volume it cannot read. */
+export function observeStorageFree(freeBytes: () => Record<string, number | null>): () => void {
+  const i = inst();
+  const callback = (result: { observe(value: number, attributes?: Attributes): void }) => {
+    for (const [volume, bytes] of Object.entries(freeBytes())) if (bytes !== null) result.observe(bytes, { [L.VOLUME]: volume });
+  };
+  i.storageFree.addCallback(callback);
+  return () => i.storageFree.removeCallback(callback);
 }

@@ -26,7 +26,7 @@ describe('cgroup v2 figures', () => {
   it('working set (current minus inactive file), memory.max and oom_kill of the process cgroup', () => {
     const s = fakeHost({
       'proc/42/cgroup': '0::/system.slice/docker-abc.scope\n',
-      'proc/42/status': 'Name:\tnode\nVmRSS:\t  1000 kB\n',
+      'proc/42/statm': '9000 250 100 1 0 500 0\n',
       'cgroup/system.slice/docker-abc.scope/memory.current': '900000000\n',
       'cgroup/system.slice/docker-abc.scope/memory.stat': 'anon 700000000\nfile 200000000\ninactive_file 150000000\nactive_file 50000000\n',
       'cgroup/system.slice/docker-abc.scope/memory.max': '1073741824\n',
@@ -48,9 +48,10 @@ describe('cgroup v2 figures', () => {
     assert.equal(cgroupOomKills(unlimited), undefined);
     const v1 = fakeHost({
       'proc/42/cgroup': '4:memory:/docker/abc\n0::/\n',
-      'proc/42/status': 'VmRSS:\t  2048 kB\n',
+      // statm counts 4 KiB pages: 512 pages = 2 MiB resident.
+      'proc/42/statm': '9000 512 100 1 0 500 0\n',
       'proc/42/task/42/children': '43 ',
-      'proc/43/status': 'VmRSS:\t  1024 kB\n',
+      'proc/43/statm': '4000 256 50 1 0 200 0\n',
       'proc/43/task/43/children': '',
     });
     assert.equal(cgroupWorkingSet(v1), undefined);

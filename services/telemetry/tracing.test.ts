@@ -112,8 +112,9 @@ describe('tracing helpers', { timeout: 30_000 }, () => {
     assert.ok(c.events.some((e) => e.name === 'exception'));
   });
 
-  it('safeUrl drops query strings and fragments', () => {
-    assert.equal(safeUrl('https://cdn.example.test/a/b.mp3?token=secret#x'), 'https://cdn.example.test/a/b.mp3');
+  it('safeUrl keeps only scheme, host and port (paths and queries may hold tokens)', () => {
+    assert.equal(safeUrl('https://cdn.example.test/a/b.mp3?token=secret#x'), 'https://cdn.example.test:443');
+    assert.equal(safeUrl('http://user:pw@hooks.example.test:8080/T0/B0/XYZ'), 'http://hooks.example.test:8080');
     assert.equal(safeUrl('not a url'), '(invalid url)');
   });
 

@@ -16,6 +16,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { classifyError } from '../shared/errors/classify';
+import { redactUrl } from '../shared/url-policy';
 import type { RenderError } from '../shared/errors/render-error';
 import { ATTR, EVENTS } from './attributes';
 
@@ -138,14 +139,9 @@ export function activeTraceIds(ctx: Context = context.active()): { trace_id?: st
   return { trace_id: sc.traceId, span_id: sc.spanId };
 }
 
-/** Strips the query string and fragment from a URL so no token in them reaches a span. */
+/** A URL as spans may show it: scheme, host and port only, since paths and queries of user URLs may hold tokens. */
 export function safeUrl(raw: string): string {
-  try {
-    const u = new URL(raw);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '(invalid url)';
-  }
+  return redactUrl(raw);
 }
 
 /**

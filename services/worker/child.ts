@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { ResourceExhaustedError } from '../shared/errors/resource-exhausted-error';
 import { classifyError } from '../shared/errors/classify';
 import { StorageError } from '../shared/errors/storage-error';
+import { childEnv } from './child-env';
 
 /** How a finished child exited. */
 export interface ChildResult {
@@ -45,12 +46,9 @@ const STDERR_TAIL = 4000;
  */
 const DISK_FULL = /No space left on device/;
 
-/**
- * The environment every external tool gets: the one place to narrow it (the security work replaces
- * this with a minimal environment function of its own).
- */
+/** The environment every external tool gets: the minimal one of child-env.ts (no tokens, secrets or REDIS_URL). */
 export function childEnvironment(): NodeJS.ProcessEnv {
-  return process.env;
+  return childEnv();
 }
 
 /** Signals the child's whole process group (it leads one); falls back to the child alone. */

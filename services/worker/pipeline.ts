@@ -9,6 +9,7 @@ import { withSpan } from '../telemetry/tracing';
 import { throwIfAborted, type StageContext } from './stages/context';
 import { fetchStage } from './stages/fetch';
 import { ttsStage } from './stages/tts';
+import { checkDeckLength } from './stages/deck-length';
 import { encodeStage } from './stages/encode';
 import { storeStage, type StoreResult } from './stages/store';
 
@@ -39,7 +40,12 @@ async function step<T>(ctx: StageContext, hooks: PipelineHooks, stage: Stage, fn
 /** Runs every stage in order; throws whatever the failing stage threw. */
 export async function runPipeline(ctx: StageContext, hooks: PipelineHooks): Promise<PipelineResult> {
   let work = await step(ctx, hooks, 'fetch', () => fetchStage(ctx));
-  work = await step(ctx, hooks, 'tts', () => ttsStage(ctx, work));
+  work = await step(ctx, hooks, 'tts', async () => {
+    const spoken = await ttsStage(ctx, work);
+    // Audio lengths are known only now: a deck over the limits fails here, before any encoding.
+    await checkDeckLength(ctx, spoken);
+    return spoken;
+  });
   const encoded = await step(ctx, hooks, 'encode', () => encodeStage(ctx, work, (f) => hooks.onProgress('encode', f)));
   const stored = await step(ctx, hooks, 'store', () => storeStage(ctx, encoded.file));
   return { ...stored, speed: encoded.speed };

@@ -2,6 +2,7 @@
 import { FfmpegError } from '../shared/errors/ffmpeg-error';
 import { throwIfAborted } from './stages/context';
 import { runChild } from './child';
+import { PROTOCOL_WHITELIST } from './media-input';
 
 /** What ffprobe tells us about a media file. */
 export interface ProbeResult {
@@ -14,17 +15,26 @@ export interface ProbeResult {
   formatName: string;
 }
 
+/** How to open the file: a forced demuxer, or a list ffprobe may choose from; a pixel cap for decoders. */
+export interface ProbeOptions {
+  demuxer?: string;
+  formatWhitelist?: readonly string[];
+  maxPixels?: number;
+}
+
 interface ProbeJson {
   format?: { duration?: string; format_name?: string };
   streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number; pix_fmt?: string; duration?: string }[];
 }
 
 /** Probes `file`; a file ffprobe cannot read rejects with FfmpegError. */
-export async function probeMedia(file: string, signal?: AbortSignal): Promise<ProbeResult> {
-  const result = await runChild('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '--', file], {
-    signal,
-    captureStdout: true,
-  });
+export async function probeMedia(file: string, signal?: AbortSignal, options: ProbeOptions = {}): Promise<ProbeResult> {
+  const args = ['-v', 'error', ...PROTOCOL_WHITELIST];
+  if (options.formatWhitelist) args.push('-format_whitelist', options.formatWhitelist.join(','));
+  if (options.maxPixels) args.push('-max_pixels', String(options.maxPixels));
+  if (options.demuxer) args.push('-f', options.demuxer);
+  args.push('-print_format', 'json', '-show_format', '-show_streams', '--', file);
+  const result = await runChild('ffprobe', args, { signal, captureStdout: true });
   if (result.aborted && signal) throwIfAborted(signal);
   if (result.exitCode !== 0) {
     throw new FfmpegError(`ffprobe failed (exit ${result.exitCode ?? result.signal})`, result.exitCode, result.signal, result.stderrTail);

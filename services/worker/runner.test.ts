@@ -12,7 +12,7 @@ import { newJobRecord, type JobRecord } from '../shared/job';
 import type { Config } from '../shared/config';
 import { startWorkerRuntime } from './runtime';
 import { createLocalStorage } from '../storage/local';
-import { signBody } from './webhook';
+import { verifySignature } from './webhook-signature';
 import { deck, quietLogger, startServer, testConfig } from './test-support';
 
 // Scratch dirs go under <dataDir>/scratch/<host>.<pid>/; temp files of the test helpers under this dir.
@@ -97,7 +97,7 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
     const parsed = JSON.parse(body) as { event: string; job: { status: string; request?: unknown } };
     assert.equal(parsed.job.request, undefined, 'the deck never leaves in a webhook');
     const signature = req.headers['x-render-signature'] as string | undefined;
-    received.push({ event: parsed.event, signature, valid: signature === signBody(body, 'shh'), status: parsed.job.status });
+    received.push({ event: parsed.event, signature, valid: verifySignature(signature, body, 'shh'), status: parsed.job.status });
     res.end();
   });
   const h = await harness();

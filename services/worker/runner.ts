@@ -19,6 +19,8 @@ import { recordEncode, recordError, recordInProgress, recordJobStatus, recordQue
 import { markSpanCancelled, markSpanError, withConsumerSpan } from '../telemetry/tracing';
 import { runPipeline } from './pipeline';
 import { ProgressWriter } from './progress-writer';
+import { type OutboundClient, outboundFor } from './outbound-client';
+import { volumes, waitForFreeSpace } from './storage-space';
 import { makeScratchDir } from './scratch';
 import { publishOutput } from './publish';
 import { sendWebhook, type WebhookEvent, type WebhookOptions } from './webhook';
@@ -34,6 +36,8 @@ export interface JobHandlerDeps {
   /** Where finished videos go; the caller opens and closes it. */
   storage: OutputStorage;
   webhook?: Partial<WebhookOptions>;
+  /** The outbound HTTP client for assets and webhooks; the config's shared one when absent (tests bring a resolver). */
+  outbound?: OutboundClient;
   /** Receives each webhook delivery promise, so tests can wait for them. */
   onWebhook?: (delivery: Promise<boolean>) => void;
   /** The durable outbox webhooks go through (the worker runtime provides it); without one they are sent directly. */
@@ -66,6 +70,11 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
   // An entry of an older generation (the job was cancelled and retried meanwhile): it settles only itself.
   if ((existing.generation ?? 0) !== job.generation) return { kind: 'cancelled' };
   if (job.attempt > existing.maxAttempts) return await giveUpAfterCrashes(deps, job, existing);
+  // Not started while a volume is nearly full: the job stays queued (visible as such) and starts once there is room.
+  const room = await waitForFreeSpace(volumes(deps.config), deps.config.minFreeBytes, signal, (low) =>
+    deps.logger.warn({ job_id: job.id, volumes: low }, 'job not started: free space below RENDER_MIN_FREE_BYTES'),
+  );
+  if (!room) return signal.reason === 'shutdown' ? { kind: 'retry', delayMs: 0 } : { kind: 'cancelled' };
   const target = { messagingSystem: deps.backend.messagingSystem, queueName: deps.backend.queueName };
   return withConsumerSpan(job, target, async (span) => {
     const logger = deps.logger.child({ job_id: job.id, attempt: job.attempt });
@@ -115,7 +124,17 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
     try {
       scratchDir = await makeScratchDir(deps.config.dataDir);
       const result = await runPipeline(
-        { jobId: job.id, attempt: job.attempt, storage: deps.storage, request: req, config: deps.config, scratchDir, signal, logger },
+        {
+          jobId: job.id,
+          attempt: job.attempt,
+          storage: deps.storage,
+          request: req,
+          config: deps.config,
+          scratchDir,
+          signal,
+          logger,
+          outbound: deps.outbound,
+        },
         {
           onStage: async (stage) => {
             progress.flush();
@@ -255,6 +274,11 @@ function webhook(deps: JobHandlerDeps, job: JobRecord, event: WebhookEvent, logg
   if (!job.request.webhookUrl) return;
   const delivery = deps.outbox
     ? deps.outbox.publish(job, event)
-    : sendWebhook(job, event, { secret: deps.config.webhookSecret, ...deps.webhook, logger });
+    : sendWebhook(job, event, {
+        secret: deps.config.webhookSecret,
+        outbound: deps.outbound ?? outboundFor(deps.config),
+        ...deps.webhook,
+        logger,
+      });
   deps.onWebhook?.(delivery);
 }

@@ -7,10 +7,13 @@ import type { CloseOptions, QueueBackend, WorkerHandle } from '../queue/contract
 import { startReconciler } from '../queue/reconciler';
 import type { Config } from '../shared/config';
 import type { Logger } from '../telemetry/logger';
-import { observeHeartbeat, setMemoryLimit } from '../telemetry/metrics';
+import { observeHeartbeat, observeStorageFree, setMemoryLimit } from '../telemetry/metrics';
+import { startRetention } from './retention';
+import { freeBytes, volumes } from './storage-space';
 import { createJobHandler, type JobHandlerDeps } from './runner';
 import { sweepStale } from './scratch';
 import { waitForStorage } from './storage-wait';
+import { outboundFor } from './outbound-client';
 import { OutboxDispatcher } from './webhook-outbox';
 
 /** What startWorkerRuntime needs; extra runner options pass through (tests shorten webhook retries). */
@@ -35,7 +38,14 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   await waitForStorage(options.storage, logger);
   // Deliveries left pending by a previous process (shutdown, crash) go out as soon as this one starts.
   const outbox =
-    options.outbox ?? new OutboxDispatcher({ outbox: backend.outbox, logger, secret: config.webhookSecret, webhook: options.webhook });
+    options.outbox ??
+    new OutboxDispatcher({
+      outbox: backend.outbox,
+      logger,
+      secret: config.webhookSecret,
+      // Deliveries go through the outbound client: refused addresses stay refused for webhooks too.
+      webhook: { outbound: options.outbound ?? outboundFor(config), ...options.webhook },
+    });
   outbox.start();
   const handle = await backend.startWorker(createJobHandler({ ...options, outbox }), {
     concurrency: config.concurrency,
@@ -43,6 +53,9 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   });
   setMemoryLimit(config.memoryLimitBytes);
   const stopObserving = observeHeartbeat(() => handle.lastHeartbeatAt());
+  const paths = volumes(config);
+  const stopStorage = observeStorageFree(() => freeBytes(paths));
+  const stopRetention = startRetention(backend, options.storage, config.retentionMs, logger);
   const stopReconciler = startReconciler(backend, logger, options.reconcileMs);
   logger.info({ worker_id: handle.id, concurrency: config.concurrency, backend: backend.kind }, 'worker started');
   let closing: Promise<void> | undefined;
@@ -52,9 +65,11 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     close(closeOptions: CloseOptions = {}) {
       closing ??= (async () => {
         stopReconciler();
+        stopRetention();
         await handle.close({ drainMs: closeOptions.drainMs ?? options.drainMs ?? 0 });
         await outbox.stop();
         stopObserving();
+        stopStorage();
         logger.info({ worker_id: handle.id }, 'worker stopped');
       })();
       return closing;

@@ -16,7 +16,9 @@ export const quietLogger = createLogger('worker-test', 'silent');
 /** A config whose data and output dirs live in a fresh temp dir; `env` overrides variables. */
 export function testConfig(env: NodeJS.ProcessEnv = {}): { config: Readonly<Config>; dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'render-worker-test-'));
-  const config = loadConfig({ RENDER_DATA_DIR: dir, RENDER_BACKOFF_MS: '10', ...env });
+  // Worker tests serve their assets and webhooks on loopback, which production refuses: they opt in
+  // (tests of the refusal itself pass RENDER_ALLOW_PRIVATE_URLS=false).
+  const config = loadConfig({ RENDER_DATA_DIR: dir, RENDER_BACKOFF_MS: '10', RENDER_ALLOW_PRIVATE_URLS: 'true', ...env });
   return { config, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -1,8 +1,12 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { newJobRecord } from '../shared/job';
+import { OutboundClient } from './outbound-client';
 import { sendWebhook } from './webhook';
+import { verifySignature } from './webhook-signature';
+
+// The receivers listen on loopback, which only an opted-in client may reach.
+const outbound = new OutboundClient({ allowPrivate: true, connectTimeoutMs: 2000 });
 import { deck, quietLogger, startServer } from './test-support';
 
 test('retries after an error status and signs the exact body', { timeout: 20_000 }, async () => {
@@ -16,10 +20,12 @@ test('retries after an error status and signs the exact body', { timeout: 20_000
   });
   try {
     const job = newJobRecord('j1', deck({ webhookUrl: `${server.url}/hook?k=v`, slides: [{ title: 'a' }] }), 3);
-    assert.equal(await sendWebhook(job, 'render.completed', { secret: 'topsecret', baseDelayMs: 10, logger: quietLogger }), true);
+    assert.equal(await sendWebhook(job, 'render.completed', { secret: 'topsecret', baseDelayMs: 10, logger: quietLogger, outbound }), true);
     assert.equal(calls.length, 3);
-    const expected = `sha256=${createHmac('sha256', 'topsecret').update(calls[2].body).digest('hex')}`;
-    assert.equal(calls[2].signature, expected);
+    assert.match(calls[2].signature ?? '', /^t=\d+,v1=[0-9a-f]{64}$/);
+    assert.ok(verifySignature(calls[2].signature, calls[2].body, 'topsecret'));
+    assert.ok(!verifySignature(calls[2].signature, `${calls[2].body} `, 'topsecret'), 'a changed body must not verify');
+    assert.ok(!verifySignature(calls[2].signature, calls[2].body, 'other'), 'another secret must not verify');
     const payload = JSON.parse(calls[2].body) as { event: string; job: Record<string, unknown> };
     assert.equal(payload.event, 'render.completed');
     assert.equal(payload.job.id, 'j1');
@@ -39,11 +45,11 @@ test('gives up quietly on an unreachable host, and sends no signature without a 
   const url = server.url;
   try {
     const job = newJobRecord('j2', deck({ webhookUrl: url, slides: [{ title: 'a' }] }), 3);
-    assert.equal(await sendWebhook(job, 'render.started', { baseDelayMs: 10, logger: quietLogger }), true);
+    assert.equal(await sendWebhook(job, 'render.started', { baseDelayMs: 10, logger: quietLogger, outbound }), true);
     assert.deepEqual(seen, [undefined]);
   } finally {
     await server.close();
   }
   const job = newJobRecord('j3', deck({ webhookUrl: url, slides: [{ title: 'a' }] }), 3);
-  assert.equal(await sendWebhook(job, 'render.failed', { attempts: 2, baseDelayMs: 10, logger: quietLogger }), false);
+  assert.equal(await sendWebhook(job, 'render.failed', { attempts: 2, baseDelayMs: 10, logger: quietLogger, outbound }), false);
 });

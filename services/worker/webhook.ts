@@ -1,15 +1,20 @@
 /**
- * Webhook delivery: POSTs job events to the request's webhookUrl, signed with HMAC-SHA256 when a
- * secret is configured. Delivery runs in the background with a few retries; it never fails or
- * delays the job, and every attempt is a CLIENT span and a `render_webhook_deliveries_total` count.
+ * Webhook delivery: POSTs job events to the request's webhookUrl through the outbound client (so a
+ * webhook can never reach loopback, private or link-local addresses unless RENDER_ALLOW_PRIVATE_URLS
+ * says so), signed when a secret is configured. Delivery runs in the background with a few retries;
+ * it never fails or delays the job, and every attempt is a CLIENT span and a
+ * `render_webhook_deliveries_total` count. URLs appear in logs and spans as scheme, host and port only.
  */
-import { createHmac } from 'node:crypto';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { UrlNotAllowedError } from '../shared/errors/url-not-allowed-error';
 import { toPublicJob, type JobRecord } from '../shared/job';
+import { redactUrl } from '../shared/url-policy';
 import { ATTR } from '../telemetry/attributes';
 import type { Logger } from '../telemetry/logger';
 import { recordWebhook } from '../telemetry/metrics';
-import { safeUrl, serverAttributes, withSpan } from '../telemetry/tracing';
+import { serverAttributes, withSpan } from '../telemetry/tracing';
+import { discardBody, OutboundClient } from './outbound-client';
+import { signatureHeader } from './webhook-signature';
 
 /** Events a job's webhook receives. */
 export type WebhookEvent = 'render.started' | 'render.completed' | 'render.failed';
@@ -23,11 +28,14 @@ export interface WebhookOptions {
   /** The outbox's stable id of this event, sent as `X-Render-Event-Id` on every try so receivers can deduplicate. */
   eventId?: string;
   logger: Logger;
+  /** The outbound client (the worker passes the config's); without one, private addresses are refused. */
+  outbound?: OutboundClient;
 }
 
-/** The signature header value for `body`: `sha256=<hex HMAC>`. */
-export function signBody(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+let defaultClient: OutboundClient | undefined;
+function defaultOutbound(): OutboundClient {
+  defaultClient ??= new OutboundClient({ allowPrivate: false, connectTimeoutMs: 10_000 });
+  return defaultClient;
 }
 
 /** Starts delivering `event` for `job` in the background; returns the delivery promise (which never rejects). */
@@ -35,50 +43,58 @@ export function sendWebhook(job: JobRecord, event: WebhookEvent, options: Webhoo
   const url = job.request.webhookUrl;
   if (!url) return Promise.resolve(false);
   const body = JSON.stringify({ event, job: toPublicJob(job) });
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'render-o11y-webhook' };
-  if (options.secret) headers['x-render-signature'] = signBody(body, options.secret);
-  if (options.eventId) headers['x-render-event-id'] = options.eventId;
   const attempts = options.attempts ?? 4;
   const baseDelay = options.baseDelayMs ?? 1000;
   const deliver = async (): Promise<boolean> => {
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (await deliverOnce(url, body, headers, event, attempt, options)) return true;
+      const outcome = await deliverWebhook(url, body, event, attempt, options);
+      if (outcome === 'delivered') return true;
+      if (outcome === 'refused') return false;
       if (attempt < attempts) await new Promise((r) => setTimeout(r, baseDelay * 2 ** (attempt - 1)));
     }
-    options.logger.warn({ event, url: safeUrl(url) }, 'webhook delivery gave up');
+    options.logger.warn({ event, url: redactUrl(url) }, 'webhook delivery gave up');
     return false;
   };
   return deliver().catch(() => false);
 }
 
-async function deliverOnce(
+/**
+ * One delivery attempt of `body` to `url`, signed now (a re-sent delivery carries a fresh `t`):
+ * `delivered` on 2xx, `failed` when another attempt may help, `refused` when the URL's address is
+ * not allowed (retrying cannot help). Never throws.
+ */
+export async function deliverWebhook(
   url: string,
   body: string,
-  headers: Record<string, string>,
   event: WebhookEvent,
   attempt: number,
   options: WebhookOptions,
-): Promise<boolean> {
+): Promise<'delivered' | 'failed' | 'refused'> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'render-o11y-webhook' };
+  if (options.secret) headers['x-render-signature'] = signatureHeader(body, options.secret);
+  if (options.eventId) headers['x-render-event-id'] = options.eventId;
   const attributes = {
     [ATTR.RENDER_WEBHOOK_EVENT]: event,
     [ATTR.RENDER_WEBHOOK_ATTEMPT]: attempt,
     'http.request.method': 'POST',
-    'url.full': safeUrl(url),
+    'url.full': redactUrl(url),
     ...serverAttributes(url),
   };
+  const client = options.outbound ?? defaultOutbound();
   try {
     return await withSpan(
       `POST webhook`,
       attributes,
       async (span) => {
-        const res = await fetch(url, {
+        const res = await client.send(url, {
           method: 'POST',
           headers,
           body,
-          redirect: 'manual',
+          maxRedirects: 0,
           signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
         });
-        await res.body?.cancel().catch(() => undefined);
+        // Only the status matters; a receiver's body is never read, however large it is.
+        discardBody(res.body);
         span.setAttribute('http.response.status_code', res.status);
         const ok = res.status >= 200 && res.status < 300;
         recordWebhook(event, ok ? 'delivered' : 'failed');
@@ -86,13 +102,18 @@ async function deliverOnce(
           span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${res.status}` });
           options.logger.info({ event, attempt, status: res.status }, 'webhook answered with an error status');
         }
-        return ok;
+        return ok ? 'delivered' : 'failed';
       },
       SpanKind.CLIENT,
     );
   } catch (err) {
     recordWebhook(event, 'failed');
-    options.logger.info({ event, attempt, err: err instanceof Error ? err.message : String(err) }, 'webhook delivery failed');
-    return false;
+    if (err instanceof UrlNotAllowedError) {
+      options.logger.warn({ event, url: redactUrl(url) }, 'webhook URL refused: it points to a loopback, private or reserved address');
+      return 'refused';
+    }
+    const code = (err as { code?: unknown })?.code;
+    options.logger.info({ event, attempt, code: typeof code === 'string' ? code : undefined }, 'webhook delivery failed');
+    return 'failed';
   }
 }

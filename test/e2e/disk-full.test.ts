@@ -48,7 +48,12 @@ describe('ENOSPC on a real small filesystem (tmpfs)', { timeout: 240_000 }, () =
       const small = path.join(dataDir, where);
       try {
         await onTmpfs(small, size, async () => {
-          const svc = await startService({ dataDir, env: { RENDER_MAX_ATTEMPTS: '2', RENDER_BACKOFF_MS: '200' } });
+          // The free-space gate (RENDER_MIN_FREE_BYTES) would keep the job queued on so small a disk; this
+          // test is about a disk that fills up during the job, so the gate is off.
+          const svc = await startService({
+            dataDir,
+            env: { RENDER_MAX_ATTEMPTS: '2', RENDER_BACKOFF_MS: '200', RENDER_MIN_FREE_BYTES: '0' },
+          });
           try {
             const job = await submitJob(svc.url, bigDeck);
             const done = await waitForStatus(svc.url, job.id, ['completed', 'failed'], 200_000);

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { SCHEMA_VERSION } from '../../services/queue/embedded/migrations';
 import { startService } from '../support/service';
 import { getJob, waitForStatus } from '../support/jobs';
 
@@ -103,7 +104,7 @@ test('the new code opens a data folder of the previous layout: old jobs are serv
       await svc.stop();
     }
     const after = new Database(path.join(dataDir, 'render.db'), { readonly: true });
-    assert.equal(after.pragma('user_version', { simple: true }), 2, 'migrated to the current schema version');
+    assert.equal(after.pragma('user_version', { simple: true }), SCHEMA_VERSION, 'migrated to the current schema version');
     after.close();
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

@@ -69,6 +69,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     LOG_LEVEL: 'warn',
     OTEL_SDK_DISABLED: (options.telemetry ?? TELEMETRY_BY_DEFAULT) ? 'false' : 'true',
     OTEL_TRACES_EXPORTER: 'none',
+    // Tests serve assets and webhooks on loopback, which production refuses: they opt in.
+    RENDER_ALLOW_PRIVATE_URLS: 'true',
+    // Tests and benches submit in bursts from one client; the limits' own tests set them low again.
+    RENDER_SUBMIT_RATE_PER_MINUTE: '1000000',
+    RENDER_MAX_ACTIVE_JOBS_PER_CLIENT: '1000000',
+    RENDER_MAX_QUEUED_JOBS: '1000000',
     ...options.env,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];

@@ -5,18 +5,19 @@ import { JobStateError } from '../../shared/errors';
 import { recordJobStatus } from '../../telemetry/metrics';
 import { persistAndEnqueue } from '../enqueue';
 import { queueCall } from '../queue-call';
+import { clientOf } from '../client-auth';
 import { loadJob, type JobRouteDeps } from './jobs';
 
 const CANCELLABLE: readonly JobStatus[] = ['queued', 'retrying', 'processing'];
 const RETRYABLE: readonly JobStatus[] = ['failed', 'cancelled'];
 
 /** Cancel and retry: status changes a user asks for. */
-export function jobActionsRouter({ config, backend }: JobRouteDeps): Router {
+export function jobActionsRouter({ config, backend, limits }: JobRouteDeps): Router {
   const router = Router();
 
   router.delete('/:id', async (req, res) => {
     const id = req.params.id;
-    const current = await loadJob(backend, id);
+    const current = await loadJob(backend, id, clientOf(res));
     // onlyIf makes the write lose cleanly against a worker finishing the job at the same moment.
     const job = CANCELLABLE.includes(current.status)
       ? await queueCall(() => backend.store.update(id, { status: 'cancelled', finishedAt: new Date().toISOString() }, CANCELLABLE))
@@ -33,10 +34,11 @@ export function jobActionsRouter({ config, backend }: JobRouteDeps): Router {
 
   router.post('/:id/retry', async (req, res) => {
     const id = req.params.id;
-    const current = await loadJob(backend, id);
+    const current = await loadJob(backend, id, clientOf(res));
     const notRetryable = () =>
       new JobStateError('JOB_NOT_RETRYABLE', `job ${id} is ${current.status}; only failed or cancelled jobs can be retried`);
     if (!RETRYABLE.includes(current.status)) throw notRetryable();
+    await limits?.checkRoom(clientOf(res));
     const patch = {
       status: 'queued' as const,
       // A new generation: the cancelled attempt still winding down can then only settle its own entry.

@@ -14,6 +14,7 @@ import type { JobRecord } from '../../shared/job';
 import type { ByteRange, ObjectInfo, OutputStorage } from '../../storage/contract';
 import { deleteJobOutput, outputKeyOf, presignedOutputUrl } from '../../storage/job-output';
 import { queueCall } from '../queue-call';
+import { clientOf } from '../client-auth';
 import { loadJob, type JobRouteDeps } from './jobs';
 
 /** What the output routes need. */
@@ -27,7 +28,7 @@ export function jobOutputRouter({ backend, config, storage }: JobOutputDeps): Ro
 
   router.get('/:id/output', async (req, res) => {
     const id = req.params.id;
-    const job = await loadJob(backend, id);
+    const job = await loadJob(backend, id, clientOf(res));
     res.locals.jobId = id;
     const key = publishedKey(storage, job);
     if (req.query.redirect === '1') {
@@ -46,7 +47,7 @@ export function jobOutputRouter({ backend, config, storage }: JobOutputDeps): Ro
 
   router.delete('/:id/output', async (req, res) => {
     const id = req.params.id;
-    const job = await loadJob(backend, id);
+    const job = await loadJob(backend, id, clientOf(res));
     res.locals.jobId = id;
     if (job.status !== 'completed') {
       throw new JobStateError('JOB_NOT_COMPLETED', `job ${id} is ${job.status}; only a completed job's video can be deleted`);

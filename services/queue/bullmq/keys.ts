@@ -49,6 +49,16 @@ export class RedisKeys {
     return `${this.base}:jobs:${status}`;
   }
 
+  /** One client's jobs, same members (every record written since API keys has a client). */
+  byClient(client: string): string {
+    return `${this.base}:jobs:client:${client}`;
+  }
+
+  /** The job id an idempotency key names, expiring after its window. */
+  idempotency(client: string, key: string): string {
+    return `${this.base}:idempotency:${client}:${key}`;
+  }
+
   /** Worker ids scored by last heartbeat. */
   workers(): string {
     return `${this.base}:workers`;

@@ -4,20 +4,42 @@
  */
 import type { Redis } from 'ioredis';
 import type { JobPage, JobPatch, JobStore, ListOptions } from '../contract';
-import type { JobRecord, JobStatus } from '../../shared/job';
+import { ACTIVE_STATUSES, jobClient, type JobRecord, type JobStatus } from '../../shared/job';
 import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed } from '../job-patch';
 import { createdIndexFloor, createdIndexMember, idOfMember, type RedisKeys } from './keys';
 import { factsOfJobs, type JobFacts } from '../../shared/stats';
 
-// KEYS: job, all-jobs index, status index, deck. ARGV: small json, member, deck json.
+// KEYS: job, all-jobs index, status index, deck, client index. ARGV: small json, member, deck json.
 const CREATE = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
   redis.call('SET', KEYS[4], ARGV[3])
   redis.call('ZADD', KEYS[2], 0, ARGV[2])
   redis.call('ZADD', KEYS[3], 0, ARGV[2])
+  redis.call('ZADD', KEYS[5], 0, ARGV[2])
   return 1
 end
 return 0`;
+
+// KEYS: job, all index, status index, client index, deck. ARGV: expected json, member. Deletes only an unchanged record.
+const DELETE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[5])
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('ZREM', KEYS[4], ARGV[2])
+return 1`;
+
+// KEYS: idempotency key. ARGV: job id, ttl ms. Returns the job id already recorded, or nil after recording ours.
+const CLAIM = `
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false`;
+
+// KEYS: idempotency key. ARGV: job id. Deletes the key only if it still names that job.
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1`;
 
 // Compare-and-set. KEYS: job, old status index, new status index. ARGV: expected json, new json, member.
 const SWAP = `
@@ -45,11 +67,12 @@ export class RedisJobStore implements JobStore {
     const { request, ...small } = job;
     const created = await this.redis.eval(
       CREATE,
-      4,
+      5,
       this.keys.job(job.id),
       this.keys.allJobs(),
       this.keys.byStatus(job.status),
       this.keys.deck(job.id),
+      this.keys.byClient(jobClient(job)),
       JSON.stringify(small),
       member,
       JSON.stringify(request),
@@ -113,6 +136,7 @@ export class RedisJobStore implements JobStore {
   }
 
   async list(options: ListOptions): Promise<JobPage> {
+    if (options.client) return this.listOfClient(options.client, options);
     const index = options.status ? this.keys.byStatus(options.status) : this.keys.allJobs();
     const limit = Math.max(1, Math.floor(options.limit));
     const max = options.cursor ? `(${createdIndexMember(...decodeCursor(options.cursor))}` : '+';
@@ -127,6 +151,73 @@ export class RedisJobStore implements JobStore {
   async createdSince(sinceMs: number): Promise<JobRecord[]> {
     const members = await this.redis.zrange(this.keys.allJobs(), '+', createdIndexFloor(sinceMs), 'BYLEX', 'REV');
     return this.load(members.map(idOfMember));
+  }
+
+  /** One client's page: its own index, filtered by status as records load (reads bounded chunks until the page fills). */
+  private async listOfClient(client: string, options: ListOptions): Promise<JobPage> {
+    const limit = Math.max(1, Math.floor(options.limit));
+    let max = options.cursor ? `(${createdIndexMember(...decodeCursor(options.cursor))}` : '+';
+    const jobs: JobRecord[] = [];
+    for (;;) {
+      const members = await this.redis.zrange(this.keys.byClient(client), max, '-', 'BYLEX', 'REV', 'LIMIT', 0, limit * 2);
+      for (const job of await this.load(members.map(idOfMember))) {
+        if (options.status && job.status !== options.status) continue;
+        jobs.push(job);
+        if (jobs.length > limit) break;
+      }
+      if (jobs.length > limit || members.length < limit * 2) break;
+      max = `(${members[members.length - 1]}`;
+    }
+    const page = jobs.slice(0, limit);
+    const last = page[page.length - 1];
+    return { jobs: page, nextCursor: jobs.length > limit && last ? encodeCursor([epochMs(last.createdAt), last.id]) : null };
+  }
+
+  async countActive(client: string): Promise<number> {
+    const counts = await Promise.all(
+      ACTIVE_STATUSES.map((status) => this.redis.zintercard(2, this.keys.byClient(client), this.keys.byStatus(status))),
+    );
+    return counts.reduce((a, b) => a + Number(b), 0);
+  }
+
+  async claimIdempotencyKey(client: string, key: string, jobId: string, ttlMs: number): Promise<string | null> {
+    const existing = await this.redis.eval(CLAIM, 1, this.keys.idempotency(client, key), jobId, String(ttlMs));
+    return typeof existing === 'string' ? existing : null;
+  }
+
+  async releaseIdempotencyKey(client: string, key: string, jobId: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, this.keys.idempotency(client, key), jobId);
+  }
+
+  async deleteFinishedBefore(beforeMs: number, limit: number): Promise<JobRecord[]> {
+    const deleted: JobRecord[] = [];
+    // Indexes sort by creation time, and a job finishes after it is created: only those created before the cutoff can qualify.
+    for (const status of ['completed', 'failed', 'cancelled'] as const) {
+      let min = '-';
+      while (deleted.length < limit) {
+        const ceiling = `(${createdIndexMember(beforeMs, '')}`;
+        const members = await this.redis.zrange(this.keys.byStatus(status), min, ceiling, 'BYLEX', 'LIMIT', 0, 200);
+        if (members.length === 0) break;
+        for (const member of members) {
+          if (deleted.length >= limit) break;
+          const id = idOfMember(member);
+          const raw = await this.redis.get(this.keys.job(id));
+          if (raw === null) continue;
+          const job = JSON.parse(raw) as JobRecord;
+          if (!job.finishedAt || epochMs(job.finishedAt) >= beforeMs || job.status !== status) continue;
+          const keys = [
+            this.keys.job(id),
+            this.keys.allJobs(),
+            this.keys.byStatus(status),
+            this.keys.byClient(jobClient(job)),
+            this.keys.deck(id),
+          ];
+          if ((await this.redis.eval(DELETE, 5, ...keys, raw, member)) === 1) deleted.push(job);
+        }
+        min = `(${members[members.length - 1]}`;
+      }
+    }
+    return deleted;
   }
 
   /** Fetches records (with their decks) in order, in pipelined chunks; ids whose record vanished are skipped. */

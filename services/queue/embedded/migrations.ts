@@ -70,8 +70,20 @@ CREATE TABLE webhook_outbox (
 CREATE INDEX webhook_outbox_next ON webhook_outbox (next_at);
 `;
 
+/** Version 3: Idempotency-Key claims per client (POST /api/jobs), kept 24 h. */
+const V3_IDEMPOTENCY_KEYS = `
+CREATE TABLE idempotency_keys (
+  client TEXT NOT NULL,
+  key TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (client, key)
+);
+CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+`;
+
 /** Every step, in order; the database's version is the number of steps applied. */
-export const MIGRATIONS: readonly string[] = [V1_ORIGINAL_LAYOUT, V2_GENERATIONS_DECKS_OUTBOX];
+export const MIGRATIONS: readonly string[] = [V1_ORIGINAL_LAYOUT, V2_GENERATIONS_DECKS_OUTBOX, V3_IDEMPOTENCY_KEYS];
 
 /** The version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,7 +4,7 @@
  * status or progress change never rewrites it.
  */
 import type { JobPage, JobPatch, JobStore, ListOptions } from '../contract';
-import type { JobRecord, JobStatus } from '../../shared/job';
+import { ACTIVE_STATUSES, ANONYMOUS_CLIENT, type JobRecord, type JobStatus } from '../../shared/job';
 import type { RenderRequest } from '../../shared/request';
 import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed } from '../job-patch';
 import type { Db } from './database';
@@ -27,6 +27,10 @@ export class SqliteJobStore implements JobStore {
   private readonly sinceStmt;
   private readonly createTx;
   private readonly updateTx;
+  private readonly activeStmt;
+  private readonly claimTx;
+  private readonly releaseStmt;
+  private readonly expireTx;
 
   constructor(private readonly db: Db) {
     const insertJob = db.prepare(
@@ -44,6 +48,37 @@ export class SqliteJobStore implements JobStore {
       const { request, ...small } = job;
       insertJob.run(...columns(job), JSON.stringify(small));
       insertDeck.run(job.id, JSON.stringify(request));
+    });
+    this.activeStmt = db.prepare<[string], { n: number }>(
+      `SELECT COUNT(*) AS n FROM jobs WHERE status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(',')}) AND ${CLIENT_SQL} = ?`,
+    );
+    const findKey = db.prepare<[string, string, number], { job_id: string }>(
+      'SELECT job_id FROM idempotency_keys WHERE client = ? AND key = ? AND expires_at > ?',
+    );
+    const putKey = db.prepare('INSERT OR REPLACE INTO idempotency_keys (client, key, job_id, expires_at) VALUES (?, ?, ?, ?)');
+    const purgeKeys = db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?');
+    this.claimTx = db.transaction((client: string, key: string, jobId: string, ttlMs: number): string | null => {
+      const now = Date.now();
+      const existing = findKey.get(client, key, now);
+      if (existing) return existing.job_id;
+      purgeKeys.run(now);
+      putKey.run(client, key, jobId, now + ttlMs);
+      return null;
+    });
+    this.releaseStmt = db.prepare('DELETE FROM idempotency_keys WHERE client = ? AND key = ? AND job_id = ?');
+    const expired = db.prepare<[number, number], Row>(
+      `${SELECT} WHERE j.finished_at IS NOT NULL AND j.finished_at < ?
+       AND j.status IN ('completed', 'failed', 'cancelled') ORDER BY j.finished_at LIMIT ?`,
+    );
+    const removeJob = db.prepare('DELETE FROM jobs WHERE id = ?');
+    const removeDeck = db.prepare('DELETE FROM job_decks WHERE id = ?');
+    this.expireTx = db.transaction((beforeMs: number, limit: number): JobRecord[] => {
+      const rows = expired.all(beforeMs, limit);
+      for (const row of rows) {
+        removeJob.run(row.id);
+        removeDeck.run(row.id);
+      }
+      return rows.map(toRecord);
     });
     this.updateTx = db.transaction((id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): JobRecord | null => {
       const row = smallStmt.get(id);
@@ -88,6 +123,10 @@ export class SqliteJobStore implements JobStore {
       where.push('j.status = ?');
       params.push(options.status);
     }
+    if (options.client) {
+      where.push(`${CLIENT_SQL_J} = ?`);
+      params.push(options.client);
+    }
     if (options.cursor) {
       const [ms, id] = decodeCursor(options.cursor);
       where.push('(j.created_at < ? OR (j.created_at = ? AND j.id < ?))');
@@ -106,6 +145,22 @@ export class SqliteJobStore implements JobStore {
 
   async createdSince(sinceMs: number): Promise<JobRecord[]> {
     return this.sinceStmt.all(sinceMs).map(toRecord);
+  }
+
+  async countActive(client: string): Promise<number> {
+    return this.activeStmt.get(client)?.n ?? 0;
+  }
+
+  async claimIdempotencyKey(client: string, key: string, jobId: string, ttlMs: number): Promise<string | null> {
+    return this.claimTx.immediate(client, key, jobId, ttlMs);
+  }
+
+  async releaseIdempotencyKey(client: string, key: string, jobId: string): Promise<void> {
+    this.releaseStmt.run(client, key, jobId);
+  }
+
+  async deleteFinishedBefore(beforeMs: number, limit: number): Promise<JobRecord[]> {
+    return this.expireTx.immediate(beforeMs, limit);
   }
 
   async summaryFacts(sinceMs: number): Promise<JobFacts> {
@@ -204,6 +259,10 @@ export class SqliteJobStore implements JobStore {
       .map((r) => r.id);
   }
 }
+
+/** The owner of a row; records written before API keys have no client and belong to `anonymous`. */
+const CLIENT_SQL = `COALESCE(json_extract(data, '$.client'), '${ANONYMOUS_CLIENT}')`;
+const CLIENT_SQL_J = `COALESCE(json_extract(j.data, '$.client'), '${ANONYMOUS_CLIENT}')`;
 
 function toRecord(row: Row): JobRecord {
   const small = JSON.parse(row.data) as JobRecord;

@@ -7,6 +7,7 @@ import type { Config } from '../../shared/config';
 import type { RenderRequest, Slide } from '../../shared/request';
 import type { Logger } from '../../telemetry/logger';
 import type { OutputStorage } from '../../storage/contract';
+import type { OutboundClient } from '../outbound-client';
 import { StageTimeoutError } from '../../shared/errors/stage-timeout-error';
 import { JobCancelledError } from '../../shared/errors/job-cancelled-error';
 
@@ -14,6 +15,9 @@ import { JobCancelledError } from '../../shared/errors/job-cancelled-error';
 export interface SlideAssets {
   imagePath: string | null;
   audioPath: string | null;
+  /** The demuxer the fetch stage's probe chose from the allowlist; FFmpeg is forced to it (media-input.ts). */
+  imageDemuxer?: string;
+  audioDemuxer?: string;
 }
 
 /** Shared inputs of every stage of one attempt. */
@@ -29,6 +33,8 @@ export interface StageContext {
   scratchDir: string;
   signal: AbortSignal;
   logger: Logger;
+  /** The outbound HTTP client for assets; the config's shared one when absent (tests give their own resolver). */
+  outbound?: OutboundClient;
 }
 
 /** The slides and their local assets, built up by fetch and tts. */

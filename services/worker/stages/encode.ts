@@ -46,7 +46,8 @@ export async function slideSeconds(work: SlideWork[], signal: AbortSignal): Prom
   const out: number[] = [];
   for (const item of work) {
     let seconds = item.slide.duration;
-    if (item.assets.audioPath) seconds = Math.max(seconds, (await probeMedia(item.assets.audioPath, signal)).durationSeconds);
+    if (item.assets.audioPath)
+      seconds = Math.max(seconds, (await probeMedia(item.assets.audioPath, signal, { demuxer: item.assets.audioDemuxer })).durationSeconds);
     out.push(seconds);
   }
   return out;

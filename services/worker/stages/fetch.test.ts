@@ -6,7 +6,11 @@ import { fetchAsset, fetchStage } from './fetch';
 import { RenderError } from '../../shared/errors/render-error';
 import { deck, stageContext, startServer } from '../test-support';
 
-const PNG_BYTES = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+// A real image: the fetch stage inspects what it downloads before handing it on.
+const PNG_BYTES = readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'assets', 'k8s-traffic.png'));
 
 async function assetServer() {
   return startServer((req, res) => {
@@ -19,7 +23,7 @@ async function assetServer() {
       case '/big':
         // Chunked, no content-length: the cap must hold while streaming.
         res.writeHead(200, { 'content-type': 'image/png' });
-        for (let i = 0; i < 8; i++) res.write(Buffer.alloc(1024, 1));
+        for (let i = 0; i < 8; i++) res.write(Buffer.alloc(4096, 1));
         return void res.end();
       case '/redirect':
         res.writeHead(302, { location: hops > 0 ? `/redirect?n=${hops - 1}` : '/img.png' });
@@ -75,7 +79,7 @@ test('downloads images and audio into the scratch dir, following redirects withi
 test('each asset failure maps to its code and category', { timeout: 30_000 }, async () => {
   const server = await assetServer();
   const { ctx, cleanup } = stageContext(deck({ slides: [{ title: 'a' }] }), {
-    env: { RENDER_FETCH_MAX_BYTES: '4096', RENDER_FETCH_MAX_REDIRECTS: '1', RENDER_FETCH_TIMEOUT_MS: '500' },
+    env: { RENDER_FETCH_MAX_BYTES: '16384', RENDER_FETCH_MAX_REDIRECTS: '1', RENDER_FETCH_TIMEOUT_MS: '500' },
   });
   const cases: [string, 'image' | 'audio', string, string, boolean][] = [
     ['/big', 'image', 'ASSET_TOO_LARGE', 'resource', false],

@@ -150,10 +150,10 @@ export async function pictureArgs(
     : `[0:v]${filters.join(',')},${repeat(pieces.gop, fps)}[v]`;
   const audioFilter = `aformat=sample_rates=${AUDIO_RATE}:channel_layouts=stereo,apad=whole_dur=${plan.seconds},atrim=end=${plan.seconds}`;
   const videoInput = item.assets.imagePath
-    ? inputFile(path.basename(item.assets.imagePath))
+    ? inputFile(path.basename(item.assets.imagePath), item.assets.imageDemuxer)
     : ['-f', 'lavfi', '-i', `color=c=${BACKGROUND}:s=${W}x${H}:r=${fps}:d=1`];
   const audioInput = item.assets.audioPath
-    ? ['-vn', ...inputFile(path.basename(item.assets.audioPath))]
+    ? ['-vn', ...inputFile(path.basename(item.assets.audioPath), item.assets.audioDemuxer)]
     : ['-f', 'lavfi', '-i', `anullsrc=r=${AUDIO_RATE}:cl=stereo`];
   return [
     ...COMMON_FLAGS,

@@ -19,6 +19,7 @@ export async function ttsStage(ctx: StageContext, work: SlideWork[]): Promise<Sl
   await withStageTimeout('tts', ctx.config.timeouts.tts, ctx.signal, async (signal) => {
     for (const item of todo) {
       item.assets.audioPath = await speak({ ...ctx, signal }, item.slide.narration as string, item.index);
+      item.assets.audioDemuxer = 'wav';
     }
   });
   return work;

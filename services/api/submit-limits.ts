@@ -1,0 +1,54 @@
+/**
+ * Limits on what one client may put on the queue: a submission rate per client
+ * (RENDER_SUBMIT_RATE_PER_MINUTE, a rate-limiter-flexible token bucket kept per API process), a cap on
+ * the client's jobs queued or running (RENDER_MAX_ACTIVE_JOBS_PER_CLIENT) and a global cap on waiting
+ * jobs (RENDER_MAX_QUEUED_JOBS, 503 QUEUE_FULL). Benchmarks and load tests raise them through the
+ * same variables.
+ */
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { QueueBackend } from '../queue/contract';
+import type { Config } from '../shared/config';
+import { QueueFullError, RateLimitedError } from '../shared/errors';
+import { queueCall } from './queue-call';
+
+/** The limits of one API process. */
+export class SubmitLimits {
+  private readonly limiter: RateLimiterMemory;
+
+  constructor(
+    private readonly limits: Config['limits'],
+    private readonly backend: QueueBackend,
+  ) {
+    this.limiter = new RateLimiterMemory({ points: limits.submitPerMinute, duration: 60 });
+  }
+
+  /** Counts one submission by `client`; throws RATE_LIMITED (with the wait) when over the rate. */
+  async takeSubmission(client: string): Promise<void> {
+    try {
+      await this.limiter.consume(client, 1);
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) throw res;
+      throw new RateLimitedError(
+        'RATE_LIMITED',
+        `more than ${this.limits.submitPerMinute} submissions a minute; try again later`,
+        Math.ceil(res.msBeforeNext / 1000),
+      );
+    }
+  }
+
+  /** Throws TOO_MANY_ACTIVE_JOBS or QUEUE_FULL when one more job for `client` would go over a cap. */
+  async checkRoom(client: string): Promise<void> {
+    const [active, counts] = await Promise.all([
+      queueCall(() => this.backend.store.countActive(client)),
+      queueCall(() => this.backend.counts()),
+    ]);
+    if (active >= this.limits.maxActivePerClient) {
+      throw new RateLimitedError(
+        'TOO_MANY_ACTIVE_JOBS',
+        `${active} of your jobs are queued or running (the limit is ${this.limits.maxActivePerClient}); wait for some to finish`,
+        30,
+      );
+    }
+    if (counts.waiting + counts.delayed >= this.limits.maxQueued) throw new QueueFullError();
+  }
+}
