@@ -1,7 +1,7 @@
 /**
  * Load on the embedded default: 500 tiny decks (1 slide, 160x90, 1 s) submitted at once. Every one
  * is accepted, none is lost or duplicated, and every one completes exactly once.
- * (When request limits exist, this test raises them through the environment.)
+ * The per-client submission limits are raised through the environment, as an operator would for such a load.
  */
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
@@ -36,7 +36,13 @@ async function listAll(url: string): Promise<Listed[]> {
 }
 
 test(`${N} concurrent submissions: all accepted, none lost or duplicated, all completed once`, { timeout: 1_800_000 }, async () => {
-  const svc = await startService({ env: { RENDER_CONCURRENCY: '2', LOG_LEVEL: 'error' } });
+  // The submission limits raised (per-client rate, active jobs and queue size all default far below 500).
+  const limits = {
+    RENDER_SUBMIT_RATE_PER_MINUTE: '1000000',
+    RENDER_MAX_ACTIVE_JOBS_PER_CLIENT: '1000000',
+    RENDER_MAX_QUEUED_JOBS: '1000000',
+  };
+  const svc = await startService({ env: { RENDER_CONCURRENCY: '2', LOG_LEVEL: 'error', ...limits } });
   try {
     const accepted = await Promise.all(Array.from({ length: N }, (_, i) => submitJob(svc.url, tiny(i))));
     assert.equal(new Set(accepted.map((j) => j.id)).size, N, 'one id per submission');
