@@ -90,9 +90,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   let exited = false;
+  let exitedHow = '';
   const exit = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       exited = true;
+      exitedHow = signal ? `killed by ${signal}` : `exit code ${code}`;
       resolve(code);
     }),
   );
@@ -101,7 +103,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     await waitFor(
       `${entry} /healthz`,
       async () => {
-        if (exited) throw new Error(`process exited early:\n${out}`);
+        if (exited) throw new Error(`process exited early (${exitedHow}):\n${out}`);
         const health = await fetch(`${url}/healthz`);
         return options.startedWhen ? options.startedWhen(health) : health.ok;
       },
