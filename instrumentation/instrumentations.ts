@@ -80,6 +80,10 @@ export function instrumentationConfig(leanServer = true): InstrumentationConfigM
       // Asset and webhook URLs are user input whose paths and queries may hold tokens: spans keep scheme, host and port.
       startSpanHook: (request) => redactedUrlAttributes(request.origin),
     },
+    // The event-loop-delay monitor wakes the loop every `monitoringPrecision` ms. At the default 10 ms
+    // it cost ~10 ms of CPU per second on an idle service (measured: 12 vs 2 ms/s with the SDK off),
+    // ~3% of a short render's CPU; 100 ms keeps the delay percentiles useful at a tenth of the wakeups.
+    '@opentelemetry/instrumentation-runtime-node': { monitoringPrecision: 100 },
     '@opentelemetry/instrumentation-fs': { enabled: false },
     '@opentelemetry/instrumentation-dns': { enabled: false },
     '@opentelemetry/instrumentation-net': { enabled: false },
