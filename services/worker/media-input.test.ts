@@ -1,38 +1,33 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { hlsPlaylist } from '../../test/support/hostile-media';
 import { runChild } from './child';
 import { mediaInputArgs } from './media-input';
 import { probeMedia } from './probe';
+import { listenCanary } from './test-support';
 
 test('with -protocol_whitelist file,pipe FFmpeg never follows a playlist to the network; with network protocols allowed, it would', {
   timeout: 30_000,
 }, async () => {
-  let hits = 0;
-  const canary = net.createServer((s) => {
-    hits++;
-    s.destroy();
-  });
-  await new Promise<void>((r) => canary.listen(0, '127.0.0.1', () => r()));
+  const canary = (await listenCanary())!;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'render-media-input-'));
   const playlist = path.join(dir, 'list.m3u8');
-  writeFileSync(playlist, hlsPlaylist(`http://127.0.0.1:${(canary.address() as net.AddressInfo).port}/seg.ts`));
+  writeFileSync(playlist, hlsPlaylist(`http://127.0.0.1:${canary.port}/seg.ts`));
   try {
     // Even letting FFmpeg guess the format (HLS), the whitelist stops it.
     const guarded = await runChild('ffmpeg', ['-v', 'error', '-nostdin', ...mediaInputArgs(playlist), '-f', 'null', '-'], { cwd: dir });
     assert.notEqual(guarded.exitCode, 0);
     await assert.rejects(probeMedia(playlist), /ffprobe failed/);
-    assert.equal(hits, 0, 'nothing was fetched through the guarded runs');
+    assert.equal(canary.hits(), 0, 'nothing was fetched through the guarded runs');
     // Control, to prove the canary would notice: with network protocols let through, the same playlist does reach it.
     await runChild('ffprobe', ['-v', 'error', '-rw_timeout', '2000000', '-protocol_whitelist', 'file,http,tcp', playlist], { cwd: dir });
-    assert.ok(hits > 0, 'a permissive ffprobe follows the playlist');
+    assert.ok(canary.hits() > 0, 'a permissive ffprobe follows the playlist');
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    await new Promise<void>((r) => canary.close(() => r()));
+    await canary.close();
   }
 });
 

@@ -7,29 +7,11 @@ import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
+import type net from 'node:net';
 import { UrlNotAllowedError } from '../shared/errors/url-not-allowed-error';
 import { refusedAddressReason } from '../shared/url-policy';
 import { OutboundClient, type ResolvedAddress } from './outbound-client';
-
-/** A listener on loopback that must never be reached: it counts every connection it accepts. */
-async function canary(host: string): Promise<{ port: number; hits: () => number; close: () => Promise<void> } | null> {
-  let hits = 0;
-  const server = net.createServer((socket) => {
-    hits++;
-    socket.destroy();
-  });
-  const ok = await new Promise<boolean>((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(0, host, () => resolve(true));
-  });
-  if (!ok) return null;
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    hits: () => hits,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+import { type Canary, listenCanary } from './test-support';
 
 /** Counts every client socket Node creates (net.connect/tls.connect) while `fn` runs. */
 async function socketsCreatedDuring(fn: () => Promise<void>): Promise<number> {
@@ -53,12 +35,12 @@ async function refusal(promise: Promise<unknown>): Promise<UrlNotAllowedError> {
   return err;
 }
 
-let v4: NonNullable<Awaited<ReturnType<typeof canary>>>;
-let v6: Awaited<ReturnType<typeof canary>>;
+let v4: Canary;
+let v6: Canary | null;
 beforeAll(async () => {
-  v4 = (await canary('127.0.0.1')) as NonNullable<Awaited<ReturnType<typeof canary>>>;
+  v4 = (await listenCanary('127.0.0.1')) as Canary;
   // IPv6 loopback may be disabled on a host; the [::1] spelling is then checked against the IPv4 canary only.
-  v6 = await canary('::1');
+  v6 = await listenCanary('::1');
 });
 afterAll(async () => {
   await v4.close();
@@ -186,7 +168,7 @@ async function readAll(body: NodeJS.ReadableStream): Promise<string> {
 test('control: the socket counter and a canary do see a connection that is allowed (RENDER_ALLOW_PRIVATE_URLS=true)', {
   timeout: 20_000,
 }, async () => {
-  const control = (await canary('127.0.0.1')) as NonNullable<Awaited<ReturnType<typeof canary>>>;
+  const control = (await listenCanary('127.0.0.1')) as Canary;
   const client = new OutboundClient({ allowPrivate: true, connectTimeoutMs: 2000 });
   try {
     const sockets = await socketsCreatedDuring(async () => {

@@ -7,24 +7,18 @@ import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
-import net from 'node:net';
 import { createEmbeddedBackend } from '../queue/embedded';
 import { newJobRecord, type JobRecord } from '../shared/job';
 import { createLocalStorage } from '../storage/local';
 import { OutboundClient, type ResolvedAddress } from './outbound-client';
 import { startWorkerRuntime } from './runtime';
-import { deck, quietLogger, testConfig } from './test-support';
+import { deck, listenCanary, quietLogger, testConfig } from './test-support';
 
 test('assets on names resolving to loopback, private or metadata addresses fail the job at once; webhooks to them are dropped', {
   timeout: 60_000,
 }, async () => {
-  let hits = 0;
-  const canary = net.createServer((s) => {
-    hits++;
-    s.destroy();
-  });
-  await new Promise<void>((r) => canary.listen(0, '127.0.0.1', () => r()));
-  const port = (canary.address() as net.AddressInfo).port;
+  const canary = (await listenCanary())!;
+  const port = canary.port;
   const answers: Record<string, ResolvedAddress[]> = {
     'cdn.example.test': [{ address: '127.0.0.1', family: 4 }],
     'intranet.example.test': [{ address: '10.20.30.40', family: 4 }],
@@ -81,7 +75,7 @@ test('assets on names resolving to loopback, private or metadata addresses fail 
       'every webhook to a loopback name was refused',
     );
     assert.ok(webhooks.length >= 3);
-    assert.equal(hits, 0, 'the loopback canary heard nothing');
+    assert.equal(canary.hits(), 0, 'the loopback canary heard nothing');
     assert.equal(sockets, 0, 'no connection was attempted to any of these addresses');
   } finally {
     diagnostics.unsubscribe('net.client.socket', onSocket);
@@ -89,7 +83,7 @@ test('assets on names resolving to loopback, private or metadata addresses fail 
     await backend.close();
     await outbound.close();
     cleanup();
-    await new Promise<void>((r) => canary.close(() => r()));
+    await canary.close();
   }
 });
 

@@ -1,7 +1,7 @@
 /** Helpers for the worker tests: a stage context on a temp dir, a local asset server, process checks. */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../shared/config';
@@ -81,4 +81,30 @@ export function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A loopback listener that must never be reached: it counts every connection it accepts, then drops it. */
+export interface Canary {
+  port: number;
+  hits(): number;
+  close(): Promise<void>;
+}
+
+/** Starts a canary on `host` (a loopback address); null when the host cannot listen there (e.g. IPv6 disabled). */
+export async function listenCanary(host = '127.0.0.1'): Promise<Canary | null> {
+  let hits = 0;
+  const server = net.createServer((socket) => {
+    hits++;
+    socket.destroy();
+  });
+  const ok = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(0, host, () => resolve(true));
+  });
+  if (!ok) return null;
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    hits: () => hits,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
