@@ -18,11 +18,16 @@ interface Row {
   request: string | null;
 }
 
-const SELECT = 'SELECT j.id, j.created_at, j.data, d.request FROM jobs j LEFT JOIN job_decks d ON d.id = j.id';
+// The deck through a correlated subquery rather than a LEFT JOIN: SQLite re-prepares a statement
+// joining the two tables on every run (its re-prepare counter moves each time), and better-sqlite3
+// then rebuilds its row constructor with `Function()`: ~10 µs per status poll instead of ~1.3 µs
+// (measured on the same tables, same rows). The subquery reads the same row by primary key.
+const SELECT = 'SELECT j.id, j.created_at, j.data, (SELECT d.request FROM job_decks d WHERE d.id = j.id) AS request FROM jobs j';
 
 /** `JobStore` over the embedded database; every method is one statement or one transaction. */
 export class SqliteJobStore implements JobStore {
   private readonly getStmt;
+  private readonly deckStmt;
   private readonly writeStmt;
   private readonly sinceStmt;
   private readonly createTx;
@@ -40,6 +45,7 @@ export class SqliteJobStore implements JobStore {
     const insertDeck = db.prepare('INSERT INTO job_decks (id, request) VALUES (?, ?)');
     this.getStmt = db.prepare<[string], Row>(`${SELECT} WHERE j.id = ?`);
     const smallStmt = db.prepare<[string], { data: string }>('SELECT data FROM jobs WHERE id = ?');
+    this.deckStmt = db.prepare<[string], { request: string }>('SELECT request FROM job_decks WHERE id = ?');
     this.writeStmt = db.prepare(
       `UPDATE jobs SET status = ?, finished_at = ?, duration_seconds = ?, queue_wait_seconds = ?, error_category = ?, data = ? WHERE id = ?`,
     );
@@ -112,7 +118,7 @@ export class SqliteJobStore implements JobStore {
     const small = this.updateTx.immediate(id, patch, onlyIf, owner);
     if (!small) return null;
     // Callers get the whole record (webhooks need the deck's URL); read the deck only here, off the write lock.
-    const deck = this.db.prepare<[string], { request: string }>('SELECT request FROM job_decks WHERE id = ?').get(id);
+    const deck = this.deckStmt.get(id);
     return { ...small, request: deck ? (JSON.parse(deck.request) as RenderRequest) : small.request };
   }
 
