@@ -118,7 +118,13 @@ async function cliMixRun(service: RunningService, jobId: string, seconds: number
 
 /** Starts an API-only service (no worker: submitted jobs wait in the queue) with telemetry on or off and `env`. */
 export function startApi(telemetry: boolean, otlpUrl: string, env: Record<string, string> = {}): Promise<RunningService> {
-  return startService({ entry: 'services/api/main.ts', telemetry, env: { ...benchEnv(otlpUrl), ...env }, readyTimeoutMs: 60_000 });
+  return startService({
+    entry: 'services/api/main.ts',
+    telemetry,
+    env: { ...benchEnv(otlpUrl), ...env },
+    readyTimeoutMs: 60_000,
+    cpus: process.env.BENCH_SERVICE_CPUS,
+  });
 }
 
 /** The CLI mix on each of `services` (the first is the baseline `off`), `pairs` interleaved rounds of `seconds` each. */

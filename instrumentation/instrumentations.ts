@@ -10,6 +10,7 @@ import type { Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
 import { stockHttpServerSpans } from './env';
+import { headDecisionFromEnv } from './read-sampler';
 import { ServerSpanInstrumentation } from './server-spans';
 import { isProbePath } from '../telemetry-bridge/probe-paths';
 
@@ -104,7 +105,14 @@ export function createInstrumentations(env: NodeJS.ProcessEnv = process.env): In
   try {
     const selected = getNodeAutoInstrumentations(instrumentationConfig(lean));
     const httpOn = selected.some((i) => i.instrumentationName === '@opentelemetry/instrumentation-http');
-    if (lean && httpOn) selected.push(new ServerSpanInstrumentation({ ignore: isUntracedRequest, nameByRoute: nameServerSpanByRoute }));
+    if (lean && httpOn)
+      selected.push(
+        new ServerSpanInstrumentation({
+          ignore: isUntracedRequest,
+          nameByRoute: nameServerSpanByRoute,
+          headDecision: headDecisionFromEnv(env),
+        }),
+      );
     return selected;
   } finally {
     // Restored so the allow-list does not leak into the environment of child processes.

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { test } from 'vitest';
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace, type Attributes } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { isSampledRead, readSampler, samplerFromEnv, traceReadRatio } from './read-sampler';
+import {
+  headDecisionFromEnv,
+  isSampledRead,
+  READ_KEPT_AT_HEAD,
+  readHeadDecision,
+  readSampler,
+  samplerFromEnv,
+  traceReadRatio,
+} from './read-sampler';
 
 function tracerWith(ratio: number) {
   const exporter = new InMemorySpanExporter();
@@ -91,4 +99,31 @@ test('RENDER_TRACE_READ_RATIO: default 0.05, a bad value names the variable, OTE
     assert.throws(() => traceReadRatio({ RENDER_TRACE_READ_RATIO: bad }), /RENDER_TRACE_READ_RATIO/);
   assert.equal(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'always_on' }), undefined);
   assert.ok(samplerFromEnv({}));
+});
+
+test('the head decision: reads only, no traceparent, at the ratio; a read it kept is recorded by the sampler without a second roll', () => {
+  const req = (method: string, url: string, headers: Record<string, string> = {}) => ({ method, url, headers });
+  const never = readHeadDecision(0);
+  const always = readHeadDecision(1);
+  for (const url of ['/api/jobs', '/api/jobs/abc', '/admin/metrics', '/api/jobs/abc?x=1']) {
+    assert.equal(never(req('GET', url)), false, url);
+    assert.equal(always(req('GET', url)), true, url);
+  }
+  // Not a sampled read, or a request that continues a client's trace: the sampler decides, parent-based.
+  for (const r of [req('POST', '/api/jobs'), req('GET', '/api/jobs/abc/output'), req('GET', '/api/jobs/abc', { traceparent: 'x' })]) {
+    assert.equal(never(r), undefined, `${r.method} ${r.url}`);
+    assert.equal(always(r), undefined, `${r.method} ${r.url}`);
+  }
+  const tenth = readHeadDecision(0.1);
+  let kept = 0;
+  for (let i = 0; i < 4000; i++) if (tenth(req('GET', '/api/jobs/abc'))) kept++;
+  // mean 400, sd ≈ 19: the bounds are more than 7 deviations wide.
+  assert.ok(kept > 260 && kept < 540, `${kept} of 4000 kept`);
+  // At ratio 0 the sampler drops reads, except one the head already kept.
+  const { tracer } = tracerWith(0);
+  const kind = { kind: SpanKind.SERVER, attributes: request('GET', '/api/jobs/abc') };
+  assert.equal(tracer.startSpan('GET', kind, ROOT_CONTEXT).isRecording(), false);
+  assert.equal(tracer.startSpan('GET', kind, ROOT_CONTEXT.setValue(READ_KEPT_AT_HEAD, true)).isRecording(), true);
+  assert.equal(headDecisionFromEnv({ OTEL_TRACES_SAMPLER: 'always_on' }), undefined);
+  assert.equal(headDecisionFromEnv({ RENDER_TRACE_READ_RATIO: '0' })?.(req('GET', '/api/jobs')), false);
 });

@@ -7,6 +7,8 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import express from 'express';
 import { startEnqueueSpan } from '../services/telemetry/tracing';
 import { isUntracedRequest, nameServerSpanByRoute } from './instrumentations';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { readHeadDecision, readSampler } from './read-sampler';
 import { ServerSpanInstrumentation } from './server-spans';
 import { installTestTelemetry } from './testing';
 
@@ -123,3 +125,69 @@ test('disable() restores the original emit: no more spans', T, async () => {
     hook.enable();
   }
 });
+
+test(
+  'with the read head decision, a sampled-out poll gets no span at all, a kept one exactly one, and the ratio is rolled once',
+  T,
+  async () => {
+    hook.disable();
+    const exporter = new InMemorySpanExporter();
+    let started = 0;
+    const headed = (ratio: number) => {
+      const h = new ServerSpanInstrumentation({
+        ignore: isUntracedRequest,
+        nameByRoute: nameServerSpanByRoute,
+        headDecision: readHeadDecision(ratio),
+      });
+      const provider = new TracerProvider({ sampler: readSampler(ratio), spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+      // Counts every span the hook asks for, recorded or not: a sampled-out poll must not build one.
+      h.setTracerProvider({
+        getTracer: (...args: Parameters<TracerProvider['getTracer']>) => {
+          const tracer = provider.getTracer(...args);
+          return Object.assign(Object.create(tracer), {
+            startSpan: (...a: Parameters<typeof tracer.startSpan>) => (started++, tracer.startSpan(...a)),
+          });
+        },
+      });
+      return h;
+    };
+    const get = async (path: string, headers: Record<string, string> = {}) => (await fetch(`${base}${path}`, { headers })).arrayBuffer();
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    let h = headed(0);
+    try {
+      await get('/api/jobs/abc');
+      await get('/api/jobs');
+      await settle();
+      assert.deepEqual(exporter.getFinishedSpans(), [], 'ratio 0: no poll span');
+      assert.equal(started, 0, 'ratio 0: no span built for a poll, not even a non-recording one');
+      // A submission is never a sampled read, and a poll arriving inside a sampled trace follows its parent.
+      await fetch(`${base}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) =>
+        r.arrayBuffer(),
+      );
+      await get('/api/jobs/abc', { traceparent: `00-${'c'.repeat(32)}-${'d'.repeat(16)}-01` });
+      await settle();
+      assert.deepEqual(
+        exporter
+          .getFinishedSpans()
+          .filter((s) => s.kind === SpanKind.SERVER)
+          .map((s) => [s.name, s.spanContext().traceId === 'c'.repeat(32)]),
+        [
+          ['POST /api/jobs', false],
+          ['GET /api/jobs/:id', true],
+        ],
+      );
+      h.disable();
+      exporter.reset();
+      // 400 polls at 0.5: kept ≈ 200 (sd 10); rolling the ratio twice (head, then sampler) would keep ≈ 100.
+      h = headed(0.5);
+      for (let i = 0; i < 400; i++) await get('/api/jobs/abc');
+      await settle();
+      const kept = exporter.getFinishedSpans().length;
+      assert.ok(kept > 140 && kept < 260, `${kept} of 400 kept`);
+      assert.ok(exporter.getFinishedSpans().every((s) => s.name === 'GET /api/jobs/:id' && s.parentSpanContext === undefined));
+    } finally {
+      h.disable();
+      hook.enable();
+    }
+  },
+);

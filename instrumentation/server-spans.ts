@@ -29,6 +29,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
+import { READ_KEPT_AT_HEAD, type HeadDecision } from './read-sampler';
 
 /** What the hook needs to know about requests, kept out of this module so it stays app-agnostic. */
 export interface ServerSpanOptions {
@@ -36,6 +37,11 @@ export interface ServerSpanOptions {
   ignore(req: http.IncomingMessage): boolean;
   /** Sets `http.route` and the span name from whatever the framework left on the request. */
   nameByRoute(span: Span, req: http.IncomingMessage): void;
+  /**
+   * A sampling decision made before any span is built (read-sampler.ts): false serves the request
+   * with no span at all, true marks the parent context as kept, undefined leaves it to the sampler.
+   */
+  headDecision?: HeadDecision;
 }
 
 /** The instrumentation's name, as it appears in spans' instrumentation scope. */
@@ -122,7 +128,10 @@ export class ServerSpanInstrumentation implements Instrumentation {
   private start(req: http.IncomingMessage, res: http.ServerResponse): Context | undefined {
     try {
       if (this.options.ignore(req)) return undefined;
-      const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+      const head = this.options.headDecision?.(req);
+      if (head === false) return undefined;
+      const extracted = propagation.extract(ROOT_CONTEXT, req.headers);
+      const parent = head === true ? extracted.setValue(READ_KEPT_AT_HEAD, true) : extracted;
       const method = req.method ?? 'GET';
       const span = this.tracer.startSpan(
         method,
@@ -136,8 +145,8 @@ export class ServerSpanInstrumentation implements Instrumentation {
         },
         parent,
       );
-      // A root the sampler dropped (a read sampled out at the head) has nothing to record and no trace to
-      // continue: its handler runs outside any span, which spares the context switch and the listener.
+      // A root the sampler dropped has nothing to record and no trace to continue: its handler runs
+      // outside any span, which spares the context switch and the listener.
       if (!span.isRecording() && !trace.getSpanContext(parent)) return undefined;
       // 'close' follows 'finish' on a completed response and also fires on an aborted one: one end either way.
       res.once('close', () => endSpan(span, req, res, this.options));

@@ -36,6 +36,8 @@ export interface ServiceOptions {
    * instead of the TypeScript sources through tsx. The caller builds first.
    */
   compiled?: boolean;
+  /** CPUs the process may run on (`taskset -c` list, e.g. "1"), for benches that keep the load generator off the service's core. */
+  cpus?: string;
 }
 
 /** A started service. */
@@ -81,7 +83,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const args = options.compiled
     ? ['--import', './dist/instrumentation/register.js', path.join('dist', entry.replace(/\.ts$/, '.js'))]
     : ['--import', 'tsx', '--import', './instrumentation/register.ts', entry];
-  const child = spawn(process.execPath, args, {
+  // taskset execs the command, so the child's pid is the service's own.
+  const [command, argv] = options.cpus ? ['taskset', ['-c', options.cpus, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, argv, {
     cwd: REPO_ROOT,
     env: env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
