@@ -11,10 +11,19 @@
  * `instrumentation/` records them, so they are declared in telemetry-bridge/pipeline-metrics.ts
  * and re-exported from here.
  */
-import { metrics, type Attributes, type BatchObservableResult, type Meter, type Observable, type SpanContext } from '@opentelemetry/api';
+import {
+  metrics,
+  TraceFlags,
+  type Attributes,
+  type BatchObservableResult,
+  type Meter,
+  type Observable,
+  type SpanContext,
+} from '@opentelemetry/api';
 import type { ErrorCategory } from '../shared/errors/categories';
 import type { JobStatus, Stage } from '../shared/job';
 import { recordExemplar, resetExemplars } from '../../telemetry-bridge/exemplars';
+import { BatchedHistogram } from './batched-histogram';
 import { METER_NAME } from '../../telemetry-bridge/meter';
 import { overdueJobs } from './active-jobs';
 import { METRIC_LABELS } from './attributes';
@@ -194,8 +203,15 @@ function create(meter: Meter) {
       description: 'Jobs this process runs past their expected duration (5 minutes plus 10x the video length).',
     }),
   };
+  // Recorded once per API request, so batched (batched-histogram.ts); flushed below, before every collection.
+  const httpServerBatch = new BatchedHistogram(instruments.httpServerDuration);
   meter.addBatchObservableCallback(
     (result: BatchObservableResult) => {
+      try {
+        httpServerBatch.flush();
+      } catch {
+        // Telemetry never breaks the app: the rest of the collection goes on.
+      }
       const mem = process.memoryUsage();
       result.observe(instruments.memory, mem.rss, { [METRIC_LABELS.TYPE]: 'rss' });
       result.observe(instruments.memory, mem.heapUsed, { [METRIC_LABELS.TYPE]: 'heap_used' });
@@ -228,7 +244,7 @@ function create(meter: Meter) {
       instruments.buildInfo,
     ],
   );
-  return instruments;
+  return { ...instruments, httpServerBatch };
 }
 
 let configuredMemoryLimit: number | undefined;
@@ -302,10 +318,15 @@ export function recordHttpServerRequest(
   seconds: number,
   spanContext?: SpanContext,
 ): void {
-  const attributes: Attributes = { 'http.request.method': method, 'http.response.status_code': statusCode };
-  if (route) attributes['http.route'] = route;
-  instruments().httpServerDuration.record(seconds, attributes);
-  recordExemplar(HTTP_SERVER_DURATION, BUCKETS.httpServer, attributes, seconds, spanContext);
+  const attributes = (): Attributes => {
+    const a: Attributes = { 'http.request.method': method, 'http.response.status_code': statusCode };
+    if (route) a['http.route'] = route;
+    return a;
+  };
+  instruments().httpServerBatch.record(`${method} ${statusCode} ${route ?? ''}`, attributes, seconds);
+  // Only a request that was traced has an exemplar; its label set is built only then.
+  if (spanContext && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0)
+    recordExemplar(HTTP_SERVER_DURATION, BUCKETS.httpServer, attributes(), seconds, spanContext);
 }
 
 /** Counts a progress write of a running job. */
