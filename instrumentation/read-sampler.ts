@@ -24,7 +24,7 @@ import {
 export const DEFAULT_READ_RATIO = 0.05;
 
 /** `GET /api/jobs`, `GET /api/jobs/:id` (not its output) and the admin page: the reads clients poll. */
-const SAMPLED_READS = [/^\/api\/jobs\/?$/, /^\/api\/jobs\/[^/]+\/?$/, /^\/admin\/metrics\/?$/];
+const SAMPLED_READS = /^\/(?:api\/jobs(?:\/[^/]+)?|admin\/metrics)\/?$/;
 
 /** RENDER_TRACE_READ_RATIO: a number from 0 to 1; anything else throws naming the variable. */
 export function traceReadRatio(env: NodeJS.ProcessEnv = process.env): number {
@@ -41,7 +41,7 @@ function isReadTarget(method: unknown, target: unknown): boolean {
   if (method !== 'GET' || typeof target !== 'string') return false;
   const q = target.indexOf('?');
   const path = q === -1 ? target : target.slice(0, q);
-  return SAMPLED_READS.some((re) => re.test(path));
+  return SAMPLED_READS.test(path);
 }
 
 /** True for a SERVER span of one of the sampled reads, from the attributes it starts with (ours or the stock instrumentation's). */

@@ -109,10 +109,16 @@ export class ServerSpanInstrumentation implements Instrumentation {
     const original = http.Server.prototype.emit as Emit;
     this.original = original;
     const self = this;
-    const patched = function (this: http.Server, event: string | symbol, ...args: unknown[]): boolean {
-      if (event !== 'request') return original.call(this, event, ...args);
-      const ctx = self.start(args[0] as http.IncomingMessage, args[1] as http.ServerResponse);
-      return ctx ? context.with(ctx, () => original.call(this, event, ...args)) : original.call(this, event, ...args);
+    // Every event of every server passes through here: `arguments` is forwarded as it is (no rest array,
+    // no closure per request), and a 'request' event's two arguments are the request and the response.
+    const patched = function (this: http.Server, event: string | symbol): boolean {
+      // biome-ignore lint/complexity/noArguments: forwarded untouched, without allocating a rest array per event
+      const args = arguments as unknown as [string | symbol, ...unknown[]];
+      if (event !== 'request') return Reflect.apply(original, this, args);
+      const req = args[1] as http.IncomingMessage;
+      const res = args[2] as http.ServerResponse;
+      const ctx = self.start(req, res);
+      return ctx ? context.with(ctx, original, this, event, req, res) : original.call(this, event, req, res);
     } as Emit;
     (patched as { __wrapped?: boolean }).__wrapped = true;
     http.Server.prototype.emit = patched as http.Server['emit'];
