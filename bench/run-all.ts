@@ -17,7 +17,7 @@ import { benchEnv, cliMix, type LoadRun, paired, POLLS_PER_SUBMIT, realRenders, 
 
 const QUICK = process.argv.includes('--quick');
 const PLAN = QUICK
-  ? { cliPairs: 5, cliSeconds: 2, renderPairs: 5, pipelinePairs: 2, otherDecks: [] as DeckName[], otherPairs: 0 }
+  ? { cliPairs: 7, cliSeconds: 1, renderPairs: 5, pipelinePairs: 2, otherDecks: [] as DeckName[], otherPairs: 0 }
   : { cliPairs: 7, cliSeconds: 4, renderPairs: 7, pipelinePairs: 5, otherDecks: ['720p', 'narrated'] as DeckName[], otherPairs: 3 };
 /** The older benches, run as they are (their own verdicts are in their output). */
 const OTHER_BENCHES = [
@@ -52,9 +52,11 @@ async function main(): Promise<void> {
     const otlp = sink.url;
     const embedded = (telemetry: boolean) =>
       startService({ entry: 'services/main.ts', telemetry, env: benchEnv(otlp), readyTimeoutMs: 60_000 });
-    const [renderOn, renderOff, apiOff, apiOn, ...refs] = await Promise.all([
+    const [renderOn, renderOff, apiOff, apiOn, apiOff2, apiOn2, ...refs] = await Promise.all([
       start(embedded(true)),
       start(embedded(false)),
+      start(startApi(false, otlp)),
+      start(startApi(true, otlp)),
       start(startApi(false, otlp)),
       start(startApi(true, otlp)),
       ...(QUICK
@@ -66,9 +68,15 @@ async function main(): Promise<void> {
     ]);
 
     note(`CLI mix: ${PLAN.cliPairs} rounds × ${PLAN.cliSeconds} s per side …`);
-    const sides: Record<string, RunningService> = { off: apiOff, on: apiOn };
+    // Two processes per side, every round visiting all of them: one process can run a few percent
+    // faster or slower than another of the same build for its whole life (four identical disabled APIs,
+    // same run: medians 118.8–131.8 µs per request), and with one process per side that made the ratio
+    // swing between runs (0.83 and 0.91 back to back). Round i of off #k is paired with round i of on #k.
+    const sides: Record<string, RunningService> = { off: apiOff, on: apiOn, off2: apiOff2, on2: apiOn2 };
     if (refs.length) Object.assign(sides, { alwaysOn: refs[0], stock: refs[1] });
     const rps = await cliMix(sides, PLAN.cliPairs, PLAN.cliSeconds);
+    rps.off = [...rps.off, ...rps.off2];
+    rps.on = [...rps.on, ...rps.on2];
     const cli = paired(rps.on, rps.off);
     note(
       `  req/s off [${rps.off.map((x) => x.rps.toFixed(0))}] on [${rps.on.map((x) => x.rps.toFixed(0))}]; CPU µs/req off [${cli.off.map((x) => x.toFixed(0))}] on [${cli.on.map((x) => x.toFixed(0))}] → ${cli.ratio.toFixed(3)}`,

@@ -32,7 +32,7 @@ export const SHORT_DECK = {
 };
 
 /** Seconds of CLI mix each side runs before the measured rounds. */
-export const WARM_UP_SECONDS = 4;
+export const WARM_UP_SECONDS = 3;
 
 /** Status polls per submit: `cli submit --follow` polls every 500 ms, so 20 polls follow a 10 s render. */
 export const POLLS_PER_SUBMIT = 20;
