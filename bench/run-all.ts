@@ -168,7 +168,7 @@ function writeResults(
   const sections: Section[] = [
     {
       title: 'Telemetry: the CLI mix',
-      what: `API service, each of 16 autocannon connections looping over 1 \`POST /api/jobs\` and ${POLLS_PER_SUBMIT} \`GET /api/jobs/:id\` at saturation; API process only (submitted jobs wait in the queue); OTLP export to a local counting sink. "default" is the shipped configuration (reads sampled at 0.05). The ratio is requests per CPU-second of the service (from /proc), default / disabled, median of the rounds; requests/s are below for the record (on a shared machine they move with the other load).`,
+      what: `API service, each of 16 autocannon connections looping over 1 \`POST /api/jobs\` and ${POLLS_PER_SUBMIT} \`GET /api/jobs/:id\` at saturation; API process only (submitted jobs wait in the queue); OTLP export to a local counting sink. "default" is the shipped configuration (reads sampled at 0.05). The ratio is requests per CPU-second of the service (from /proc), default / disabled, two processes per side (round i of disabled #k paired with round i of default #k; the raw values list #1 then #2), median of the rounds; requests/s are below for the record (on a shared machine they move with the other load).`,
       rows: [
         { label: 'OTEL_SDK_DISABLED=true', unit: 'µs CPU/req', values: rps.off.map((r) => r.cpuUs) },
         { label: 'default', unit: 'µs CPU/req', values: rps.on.map((r) => r.cpuUs) },
