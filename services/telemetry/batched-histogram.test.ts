@@ -38,7 +38,10 @@ test('batched and direct records collect to the same histogram, across batch flu
     { method: 'DELETE', status: 204, route: '/a/:id' },
   ];
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 1.5;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return (seed / 2 ** 31) * 1.5;
+  };
   const rounds = [53, 1, 200];
   for (const n of rounds) {
     for (let i = 0; i < n; i++) {
