@@ -17,7 +17,7 @@ import { benchEnv, cliMix, type LoadRun, paired, POLLS_PER_SUBMIT, realRenders, 
 
 const QUICK = process.argv.includes('--quick');
 const PLAN = QUICK
-  ? { cliPairs: 7, cliSeconds: 1, renderPairs: 5, pipelinePairs: 2, otherDecks: [] as DeckName[], otherPairs: 0 }
+  ? { cliPairs: 5, cliSeconds: 1, renderPairs: 4, pipelinePairs: 2, otherDecks: [] as DeckName[], otherPairs: 0 }
   : { cliPairs: 7, cliSeconds: 4, renderPairs: 7, pipelinePairs: 5, otherDecks: ['720p', 'narrated'] as DeckName[], otherPairs: 3 };
 /** The older benches, run as they are (their own verdicts are in their output). */
 const OTHER_BENCHES = [
