@@ -13,10 +13,10 @@ import { ATTR, EVENTS } from '../../telemetry/attributes';
 import { recordChildCpu, recordOutputSeconds } from '../../telemetry/metrics';
 import { withSpan } from '../../telemetry/tracing';
 import { takeChildrenCpuSeconds } from '../child-cpu';
+import { mediaInputArgs } from '../media-input';
 import { probeMedia } from '../probe';
 import { throwIfAborted, withStageTimeout, type SlideWork, type StageContext } from './context';
 import { encodeSlots, memoryLimitBytes } from './encode-slots';
-import { inputFile } from './ffmpeg-input';
 import { runFfmpeg } from './ffmpeg-run';
 import { runAll } from './run-pool';
 import { checkOutput } from './output-check';
@@ -73,6 +73,11 @@ export function planSegments(seconds: number[], fps: number): SegmentPlan[] {
   });
 }
 
+/** True when slide `i` fades in on its own piece: a fade-in after a fade-out is part of the previous slide's transition. */
+function ownFadeIn(pieces: SlidePieces[], i: number): boolean {
+  return pieces[i].fadeIn > 0 && !(i > 0 && pieces[i - 1].fadeOut > 0);
+}
+
 /** One fade run: the piece it writes and the fades in it (a transition holds two). */
 export interface FadeRun {
   file: string;
@@ -88,8 +93,7 @@ export function fadeRuns(plans: SegmentPlan[], pieces: SlidePieces[]): FadeRun[]
   plans.forEach((plan, i) => {
     const p = pieces[i];
     const next = pieces[i + 1];
-    if (p.fadeIn > 0 && !(i > 0 && pieces[i - 1].fadeOut > 0))
-      runs.push({ file: plan.fadeIn, parts: [{ plan, kind: 'in', frames: p.fadeIn }] });
+    if (ownFadeIn(pieces, i)) runs.push({ file: plan.fadeIn, parts: [{ plan, kind: 'in', frames: p.fadeIn }] });
     if (p.fadeOut > 0) {
       const parts: FadePart[] = [{ plan, kind: 'out', frames: p.fadeOut }];
       if (next && next.fadeIn > 0) parts.push({ plan: plans[i + 1], kind: 'in', frames: next.fadeIn });
@@ -104,8 +108,7 @@ export function videoList(plans: SegmentPlan[], pieces: SlidePieces[], fps: numb
   const lines: string[] = [];
   plans.forEach((plan, i) => {
     const p = pieces[i];
-    // A fade-in that follows a fade-out is already in the previous slide's transition piece.
-    if (p.fadeIn > 0 && !(i > 0 && pieces[i - 1].fadeOut > 0)) lines.push(`file '${plan.fadeIn}'`);
+    if (ownFadeIn(pieces, i)) lines.push(`file '${plan.fadeIn}'`);
     for (let n = 0; n < p.repeats; n++) lines.push(`file '${plan.video}'`);
     if (p.remainder > 0) lines.push(`file '${plan.video}'`, `outpoint ${outpointSeconds(p.remainder, fps)}`);
     if (p.fadeOut > 0) lines.push(`file '${plan.fadeOut}'`);
@@ -206,8 +209,8 @@ function muxArgs(output: string, total: number): string[] {
     ...COMMON_FLAGS,
     '-progress',
     'pipe:1',
-    ...inputFile('video.txt', 'concat'),
-    ...inputFile('audio.txt', 'concat'),
+    ...mediaInputArgs('video.txt', 'concat'),
+    ...mediaInputArgs('audio.txt', 'concat'),
     '-map',
     '0:v',
     '-map',

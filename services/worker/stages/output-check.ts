@@ -7,7 +7,7 @@ import { FfmpegError } from '../../shared/errors/ffmpeg-error';
 import { OutputMismatchError } from '../../shared/errors/output-mismatch-error';
 import { runChild } from '../child';
 import { throwIfAborted } from './context';
-import { inputFile } from './ffmpeg-input';
+import { mediaInputArgs } from '../media-input';
 
 /** What the encode planned. */
 export interface PlannedOutput {
@@ -37,7 +37,7 @@ export async function checkOutput(cwd: string, file: string, plan: PlannedOutput
     '-show_entries',
     'stream=codec_type,codec_name,nb_read_packets,duration',
   ];
-  const result = await runChild('ffprobe', [...args, ...inputFile(file, 'mp4')], { cwd, signal, captureStdout: true });
+  const result = await runChild('ffprobe', [...args, ...mediaInputArgs(file, 'mp4')], { cwd, signal, captureStdout: true });
   if (result.aborted) throwIfAborted(signal);
   if (result.exitCode !== 0) {
     throw new FfmpegError(

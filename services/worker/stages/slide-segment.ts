@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { QUALITY_PRESETS, type RenderConfig } from '../../shared/request';
 import type { SlideWork } from './context';
-import { inputFile } from './ffmpeg-input';
+import { mediaInputArgs } from '../media-input';
 import type { SlidePieces } from './slide-pieces';
 
 /** The font every slide uses (fonts-dejavu-core). */
@@ -150,10 +150,10 @@ export async function pictureArgs(
     : `[0:v]${filters.join(',')},${repeat(pieces.gop, fps)}[v]`;
   const audioFilter = `aformat=sample_rates=${AUDIO_RATE}:channel_layouts=stereo,apad=whole_dur=${plan.seconds},atrim=end=${plan.seconds}`;
   const videoInput = item.assets.imagePath
-    ? inputFile(path.basename(item.assets.imagePath), item.assets.imageDemuxer)
+    ? mediaInputArgs(path.basename(item.assets.imagePath), item.assets.imageDemuxer)
     : ['-f', 'lavfi', '-i', `color=c=${BACKGROUND}:s=${W}x${H}:r=${fps}:d=1`];
   const audioInput = item.assets.audioPath
-    ? ['-vn', ...inputFile(path.basename(item.assets.audioPath), item.assets.audioDemuxer)]
+    ? mediaInputArgs(path.basename(item.assets.audioPath), item.assets.audioDemuxer, ['-vn'])
     : ['-f', 'lavfi', '-i', `anullsrc=r=${AUDIO_RATE}:cl=stereo`];
   return [
     ...COMMON_FLAGS,
@@ -194,14 +194,16 @@ export interface FadePart {
  * encoder start and one keyframe instead of two.
  */
 export function fadeArgs(parts: FadePart[], output: string, cfg: RenderConfig, threads: number): string[] {
-  const chains = parts.map((p, i) => `[${i}:v]${repeat(p.frames, cfg.fps)},fade=t=${p.kind}:s=0:n=${p.frames}[f${i}]`);
+  // A single fade is the output itself; a transition's fades are labelled and joined by concat.
+  const label = (i: number) => (parts.length === 1 ? '[v]' : `[f${i}]`);
+  const chains = parts.map((p, i) => `[${i}:v]${repeat(p.frames, cfg.fps)},fade=t=${p.kind}:s=0:n=${p.frames}${label(i)}`);
   const joined =
     parts.length === 1
-      ? `${chains[0].slice(0, -'[f0]'.length)}[v]`
-      : `${chains.join(';')};${parts.map((_, i) => `[f${i}]`).join('')}concat=n=${parts.length}:v=1:a=0,setpts=N/(${cfg.fps}*TB)[v]`;
+      ? chains[0]
+      : `${chains.join(';')};${parts.map((_, i) => label(i)).join('')}concat=n=${parts.length}:v=1:a=0,setpts=N/(${cfg.fps}*TB)[v]`;
   return [
     ...COMMON_FLAGS,
-    ...parts.flatMap((p) => inputFile(p.plan.still, 'nut')),
+    ...parts.flatMap((p) => mediaInputArgs(p.plan.still, 'nut')),
     '-filter_complex',
     joined,
     '-map',
