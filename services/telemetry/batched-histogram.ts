@@ -36,21 +36,23 @@ export class BatchedHistogram {
   ) {}
 
   /**
-   * Records `value` for the label set `key` names; `attributes` is called only the first time a key
-   * is seen, and its result must be the same label set every time.
+   * Records `value` for the label set `key` names and returns that label set; `attributes` is called
+   * only the first time a key is seen, and its result must be the same label set every time.
    */
-  record(key: string, attributes: () => Attributes, value: number): void {
+  record(key: string, attributes: () => Attributes, value: number): Attributes {
     let s = this.series.get(key);
     if (!s) {
       if (this.series.size >= this.maxSeries) {
-        this.histogram.record(value, attributes());
-        return;
+        const labels = attributes();
+        this.histogram.record(value, labels);
+        return labels;
       }
       s = { attributes: Object.freeze({ ...attributes() }), values: new Float64Array(this.batchSize), count: 0 };
       this.series.set(key, s);
     }
     s.values[s.count++] = value;
     if (s.count === this.batchSize) this.flushSeries(s);
+    return s.attributes;
   }
 
   /** Hands every kept observation to the SDK histogram. */

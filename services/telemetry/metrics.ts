@@ -323,10 +323,10 @@ export function recordHttpServerRequest(
     if (route) a['http.route'] = route;
     return a;
   };
-  instruments().httpServerBatch.record(`${method} ${statusCode} ${route ?? ''}`, attributes, seconds);
-  // Only a request that was traced has an exemplar; its label set is built only then.
+  const labels = instruments().httpServerBatch.record(`${method} ${statusCode} ${route ?? ''}`, attributes, seconds);
+  // Only a request that was traced has an exemplar, on the label set the batch holds for it.
   if (spanContext && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0)
-    recordExemplar(HTTP_SERVER_DURATION, BUCKETS.httpServer, attributes(), seconds, spanContext);
+    recordExemplar(HTTP_SERVER_DURATION, BUCKETS.httpServer, labels, seconds, spanContext);
 }
 
 /** Counts a progress write of a running job. */

@@ -266,8 +266,6 @@ export class SqliteJobStore implements JobStore {
   }
 }
 
-/** The owner of a row; records written before API keys have no client and belong to `anonymous`. */
-
 function toRecord(row: Row): JobRecord {
   const small = JSON.parse(row.data) as JobRecord;
   return row.request === null ? small : { ...small, request: JSON.parse(row.request) as RenderRequest };
