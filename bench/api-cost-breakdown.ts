@@ -3,12 +3,12 @@
  * at saturation for variants that add one piece at a time, interleaved, medians of ROUNDS. No
  * target: this explains bench (a)'s ratio. Run: `node --import tsx bench/api-cost-breakdown.ts [seconds] [rounds]`.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { REPO_ROOT, startService } from '../test/support/service';
 import { submitJob, tinyDeck } from '../test/support/jobs';
 import { startCountingSink } from './span-sink';
+import { processCpuSeconds } from './proc-cpu';
 import { median, raw } from './stats';
 
 const SECONDS = Number(process.argv[2] ?? 3);
@@ -30,9 +30,9 @@ const VARIANTS: [string, boolean, Record<string, string>][] = [
   ['stock http instrumentation, OTLP export', true, { RENDER_HTTP_SERVER_SPANS: 'stock' }],
 ];
 
+/** CPU time (user + system, ms) the process has used so far, from /proc: steadier than req/s on a shared machine. */
 function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+  return processCpuSeconds(pid, false) * 1000;
 }
 
 async function cpuPerRequest(telemetry: boolean, env: Record<string, string>, otlpUrl: string): Promise<number> {

@@ -8,12 +8,12 @@
  * Target: instrumented ≥ 0.85 × disabled for each workload.
  * Run: `node --import tsx bench/api-throughput.ts [seconds] [rounds]`.
  */
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { startService, type RunningService } from '../test/support/service';
 import { submitJob, tinyDeck } from '../test/support/jobs';
 import { exitWithVerdict, reportRatio } from './report';
 import { startCountingSink } from './span-sink';
+import { processCpuSeconds } from './proc-cpu';
 import { median, raw } from './stats';
 
 const SECONDS = Number(process.argv[2] ?? 4);
@@ -46,8 +46,7 @@ const WORKLOADS: Record<string, (jobId: string) => autocannon.Request[]> = {
 
 /** CPU time (user + system, ms) the process has used so far, from /proc: steadier than req/s on a shared machine. */
 function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+  return processCpuSeconds(pid, false) * 1000;
 }
 
 interface Run {

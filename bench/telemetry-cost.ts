@@ -13,10 +13,10 @@
  * requests/s and wall times move with everything else that runs, while the CPU a request or a render
  * costs moves with what the service itself does. Requests/s and wall times are kept as raw numbers.
  */
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { getJob, submitJob, tinyDeck } from '../test/support/jobs';
 import { startService, type RunningService } from '../test/support/service';
+import { processCpuSeconds } from './proc-cpu';
 import { median } from './stats';
 
 /** A short real render: 3 slides of 1.5 s at 640x360, 30 fps, fades, medium. */
@@ -36,12 +36,6 @@ export const WARM_UP_SECONDS = 3;
 
 /** Status polls per submit: `cli submit --follow` polls every 500 ms, so 20 polls follow a 10 s render. */
 export const POLLS_PER_SUBMIT = 20;
-
-/** CPU seconds a process and its waited-for children have used so far (utime, stime, cutime, cstime). */
-export function processCpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
-}
 
 /** Raw numbers of one paired comparison: CPU-seconds per unit of work on each side, and the wall figures. */
 export interface Paired {
