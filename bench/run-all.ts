@@ -13,12 +13,32 @@ import { REPO_ROOT, startService, type RunningService } from '../test/support/se
 import { measurePipeline, type DeckName, type PipelineResult } from './pipeline';
 import { meets, ratioChart, ratioText, resultsMarkdown, type RatioLine, type Section } from './results';
 import { startCountingSink } from './span-sink';
-import { benchEnv, cliMix, type LoadRun, paired, POLLS_PER_SUBMIT, realRenders, SHORT_DECK, startApi, type Paired } from './telemetry-cost';
+import {
+  benchEnv,
+  cliMix,
+  type CliMixRuns,
+  type CliMixSides,
+  cycleMeans,
+  paired,
+  POLLS_PER_SUBMIT,
+  realRenders,
+  SHORT_DECK,
+  startApi,
+  type Paired,
+} from './telemetry-cost';
 
 const QUICK = process.argv.includes('--quick');
 const PLAN = QUICK
-  ? { cliPairs: 5, cliSeconds: 1, renderPairs: 4, pipelinePairs: 2, otherDecks: [] as DeckName[], otherPairs: 0 }
-  : { cliPairs: 7, cliSeconds: 4, renderPairs: 7, pipelinePairs: 5, otherDecks: ['720p', 'narrated'] as DeckName[], otherPairs: 3 };
+  ? { cliProcesses: 4, cliCycles: 3, cliSeconds: 1, renderPairs: 16, pipelinePairs: 2, otherDecks: [] as DeckName[], otherPairs: 0 }
+  : {
+      cliProcesses: 4,
+      cliCycles: 7,
+      cliSeconds: 3,
+      renderPairs: 40,
+      pipelinePairs: 5,
+      otherDecks: ['720p', 'narrated'] as DeckName[],
+      otherPairs: 3,
+    };
 /** The older benches, run as they are (their own verdicts are in their output). */
 const OTHER_BENCHES = [
   'bench/job-throughput.ts',
@@ -52,13 +72,11 @@ async function main(): Promise<void> {
     const otlp = sink.url;
     const embedded = (telemetry: boolean) =>
       startService({ entry: 'services/main.ts', telemetry, env: benchEnv(otlp), readyTimeoutMs: 60_000 });
-    const [renderOn, renderOff, apiOff, apiOn, apiOff2, apiOn2, ...refs] = await Promise.all([
+    const perSide = PLAN.cliProcesses;
+    const [renderOn, renderOff, ...apis] = await Promise.all([
       start(embedded(true)),
       start(embedded(false)),
-      start(startApi(false, otlp)),
-      start(startApi(true, otlp)),
-      start(startApi(false, otlp)),
-      start(startApi(true, otlp)),
+      ...Array.from({ length: perSide }, () => [start(startApi(false, otlp)), start(startApi(true, otlp))]).flat(),
       ...(QUICK
         ? []
         : [
@@ -66,17 +84,14 @@ async function main(): Promise<void> {
             start(startApi(true, otlp, { OTEL_TRACES_SAMPLER: 'always_on', RENDER_HTTP_SERVER_SPANS: 'stock' })),
           ]),
     ]);
+    const sides: CliMixSides = {
+      off: apis.filter((_, i) => i < 2 * perSide && i % 2 === 0),
+      on: apis.filter((_, i) => i < 2 * perSide && i % 2 === 1),
+      refs: QUICK ? {} : { alwaysOn: apis[2 * perSide], stock: apis[2 * perSide + 1] },
+    };
 
-    note(`CLI mix: ${PLAN.cliPairs} rounds × ${PLAN.cliSeconds} s per side …`);
-    // Two processes per side, every round visiting all of them: one process can run a few percent
-    // faster or slower than another of the same build for its whole life (four identical disabled APIs,
-    // same run: medians 118.8–131.8 µs per request), and with one process per side that made the ratio
-    // swing between runs (0.83 and 0.91 back to back). Round i of off #k is paired with round i of on #k.
-    const sides: Record<string, RunningService> = { off: apiOff, on: apiOn, off2: apiOff2, on2: apiOn2 };
-    if (refs.length) Object.assign(sides, { alwaysOn: refs[0], stock: refs[1] });
-    const rps = await cliMix(sides, PLAN.cliPairs, PLAN.cliSeconds);
-    rps.off = [...rps.off, ...rps.off2];
-    rps.on = [...rps.on, ...rps.on2];
+    note(`CLI mix: ${perSide} processes per side, ${PLAN.cliCycles} cycles of ${PLAN.cliSeconds} s per process …`);
+    const rps = await cliMix(sides, PLAN.cliCycles, PLAN.cliSeconds);
     const cli = paired(rps.on, rps.off);
     note(
       `  req/s off [${rps.off.map((x) => x.rps.toFixed(0))}] on [${rps.on.map((x) => x.rps.toFixed(0))}]; CPU µs/req off [${cli.off.map((x) => x.toFixed(0))}] on [${cli.on.map((x) => x.toFixed(0))}] → ${cli.ratio.toFixed(3)}`,
@@ -116,8 +131,18 @@ async function main(): Promise<void> {
       others.push(await measurePipeline(renderOn, deck, PLAN.otherPairs, true));
     }
     const references: RatioLine[] = [
-      { name: 'CLI mix, full tracing (always_on)', ratio: paired(rps.alwaysOn, rps.off).ratio, target: null, higherIsBetter: true },
-      { name: 'CLI mix, stock http instrumentation', ratio: paired(rps.stock, rps.off).ratio, target: null, higherIsBetter: true },
+      {
+        name: 'CLI mix, full tracing (always_on)',
+        ratio: paired(rps.refs.alwaysOn, cycleMeans(rps.off, perSide)).ratio,
+        target: null,
+        higherIsBetter: true,
+      },
+      {
+        name: 'CLI mix, stock http instrumentation',
+        ratio: paired(rps.refs.stock, cycleMeans(rps.off, perSide)).ratio,
+        target: null,
+        higherIsBetter: true,
+      },
       ...others.map((o) => ({ name: `pipeline ${o.deck} vs one-pass`, ratio: o.ratio, target: null, higherIsBetter: false })),
       { name: 'pipeline 1080p SSIM vs one-pass', ratio: pipeline.ssim ?? Number.NaN, target: 0.98, higherIsBetter: true },
       { name: 'pipeline 1080p size vs one-pass', ratio: pipeline.sizeRatio ?? Number.NaN, target: 2, higherIsBetter: false },
@@ -144,7 +169,7 @@ async function main(): Promise<void> {
 
 function writeResults(
   lines: RatioLine[],
-  rps: Record<string, LoadRun[]>,
+  rps: CliMixRuns,
   cli: Paired,
   renders: Paired,
   pipeline: PipelineResult,
@@ -168,22 +193,22 @@ function writeResults(
   const sections: Section[] = [
     {
       title: 'Telemetry: the CLI mix',
-      what: `API service, each of 16 autocannon connections looping over 1 \`POST /api/jobs\` and ${POLLS_PER_SUBMIT} \`GET /api/jobs/:id\` at saturation; API process only (submitted jobs wait in the queue); OTLP export to a local counting sink. "default" is the shipped configuration (reads sampled at 0.05). The ratio is requests per CPU-second of the service (from /proc), default / disabled, two processes per side (round i of disabled #k paired with round i of default #k; the raw values list #1 then #2), median of the rounds; requests/s are below for the record (on a shared machine they move with the other load).`,
+      what: `API service, each of 16 autocannon connections looping over 1 \`POST /api/jobs\` and ${POLLS_PER_SUBMIT} \`GET /api/jobs/:id\` at saturation; API process only (submitted jobs wait in the queue); OTLP export to a local counting sink. "default" is the shipped configuration (reads sampled at 0.05). The ratio is requests per CPU-second of the service (from /proc), default / disabled, ${PLAN.cliProcesses} processes per side measured in turn in ABBA order, one round each per cycle (round c of disabled #k paired with round c of default #k; the raw values list cycle by cycle, #1 to #${PLAN.cliProcesses}), median of the pairs; the references run once per cycle and are paired with the mean of the disabled rounds of their cycle; requests/s are below for the record (on a shared machine they move with the other load).`,
       rows: [
         { label: 'OTEL_SDK_DISABLED=true', unit: 'µs CPU/req', values: rps.off.map((r) => r.cpuUs) },
         { label: 'default', unit: 'µs CPU/req', values: rps.on.map((r) => r.cpuUs) },
-        { label: 'OTEL_TRACES_SAMPLER=always_on', unit: 'µs CPU/req', values: rps.alwaysOn.map((r) => r.cpuUs) },
-        { label: 'stock http instrumentation, always_on', unit: 'µs CPU/req', values: rps.stock.map((r) => r.cpuUs) },
+        { label: 'OTEL_TRACES_SAMPLER=always_on', unit: 'µs CPU/req', values: rps.refs.alwaysOn.map((r) => r.cpuUs) },
+        { label: 'stock http instrumentation, always_on', unit: 'µs CPU/req', values: rps.refs.stock.map((r) => r.cpuUs) },
         { label: 'default / disabled per round', unit: '', values: cli.ratios },
         { label: 'OTEL_SDK_DISABLED=true', unit: 'req/s', values: rps.off.map((r) => r.rps) },
         { label: 'default', unit: 'req/s', values: rps.on.map((r) => r.rps) },
-        { label: 'OTEL_TRACES_SAMPLER=always_on', unit: 'req/s', values: rps.alwaysOn.map((r) => r.rps) },
-        { label: 'stock http instrumentation, always_on', unit: 'req/s', values: rps.stock.map((r) => r.rps) },
+        { label: 'OTEL_TRACES_SAMPLER=always_on', unit: 'req/s', values: rps.refs.alwaysOn.map((r) => r.rps) },
+        { label: 'stock http instrumentation, always_on', unit: 'req/s', values: rps.refs.stock.map((r) => r.rps) },
       ],
     },
     {
       title: 'Telemetry: real renders',
-      what: `Two short real renders per side and round (${SHORT_DECK.slides.length} slides of ${SHORT_DECK.slides[0].duration} s, ${SHORT_DECK.config.width}x${SHORT_DECK.config.height}, 30 fps, fade, medium) through the embedded service; SDK on with OTLP export vs OTEL_SDK_DISABLED=true. The ratio is renders per CPU-second of the service and its FFmpeg children (from /proc), off / on per pair, median; wall times (job createdAt to finishedAt) below for the record.`,
+      what: `One short real render per side and pair, the two of a pair running at the same time (${SHORT_DECK.slides.length} slides of ${SHORT_DECK.slides[0].duration} s, ${SHORT_DECK.config.width}x${SHORT_DECK.config.height}, 30 fps, fade, medium) through the embedded service; SDK on with OTLP export vs OTEL_SDK_DISABLED=true. The ratio is renders per CPU-second of the service and its FFmpeg children (from /proc), off / on per pair, median; wall times (job createdAt to finishedAt) below for the record.`,
       rows: [
         { label: 'SDK off', unit: 'CPU s', values: renders.off },
         { label: 'SDK on', unit: 'CPU s', values: renders.on },

@@ -2,7 +2,8 @@
  * What telemetry costs, as same-run ratios of interleaved pairs (the side that goes first
  * alternating), each side a running service:
  * - real renders: short real renders (POST to `completed`, timed from the job record's own
- *   `createdAt` and `finishedAt`), SDK on with OTLP export vs OTEL_SDK_DISABLED=true;
+ *   `createdAt` and `finishedAt`), SDK on with OTLP export vs OTEL_SDK_DISABLED=true, the two
+ *   renders of a pair running at the same time;
  * - the CLI mix: API requests/s at saturation (autocannon, 16 connections), every connection looping
  *   over 1 `POST /api/jobs` and 20 `GET /api/jobs/:id`, default settings vs OTEL_SDK_DISABLED=true,
  *   plus references without a target: full tracing (OTEL_TRACES_SAMPLER=always_on) and the stock
@@ -31,8 +32,8 @@ export const SHORT_DECK = {
   config: { width: 640, height: 360, fps: 30, quality: 'medium' },
 };
 
-/** Seconds of CLI mix each side runs before the measured rounds. */
-export const WARM_UP_SECONDS = 3;
+/** Seconds of CLI mix every process runs, all at once, before the measured rounds. */
+export const WARM_UP_SECONDS = 4;
 
 /** Status polls per submit: `cli submit --follow` polls every 500 ms, so 20 polls follow a 10 s render. */
 export const POLLS_PER_SUBMIT = 20;
@@ -65,22 +66,26 @@ async function renderSeconds(service: RunningService, body: unknown): Promise<nu
   }
 }
 
-/** Real renders, SDK on (`on`) vs off (`off`): `pairs` interleaved pairs of `perSide` renders each, after one warm-up each. */
-export async function realRenders(on: RunningService, off: RunningService, pairs: number, perSide = 2): Promise<Paired> {
+/**
+ * Real renders, SDK on (`on`) vs off (`off`): `pairs` pairs, each one render on both services started
+ * at the same moment, after one warm-up render each. Each side's CPU is its own process's and its
+ * FFmpeg children's, so running the two together does not mix them up, and both renders of a pair
+ * see the same machine. Measured on this 2-core VM, 32 pairs each way in one run: the ratio of a
+ * pair had a standard deviation of 0.069 when the two renders ran one after the other (background
+ * load changes between them) and 0.047 when they ran together; each FFmpeg run's own CPU varies by
+ * ±20% (0.12–0.17 s for the same 1.5 s segment), so many short pairs beat a few long ones.
+ */
+export async function realRenders(on: RunningService, off: RunningService, pairs: number): Promise<Paired> {
   const side = async (svc: RunningService) => {
     const cpu0 = processCpuSeconds(svc.child.pid!);
-    let wall = 0;
-    for (let i = 0; i < perSide; i++) wall += await renderSeconds(svc, SHORT_DECK);
+    const wall = await renderSeconds(svc, SHORT_DECK);
     return { wall, cpu: processCpuSeconds(svc.child.pid!) - cpu0 };
   };
-  await side(on);
-  await side(off);
+  await Promise.all([side(on), side(off)]);
   const result: Paired = { on: [], off: [], onWall: [], offWall: [], ratios: [], ratio: 0 };
   for (let i = 0; i < pairs; i++) {
-    const first = i % 2 === 0 ? 'off' : 'on';
-    const a = await side(first === 'off' ? off : on);
-    const b = await side(first === 'off' ? on : off);
-    const [offS, onS] = first === 'off' ? [a, b] : [b, a];
+    // The first submitted alternates, in case being first in the same moment matters.
+    const [offS, onS] = i % 2 === 0 ? await Promise.all([side(off), side(on)]) : (await Promise.all([side(on), side(off)])).reverse();
     result.on.push(onS.cpu);
     result.off.push(offS.cpu);
     result.onWall?.push(onS.wall);
@@ -124,23 +129,69 @@ export function startApi(telemetry: boolean, otlpUrl: string, env: Record<string
   });
 }
 
-/** The CLI mix on each of `services` (the first is the baseline `off`), `pairs` interleaved rounds of `seconds` each. */
-export async function cliMix(services: Record<string, RunningService>, pairs: number, seconds: number): Promise<Record<string, LoadRun[]>> {
-  const names = Object.keys(services);
-  const jobs: Record<string, string> = {};
-  for (const n of names) jobs[n] = (await submitJob(services[n].url, tinyDeck('bench'))).id;
+/** The processes of a CLI-mix comparison: as many `off` as `on`, and references measured alongside without a pairing. */
+export interface CliMixSides {
+  off: RunningService[];
+  on: RunningService[];
+  refs?: Record<string, RunningService>;
+}
+
+/** Every round of a CLI-mix comparison: `off[i]` and `on[i]` are a pair (same cycle, same process index). */
+export interface CliMixRuns {
+  off: LoadRun[];
+  on: LoadRun[];
+  refs: Record<string, LoadRun[]>;
+}
+
+/**
+ * The CLI mix on every process of `sides`, `cycles` cycles of one `seconds` round per process. Within a
+ * cycle the sides alternate in ABBA order (off#0, on#0, on#1, off#1, …; the next cycle the other way
+ * round), so each pair's two rounds run next to each other and a load that drifts during the cycle
+ * weighs on both sides alike. Several processes per side because one process can run a few percent
+ * faster or slower than another of the same build for its whole life (four identical disabled APIs,
+ * same run: medians 118.8–131.8 µs per request; per process, route matching took either ≈ 1.5 or ≈ 6 µs
+ * per request, with or without telemetry), and with one process per side that made the ratio swing
+ * between runs (0.83 and 0.91 back to back).
+ */
+export async function cliMix(sides: CliMixSides, cycles: number, seconds: number): Promise<CliMixRuns> {
+  if (sides.off.length !== sides.on.length) throw new Error('cliMix: as many off as on processes');
+  const refs = Object.entries(sides.refs ?? {});
+  const all = [...sides.off, ...sides.on, ...refs.map(([, s]) => s)];
+  const jobs = new Map<RunningService, string>();
+  for (const s of all) jobs.set(s, (await submitJob(s.url, tinyDeck('bench'))).id);
   // Warm-up: JIT and connection pools, long enough to cover the first span exports (every 2 s) on the
   // traced side. With 1 s, the first measured round of the traced side was always its slowest
   // (297–319 µs against 201–239 in the next rounds): one-time compilation counted as per-request cost.
-  // All sides warm up at once: nothing is measured yet, and it keeps the quick run under its 120 s.
-  await Promise.all(names.map((n) => cliMixRun(services[n], jobs[n], WARM_UP_SECONDS)));
-  const out: Record<string, LoadRun[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let i = 0; i < pairs; i++) {
-    // Rotated each round so no side always runs first while background load drifts.
-    for (let k = 0; k < names.length; k++) {
-      const n = names[(k + i) % names.length];
-      out[n].push(await cliMixRun(services[n], jobs[n], seconds));
+  // All processes warm up at once: nothing is measured yet, and it keeps the quick run under its 120 s.
+  await Promise.all(all.map((s) => cliMixRun(s, jobs.get(s)!, WARM_UP_SECONDS)));
+  const out: CliMixRuns = { off: [], on: [], refs: Object.fromEntries(refs.map(([n]) => [n, []])) };
+  const run = (s: RunningService) => cliMixRun(s, jobs.get(s)!, seconds);
+  for (let c = 0; c < cycles; c++) {
+    const cycle: { off: LoadRun[]; on: LoadRun[] } = { off: [], on: [] };
+    for (let k = 0; k < sides.off.length; k++) {
+      // off first for even k in even cycles: off#0 on#0 on#1 off#1 …, and the mirror image in odd cycles.
+      const offFirst = (k + c) % 2 === 0;
+      if (offFirst) cycle.off[k] = await run(sides.off[k]);
+      cycle.on[k] = await run(sides.on[k]);
+      if (!offFirst) cycle.off[k] = await run(sides.off[k]);
     }
+    out.off.push(...cycle.off);
+    out.on.push(...cycle.on);
+    // References once per cycle, at the end, rotated so none is always last.
+    for (let r = 0; r < refs.length; r++) {
+      const [name, s] = refs[(r + c) % refs.length];
+      out.refs[name].push(await run(s));
+    }
+  }
+  return out;
+}
+
+/** The mean of each cycle's rounds, for pairing a reference measured once per cycle with the off side of that cycle. */
+export function cycleMeans(runs: LoadRun[], perCycle: number): LoadRun[] {
+  const out: LoadRun[] = [];
+  for (let i = 0; i + perCycle <= runs.length; i += perCycle) {
+    const cycle = runs.slice(i, i + perCycle);
+    out.push({ rps: cycle.reduce((n, r) => n + r.rps, 0) / perCycle, cpuUs: cycle.reduce((n, r) => n + r.cpuUs, 0) / perCycle });
   }
   return out;
 }

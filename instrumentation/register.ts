@@ -3,9 +3,11 @@
  * instrumentations patch modules before the app requires them. With OTEL_SDK_DISABLED=true not
  * even the SDK modules are loaded: no instrumentation, no exporter, no metrics reader.
  */
+import { isMainThread } from 'node:worker_threads';
 import { telemetryDisabled } from './env';
 
-if (!telemetryDisabled()) {
+// Worker threads (the span export thread among them) never start an SDK of their own.
+if (!telemetryDisabled() && isMainThread) {
   try {
     // Required lazily so a disabled run pays nothing for the SDK.
     const { startTelemetry } = require('./sdk') as typeof import('./sdk');

@@ -1,13 +1,11 @@
 /**
  * Builds and starts the NodeSDK: hand-built resource, selected auto-instrumentations, OTLP/HTTP
- * trace export (http/protobuf by default, http/json on request) through an accounted batch processor (or none, with spans still created for
+ * trace export from a worker thread (http/protobuf by default, http/json on request) through an accounted batch processor (or none, with spans still created for
  * their ids when OTEL_TRACES_EXPORTER=none), our pull metric reader published through
  * telemetry-bridge to the app's scrape routes (`/api/metrics`, a worker's `/metrics`), no OTLP logs
  * and no metrics push. Shutdown is bounded.
  */
 import { createNoopMeter, diag } from '@opentelemetry/api';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   ConsoleSpanExporter,
@@ -24,6 +22,7 @@ import { PullMetricReader } from './pull-reader';
 import { samplerFromEnv } from './read-sampler';
 import { buildResource } from './resource';
 import { AccountedBatchSpanProcessor, type BatchLimits } from './span-export';
+import { ThreadedOtlpExporter } from './threaded-exporter';
 
 /** The longest the SDK's final flush may delay exit. */
 export const SHUTDOWN_BUDGET_MS = 2000;
@@ -39,7 +38,11 @@ export function batchLimits(env: NodeJS.ProcessEnv = process.env): BatchLimits {
   };
 }
 
-/** The OTLP/HTTP trace exporter for the configured protocol; endpoint, headers and path come from OTEL_EXPORTER_OTLP_*, only the bounds are ours. */
+/**
+ * The OTLP/HTTP trace exporter for the configured protocol, its requests made on a worker thread
+ * (threaded-exporter.ts says why); endpoint, headers and path come from OTEL_EXPORTER_OTLP_*, read by
+ * the library, only the bounds are ours.
+ */
 export function otlpExporter(env: NodeJS.ProcessEnv = process.env): SpanExporter {
   const { protocol, warning } = otlpTracesProtocol(env);
   // diag is silent unless OTEL_LOG_LEVEL is set, and a misconfigured protocol should not go unnoticed.
@@ -48,7 +51,7 @@ export function otlpExporter(env: NodeJS.ProcessEnv = process.env): SpanExporter
     concurrencyLimit: 4,
     ...(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT || env.OTEL_EXPORTER_OTLP_TIMEOUT ? {} : { timeoutMillis: 5000 }),
   };
-  return protocol === 'http/json' ? new JsonTraceExporter(config) : new ProtobufTraceExporter(config);
+  return new ThreadedOtlpExporter({ protocol, config });
 }
 
 function spanProcessors(env: NodeJS.ProcessEnv): SpanProcessor[] {

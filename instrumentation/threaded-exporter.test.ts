@@ -1,0 +1,170 @@
+/**
+ * The threaded OTLP exporter against the stock exporters as the oracle: the same spans must reach
+ * the receiver as the same bytes, at the same path, with the same content type, and the standard
+ * OTEL_EXPORTER_OTLP_* settings must still apply, read by the library inside the thread.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SpanKind } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter as StockJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as StockProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ThreadedOtlpExporter } from './threaded-exporter';
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+async function receiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+      const protobuf = (req.headers['content-type'] ?? '').startsWith('application/x-protobuf');
+      res.writeHead(200, { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json' });
+      res.end(protobuf ? '' : '{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** A few ended spans: a traced submission's server span and its PRODUCER child, with attributes and an event. */
+async function someSpans(): Promise<ReadableSpan[]> {
+  const memory = new InMemorySpanExporter();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] });
+  const tracer = provider.getTracer('threaded-exporter-test');
+  const server = tracer.startSpan('POST /api/jobs', {
+    kind: SpanKind.SERVER,
+    attributes: { 'http.request.method': 'POST', 'server.port': 8080 },
+  });
+  server.addEvent('validated', { 'render.slides': 6 });
+  server.setAttribute('http.response.status_code', 202);
+  server.end();
+  tracer
+    .startSpan('render enqueue', { kind: SpanKind.PRODUCER, attributes: { 'render.job.id': 'job-1', 'messaging.system': 'render' } })
+    .end();
+  await provider.forceFlush();
+  const spans = memory.getFinishedSpans();
+  expect(spans).toHaveLength(2);
+  return spans;
+}
+
+function exportWith(exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> {
+  return new Promise((resolve) => exporter.export(spans, resolve));
+}
+
+const saved = { ...process.env };
+const started: SpanExporter[] = [];
+function threaded(protocol: 'http/protobuf' | 'http/json', timeoutMillis = 5000): ThreadedOtlpExporter {
+  const exporter = new ThreadedOtlpExporter({ protocol, config: { concurrencyLimit: 4, timeoutMillis } });
+  started.push(exporter);
+  return exporter;
+}
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((e) => e.shutdown()));
+  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  Object.assign(process.env, saved);
+});
+
+describe('ThreadedOtlpExporter', () => {
+  it('sends what the stock http/protobuf exporter sends: same bytes, path and content type', async () => {
+    const sink = await receiver();
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
+    const spans = await someSpans();
+    try {
+      const stock = new StockProtobufExporter();
+      expect((await exportWith(stock, spans)).code).toBe(ExportResultCode.SUCCESS);
+      await stock.shutdown();
+      expect((await exportWith(threaded('http/protobuf'), spans)).code).toBe(ExportResultCode.SUCCESS);
+      expect(sink.received).toHaveLength(2);
+      const [oracle, ours] = sink.received;
+      expect(ours.path).toBe('/v1/traces');
+      expect(ours.path).toBe(oracle.path);
+      expect(ours.headers['content-type']).toBe('application/x-protobuf');
+      expect(ours.body.equals(oracle.body)).toBe(true);
+      expect(ours.body.includes(Buffer.from('render enqueue'))).toBe(true);
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('sends what the stock http/json exporter sends', async () => {
+    const sink = await receiver();
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
+    const spans = await someSpans();
+    try {
+      const stock = new StockJsonExporter();
+      expect((await exportWith(stock, spans)).code).toBe(ExportResultCode.SUCCESS);
+      await stock.shutdown();
+      expect((await exportWith(threaded('http/json'), spans)).code).toBe(ExportResultCode.SUCCESS);
+      const [oracle, ours] = sink.received;
+      expect(ours.headers['content-type']).toBe('application/json');
+      expect(JSON.parse(ours.body.toString())).toEqual(JSON.parse(oracle.body.toString()));
+      const names = JSON.parse(ours.body.toString()).resourceSpans[0].scopeSpans[0].spans.map((s: { name: string }) => s.name);
+      expect(names).toEqual(['POST /api/jobs', 'render enqueue']);
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('applies OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and OTEL_EXPORTER_OTLP_HEADERS inside the thread', async () => {
+    const sink = await receiver();
+    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `${sink.url}/custom/traces`;
+    process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-tenant=render-o11y,authorization=Bearer%20t0k3n';
+    try {
+      expect((await exportWith(threaded('http/protobuf'), await someSpans())).code).toBe(ExportResultCode.SUCCESS);
+      expect(sink.received[0].path).toBe('/custom/traces');
+      expect(sink.received[0].headers['x-tenant']).toBe('render-o11y');
+      expect(sink.received[0].headers.authorization).toBe('Bearer t0k3n');
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('fails an export (so it is counted) when nothing listens, without hanging', async () => {
+    const sink = await receiver();
+    const url = sink.url;
+    await sink.close(); // a loopback port nobody listens on any more
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = url;
+    const result = await exportWith(threaded('http/protobuf', 1000), await someSpans());
+    expect(result.code).toBe(ExportResultCode.FAILED);
+    expect(result.error).toBeInstanceOf(Error);
+  });
+
+  it('flushes what is in flight, then shuts the thread down; later exports fail fast', async () => {
+    const sink = await receiver();
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
+    try {
+      const exporter = threaded('http/protobuf');
+      const results: ExportResult[] = [];
+      const spans = await someSpans();
+      // As many in flight as the exporter's concurrency limit (4) allows.
+      for (let i = 0; i < 4; i++) exporter.export(spans, (r) => results.push(r));
+      await exporter.forceFlush();
+      expect(results.map((r) => r.code)).toEqual(Array(4).fill(ExportResultCode.SUCCESS));
+      expect(sink.received).toHaveLength(4);
+      await exporter.shutdown();
+      const late = await exportWith(exporter, spans);
+      expect(late.code).toBe(ExportResultCode.FAILED);
+      expect(sink.received).toHaveLength(4);
+    } finally {
+      await sink.close();
+    }
+  });
+});
