@@ -29,7 +29,7 @@ import {
 
 const QUICK = process.argv.includes('--quick');
 const PLAN = QUICK
-  ? { cliProcesses: 4, cliCycles: 3, cliSeconds: 1, renderPairs: 16, pipelinePairs: 2, otherDecks: [] as DeckName[], otherPairs: 0 }
+  ? { cliProcesses: 4, cliCycles: 4, cliSeconds: 1, renderPairs: 16, pipelinePairs: 2, otherDecks: [] as DeckName[], otherPairs: 0 }
   : {
       cliProcesses: 4,
       cliCycles: 7,
