@@ -1,4 +1,12 @@
-/** Messages between ThreadedOtlpExporter and its worker thread (export-thread.ts). */
+/** What ThreadedOtlpExporter and its worker thread (export-thread.ts) share: the encoding and the messages. */
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+
+/** The library's serializer and the content type for a protocol: the main thread serializes, the thread sends and reads replies. */
+export function traceEncoding(protocol: ThreadOptions['protocol']) {
+  return protocol === 'http/json'
+    ? { serializer: JsonTraceSerializer, contentType: 'application/json' }
+    : { serializer: ProtobufTraceSerializer, contentType: 'application/x-protobuf' };
+}
 
 /** What the worker is started with. */
 export interface ThreadOptions {

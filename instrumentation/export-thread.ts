@@ -8,12 +8,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
-import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ExportReply, ExportRequest, ThreadOptions } from './export-thread-protocol';
+import { type ExportReply, type ExportRequest, type ThreadOptions, traceEncoding } from './export-thread-protocol';
 
 const options = workerData as ThreadOptions;
-const json = options.protocol === 'http/json';
-const library = json ? JsonTraceSerializer : ProtobufTraceSerializer;
+const { serializer: library, contentType } = traceEncoding(options.protocol);
 
 /** The bodies arrive serialized: the request side passes them through, the response side is the library's. */
 const passThrough = {
@@ -23,9 +21,7 @@ const passThrough = {
 
 const exporter = new OTLPExporterBase<Uint8Array>(
   createOtlpHttpExportDelegate(
-    convertLegacyHttpOptions(options.config, 'TRACES', 'v1/traces', {
-      'Content-Type': json ? 'application/json' : 'application/x-protobuf',
-    }),
+    convertLegacyHttpOptions(options.config, 'TRACES', 'v1/traces', { 'Content-Type': contentType }),
     passThrough,
     'otlp_http_span_exporter',
     // The library's self-observability metrics need an SDK, which this thread has not: exports and

@@ -3,45 +3,14 @@
  * the receiver as the same bytes, at the same path, with the same content type, and the standard
  * OTEL_EXPORTER_OTLP_* settings must still apply, read by the library inside the thread.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SpanKind } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as StockJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as StockProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type OtlpRequest, startOtlpSink } from '../test/support/otlp-receiver';
 import { ThreadedOtlpExporter } from './threaded-exporter';
-
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-async function receiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
-      const protobuf = (req.headers['content-type'] ?? '').startsWith('application/x-protobuf');
-      res.writeHead(200, { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json' });
-      res.end(protobuf ? '' : '{}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    received,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
 
 /** A few ended spans: a traced submission's server span and its PRODUCER child, with attributes and an event. */
 async function someSpans(): Promise<ReadableSpan[]> {
@@ -76,6 +45,26 @@ function threaded(protocol: 'http/protobuf' | 'http/json', timeoutMillis = 5000)
   return exporter;
 }
 
+/**
+ * The same spans exported by a stock exporter (the oracle), then by ours, to one receiver; the stock
+ * exporter is built after the endpoint is set, since it reads OTEL_EXPORTER_OTLP_* when constructed.
+ */
+async function stockThenOurs(stock: () => SpanExporter, protocol: 'http/protobuf' | 'http/json'): Promise<[OtlpRequest, OtlpRequest]> {
+  const sink = await startOtlpSink(true);
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
+  try {
+    const spans = await someSpans();
+    const oracle = stock();
+    expect((await exportWith(oracle, spans)).code).toBe(ExportResultCode.SUCCESS);
+    await oracle.shutdown();
+    expect((await exportWith(threaded(protocol), spans)).code).toBe(ExportResultCode.SUCCESS);
+    expect(sink.received).toHaveLength(2);
+    return [sink.received[0], sink.received[1]];
+  } finally {
+    await sink.close();
+  }
+}
+
 afterEach(async () => {
   await Promise.all(started.splice(0).map((e) => e.shutdown()));
   for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
@@ -84,47 +73,24 @@ afterEach(async () => {
 
 describe('ThreadedOtlpExporter', () => {
   it('sends what the stock http/protobuf exporter sends: same bytes, path and content type', async () => {
-    const sink = await receiver();
-    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
-    const spans = await someSpans();
-    try {
-      const stock = new StockProtobufExporter();
-      expect((await exportWith(stock, spans)).code).toBe(ExportResultCode.SUCCESS);
-      await stock.shutdown();
-      expect((await exportWith(threaded('http/protobuf'), spans)).code).toBe(ExportResultCode.SUCCESS);
-      expect(sink.received).toHaveLength(2);
-      const [oracle, ours] = sink.received;
-      expect(ours.path).toBe('/v1/traces');
-      expect(ours.path).toBe(oracle.path);
-      expect(ours.headers['content-type']).toBe('application/x-protobuf');
-      expect(ours.body.equals(oracle.body)).toBe(true);
-      expect(ours.body.includes(Buffer.from('render enqueue'))).toBe(true);
-    } finally {
-      await sink.close();
-    }
+    const [oracle, ours] = await stockThenOurs(() => new StockProtobufExporter(), 'http/protobuf');
+    expect(ours.path).toBe('/v1/traces');
+    expect(ours.path).toBe(oracle.path);
+    expect(ours.contentType).toBe('application/x-protobuf');
+    expect(ours.body.equals(oracle.body)).toBe(true);
+    expect(ours.body.includes(Buffer.from('render enqueue'))).toBe(true);
   });
 
   it('sends what the stock http/json exporter sends', async () => {
-    const sink = await receiver();
-    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
-    const spans = await someSpans();
-    try {
-      const stock = new StockJsonExporter();
-      expect((await exportWith(stock, spans)).code).toBe(ExportResultCode.SUCCESS);
-      await stock.shutdown();
-      expect((await exportWith(threaded('http/json'), spans)).code).toBe(ExportResultCode.SUCCESS);
-      const [oracle, ours] = sink.received;
-      expect(ours.headers['content-type']).toBe('application/json');
-      expect(JSON.parse(ours.body.toString())).toEqual(JSON.parse(oracle.body.toString()));
-      const names = JSON.parse(ours.body.toString()).resourceSpans[0].scopeSpans[0].spans.map((s: { name: string }) => s.name);
-      expect(names).toEqual(['POST /api/jobs', 'render enqueue']);
-    } finally {
-      await sink.close();
-    }
+    const [oracle, ours] = await stockThenOurs(() => new StockJsonExporter(), 'http/json');
+    expect(ours.contentType).toBe('application/json');
+    expect(JSON.parse(ours.body.toString())).toEqual(JSON.parse(oracle.body.toString()));
+    const names = JSON.parse(ours.body.toString()).resourceSpans[0].scopeSpans[0].spans.map((s: { name: string }) => s.name);
+    expect(names).toEqual(['POST /api/jobs', 'render enqueue']);
   });
 
   it('applies OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and OTEL_EXPORTER_OTLP_HEADERS inside the thread', async () => {
-    const sink = await receiver();
+    const sink = await startOtlpSink(true);
     process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `${sink.url}/custom/traces`;
     process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-tenant=render-o11y,authorization=Bearer%20t0k3n';
     try {
@@ -138,7 +104,7 @@ describe('ThreadedOtlpExporter', () => {
   });
 
   it('fails an export (so it is counted) when nothing listens, without hanging', async () => {
-    const sink = await receiver();
+    const sink = await startOtlpSink(true);
     const url = sink.url;
     await sink.close(); // a loopback port nobody listens on any more
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = url;
@@ -148,7 +114,7 @@ describe('ThreadedOtlpExporter', () => {
   });
 
   it('flushes what is in flight, then shuts the thread down; later exports fail fast', async () => {
-    const sink = await receiver();
+    const sink = await startOtlpSink(true);
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
     try {
       const exporter = threaded('http/protobuf');

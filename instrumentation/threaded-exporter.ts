@@ -17,9 +17,8 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import type { ExportReply, ExportRequest, ThreadOptions } from './export-thread-protocol';
+import { type ExportReply, type ExportRequest, type ThreadOptions, traceEncoding } from './export-thread-protocol';
 
 /** The worker's file next to this one: `.ts` under tsx, `.js` in the compiled build. */
 function threadFile(): { file: string; execArgv: string[] } {
@@ -43,7 +42,7 @@ export class ThreadedOtlpExporter implements SpanExporter {
   private stopped: Promise<void> | undefined;
 
   constructor(options: ThreadOptions) {
-    this.serializer = options.protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer;
+    this.serializer = traceEncoding(options.protocol).serializer;
     const { file, execArgv } = threadFile();
     const worker = new Worker(file, { workerData: options, execArgv });
     worker.on('message', (reply: ExportReply) => {

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 export interface OtlpRequest {
   path: string;
   contentType: string;
+  headers: http.IncomingHttpHeaders;
   body: Buffer;
 }
 
@@ -39,7 +40,7 @@ export async function startOtlpSink(keep = false): Promise<OtlpSink> {
       if (keep) {
         const body = Buffer.concat(chunks);
         const contentType = req.headers['content-type'] ?? '';
-        received.push({ path: req.url ?? '', contentType, body });
+        received.push({ path: req.url ?? '', contentType, headers: req.headers, body });
         if (contentType.startsWith('application/json')) {
           try {
             bodies.push(JSON.parse(body.toString('utf8')));
