@@ -18,7 +18,6 @@ import {
   cliMix,
   type CliMixRuns,
   type CliMixSides,
-  cycleMeans,
   paired,
   POLLS_PER_SUBMIT,
   realRenders,
@@ -29,10 +28,10 @@ import {
 
 const QUICK = process.argv.includes('--quick');
 const PLAN = QUICK
-  ? { cliProcesses: 4, cliCycles: 4, cliSeconds: 1, renderPairs: 16, pipelinePairs: 2, otherDecks: [] as DeckName[], otherPairs: 0 }
+  ? { cliProcesses: 4, cliCycles: 8, cliSeconds: 1, renderPairs: 16, pipelinePairs: 2, otherDecks: [] as DeckName[], otherPairs: 0 }
   : {
       cliProcesses: 4,
-      cliCycles: 7,
+      cliCycles: 10,
       cliSeconds: 3,
       renderPairs: 40,
       pipelinePairs: 5,
@@ -133,13 +132,13 @@ async function main(): Promise<void> {
     const references: RatioLine[] = [
       {
         name: 'CLI mix, full tracing (always_on)',
-        ratio: paired(rps.refs.alwaysOn, cycleMeans(rps.off, perSide)).ratio,
+        ratio: paired(rps.refs.alwaysOn, rps.refsOff.alwaysOn).ratio,
         target: null,
         higherIsBetter: true,
       },
       {
         name: 'CLI mix, stock http instrumentation',
-        ratio: paired(rps.refs.stock, cycleMeans(rps.off, perSide)).ratio,
+        ratio: paired(rps.refs.stock, rps.refsOff.stock).ratio,
         target: null,
         higherIsBetter: true,
       },
@@ -193,7 +192,7 @@ function writeResults(
   const sections: Section[] = [
     {
       title: 'Telemetry: the CLI mix',
-      what: `API service, each of 16 autocannon connections looping over 1 \`POST /api/jobs\` and ${POLLS_PER_SUBMIT} \`GET /api/jobs/:id\` at saturation; API process only (submitted jobs wait in the queue); OTLP export to a local counting sink. "default" is the shipped configuration (reads sampled at 0.05). The ratio is requests per CPU-second of the service (from /proc), default / disabled, ${PLAN.cliProcesses} processes per side measured in turn in ABBA order, one round each per cycle (round c of disabled #k paired with round c of default #k; the raw values list cycle by cycle, #1 to #${PLAN.cliProcesses}), median of the pairs; the references run once per cycle and are paired with the mean of the disabled rounds of their cycle; requests/s are below for the record (on a shared machine they move with the other load).`,
+      what: `API service, each of 16 autocannon connections looping over 1 \`POST /api/jobs\` and ${POLLS_PER_SUBMIT} \`GET /api/jobs/:id\` at saturation; API process only (submitted jobs wait in the queue); OTLP export to a local counting sink. "default" is the shipped configuration (reads sampled at 0.05). The ratio is requests per CPU-second of the service (from /proc), default / disabled, ${PLAN.cliProcesses} processes per side; in each cycle disabled #k and default #k run a round of ${PLAN.cliSeconds} s at the same time, each loaded by its own autocannon (the raw values list cycle by cycle, #1 to #${PLAN.cliProcesses}), median of the pairs; each reference runs once per cycle at the same time as one disabled process (a different one each cycle) and is paired with that round; requests/s are below for the record (on a shared machine they move with the other load, and the two processes of a pair share the CPU).`,
       rows: [
         { label: 'OTEL_SDK_DISABLED=true', unit: 'µs CPU/req', values: rps.off.map((r) => r.cpuUs) },
         { label: 'default', unit: 'µs CPU/req', values: rps.on.map((r) => r.cpuUs) },

@@ -1,13 +1,13 @@
 /**
- * What telemetry costs, as same-run ratios of interleaved pairs (the side that goes first
- * alternating), each side a running service:
+ * What telemetry costs, as same-run ratios of pairs whose two sides run at the same time, each side
+ * a running service:
  * - real renders: short real renders (POST to `completed`, timed from the job record's own
  *   `createdAt` and `finishedAt`), SDK on with OTLP export vs OTEL_SDK_DISABLED=true, the two
  *   renders of a pair running at the same time;
  * - the CLI mix: API requests/s at saturation (autocannon, 16 connections), every connection looping
  *   over 1 `POST /api/jobs` and 20 `GET /api/jobs/:id`, default settings vs OTEL_SDK_DISABLED=true,
  *   plus references without a target: full tracing (OTEL_TRACES_SAMPLER=always_on) and the stock
- *   http instrumentation (also always_on).
+ *   http instrumentation (also always_on), the two processes of a pair loaded at the same time.
  * The ratio of a pair is on/off in throughput terms; the result is the median of the pairs.
  * Throughput is measured as work per CPU-second of the service process (its children, FFmpeg, included:
  * the kernel adds waited-for children to it), read from /proc: on a machine shared with other load,
@@ -129,32 +129,41 @@ export function startApi(telemetry: boolean, otlpUrl: string, env: Record<string
   });
 }
 
-/** The processes of a CLI-mix comparison: as many `off` as `on`, and references measured alongside without a pairing. */
+/** The processes of a CLI-mix comparison: as many `off` as `on`, and references each paired with an `off` process. */
 export interface CliMixSides {
   off: RunningService[];
   on: RunningService[];
   refs?: Record<string, RunningService>;
 }
 
-/** Every round of a CLI-mix comparison: `off[i]` and `on[i]` are a pair (same cycle, same process index). */
+/** Every round of a CLI-mix comparison: `off[i]` and `on[i]` ran together; so did `refs[name][i]` and `refsOff[name][i]`. */
 export interface CliMixRuns {
   off: LoadRun[];
   on: LoadRun[];
   refs: Record<string, LoadRun[]>;
+  refsOff: Record<string, LoadRun[]>;
+}
+
+/** Runs `a` and `b` through the same `seconds` round at the same time. */
+function together(a: () => Promise<LoadRun>, b: () => Promise<LoadRun>): Promise<[LoadRun, LoadRun]> {
+  return Promise.all([a(), b()]);
 }
 
 /**
- * The CLI mix on every process of `sides`, `cycles` cycles of one `seconds` round per process. Within a
- * cycle the sides alternate in ABBA order (off#0, on#0, on#1, off#1, …; the next cycle the other way
- * round), so each pair's two rounds run next to each other and a load that drifts during the cycle
- * weighs on both sides alike. Several processes per side because one process can run a few percent
- * faster or slower than another of the same build for its whole life (four identical disabled APIs,
- * same run: medians 118.8–131.8 µs per request; per process, route matching took either ≈ 1.5 or ≈ 6 µs
- * per request, with or without telemetry), and with one process per side that made the ratio swing
- * between runs (0.83 and 0.91 back to back).
+ * The CLI mix on every process of `sides`, `cycles` cycles. In a cycle each pair (off #k, on #k) runs
+ * one `seconds` round with both processes loaded at the same moment, each by its own autocannon, and
+ * each reference runs a round together with one of the off processes (a different one every cycle).
+ * A pair's two rounds so see the same machine: on this shared 2-core VM a process's CPU per request
+ * moves by ±5–15% from one second to the next with what else runs on the host, and two rounds one
+ * after the other saw different moments of that (same run, same 8 processes, 24 pairs each way: the
+ * ratio of a pair had a standard deviation of 0.095 one after the other, 0.054 side by side, with the
+ * same median). Each side's CPU is its own process's, read from /proc, so running together does not
+ * mix them up. Several processes per side because one process can run a few percent faster or slower
+ * than another of the same build for its whole life (four identical disabled APIs, same run: medians
+ * 118.8–131.8 µs per request).
  */
 export async function cliMix(sides: CliMixSides, cycles: number, seconds: number): Promise<CliMixRuns> {
-  if (sides.off.length !== sides.on.length) throw new Error('cliMix: as many off as on processes');
+  if (sides.off.length === 0 || sides.off.length !== sides.on.length) throw new Error('cliMix: as many off as on processes, at least one');
   const refs = Object.entries(sides.refs ?? {});
   const all = [...sides.off, ...sides.on, ...refs.map(([, s]) => s)];
   const jobs = new Map<RunningService, string>();
@@ -163,38 +172,32 @@ export async function cliMix(sides: CliMixSides, cycles: number, seconds: number
   // traced side. With 1 s, the first measured round of the traced side was always its slowest
   // (297–319 µs against 201–239 in the next rounds): one-time compilation counted as per-request cost.
   // All processes warm up at once: nothing is measured yet, and it keeps the quick run under its 120 s.
-  // Eight processes sharing 2 cores get little each, hence 8 s. The traced side's first measured cycle
-  // is still often its slowest (pairs 0.84–0.86 against 0.87–0.95 later in five quick runs; neither
-  // 4 s more nor an extra unmeasured round per process changed that): it is measured, not dropped.
   await Promise.all(all.map((s) => cliMixRun(s, jobs.get(s)!, WARM_UP_SECONDS)));
-  const run = (s: RunningService) => cliMixRun(s, jobs.get(s)!, seconds);
-  const out: CliMixRuns = { off: [], on: [], refs: Object.fromEntries(refs.map(([n]) => [n, []])) };
+  const run = (s: RunningService) => () => cliMixRun(s, jobs.get(s)!, seconds);
+  const out: CliMixRuns = {
+    off: [],
+    on: [],
+    refs: Object.fromEntries(refs.map(([n]) => [n, []])),
+    refsOff: Object.fromEntries(refs.map(([n]) => [n, []])),
+  };
+  // Then one unmeasured cycle of pairs, as measured ones run. Right after the all-at-once warm-up, the
+  // first cycle still ran ≈ 30% slower than the next ones on both sides and more so on the traced
+  // side (quick run, first cycle off 154–166 / on 183–195 µs per request, pairs 0.83–0.91; later
+  // cycles off 112–131 / on 126–147, pairs 0.88–0.95); with this cycle unmeasured the first measured
+  // one is like the rest (off 119–123 / on 133–140).
+  for (let k = 0; k < sides.off.length; k++) await together(run(sides.off[k]), run(sides.on[k]));
   for (let c = 0; c < cycles; c++) {
-    const cycle: { off: LoadRun[]; on: LoadRun[] } = { off: [], on: [] };
     for (let k = 0; k < sides.off.length; k++) {
-      // off first for even k in even cycles: off#0 on#0 on#1 off#1 …, and the mirror image in odd cycles.
-      const offFirst = (k + c) % 2 === 0;
-      if (offFirst) cycle.off[k] = await run(sides.off[k]);
-      cycle.on[k] = await run(sides.on[k]);
-      if (!offFirst) cycle.off[k] = await run(sides.off[k]);
+      const [off, on] = await together(run(sides.off[k]), run(sides.on[k]));
+      out.off.push(off);
+      out.on.push(on);
     }
-    out.off.push(...cycle.off);
-    out.on.push(...cycle.on);
-    // References once per cycle, at the end, rotated so none is always last.
     for (let r = 0; r < refs.length; r++) {
-      const [name, s] = refs[(r + c) % refs.length];
-      out.refs[name].push(await run(s));
+      const [name, s] = refs[r];
+      const [off, ref] = await together(run(sides.off[(c + r) % sides.off.length]), run(s));
+      out.refsOff[name].push(off);
+      out.refs[name].push(ref);
     }
-  }
-  return out;
-}
-
-/** The mean of each cycle's rounds, for pairing a reference measured once per cycle with the off side of that cycle. */
-export function cycleMeans(runs: LoadRun[], perCycle: number): LoadRun[] {
-  const out: LoadRun[] = [];
-  for (let i = 0; i + perCycle <= runs.length; i += perCycle) {
-    const cycle = runs.slice(i, i + perCycle);
-    out.push({ rps: cycle.reduce((n, r) => n + r.rps, 0) / perCycle, cpuUs: cycle.reduce((n, r) => n + r.cpuUs, 0) / perCycle });
   }
   return out;
 }
