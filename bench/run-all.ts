@@ -28,11 +28,11 @@ import {
 
 const QUICK = process.argv.includes('--quick');
 const PLAN = QUICK
-  ? { cliProcesses: 4, cliCycles: 8, cliSeconds: 1, renderPairs: 16, pipelinePairs: 2, otherDecks: [] as DeckName[], otherPairs: 0 }
+  ? { cliProcesses: 4, cliCycles: 8, cliRequests: 4000, renderPairs: 16, pipelinePairs: 2, otherDecks: [] as DeckName[], otherPairs: 0 }
   : {
       cliProcesses: 4,
       cliCycles: 10,
-      cliSeconds: 3,
+      cliRequests: 15_000,
       renderPairs: 40,
       pipelinePairs: 5,
       otherDecks: ['720p', 'narrated'] as DeckName[],
@@ -89,8 +89,8 @@ async function main(): Promise<void> {
       refs: QUICK ? {} : { alwaysOn: apis[2 * perSide], stock: apis[2 * perSide + 1] },
     };
 
-    note(`CLI mix: ${perSide} processes per side, ${PLAN.cliCycles} cycles of ${PLAN.cliSeconds} s per process …`);
-    const rps = await cliMix(sides, PLAN.cliCycles, PLAN.cliSeconds);
+    note(`CLI mix: ${perSide} processes per side, ${PLAN.cliCycles} cycles of ${PLAN.cliRequests} requests per process …`);
+    const rps = await cliMix(sides, PLAN.cliCycles, PLAN.cliRequests);
     const cli = paired(rps.on, rps.off);
     note(
       `  req/s off [${rps.off.map((x) => x.rps.toFixed(0))}] on [${rps.on.map((x) => x.rps.toFixed(0))}]; CPU µs/req off [${cli.off.map((x) => x.toFixed(0))}] on [${cli.on.map((x) => x.toFixed(0))}] → ${cli.ratio.toFixed(3)}`,
@@ -192,7 +192,7 @@ function writeResults(
   const sections: Section[] = [
     {
       title: 'Telemetry: the CLI mix',
-      what: `API service, each of 16 autocannon connections looping over 1 \`POST /api/jobs\` and ${POLLS_PER_SUBMIT} \`GET /api/jobs/:id\` at saturation; API process only (submitted jobs wait in the queue); OTLP export to a local counting sink. "default" is the shipped configuration (reads sampled at 0.05). The ratio is requests per CPU-second of the service (from /proc), default / disabled, ${PLAN.cliProcesses} processes per side; in each cycle disabled #k and default #k run a round of ${PLAN.cliSeconds} s at the same time, each loaded by its own autocannon (the raw values list cycle by cycle, #1 to #${PLAN.cliProcesses}), median of the pairs; each reference runs once per cycle at the same time as one disabled process (a different one each cycle) and is paired with that round; requests/s are below for the record (on a shared machine they move with the other load, and the two processes of a pair share the CPU).`,
+      what: `API service, each of 16 autocannon connections looping over 1 \`POST /api/jobs\` and ${POLLS_PER_SUBMIT} \`GET /api/jobs/:id\` at saturation; API process only (submitted jobs wait in the queue); OTLP export to a local counting sink. "default" is the shipped configuration (reads sampled at 0.05). The ratio is requests per CPU-second of the service (from /proc), default / disabled, ${PLAN.cliProcesses} processes per side; in each cycle disabled #k and default #k run a round of ${PLAN.cliRequests} requests at the same time, each loaded by its own autocannon (a round is a number of requests so that both sides leave as many jobs queued) (the raw values list cycle by cycle, #1 to #${PLAN.cliProcesses}), median of the pairs; each reference runs once per cycle at the same time as one disabled process (a different one each cycle) and is paired with that round; requests/s are below for the record (on a shared machine they move with the other load, and the two processes of a pair share the CPU).`,
       rows: [
         { label: 'OTEL_SDK_DISABLED=true', unit: 'µs CPU/req', values: rps.off.map((r) => r.cpuUs) },
         { label: 'default', unit: 'µs CPU/req', values: rps.on.map((r) => r.cpuUs) },

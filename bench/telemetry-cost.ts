@@ -32,8 +32,8 @@ export const SHORT_DECK = {
   config: { width: 640, height: 360, fps: 30, quality: 'medium' },
 };
 
-/** Seconds of CLI mix every process runs, all at once, before the measured rounds. */
-export const WARM_UP_SECONDS = 8;
+/** Requests of CLI mix every process serves, all at once, before the measured rounds. */
+export const WARM_UP_REQUESTS = 8000;
 
 /** Status polls per submit: `cli submit --follow` polls every 500 ms, so 20 polls follow a 10 s render. */
 export const POLLS_PER_SUBMIT = 20;
@@ -103,8 +103,16 @@ export interface LoadRun {
   cpuUs: number;
 }
 
-/** The CLI mix for `seconds` on `service`, with `jobId` as the job polled. */
-async function cliMixRun(service: RunningService, jobId: string, seconds: number): Promise<LoadRun> {
+/**
+ * `amount` requests of the CLI mix on `service`, with `jobId` as the job polled. A round is a number of
+ * requests, not of seconds: no worker runs, so every POST leaves a job queued, and a submission's
+ * admission checks count the queue (`SubmitLimits.checkRoom`), so a request costs more as the queue
+ * grows. With rounds of equal length in seconds the cheaper side submitted more and its queue grew
+ * faster, which made its requests dearer: over a full run of 3 s rounds the disabled side ended at
+ * ≈ 210 µs per request against 120 at the start, and the ratio came out at 1.02. Equal request counts
+ * keep both sides of a pair at the same queue length.
+ */
+async function cliMixRun(service: RunningService, jobId: string, amount: number): Promise<LoadRun> {
   const post = {
     method: 'POST' as const,
     path: '/api/jobs',
@@ -113,9 +121,10 @@ async function cliMixRun(service: RunningService, jobId: string, seconds: number
   };
   const requests = [post, ...Array.from({ length: POLLS_PER_SUBMIT }, () => ({ path: `/api/jobs/${jobId}` }))];
   const cpu0 = processCpuSeconds(service.child.pid!);
-  const r = await autocannon({ url: service.url, connections: 16, duration: seconds, requests });
+  const r = await autocannon({ url: service.url, connections: 16, amount, requests });
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`CLI mix requests failed: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return { rps: r.requests.average, cpuUs: ((processCpuSeconds(service.child.pid!) - cpu0) * 1e6) / r.requests.total };
+  // autocannon's per-second average means little for a round of about a second: requests over the round's time.
+  return { rps: r.requests.total / r.duration, cpuUs: ((processCpuSeconds(service.child.pid!) - cpu0) * 1e6) / r.requests.total };
 }
 
 /** Starts an API-only service (no worker: submitted jobs wait in the queue) with telemetry on or off and `env`. */
@@ -144,14 +153,15 @@ export interface CliMixRuns {
   refsOff: Record<string, LoadRun[]>;
 }
 
-/** Runs `a` and `b` through the same `seconds` round at the same time. */
+/** Runs the rounds `a` and `b` at the same time. */
 function together(a: () => Promise<LoadRun>, b: () => Promise<LoadRun>): Promise<[LoadRun, LoadRun]> {
   return Promise.all([a(), b()]);
 }
 
 /**
  * The CLI mix on every process of `sides`, `cycles` cycles. In a cycle each pair (off #k, on #k) runs
- * one `seconds` round with both processes loaded at the same moment, each by its own autocannon, and
+ * one round of `amount` requests with both processes loaded at the same moment, each by its own
+ * autocannon, and
  * each reference runs a round together with one of the off processes (a different one every cycle).
  * A pair's two rounds so see the same machine: on this shared 2-core VM a process's CPU per request
  * moves by ±5–15% from one second to the next with what else runs on the host, and two rounds one
@@ -162,7 +172,7 @@ function together(a: () => Promise<LoadRun>, b: () => Promise<LoadRun>): Promise
  * than another of the same build for its whole life (four identical disabled APIs, same run: medians
  * 118.8–131.8 µs per request).
  */
-export async function cliMix(sides: CliMixSides, cycles: number, seconds: number): Promise<CliMixRuns> {
+export async function cliMix(sides: CliMixSides, cycles: number, amount: number): Promise<CliMixRuns> {
   if (sides.off.length === 0 || sides.off.length !== sides.on.length) throw new Error('cliMix: as many off as on processes, at least one');
   const refs = Object.entries(sides.refs ?? {});
   const all = [...sides.off, ...sides.on, ...refs.map(([, s]) => s)];
@@ -172,8 +182,8 @@ export async function cliMix(sides: CliMixSides, cycles: number, seconds: number
   // traced side. With 1 s, the first measured round of the traced side was always its slowest
   // (297–319 µs against 201–239 in the next rounds): one-time compilation counted as per-request cost.
   // All processes warm up at once: nothing is measured yet, and it keeps the quick run under its 120 s.
-  await Promise.all(all.map((s) => cliMixRun(s, jobs.get(s)!, WARM_UP_SECONDS)));
-  const run = (s: RunningService) => () => cliMixRun(s, jobs.get(s)!, seconds);
+  await Promise.all(all.map((s) => cliMixRun(s, jobs.get(s)!, WARM_UP_REQUESTS)));
+  const run = (s: RunningService) => () => cliMixRun(s, jobs.get(s)!, amount);
   const out: CliMixRuns = {
     off: [],
     on: [],
