@@ -14,7 +14,9 @@
  * requests/s and wall times move with everything else that runs, while the CPU a request or a render
  * costs moves with what the service itself does. Requests/s and wall times are kept as raw numbers.
  */
+import path from 'node:path';
 import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
 import { getJob, submitJob, tinyDeck } from '../test/support/jobs';
 import { startService, type RunningService } from '../test/support/service';
 import { processCpuSeconds } from './proc-cpu';
@@ -105,12 +107,9 @@ export interface LoadRun {
 
 /**
  * `amount` requests of the CLI mix on `service`, with `jobId` as the job polled. A round is a number of
- * requests, not of seconds: no worker runs, so every POST leaves a job queued, and a submission's
- * admission checks count the queue (`SubmitLimits.checkRoom`), so a request costs more as the queue
- * grows. With rounds of equal length in seconds the cheaper side submitted more and its queue grew
- * faster, which made its requests dearer: over a full run of 3 s rounds the disabled side ended at
- * ≈ 210 µs per request against 120 at the start, and the ratio came out at 1.02. Equal request counts
- * keep both sides of a pair at the same queue length.
+ * requests, not of seconds, so both sides of a pair do the same work and submit as many jobs (with
+ * rounds of equal seconds, the cheaper side submitted more, and over a full run of 3 s rounds the ratio
+ * came out at 1.02 from queue lengths alone; see clearJobs).
  */
 async function cliMixRun(service: RunningService, jobId: string, amount: number): Promise<LoadRun> {
   const post = {
@@ -153,6 +152,27 @@ export interface CliMixRuns {
   refsOff: Record<string, LoadRun[]>;
 }
 
+/**
+ * Takes every job but `keep` (the one its rounds poll) out of a bench API's embedded database, as
+ * workers would in a real deployment; no worker runs here, so without this every POST would leave a
+ * job queued for good. A submission's admission checks count the queue (`SubmitLimits.checkRoom`), so
+ * a request costs more as the queue grows: over a full run that left them queued, the disabled side
+ * went from ≈ 125 to ≈ 210 µs per request, the traced side from ≈ 140 to ≈ 210, and the ratio drifted
+ * towards 1 (0.959) as counting the queue swamped everything else. Run between rounds, outside what
+ * is measured, on both sides alike.
+ */
+function clearJobs(service: RunningService, keep: string): void {
+  const db = new Database(path.join(service.dataDir, 'render.db'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.transaction(() => {
+      for (const table of ['queue', 'job_decks', 'jobs']) db.prepare(`DELETE FROM ${table} WHERE id != ?`).run(keep);
+    })();
+  } finally {
+    db.close();
+  }
+}
+
 /** Runs the rounds `a` and `b` at the same time. */
 function together(a: () => Promise<LoadRun>, b: () => Promise<LoadRun>): Promise<[LoadRun, LoadRun]> {
   return Promise.all([a(), b()]);
@@ -183,7 +203,12 @@ export async function cliMix(sides: CliMixSides, cycles: number, amount: number)
   // (297–319 µs against 201–239 in the next rounds): one-time compilation counted as per-request cost.
   // All processes warm up at once: nothing is measured yet, and it keeps the quick run under its 120 s.
   await Promise.all(all.map((s) => cliMixRun(s, jobs.get(s)!, WARM_UP_REQUESTS)));
-  const run = (s: RunningService) => () => cliMixRun(s, jobs.get(s)!, amount);
+  for (const s of all) clearJobs(s, jobs.get(s)!);
+  const run = (s: RunningService) => async () => {
+    const r = await cliMixRun(s, jobs.get(s)!, amount);
+    clearJobs(s, jobs.get(s)!);
+    return r;
+  };
   const out: CliMixRuns = {
     off: [],
     on: [],
