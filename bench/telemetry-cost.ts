@@ -181,13 +181,12 @@ function together(a: () => Promise<LoadRun>, b: () => Promise<LoadRun>): Promise
 /**
  * The CLI mix on every process of `sides`, `cycles` cycles. In a cycle each pair (off #k, on #k) runs
  * one round of `amount` requests with both processes loaded at the same moment, each by its own
- * autocannon, and
- * each reference runs a round together with one of the off processes (a different one every cycle).
- * A pair's two rounds so see the same machine: on this shared 2-core VM a process's CPU per request
- * moves by ±5–15% from one second to the next with what else runs on the host, and two rounds one
- * after the other saw different moments of that (same run, same 8 processes, 24 pairs each way: the
- * ratio of a pair had a standard deviation of 0.095 one after the other, 0.054 side by side, with the
- * same median). Each side's CPU is its own process's, read from /proc, so running together does not
+ * autocannon, and each reference runs a round together with one of the off processes (a different
+ * one every cycle). A pair's two rounds so see the same machine: on this shared 2-core VM a process's
+ * CPU per request moves by ±5–15% from one second to the next with what else runs on the host (same
+ * run, same 8 processes, 24 pairs each way, two runs: the standard deviation of a pair's ratio was
+ * 0.054 side by side against 0.095 one after the other, then 0.064 against 0.063, the medians alike),
+ * and a side-by-side pair takes half the time, so a run measures twice the pairs. Each side's CPU is its own process's, read from /proc, so running together does not
  * mix them up. Several processes per side because one process can run a few percent faster or slower
  * than another of the same build for its whole life (four identical disabled APIs, same run: medians
  * 118.8–131.8 µs per request).
