@@ -173,11 +173,6 @@ function clearJobs(service: RunningService, keep: string): void {
   }
 }
 
-/** Runs the rounds `a` and `b` at the same time. */
-function together(a: () => Promise<LoadRun>, b: () => Promise<LoadRun>): Promise<[LoadRun, LoadRun]> {
-  return Promise.all([a(), b()]);
-}
-
 /**
  * The CLI mix on every process of `sides`, `cycles` cycles. In a cycle each pair (off #k, on #k) runs
  * one round of `amount` requests with both processes loaded at the same moment, each by its own
@@ -186,10 +181,10 @@ function together(a: () => Promise<LoadRun>, b: () => Promise<LoadRun>): Promise
  * CPU per request moves by ±5–15% from one second to the next with what else runs on the host (same
  * run, same 8 processes, 24 pairs each way, two runs: the standard deviation of a pair's ratio was
  * 0.054 side by side against 0.095 one after the other, then 0.064 against 0.063, the medians alike),
- * and a side-by-side pair takes half the time, so a run measures twice the pairs. Each side's CPU is its own process's, read from /proc, so running together does not
- * mix them up. Several processes per side because one process can run a few percent faster or slower
- * than another of the same build for its whole life (four identical disabled APIs, same run: medians
- * 118.8–131.8 µs per request).
+ * and a side-by-side pair takes half the time, so a run measures twice the pairs. Each side's CPU is
+ * its own process's, read from /proc, so running together does not mix them up. Several processes per
+ * side because one process can run a few percent faster or slower than another of the same build for
+ * its whole life (four identical disabled APIs, same run: medians 118.8–131.8 µs per request).
  */
 export async function cliMix(sides: CliMixSides, cycles: number, amount: number): Promise<CliMixRuns> {
   if (sides.off.length === 0 || sides.off.length !== sides.on.length) throw new Error('cliMix: as many off as on processes, at least one');
@@ -203,10 +198,12 @@ export async function cliMix(sides: CliMixSides, cycles: number, amount: number)
   // All processes warm up at once: nothing is measured yet, and it keeps the quick run under its 120 s.
   await Promise.all(all.map((s) => cliMixRun(s, jobs.get(s)!, WARM_UP_REQUESTS)));
   for (const s of all) clearJobs(s, jobs.get(s)!);
-  const run = (s: RunningService) => async () => {
-    const r = await cliMixRun(s, jobs.get(s)!, amount);
-    clearJobs(s, jobs.get(s)!);
-    return r;
+  // Both rounds at the same time; only once both are done are the jobs they left cleared, so the
+  // clearing never runs during a measured round.
+  const pair = async (a: RunningService, b: RunningService): Promise<LoadRun[]> => {
+    const runs = await Promise.all([cliMixRun(a, jobs.get(a)!, amount), cliMixRun(b, jobs.get(b)!, amount)]);
+    for (const s of [a, b]) clearJobs(s, jobs.get(s)!);
+    return runs;
   };
   const out: CliMixRuns = {
     off: [],
@@ -219,16 +216,16 @@ export async function cliMix(sides: CliMixSides, cycles: number, amount: number)
   // side (quick run, first cycle off 154–166 / on 183–195 µs per request, pairs 0.83–0.91; later
   // cycles off 112–131 / on 126–147, pairs 0.88–0.95); with this cycle unmeasured the first measured
   // one is like the rest (off 119–123 / on 133–140).
-  for (let k = 0; k < sides.off.length; k++) await together(run(sides.off[k]), run(sides.on[k]));
+  for (let k = 0; k < sides.off.length; k++) await pair(sides.off[k], sides.on[k]);
   for (let c = 0; c < cycles; c++) {
     for (let k = 0; k < sides.off.length; k++) {
-      const [off, on] = await together(run(sides.off[k]), run(sides.on[k]));
+      const [off, on] = await pair(sides.off[k], sides.on[k]);
       out.off.push(off);
       out.on.push(on);
     }
     for (let r = 0; r < refs.length; r++) {
       const [name, s] = refs[r];
-      const [off, ref] = await together(run(sides.off[(c + r) % sides.off.length]), run(s));
+      const [off, ref] = await pair(sides.off[(c + r) % sides.off.length], s);
       out.refsOff[name].push(off);
       out.refs[name].push(ref);
     }
