@@ -10,7 +10,7 @@ VITEST := $(NODE) node_modules/vitest/vitest.mjs run
 # the services as processes (in-process tests never load the SDK).
 FUNCTIONAL_TESTS := test/e2e/embedded-render.test.ts test/e2e/redis-scale.test.ts test/e2e/admin-page.test.ts test/e2e/object-storage.test.ts
 
-.PHONY: help setup start test typecheck lint format build stack bench dashboards
+.PHONY: help setup start test typecheck lint format build stack bench dashboards readme
 
 help:
 	@echo "make start   install what is missing, then run the service on its embedded default (port 3000)"
@@ -53,6 +53,10 @@ bench:
 
 dashboards:
 	npm run dashboards
+
+# The README's error and configuration tables, from the error registry and the config schema.
+readme:
+	$(NODE) --import tsx scripts/readme-tables.ts --write
 
 stack:
 	@scripts/setup.sh stack

@@ -5,16 +5,16 @@ import { LIMITS } from '../shared/request';
 
 /** body-parser's error types → our stable client error codes. */
 const BODY_ERRORS: Record<string, () => RenderError> = {
-  'entity.parse.failed': () => new BadRequestError('INVALID_JSON', 'the request body is not valid JSON'),
-  'entity.too.large': () => new BadRequestError('PAYLOAD_TOO_LARGE', `the request body exceeds ${LIMITS.maxBodyBytes} bytes`, 413),
-  'charset.unsupported': () => new BadRequestError('UNSUPPORTED_MEDIA_TYPE', 'the body charset must be utf-8', 415),
-  'encoding.unsupported': () => new BadRequestError('UNSUPPORTED_MEDIA_TYPE', 'the body content-encoding is not supported', 415),
-  'request.aborted': () => new BadRequestError('REQUEST_ABORTED', 'the client aborted the request'),
+  'entity.parse.failed': () => new BadRequestError('INVALID_JSON'),
+  'entity.too.large': () => new BadRequestError('PAYLOAD_TOO_LARGE', LIMITS.maxBodyBytes),
+  'charset.unsupported': () => new BadRequestError('UNSUPPORTED_MEDIA_TYPE', 'the body charset must be utf-8'),
+  'encoding.unsupported': () => new BadRequestError('UNSUPPORTED_MEDIA_TYPE', 'the body content-encoding is not supported'),
+  'request.aborted': () => new BadRequestError('REQUEST_ABORTED'),
 };
 
 /** Any unmatched route: 404 NOT_FOUND. */
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new BadRequestError('NOT_FOUND', `no route for ${req.method} ${req.path}`, 404));
+  next(new BadRequestError('NOT_FOUND', req.method, req.path));
 };
 
 /** The one error handler: RenderErrors keep their status and code; anything else is a logged 500. */
@@ -27,12 +27,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     else if (BODY_ERRORS[type]) error = BODY_ERRORS[type]();
     else if (err instanceof URIError) {
       // The router could not percent-decode a path parameter.
-      error = new BadRequestError('INVALID_PATH', 'the URL path is not valid percent-encoding');
+      error = new BadRequestError('INVALID_PATH');
     } else if (isClientHttpError(err)) {
       // Any other 4xx from body parsing (a truncated gzip body, a bad encoding): the body could not be read.
-      error = new BadRequestError('INVALID_BODY', 'the request body could not be read');
+      error = new BadRequestError('INVALID_BODY');
     } else {
-      error = new InternalError('internal error');
+      error = new InternalError();
       logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
     }
     if (error.httpStatus >= 500 && err instanceof RenderError) {

@@ -1,17 +1,16 @@
 /**
  * The OpenAPI description against the app itself: every route the Express app serves is
- * documented with its method, every documented error code is one the code really produces, and
+ * documented with its method, every documented error code is the registry's under its status, and
  * the document is served at /api/openapi.json.
  */
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import type { Express } from 'express';
 import pino from 'pino';
 import { loadConfig } from '../shared/config';
 import { createApp } from './app';
-import { COMMON_ERROR_CODES, openApiDocument } from './openapi';
+import { ERRORS, HTTP_ERROR_CODES, isErrorCode } from '../shared/errors';
+import { openApiDocument } from './openapi';
 import { startTestApi, type TestApi } from './test-helpers';
 
 interface Layer {
@@ -36,22 +35,6 @@ function servedRoutes(app: Express): string[] {
   };
   walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
   return found.sort();
-}
-
-/** Every UPPER_CASE string literal in the service's non-test source: the codes it can produce. */
-function codesInSource(): Set<string> {
-  const codes = new Set<string>();
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const p = path.join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (p.endsWith('.ts') && !p.endsWith('.test.ts')) {
-        for (const m of readFileSync(p, 'utf8').matchAll(/'([A-Z][A-Z0-9_]{2,})'/g)) codes.add(m[1]);
-      }
-    }
-  };
-  walk(path.resolve(__dirname, '..'));
-  return codes;
 }
 
 const doc = openApiDocument('test') as { openapi: string; paths: Record<string, Record<string, unknown>> };
@@ -81,17 +64,31 @@ describe('OpenAPI description', () => {
     assert.deepEqual(extra, [], `documented but not served: ${extra.join(', ')}`);
   });
 
-  test('every documented error code is produced somewhere in the service', () => {
-    const inSource = codesInSource();
-    const documented = new Set<string>(COMMON_ERROR_CODES);
-    for (const ops of Object.values(doc.paths)) {
-      for (const op of Object.values(ops) as { responses?: Record<string, { 'x-error-codes'?: string[] }> }[]) {
-        for (const r of Object.values(op.responses ?? {})) for (const c of r['x-error-codes'] ?? []) documented.add(c);
+  test('every error response carries registry codes of its own status, and every code the API answers is documented', () => {
+    const documented = new Set<string>();
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops) as [string, { responses?: Record<string, { 'x-error-codes'?: string[] }> }][]) {
+        for (const [status, r] of Object.entries(op.responses ?? {})) {
+          for (const c of r['x-error-codes'] ?? []) {
+            assert.ok(isErrorCode(c), `${method} ${p} ${status}: ${c} is not in the registry`);
+            assert.equal(ERRORS[c].status, Number(status), `${method} ${p}: ${c} is documented under ${status}`);
+            documented.add(c);
+          }
+        }
       }
     }
-    assert.ok(documented.size >= 15, [...documented].join(', '));
-    const unknown = [...documented].filter((c) => !inSource.has(c));
-    assert.deepEqual(unknown, [], `documented codes nothing produces: ${unknown.join(', ')}`);
+    // NOT_FOUND answers only paths the document does not have, so no operation can list it; the catalogue does.
+    const undocumented = HTTP_ERROR_CODES.filter((c) => !documented.has(c) && c !== 'NOT_FOUND');
+    assert.deepEqual(undocumented, [], `answered but in no operation: ${undocumented.join(', ')}`);
+    assert.ok(documented.has('INVALID_PATH'));
+  });
+
+  test('the document-level catalogue is the registry', () => {
+    const catalogue = (doc as unknown as { 'x-error-catalogue': { code: string; status: number }[] })['x-error-catalogue'];
+    assert.deepEqual(
+      catalogue.map((e) => [e.code, e.status]),
+      HTTP_ERROR_CODES.map((c) => [c, ERRORS[c].status]),
+    );
   });
 
   test('is served as OpenAPI 3.1 with the deck schema from the validator', async () => {

@@ -8,43 +8,61 @@ import { z } from 'zod';
 import { JOB_STATUSES, STAGES } from '../shared/job';
 import { renderRequestSchema } from '../shared/request';
 import { SUMMARY_RANGES } from '../shared/stats';
-import { ERROR_CATEGORIES } from '../shared/errors/categories';
+import { ERROR_CATEGORIES, ERRORS, type ErrorCode, HTTP_ERROR_CODES, JOB_ERROR_CODES } from '../shared/errors';
 
 type Json = Record<string, unknown>;
 
-/** An error response: the documented codes it may carry. */
-function errorResponse(description: string, codes: readonly string[]): Json {
+/** One error response: the codes of one status it may carry (the status and meanings come from the registry). */
+function errorResponse(codes: readonly ErrorCode[], media = 'application/json'): Json {
+  const docs = codes.map((c) => `\`${c}\`: ${ERRORS[c].doc}.`).join(' ');
   return {
-    description: `${description} Codes: ${codes.join(', ')}.`,
+    description: docs,
     content: {
-      'application/json': {
-        schema: {
-          allOf: [{ $ref: '#/components/schemas/Error' }],
-          properties: { error: { properties: { code: { enum: [...codes] } } } },
-        },
-      },
+      [media]:
+        media === 'application/json'
+          ? {
+              schema: {
+                allOf: [{ $ref: '#/components/schemas/Error' }],
+                properties: { error: { properties: { code: { enum: [...codes] } } } },
+              },
+            }
+          : {},
     },
     'x-error-codes': [...codes],
   };
 }
 
+/** The error responses of an operation, grouped by each code's status in the registry. */
+export function errorResponses(codes: readonly ErrorCode[], media?: string): Record<number, Json> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(ERRORS[code].status, [...(byStatus.get(ERRORS[code].status) ?? []), code]);
+  return Object.fromEntries([...byStatus].map(([status, list]) => [status, errorResponse(list, media)]));
+}
+
 const jsonBody = (schema: Json, description: string): Json => ({ description, content: { 'application/json': { schema } } });
 const jobRef = { $ref: '#/components/schemas/Job' };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The job id (a UUID).' };
-const unavailable = errorResponse('The queue backend did not answer.', ['QUEUE_UNAVAILABLE']);
-const notFound = errorResponse('No such job.', ['JOB_NOT_FOUND']);
 const bearer = [{ bearer: [] }, {}];
 // With RENDER_API_KEYS / RENDER_API_KEYS_FILE every /api/jobs* call needs its client's key.
 const apiKey = [{ bearer: [] }, {}];
-const noKey = errorResponse('API keys are configured and the bearer token is missing or wrong.', ['UNAUTHORIZED']);
-const overLimit = errorResponse('Over a per-client limit; Retry-After says when to try again.', ['RATE_LIMITED', 'TOO_MANY_ACTIVE_JOBS']);
-const fullOrUnavailable = errorResponse('The queue is full (Retry-After) or the queue backend did not answer.', [
-  'QUEUE_FULL',
-  'QUEUE_UNAVAILABLE',
-]);
 
-/** Codes every route may answer besides its own: body parsing and unknown routes. */
-export const COMMON_ERROR_CODES = ['NOT_FOUND', 'INTERNAL_ERROR', 'INVALID_BODY', 'INVALID_PATH'] as const;
+/** Codes any route may answer besides its own: a bug, and (for a path with an id) a path that does not decode. */
+export const COMMON_ERROR_CODES = ['INTERNAL_ERROR'] as const satisfies readonly ErrorCode[];
+/** Codes a request with a JSON body may answer (body parsing runs before every route). */
+const BODY_CODES = ['INVALID_JSON', 'INVALID_BODY', 'REQUEST_ABORTED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const;
+/** Codes every `/api/jobs/{id}…` route may answer: a bad path, no key, no such job, no queue. */
+const JOB_CODES = ['INVALID_PATH', 'UNAUTHORIZED', 'JOB_NOT_FOUND', 'QUEUE_UNAVAILABLE', ...COMMON_ERROR_CODES] as const;
+
+/** The document-level catalogue of every code the API answers, from the registry (`x-error-catalogue`). */
+function errorCatalogue(): Json[] {
+  return HTTP_ERROR_CODES.map((code) => ({
+    code,
+    status: ERRORS[code].status,
+    category: ERRORS[code].category,
+    retryable: ERRORS[code].retryable,
+    description: ERRORS[code].doc,
+  }));
+}
 
 /** Builds the document; `version` is the service's. */
 export function openApiDocument(version: string): Json {
@@ -56,8 +74,9 @@ export function openApiDocument(version: string): Json {
       title: 'render-o11y',
       version,
       description:
-        'Slides to narrated MP4 through FFmpeg. Every error answer is JSON `{ "error": { "code", "message" } }` with a stable code.',
+        'Slides to narrated MP4 through FFmpeg. Every error answer is JSON `{ "error": { "code", "message" } }` with a stable code; `x-error-catalogue` lists them all.',
     },
+    'x-error-catalogue': errorCatalogue(),
     components: {
       securitySchemes: {
         bearer: {
@@ -75,14 +94,14 @@ export function openApiDocument(version: string): Json {
             error: {
               type: 'object',
               required: ['code', 'message'],
-              properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+              properties: { code: { enum: [...HTTP_ERROR_CODES] }, message: { type: 'string' }, details: {} },
             },
           },
         },
         JobError: {
           type: ['object', 'null'],
           properties: {
-            code: { type: 'string' },
+            code: { enum: [...JOB_ERROR_CODES] },
             category: { enum: [...ERROR_CATEGORIES] },
             message: { type: 'string' },
             retryable: { type: 'boolean' },
@@ -139,8 +158,7 @@ export function openApiDocument(version: string): Json {
           security: bearer,
           responses: {
             200: { description: 'text/plain 0.0.4, OpenMetrics when the Accept header asks for it, or JSON with ?format=json.' },
-            401: errorResponse('METRICS_TOKEN is set and the bearer token is missing or wrong.', ['UNAUTHORIZED']),
-            500: errorResponse('Collecting the metrics failed.', ['METRICS_COLLECTION_FAILED']),
+            ...errorResponses(['UNAUTHORIZED', 'METRICS_COLLECTION_FAILED']),
           },
         },
       },
@@ -151,9 +169,7 @@ export function openApiDocument(version: string): Json {
           parameters: [{ name: 'range', in: 'query', schema: { enum: Object.keys(SUMMARY_RANGES), default: '24h' } }],
           responses: {
             200: { description: 'The summary.' },
-            400: errorResponse('Bad query parameter.', ['INVALID_QUERY']),
-            401: errorResponse('ADMIN_TOKEN is set and the bearer token is missing or wrong.', ['UNAUTHORIZED']),
-            503: unavailable,
+            ...errorResponses(['INVALID_QUERY', 'UNAUTHORIZED', 'QUEUE_UNAVAILABLE', ...COMMON_ERROR_CODES]),
           },
         },
       },
@@ -173,18 +189,18 @@ export function openApiDocument(version: string): Json {
           responses: {
             200: jsonBody(jobRef, 'An idempotent repeat: the job the Idempotency-Key already names (Idempotent-Replayed: true).'),
             202: jsonBody(jobRef, 'Accepted and queued; Location names the job.'),
-            400: errorResponse('The deck or the body is invalid, or a URL names a refused address.', [
+            ...errorResponses([
               'VALIDATION_FAILED',
               'URL_NOT_ALLOWED',
-              'INVALID_JSON',
               'INVALID_IDEMPOTENCY_KEY',
-              'REQUEST_ABORTED',
+              ...BODY_CODES,
+              'UNAUTHORIZED',
+              'RATE_LIMITED',
+              'TOO_MANY_ACTIVE_JOBS',
+              'QUEUE_FULL',
+              'QUEUE_UNAVAILABLE',
+              ...COMMON_ERROR_CODES,
             ]),
-            401: noKey,
-            413: errorResponse('The body is too large.', ['PAYLOAD_TOO_LARGE']),
-            415: errorResponse('The body is not UTF-8 JSON.', ['UNSUPPORTED_MEDIA_TYPE']),
-            429: overLimit,
-            503: fullOrUnavailable,
           },
         },
         get: {
@@ -200,9 +216,7 @@ export function openApiDocument(version: string): Json {
               { type: 'object', properties: { jobs: { type: 'array', items: jobRef }, nextCursor: { type: ['string', 'null'] } } },
               'A page of jobs.',
             ),
-            400: errorResponse('Bad query parameter or cursor.', ['INVALID_QUERY', 'INVALID_CURSOR']),
-            401: noKey,
-            503: unavailable,
+            ...errorResponses(['INVALID_QUERY', 'INVALID_CURSOR', 'UNAUTHORIZED', 'QUEUE_UNAVAILABLE', ...COMMON_ERROR_CODES]),
           },
         },
       },
@@ -211,17 +225,14 @@ export function openApiDocument(version: string): Json {
         get: {
           summary: 'One job.',
           security: apiKey,
-          responses: { 200: jsonBody(jobRef, 'The job.'), 401: noKey, 404: notFound, 503: unavailable },
+          responses: { 200: jsonBody(jobRef, 'The job.'), ...errorResponses(JOB_CODES) },
         },
         delete: {
           summary: 'Cancel a queued or running job.',
           security: apiKey,
           responses: {
             200: jsonBody(jobRef, 'Cancelled.'),
-            401: noKey,
-            404: notFound,
-            409: errorResponse('The job already finished.', ['JOB_ALREADY_FINISHED']),
-            503: unavailable,
+            ...errorResponses([...JOB_CODES, 'JOB_ALREADY_FINISHED']),
           },
         },
       },
@@ -232,11 +243,7 @@ export function openApiDocument(version: string): Json {
           security: apiKey,
           responses: {
             202: jsonBody(jobRef, 'Queued again.'),
-            401: noKey,
-            404: notFound,
-            409: errorResponse('Only failed or cancelled jobs can be retried.', ['JOB_NOT_RETRYABLE']),
-            429: overLimit,
-            503: fullOrUnavailable,
+            ...errorResponses([...JOB_CODES, 'JOB_NOT_RETRYABLE', 'RATE_LIMITED', 'TOO_MANY_ACTIVE_JOBS', 'QUEUE_FULL']),
           },
         },
       },
@@ -259,22 +266,21 @@ export function openApiDocument(version: string): Json {
             200: { description: 'The video.', content: { 'video/mp4': {} } },
             206: { description: 'The requested range.', content: { 'video/mp4': {} } },
             302: { description: '`?redirect=1` on object storage: Location is a presigned URL.' },
-            401: noKey,
-            404: errorResponse('No such job, or its video is no longer stored.', ['JOB_NOT_FOUND', 'OUTPUT_NOT_FOUND']),
-            409: errorResponse('The job has not completed.', ['JOB_NOT_COMPLETED']),
-            416: errorResponse('The range is outside the file (Content-Range: bytes */size).', ['RANGE_NOT_SATISFIABLE']),
-            503: errorResponse('The queue backend or the video storage did not answer.', ['QUEUE_UNAVAILABLE', 'STORAGE_UNAVAILABLE']),
-            507: errorResponse('The video storage refused the read.', ['STORAGE_FAILED']),
+            ...errorResponses([
+              ...JOB_CODES,
+              'OUTPUT_NOT_FOUND',
+              'JOB_NOT_COMPLETED',
+              'RANGE_NOT_SATISFIABLE',
+              'STORAGE_UNAVAILABLE',
+              'STORAGE_FAILED',
+            ]),
           },
         },
         delete: {
           summary: "Delete a completed job's video (every stored object of the job); the job record stays, with output null.",
           responses: {
             204: { description: 'Deleted.' },
-            404: notFound,
-            409: errorResponse('Only a completed job has a video to delete.', ['JOB_NOT_COMPLETED']),
-            503: errorResponse('The queue backend or the video storage did not answer.', ['QUEUE_UNAVAILABLE', 'STORAGE_UNAVAILABLE']),
-            507: errorResponse('The video storage refused the deletion.', ['STORAGE_FAILED']),
+            ...errorResponses([...JOB_CODES, 'JOB_NOT_COMPLETED', 'STORAGE_UNAVAILABLE', 'STORAGE_FAILED']),
           },
         },
       },
@@ -282,16 +288,37 @@ export function openApiDocument(version: string): Json {
       '/admin/metrics': {
         get: {
           summary: 'The admin page (HTML): jobs, durations, errors and workers over a range.',
-          responses: { 200: { description: 'HTML.' }, 401: { description: 'ADMIN_TOKEN is set: the login form.' } },
+          responses: {
+            200: { description: 'HTML.' },
+            401: {
+              description: 'ADMIN_TOKEN is set: the login form (HTML).',
+              content: { 'text/html': {} },
+              'x-error-codes': ['UNAUTHORIZED'],
+            },
+            ...errorResponses(['INVALID_QUERY', 'QUEUE_UNAVAILABLE'], 'text/html'),
+          },
         },
       },
       '/admin/login': {
         post: {
           summary: 'Admin page login (form).',
-          responses: { 303: { description: 'Signed in.' }, 401: { description: 'Wrong token.' } },
+          responses: {
+            303: { description: 'Signed in.' },
+            401: {
+              description: 'Wrong token: the login form again (HTML).',
+              content: { 'text/html': {} },
+              'x-error-codes': ['UNAUTHORIZED'],
+            },
+            ...errorResponses(['CROSS_SITE_POST'], 'text/html'),
+          },
         },
       },
-      '/admin/logout': { post: { summary: 'Admin page logout.', responses: { 303: { description: 'Signed out.' } } } },
+      '/admin/logout': {
+        post: {
+          summary: 'Admin page logout.',
+          responses: { 303: { description: 'Signed out.' }, ...errorResponses(['CROSS_SITE_POST'], 'text/html') },
+        },
+      },
       '/admin/static/admin.css': { get: { summary: 'The admin page stylesheet.', responses: { 200: { description: 'CSS.' } } } },
     },
   };

@@ -1,7 +1,7 @@
 /** Record helpers both queue backends share, so a patch means the same thing in SQLite and in Redis. */
 import type { JobPatch } from './contract';
 import type { JobRecord, JobStatus } from '../shared/job';
-import { BadRequestError } from '../shared/errors/bad-request-error';
+import { BadRequestError } from '../shared/errors';
 
 /** The record with `patch` applied; keys set to `undefined` are ignored, and `id`/`request`/`createdAt` never change. */
 export function applyJobPatch(job: JobRecord, patch: JobPatch): JobRecord {
@@ -40,5 +40,5 @@ export function decodeCursor(cursor: string): [number, string] {
   } catch {
     // falls through to the 400 below
   }
-  throw new BadRequestError('INVALID_CURSOR', 'cursor is not one this server issued');
+  throw new BadRequestError('INVALID_CURSOR');
 }

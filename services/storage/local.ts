@@ -9,9 +9,7 @@ import { access, constants, copyFile, mkdir, open, readdir, rename, stat, unlink
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { classifyError } from '../shared/errors/classify';
-import { OutputNotFoundError } from '../shared/errors/output-not-found-error';
-import { RenderError } from '../shared/errors/render-error';
-import { StorageError } from '../shared/errors/storage-error';
+import { OutputNotFoundError, RenderError, StorageError } from '../shared/errors';
 import type { ByteRange, ObjectInfo, ObjectLocation, ObjectRead, OutputStorage, PutOptions } from './contract';
 import { assertKey, attemptKey, isValidKey, jobKeyPrefix } from './keys';
 

@@ -19,10 +19,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { OutputNotFoundError } from '../shared/errors/output-not-found-error';
-import { RenderError } from '../shared/errors/render-error';
-import { StorageError } from '../shared/errors/storage-error';
-import { StorageUnavailableError } from '../shared/errors/storage-unavailable-error';
+import { OutputNotFoundError, RenderError, StorageError, StorageUnavailableError } from '../shared/errors';
 import type { S3StorageConfig } from '../shared/storage-config';
 import type { ByteRange, ObjectInfo, ObjectLocation, ObjectRead, OutputStorage, PresignOptions, PutOptions } from './contract';
 import { assertKey, attemptKey, jobKeyPrefix } from './keys';

@@ -5,6 +5,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { metricsCollector } from '../../telemetry-bridge/metrics-collector';
+import { errorOf, UnauthorizedError } from '../shared/errors';
 
 /** Compares secrets in constant time (hashing first so lengths do not leak either). */
 export function secretsEqual(provided: string, expected: string): boolean {
@@ -89,8 +90,9 @@ export function prefersOpenMetrics(accept: string | undefined): boolean {
 export function metricsRequestHandler(options: { token?: string }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (options.token && !hasBearer(req, options.token)) {
-      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="metrics"' });
-      res.end(JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'a valid bearer token is required' } }));
+      const err = new UnauthorizedError(undefined, 'metrics');
+      res.writeHead(err.httpStatus, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="metrics"' });
+      res.end(JSON.stringify(err.toResponseBody()));
       return;
     }
     const collector = metricsCollector();
@@ -110,8 +112,9 @@ export function metricsRequestHandler(options: { token?: string }) {
         res.end(body);
       }
     } catch (err) {
-      res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'METRICS_COLLECTION_FAILED', message: err instanceof Error ? err.message : String(err) } }));
+      const failed = errorOf('METRICS_COLLECTION_FAILED', err instanceof Error ? err.message : String(err));
+      res.writeHead(failed.httpStatus, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(failed.toResponseBody()));
     }
   };
 }

@@ -10,7 +10,7 @@
 import { finished } from 'node:stream';
 import { SpanKind, SpanStatusCode, context, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { classifyError } from '../shared/errors/classify';
-import { OutputNotFoundError } from '../shared/errors/output-not-found-error';
+import { OutputNotFoundError } from '../shared/errors';
 import type { ByteRange, ObjectRead, OutputStorage, PresignOptions, PutOptions, StorageOperation } from '../storage/contract';
 import { ATTR } from './attributes';
 import { recordStorageOperation, type StorageOutcome } from './metrics';

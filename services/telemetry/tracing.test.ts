@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
-import { AssetFetchError } from '../shared/errors/asset-fetch-error';
+import { AssetFetchError } from '../shared/errors';
 import { ATTR, EVENTS } from './attributes';
 import {
   activeTraceIds,

@@ -7,8 +7,7 @@
  */
 import { open } from 'node:fs/promises';
 import { imageSize } from 'image-size';
-import { AssetRejectedError } from '../shared/errors/asset-rejected-error';
-import { FfmpegError } from '../shared/errors/ffmpeg-error';
+import { AssetRejectedError, FfmpegError } from '../shared/errors';
 import { AUDIO_DEMUXERS, IMAGE_DEMUXERS } from './media-input';
 import { probeMedia, type ProbeResult } from './probe';
 import type { StageContext } from './stages/context';

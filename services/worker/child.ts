@@ -9,9 +9,8 @@
  * Tools left behind by a process that was killed outright are swept at the next start (scratch.ts).
  */
 import { spawn } from 'node:child_process';
-import { ResourceExhaustedError } from '../shared/errors/resource-exhausted-error';
+import { ResourceExhaustedError, StorageError } from '../shared/errors';
 import { classifyError } from '../shared/errors/classify';
-import { StorageError } from '../shared/errors/storage-error';
 import { childEnv } from './child-env';
 
 /** How a finished child exited. */

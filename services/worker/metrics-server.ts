@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { WorkerHandle } from '../queue/contract';
 import { isAlive } from '../queue/liveness';
 import type { Config } from '../shared/config';
+import { BadRequestError } from '../shared/errors';
 import type { Logger } from '../telemetry/logger';
 import { metricsRequestHandler } from '../telemetry/metrics-http';
 
@@ -43,7 +44,8 @@ export async function listenMetricsServer(
         lastHeartbeatAt: beat && new Date(beat).toISOString(),
       });
     }
-    sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'only /metrics and /healthz are served here' } });
+    const notFound = new BadRequestError('NOT_FOUND', req.method ?? 'GET', pathname);
+    sendJson(res, notFound.httpStatus, notFound.toResponseBody());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

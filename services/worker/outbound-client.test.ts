@@ -8,7 +8,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type net from 'node:net';
-import { UrlNotAllowedError } from '../shared/errors/url-not-allowed-error';
+import { UrlNotAllowedError } from '../shared/errors';
 import { refusedAddressReason } from '../shared/url-policy';
 import { OutboundClient, type ResolvedAddress } from './outbound-client';
 import { type Canary, listenCanary } from './test-support';

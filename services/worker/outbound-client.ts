@@ -9,7 +9,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Agent, buildConnector, request } from 'undici';
-import { UrlNotAllowedError } from '../shared/errors/url-not-allowed-error';
+import { UrlNotAllowedError } from '../shared/errors';
 import { isLocalhostName, refusedAddressReason } from '../shared/url-policy';
 
 /** One address a name resolves to. */

@@ -1,5 +1,5 @@
 /** ffprobe wrappers: media duration and video size, read as JSON. */
-import { FfmpegError } from '../shared/errors/ffmpeg-error';
+import { FfmpegError } from '../shared/errors';
 import { throwIfAborted } from './stages/context';
 import { runChild } from './child';
 import { PROTOCOL_WHITELIST } from './media-input';

@@ -10,8 +10,7 @@ import type { AttemptOutcome, JobHandler, QueueBackend, QueuedJob } from '../que
 import { backoffDelayMs } from '../shared/backoff';
 import type { Config } from '../shared/config';
 import { classifyError } from '../shared/errors/classify';
-import { JobCancelledError } from '../shared/errors/job-cancelled-error';
-import { WorkerLostError } from '../shared/errors/worker-lost-error';
+import { JobCancelledError, WorkerLostError } from '../shared/errors';
 import type { JobRecord } from '../shared/job';
 import { trackActiveJob } from '../telemetry/active-jobs';
 import { ATTR, EVENTS } from '../telemetry/attributes';

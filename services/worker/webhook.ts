@@ -7,7 +7,7 @@
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { backoffDelayMs, retryAfterMs } from '../shared/backoff';
-import { UrlNotAllowedError } from '../shared/errors/url-not-allowed-error';
+import { UrlNotAllowedError } from '../shared/errors';
 import { toPublicJob, type JobRecord } from '../shared/job';
 import { redactUrl } from '../shared/url-policy';
 import { ATTR } from '../telemetry/attributes';

@@ -84,7 +84,7 @@ async function sendVideo(req: Request, res: Response, storage: OutputStorage, ke
     const parsed = rangeParser(info.bytes, header, { combine: true });
     if (parsed === -1) {
       res.set('Content-Range', `bytes */${info.bytes}`);
-      throw new BadRequestError('RANGE_NOT_SATISFIABLE', 'the requested byte range is outside the video', 416);
+      throw new BadRequestError('RANGE_NOT_SATISFIABLE');
     }
     // A malformed header (-2), a non-bytes unit or several ranges: the whole video, as RFC 9110 allows.
     if (parsed !== -2 && parsed.type === 'bytes' && parsed.length === 1) range = { start: parsed[0].start, end: parsed[0].end };

@@ -43,7 +43,7 @@ export async function loadJob(backend: QueueBackend, id: string, client?: string
 /** Turns a zod failure on the query string into 400 INVALID_QUERY naming the parameter. */
 export function invalidQuery(error: z.ZodError): BadRequestError {
   const what = error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ');
-  return new BadRequestError('INVALID_QUERY', `invalid query parameters: ${what}`);
+  return new BadRequestError('INVALID_QUERY', what);
 }
 
 /** Submit, list and read jobs. */
@@ -52,13 +52,13 @@ export function jobsRouter({ config, backend, limits }: JobRouteDeps): Router {
 
   router.post('/', async (req: Request, res) => {
     if (!req.is('application/json')) {
-      throw new BadRequestError('UNSUPPORTED_MEDIA_TYPE', 'send the render request as application/json', 415);
+      throw new BadRequestError('UNSUPPORTED_MEDIA_TYPE', 'send the render request as application/json');
     }
     const client = clientOf(res);
     await limits?.takeSubmission(client);
     const idempotencyKey = req.get('idempotency-key');
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new BadRequestError('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1–255 visible ASCII characters');
+      throw new BadRequestError('INVALID_IDEMPOTENCY_KEY');
     }
     const parsed = parseRenderRequest(req.body);
     if (!parsed.ok) throw new ValidationFailedError(parsed.details);

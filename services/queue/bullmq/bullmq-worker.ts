@@ -6,7 +6,7 @@ import type { AbortReason, AttemptOutcome, CloseOptions, JobHandler, WorkerHandl
 import type { Logger } from '../../telemetry/logger';
 import { idOfBullmqJobId, type RedisKeys } from './keys';
 import type { JobStore } from '../contract';
-import { WorkerLostError } from '../../shared/errors/worker-lost-error';
+import { WorkerLostError } from '../../shared/errors';
 import { recordError, recordJobStatus } from '../../telemetry/metrics';
 import { withTimeout } from '../../shared/timeout';
 import { closeRedis, connectRedis } from './redis';

@@ -3,10 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { classifyError, systemCode } from './classify';
-import { FfmpegError } from './ffmpeg-error';
-import { AssetRejectedError } from './asset-rejected-error';
-import { StageTimeoutError } from './stage-timeout-error';
-import { JobCancelledError } from './job-cancelled-error';
+import { AssetRejectedError, FfmpegError, JobCancelledError, StageTimeoutError } from './classes';
 
 function sysError(code: string): NodeJS.ErrnoException {
   // Messages are deliberately unrelated words: classification must come from the code alone.

@@ -1,10 +1,5 @@
 import { RenderError } from './render-error';
-import { AssetFetchError } from './asset-fetch-error';
-import { ResourceExhaustedError } from './resource-exhausted-error';
-import { StorageError } from './storage-error';
-import { StageTimeoutError } from './stage-timeout-error';
-import { JobCancelledError } from './job-cancelled-error';
-import { InternalError } from './internal-error';
+import { AssetFetchError, InternalError, JobCancelledError, ResourceExhaustedError, StageTimeoutError, StorageError } from './classes';
 
 const NETWORK_CODES = new Set([
   'ENOTFOUND',

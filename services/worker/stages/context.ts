@@ -8,8 +8,7 @@ import type { RenderRequest, Slide } from '../../shared/request';
 import type { Logger } from '../../telemetry/logger';
 import type { OutputStorage } from '../../storage/contract';
 import type { OutboundClient } from '../outbound-client';
-import { StageTimeoutError } from '../../shared/errors/stage-timeout-error';
-import { JobCancelledError } from '../../shared/errors/job-cancelled-error';
+import { JobCancelledError, StageTimeoutError } from '../../shared/errors';
 
 /** Local files a slide ends up with after fetch and tts. */
 export interface SlideAssets {

@@ -2,7 +2,7 @@ import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { AssetRejectedError } from '../../shared/errors/asset-rejected-error';
+import { AssetRejectedError } from '../../shared/errors';
 import { bareWork, deck, stageContext } from '../test-support';
 import { checkDeckLength } from './deck-length';
 

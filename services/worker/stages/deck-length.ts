@@ -4,7 +4,7 @@
  * limits at submit can exceed them once its audio is known. Over them, the job fails at once
  * (category validation) instead of after hours of encoding.
  */
-import { AssetRejectedError } from '../../shared/errors/asset-rejected-error';
+import { AssetRejectedError } from '../../shared/errors';
 import { LIMITS } from '../../shared/request';
 import { probeMedia } from '../probe';
 import type { SlideWork, StageContext } from './context';

@@ -7,8 +7,7 @@ import { encodeStage, fadeRuns, planSegments, videoList } from './encode';
 import { slidePieces } from './slide-pieces';
 import { ttsStage } from './tts';
 import { probeMedia } from '../probe';
-import { RenderError } from '../../shared/errors/render-error';
-import { FfmpegError } from '../../shared/errors/ffmpeg-error';
+import { FfmpegError, RenderError } from '../../shared/errors';
 import { bareWork, deck, processAlive, stageContext } from '../test-support';
 
 const HOSTILE = "'; rm -rf / %{pts} \\ : [x] ,;";

@@ -3,7 +3,7 @@
  * its own CPU time from `-benchmark`, and a non-zero exit turned into an FfmpegError.
  */
 import type { Span } from '@opentelemetry/api';
-import { FfmpegError } from '../../shared/errors/ffmpeg-error';
+import { FfmpegError } from '../../shared/errors';
 import { ATTR } from '../../telemetry/attributes';
 import { runChild } from '../child';
 import { takeChildrenCpuSeconds } from '../child-cpu';

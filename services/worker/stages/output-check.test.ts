@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OutputMismatchError } from '../../shared/errors/output-mismatch-error';
+import { OutputMismatchError } from '../../shared/errors';
 import { checkOutput } from './output-check';
 
 /** Writes a 12 fps MP4 of `frames` frames, with AAC audio unless `audio` is false. */

@@ -3,8 +3,7 @@
  * the planned number of frames, and both streams within one frame of the planned length. Packets
  * are counted by demuxing only (one packet per frame in MP4), so the check decodes nothing.
  */
-import { FfmpegError } from '../../shared/errors/ffmpeg-error';
-import { OutputMismatchError } from '../../shared/errors/output-mismatch-error';
+import { FfmpegError, OutputMismatchError } from '../../shared/errors';
 import { runChild } from '../child';
 import { throwIfAborted } from './context';
 import { mediaInputArgs } from '../media-input';

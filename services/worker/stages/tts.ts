@@ -4,7 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TtsError } from '../../shared/errors/tts-error';
+import { TtsError } from '../../shared/errors';
 import { ATTR } from '../../telemetry/attributes';
 import { withSpan } from '../../telemetry/tracing';
 import { runChild } from '../child';
