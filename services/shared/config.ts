@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { StorageConfigError, storageConfig, type StorageConfig } from './storage-config';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// An empty (or blank) secret counts as unset: `ADMIN_TOKEN=` in an env file must not read as a token.
 const optionalSecret = z
   .string()
   .optional()
-  .transform((v) => (v === undefined || v === '' ? undefined : v));
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 const optionalString = z
   .string()
   .optional()

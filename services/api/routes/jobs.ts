@@ -7,7 +7,7 @@ import { JOB_STATUSES, jobClient, newJobRecord, toPublicJob, type JobRecord } fr
 import { parseRenderRequest } from '../../shared/request';
 import { refusedUrlFields } from '../../shared/request-urls';
 import { BadRequestError, JobNotFoundError, UrlNotAllowedError, ValidationFailedError } from '../../shared/errors';
-import { clientOf } from '../client-auth';
+import { clientOf } from '../auth';
 import { persistAndEnqueue } from '../enqueue';
 import { queueCall } from '../queue-call';
 import type { SubmitLimits } from '../submit-limits';
