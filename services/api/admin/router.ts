@@ -3,7 +3,7 @@ import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { QueueBackend } from '../../queue/contract';
-import type { Config } from '../../shared/config';
+import type { AdminPageConfig } from '../../shared/config';
 import { SUMMARY_RANGES, type SummaryRange } from '../../shared/stats';
 import { BadRequestError, QueueUnavailableError, type RenderError, UnauthorizedError } from '../../shared/errors';
 import type { Auth } from '../auth';
@@ -17,7 +17,7 @@ import { isSameOriginPost, securityHeaders } from './security';
 
 /** What the admin page needs: its config slice (Grafana links, heartbeat), auth, the shared aggregator and the job store. */
 export interface AdminPageDeps {
-  config: Pick<Readonly<Config>, 'heartbeatMs' | 'grafanaUrl' | 'grafanaTempoUid'>;
+  config: AdminPageConfig;
   auth: Auth;
   summary: SummaryService;
   backend: QueueBackend;

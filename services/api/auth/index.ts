@@ -16,7 +16,7 @@ import { assertProtectedMode } from './protected-mode';
 import { issueSession, readCookie, SESSION_COOKIE, sessionCookie, verifySession } from './session';
 
 /** The slice of the config auth reads. */
-export type AuthConfig = Pick<Readonly<Config>, 'host' | 'auth' | 'apiKeys' | 'apiKeysFile' | 'adminToken' | 'metricsToken'>;
+export type AuthConfig = Pick<Config, 'host' | 'auth' | 'apiKeys' | 'apiKeysFile' | 'adminToken' | 'metricsToken'>;
 
 /** The loaded auth of one API process. */
 export interface Auth {

@@ -15,7 +15,7 @@ import { voiceProblem } from '../voices';
 
 /** What the job routes need. */
 export interface JobRouteDeps {
-  config: Readonly<Config>;
+  config: Pick<Config, 'maxAttempts' | 'fetch' | 'outputUrlTtlSeconds'>;
   backend: QueueBackend;
   limits?: SubmitLimits;
 }
