@@ -14,6 +14,7 @@ import { trace } from '@opentelemetry/api';
 import type { GiveUpReport, QueueBackend } from '../queue/contract';
 import { QueueUnavailableError } from '../shared/errors';
 import type { RenderError } from '../shared/errors/render-error';
+import { InternalError } from '../shared/errors/internal-error';
 import { WorkerLostError } from '../shared/errors/worker-lost-error';
 import {
   canTransition,
@@ -203,7 +204,8 @@ export class JobLifecycle {
   async giveUp(report: Omit<GiveUpReport, 'detail'> & { detail: string; attempts?: number }): Promise<JobRecord | null> {
     const current = await this.deps.backend.store.get(report.id);
     if (!current || (current.generation ?? 0) !== report.generation) return null;
-    const err = new WorkerLostError(report.detail);
+    // A handler that threw is a bug of ours, not a job that kills its workers.
+    const err = report.reason === 'handler-threw' ? new InternalError(report.detail) : new WorkerLostError(report.detail);
     const patch = {
       error: err.toJobError(),
       finishedAt: new Date().toISOString(),
