@@ -18,7 +18,13 @@ describe('auth: one module, every 401 through the error handler', () => {
   beforeAll(async () => {
     const config = loadConfig({ RENDER_API_KEYS: 'alice:alice-key', ADMIN_TOKEN: 'admin-secret', METRICS_TOKEN: 'metrics-secret' });
     // The refusals happen before any route touches the backend or storage.
-    const app = createApp({ config, backend: {} as never, storage: {} as never, logger: pino({ level: 'silent' }) });
+    const app = createApp({
+      config,
+      backend: {} as never,
+      lifecycle: {} as never,
+      storage: {} as never,
+      logger: pino({ level: 'silent' }),
+    });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

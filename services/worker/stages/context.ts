@@ -7,7 +7,7 @@ import type { StageConfig } from '../../shared/config';
 import type { RenderRequest, Slide } from '../../shared/request';
 import type { Logger } from '../../telemetry/logger';
 import type { OutputStorage } from '../../storage/contract';
-import type { OutboundClient } from '../outbound-client';
+import type { OutboundClient } from '../../shared/outbound-client';
 import { JobCancelledError, StageTimeoutError } from '../../shared/errors';
 
 /** Local files a slide ends up with after fetch and tts. */

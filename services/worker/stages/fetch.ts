@@ -16,7 +16,7 @@ import { redactUrl } from '../../shared/url-policy';
 import { ATTR } from '../../telemetry/attributes';
 import { serverAttributes, withSpan } from '../../telemetry/tracing';
 import { inspectAsset } from '../asset-check';
-import { discardBody, type OutboundClient, type OutboundResponse, outboundFor, RedirectError } from '../outbound-client';
+import { discardBody, type OutboundClient, type OutboundResponse, outboundFor, RedirectError } from '../../shared/outbound-client';
 import { throwIfAborted, withStageTimeout, type SlideWork, type StageContext } from './context';
 
 /** Which slide field an asset came from. */
