@@ -3,7 +3,7 @@ import os from 'node:os';
 import { DelayedError, QueueEvents, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AbortReason, AttemptOutcome, CloseOptions, JobHandler, WorkerHandle } from '../contract';
-import type { Logger } from '../../telemetry/logger';
+import type { Logger } from 'pino';
 import { idOfBullmqJobId, type RedisKeys } from './keys';
 import type { JobStore } from '../contract';
 import { WorkerLostError } from '../../shared/errors';
