@@ -16,7 +16,7 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['services/**/*.ts', 'instrumentation/**/*.ts', 'telemetry-bridge/**/*.ts'],
-      exclude: ['**/*.test.ts', '**/test-support.ts', '**/*.fixture.ts', '**/fixtures/**'],
+      exclude: ['**/*.test.ts'],
       reporter: ['text-summary'],
     },
   },

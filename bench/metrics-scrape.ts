@@ -9,7 +9,7 @@
  */
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import client from 'prom-client';
-import { installTestTelemetry } from '../instrumentation/testing';
+import { installTestTelemetry } from '../test/support/telemetry';
 import { ERROR_CATEGORIES } from '../services/shared/errors/categories';
 import { JOB_STATUSES, STAGES } from '../services/shared/job';
 import {

@@ -38,7 +38,7 @@ afterAll(() => {
 function startProbe(env: Record<string, string>, args: string[]): Probe {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--import', './instrumentation/register.ts', 'instrumentation/fixtures/telemetry-probe.ts', ...args],
+    ['--import', 'tsx', '--import', './instrumentation/register.ts', 'test/support/telemetry-probe.ts', ...args],
     {
       cwd: ROOT,
       env: { ...process.env, OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'none', ...env },

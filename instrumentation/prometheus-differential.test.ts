@@ -30,7 +30,7 @@ import {
 import { differences, type ParsedFamily, parseExposition } from '../test/support/prometheus-exposition';
 import { toFamilies } from './metric-families';
 import { renderPrometheusText } from './prometheus-text';
-import { installTestTelemetry, type TestTelemetry } from './testing';
+import { installTestTelemetry, type TestTelemetry } from '../test/support/telemetry';
 
 const DROP = { dropFamilies: ['target_info'], dropLabelPrefixes: ['otel_scope_'] };
 

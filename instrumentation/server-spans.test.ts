@@ -10,7 +10,7 @@ import { isUntracedRequest, nameServerSpanByRoute } from './instrumentations';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { readHeadDecision, readSampler } from './read-sampler';
 import { ServerSpanInstrumentation } from './server-spans';
-import { installTestTelemetry } from './testing';
+import { installTestTelemetry } from '../test/support/telemetry';
 
 const telemetry = installTestTelemetry();
 const hook = new ServerSpanInstrumentation({ ignore: isUntracedRequest, nameByRoute: nameServerSpanByRoute });

@@ -20,7 +20,7 @@ const copyAssets = (dir) => {
   for (const name of readdirSync(path.join(root, dir))) {
     const rel = path.join(dir, name);
     if (statSync(path.join(root, rel)).isDirectory()) {
-      if (name !== 'fixtures') copyAssets(rel);
+      copyAssets(rel);
     } else if (ASSET.test(name)) {
       mkdirSync(path.join(dist, dir), { recursive: true });
       cpSync(path.join(root, rel), path.join(dist, rel));

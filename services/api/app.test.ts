@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { LIMITS } from '../shared/request';
-import { call, postJson, startTestApi, type TestApi } from './test-helpers';
+import { startTestApi, type TestApi } from '../../test/support/api';
+import { call, postJson } from '../../test/support/http';
 
 const deck = (extra: Record<string, unknown> = {}) => ({
   title: 'API test deck',
@@ -14,7 +15,7 @@ const deck = (extra: Record<string, unknown> = {}) => ({
 describe('render API without a worker', { timeout: 60_000 }, () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi({ worker: false, env: { ADMIN_TOKEN: 'admin-secret' } });
+    api = await startTestApi({ env: { ADMIN_TOKEN: 'admin-secret' } });
   });
   afterAll(async () => {
     await api?.close();
@@ -164,7 +165,7 @@ describe('render API without a worker', { timeout: 60_000 }, () => {
 
 // Its own API: it closes the backend under the running server, so it cannot share one with other tests.
 test('a closed backend: readyz 503 with a reason, submit 503 QUEUE_UNAVAILABLE', { timeout: 60_000 }, async () => {
-  const api = await startTestApi({ worker: false });
+  const api = await startTestApi();
   try {
     await api.backend.close();
     const ready = await call(`${api.url}/readyz`);

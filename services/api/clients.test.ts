@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { call, postJson, startTestApi, type TestApi } from './test-helpers';
+import { startTestApi, type TestApi } from '../../test/support/api';
+import { call, postJson } from '../../test/support/http';
 
 const deck = { title: 'd', slides: [{ title: 'a', duration: 1 }], config: { width: 160, height: 90, fps: 5, quality: 'low' } };
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -14,7 +15,6 @@ describe('two clients with API keys', () => {
   let api: TestApi;
   beforeAll(async () => {
     api = await startTestApi({
-      worker: false,
       env: { RENDER_API_KEYS: 'alice:alice-token-1,bob:bob-token-2', ADMIN_TOKEN: 'admin-token', RENDER_SUBMIT_RATE_PER_MINUTE: '5' },
     });
   });
@@ -107,7 +107,6 @@ describe('two clients with API keys', () => {
 describe('caps on queued work', () => {
   test('a client over RENDER_MAX_ACTIVE_JOBS_PER_CLIENT gets 429 TOO_MANY_ACTIVE_JOBS; a full queue is 503 QUEUE_FULL', async () => {
     const api = await startTestApi({
-      worker: false,
       env: {
         RENDER_MAX_ACTIVE_JOBS_PER_CLIENT: '2',
         RENDER_MAX_QUEUED_JOBS: '3',
@@ -150,7 +149,7 @@ describe('the keys file', () => {
     const file = path.join(dir, 'keys');
     const hashed = createHash('sha256').update('carol-secret').digest('hex');
     writeFileSync(file, `# clients\nalice:old-token\ncarol:sha256:${hashed}\n`);
-    const api = await startTestApi({ worker: false, env: { RENDER_API_KEYS_FILE: file, ADMIN_TOKEN: 'admin-token' } });
+    const api = await startTestApi({ env: { RENDER_API_KEYS_FILE: file, ADMIN_TOKEN: 'admin-token' } });
     const status = async (token: string) => (await call(`${api.url}/api/jobs`, { headers: auth(token) })).status;
     try {
       assert.equal(await status('old-token'), 200);

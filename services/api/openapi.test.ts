@@ -11,7 +11,7 @@ import { loadConfig } from '../shared/config';
 import { createApp } from './app';
 import { ERRORS, HTTP_ERROR_CODES, isErrorCode } from '../shared/errors';
 import { openApiDocument } from './openapi';
-import { startTestApi, type TestApi } from './test-helpers';
+import { startTestApi, type TestApi } from '../../test/support/api';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -43,7 +43,7 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 describe('OpenAPI description', () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi({ worker: false });
+    api = await startTestApi();
   });
   afterAll(() => api.close());
 

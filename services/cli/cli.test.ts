@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startTestApi, type TestApi } from '../api/test-helpers';
+import { startTestApi } from '../../test/support/api';
+import { startTestService, type TestApi } from '../../test/support/embedded';
 import { freePort } from '../../test/support/ports';
 import { ApiError } from './client';
 import { main } from './main';
@@ -11,7 +12,7 @@ import { main } from './main';
 describe('render CLI', { timeout: 90_000 }, () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi({ worker: true, env: { RENDER_MAX_ATTEMPTS: '1' } });
+    api = await startTestService({ env: { RENDER_MAX_ATTEMPTS: '1' } });
   });
   afterAll(async () => {
     await api?.close();
@@ -55,7 +56,7 @@ describe('render CLI', { timeout: 90_000 }, () => {
 
 describe('render CLI with API keys', () => {
   test('--token and RENDER_API_TOKEN authenticate; without a token the API error is UNAUTHORIZED', { timeout: 60_000 }, async () => {
-    const api = await startTestApi({ worker: false, env: { RENDER_API_KEYS: 'alice:cli-token-1', ADMIN_TOKEN: 'admin-token' } });
+    const api = await startTestApi({ env: { RENDER_API_KEYS: 'alice:cli-token-1', ADMIN_TOKEN: 'admin-token' } });
     try {
       await assert.rejects(main(['list', '--url', api.url]), (err: unknown) => err instanceof ApiError && err.code === 'UNAUTHORIZED');
       assert.equal(await main(['list', '--url', api.url, '--token', 'cli-token-1']), 0);

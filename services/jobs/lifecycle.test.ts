@@ -10,13 +10,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import pino from 'pino';
-import { installTestTelemetry } from '../../instrumentation/testing';
+import { installTestTelemetry } from '../../test/support/telemetry';
 import type { QueueBackend } from '../queue/contract';
-import { freshQueue, jobRecord, type BackendKind } from '../queue/test-support';
+import { freshQueue, jobRecord, type BackendKind } from '../../test/support/queue';
 import { AssetFetchError } from '../shared/errors';
 import { AssetRejectedError } from '../shared/errors';
 import { TRANSITION_NAMES, TRANSITIONS, type JobRecord, type JobStatus, type TransitionName } from '../shared/job';
-import { serveHttp } from '../worker/test-support';
+import { serveHttp } from '../../test/support/worker';
 import { startJobs, type AttemptOwner } from '.';
 import { verifySignature } from './webhook-signature';
 

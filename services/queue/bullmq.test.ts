@@ -8,7 +8,17 @@ import { createBullmqBackend } from './bullmq';
 import { createdIndexMember, RedisKeys } from './bullmq/keys';
 import type { GiveUpReport } from './contract';
 import { startPrivateRedis } from '../../test/support/private-redis';
-import { aborted, deferred, freshQueue, jobRecord, killHard, quietLogger, redisTestUrl, startCrashWorker, waitFor } from './test-support';
+import {
+  aborted,
+  deferred,
+  freshQueue,
+  jobRecord,
+  killHard,
+  quietLogger,
+  redisTestUrl,
+  startCrashWorker,
+  waitFor,
+} from '../../test/support/queue';
 
 const T = { timeout: 60_000 };
 const tuning = { lockDurationMs: 2000, stalledIntervalMs: 1000 };

@@ -3,7 +3,7 @@ import { describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import type { QueuedJob, QueueBackend } from './contract';
 import { BadRequestError } from '../shared/errors';
-import { aborted, deferred, freshQueue, jobRecord, quietLogger, waitFor, type BackendKind } from './test-support';
+import { aborted, deferred, freshQueue, jobRecord, quietLogger, waitFor, type BackendKind } from '../../test/support/queue';
 import { factsOfJobs } from '../shared/stats';
 import { reconcileOnce } from './reconciler';
 import { statusChange, type JobStatus, type TransitionName } from '../shared/job';

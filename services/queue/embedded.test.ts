@@ -1,7 +1,7 @@
 /** Embedded backend specifics: resuming after a clean restart or a crash, delayed entries, 10,000 records. */
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
-import { deferred, freshQueue, jobRecord, killHard, startCrashWorker, waitFor, aborted } from './test-support';
+import { deferred, freshQueue, jobRecord, killHard, startCrashWorker, waitFor, aborted } from '../../test/support/queue';
 
 const T = { timeout: 60_000 };
 /** The backend alone: a give-up report has no lifecycle to go to here. */

@@ -3,7 +3,7 @@ import { describe, test } from 'vitest';
 import { statusChange } from '../shared/job';
 import assert from 'node:assert/strict';
 import type { QueueBackend } from './contract';
-import { freshQueue, jobRecord, type BackendKind } from './test-support';
+import { freshQueue, jobRecord, type BackendKind } from '../../test/support/queue';
 
 const T = { timeout: 30_000 };
 

@@ -5,7 +5,7 @@
  * generation, so racing a normal enqueue is harmless. Works on both backends through the contract.
  */
 import type { QueueBackend } from './contract';
-import type { Logger } from '../telemetry/logger';
+import type { Logger } from 'pino';
 
 /** How often the reconciler looks, by default. */
 export const RECONCILE_INTERVAL_MS = 30_000;

@@ -11,7 +11,7 @@ import type net from 'node:net';
 import { UrlNotAllowedError } from './errors';
 import { refusedAddressReason } from './url-policy';
 import { OutboundClient, type ResolvedAddress } from './outbound-client';
-import { type Canary, listenCanary } from '../worker/test-support';
+import { type Canary, listenCanary } from '../../test/support/worker';
 
 /** Counts every client socket Node creates (net.connect/tls.connect) while `fn` runs. */
 async function socketsCreatedDuring(fn: () => Promise<void>): Promise<number> {

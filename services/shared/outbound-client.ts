@@ -18,7 +18,7 @@ export interface ResolvedAddress {
   family: number;
 }
 
-/** Resolves a host name to every address it has; tests give their own to map names to any address without DNS. */
+/** Resolves a host name to every address it has. @testSeam outbound-resolver */
 export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
 /** How the client is built. */

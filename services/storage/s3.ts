@@ -28,7 +28,7 @@ import { assertKey, attemptKey, jobKeyPrefix } from './keys';
 const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 2;
 
-/** Tuning for tests; production keeps the defaults. */
+/** Tuning for tests; production keeps the defaults. @testSeam s3-options */
 export interface S3Options {
   /** SDK attempts per call (its own retries with backoff), default 3. */
   maxAttempts?: number;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, test } from 'vitest';
 import { metrics, type Attributes } from '@opentelemetry/api';
-import { installTestTelemetry } from '../../instrumentation/testing';
+import { installTestTelemetry } from '../../test/support/telemetry';
 import type { HistogramSample } from '../../instrumentation/metric-families';
 import { BatchedHistogram } from './batched-histogram';
 

@@ -60,7 +60,7 @@ export class BatchedHistogram {
     for (const s of this.series.values()) if (s.count > 0) this.flushSeries(s);
   }
 
-  /** Observations kept and not yet handed over (for tests). */
+  /** Observations kept and not yet handed over. @testSeam batched-histogram-pending */
   pending(): number {
     let n = 0;
     for (const s of this.series.values()) n += s.count;

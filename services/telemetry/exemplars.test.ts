@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import type { HistogramSample } from '../../instrumentation/metric-families';
-import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
+import { installTestTelemetry, type TestTelemetry } from '../../test/support/telemetry';
 import { attributesKey, bucketIndex, exemplarsFor, recordExemplar, resetExemplars } from '../../telemetry-bridge/exemplars';
 import { BUCKETS, METRIC_NAMES, recordJobStatus, recordQueueWait, recordRenderDuration, recordStageDuration } from './metrics';
 

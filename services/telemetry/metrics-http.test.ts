@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { trace } from '@opentelemetry/api';
-import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
+import { installTestTelemetry, type TestTelemetry } from '../../test/support/telemetry';
 import { publishMetricsCollector } from '../../telemetry-bridge/metrics-collector';
 import { metricsRequestHandler, OPENMETRICS_TYPE, prefersOpenMetrics, PROMETHEUS_TEXT_TYPE } from './metrics-http';
 import { recordJobStatus, recordRenderDuration } from './metrics';

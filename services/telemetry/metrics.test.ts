@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
+import { installTestTelemetry, type TestTelemetry } from '../../test/support/telemetry';
 import { promtoolCheckMetrics } from '../../instrumentation/promtool';
 import type { HistogramSample, MetricFamily, ScalarSample } from '../../instrumentation/metric-families';
 import { trackActiveJob } from './active-jobs';

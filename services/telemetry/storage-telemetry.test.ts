@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
+import { installTestTelemetry, type TestTelemetry } from '../../test/support/telemetry';
 import { startS3Emulator, type S3Emulator } from '../../test/support/s3-emulator';
 import { OutputNotFoundError } from '../shared/errors';
 import { createS3Storage } from '../storage/s3';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { installTestTelemetry, type TestTelemetry } from '../../instrumentation/testing';
+import { installTestTelemetry, type TestTelemetry } from '../../test/support/telemetry';
 import { AssetFetchError } from '../shared/errors';
 import { ATTR, EVENTS } from './attributes';
 import {

@@ -7,7 +7,7 @@ import { runChild } from './child';
 import { RenderError } from '../shared/errors/render-error';
 import { FfmpegProgressParser, type FfmpegProgress } from './ffmpeg-progress';
 import { wrapText } from './stages/slide-segment';
-import { processAlive } from './test-support';
+import { processAlive } from '../../test/support/worker';
 
 test('a missing tool is TOOL_MISSING in the resource category', { timeout: 10_000 }, async () => {
   const err = await runChild('render-o11y-no-such-tool', []).then(

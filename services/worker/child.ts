@@ -31,7 +31,7 @@ export interface ChildOptions {
   /** Keep stdout in the result (ffprobe); off for long-running tools. */
   captureStdout?: boolean;
   killGraceMs?: number;
-  /** Called once the child is spawned (tests use the pid). */
+  /** Called once the child is spawned. @testSeam child-on-spawn */
   onSpawn?: (pid: number) => void;
   /** Working directory; FFmpeg runs in the scratch dir so filter graphs name files relatively, with nothing to escape. */
   cwd?: string;

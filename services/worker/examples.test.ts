@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseRenderRequest, type RenderRequest } from '../shared/request';
 import { fetchStage } from './stages/fetch';
-import { deck, stageContext, serveHttp } from './test-support';
+import { deck, stageContext, serveHttp } from '../../test/support/worker';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 

@@ -13,7 +13,7 @@ import { createEmbeddedBackend } from '../queue/embedded';
 import { newJobRecord } from '../shared/job';
 import { createLocalStorage } from '../storage/local';
 import { createJobHandler } from './runner';
-import { deck, quietLogger, testConfig } from './test-support';
+import { deck, quietLogger, testConfig } from '../../test/support/worker';
 
 test('two concurrent attempts of one job: exactly one completes it and only its file remains', { timeout: 120_000 }, async () => {
   const { config, cleanup } = testConfig();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startWorkerProcess } from './main';
-import { quietLogger, testConfig } from './test-support';
+import { quietLogger, testConfig } from '../../test/support/worker';
 
 const MAIN = path.join(__dirname, 'main.ts');
 

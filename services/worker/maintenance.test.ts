@@ -4,14 +4,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { installTestTelemetry } from '../../instrumentation/testing';
+import { installTestTelemetry } from '../../test/support/telemetry';
 import { startJobs } from '../jobs';
 import { createEmbeddedBackend } from '../queue/embedded';
 import { newJobRecord } from '../shared/job';
 import { createLocalStorage } from '../storage/local';
 import { sweepExpiredJobs } from './retention';
 import { startWorkerRuntime } from './runtime';
-import { deck, quietLogger, testConfig } from './test-support';
+import { deck, quietLogger, testConfig } from '../../test/support/worker';
 
 const telemetry = installTestTelemetry();
 

@@ -7,7 +7,7 @@ import { hlsPlaylist } from '../../test/support/hostile-media';
 import { runChild } from './child';
 import { mediaInputArgs } from './media-input';
 import { probeMedia } from './probe';
-import { listenCanary } from './test-support';
+import { listenCanary } from '../../test/support/worker';
 
 test('with -protocol_whitelist file,pipe FFmpeg never follows a playlist to the network; with network protocols allowed, it would', {
   timeout: 30_000,

@@ -8,7 +8,7 @@ import { createEmbeddedBackend } from '../queue/embedded';
 import { newJobRecord } from '../shared/job';
 import { createLocalStorage } from '../storage/local';
 import { publishOutput } from './publish';
-import { deck, quietLogger, testConfig } from './test-support';
+import { deck, quietLogger, testConfig } from '../../test/support/worker';
 
 const output = { url: '/x', bytes: 1, durationSeconds: 1, width: 16, height: 16 };
 

@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createQueueBackend } from '../queue';
-import { deleteRedisKeys, redisTestUrl } from '../queue/test-support';
+import { deleteRedisKeys, redisTestUrl } from '../../test/support/queue';
 import { newJobRecord } from '../shared/job';
-import { deck, quietLogger, testConfig } from './test-support';
+import { deck, quietLogger, testConfig } from '../../test/support/worker';
 
 test('a separate worker process renders a job queued in Redis by another process', { timeout: 90_000 }, async () => {
   const queueName = `w-${randomUUID().slice(0, 8)}`;

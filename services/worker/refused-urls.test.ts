@@ -12,7 +12,7 @@ import { newJobRecord, type JobRecord } from '../shared/job';
 import { createLocalStorage } from '../storage/local';
 import { OutboundClient, type ResolvedAddress } from '../shared/outbound-client';
 import { startWorkerRuntime } from './runtime';
-import { deck, listenCanary, quietLogger, testConfig } from './test-support';
+import { deck, listenCanary, quietLogger, testConfig } from '../../test/support/worker';
 
 test('assets on names resolving to loopback, private or metadata addresses fail the job at once; webhooks to them are dropped', {
   timeout: 60_000,

@@ -2,7 +2,7 @@ import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
-import { installTestTelemetry } from '../../instrumentation/testing';
+import { installTestTelemetry } from '../../test/support/telemetry';
 import { createEmbeddedBackend } from '../queue/embedded';
 import { newJobRecord, type JobRecord } from '../shared/job';
 import { ATTR, EVENTS } from '../telemetry/attributes';
@@ -10,7 +10,7 @@ import { startEnqueueSpan } from '../telemetry/tracing';
 import { startWorkerRuntime } from './runtime';
 import { createLocalStorage } from '../storage/local';
 import { instrumentStorage } from '../telemetry/storage-telemetry';
-import { deck, quietLogger, serveHttp, testConfig } from './test-support';
+import { deck, quietLogger, serveHttp, testConfig } from '../../test/support/worker';
 
 const telemetry = installTestTelemetry();
 

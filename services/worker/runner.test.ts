@@ -14,7 +14,7 @@ import type { Config } from '../shared/config';
 import { startWorkerRuntime } from './runtime';
 import { createLocalStorage } from '../storage/local';
 import { verifySignature } from '../jobs/webhook-signature';
-import { deck, quietLogger, serveHttp, testConfig } from './test-support';
+import { deck, quietLogger, serveHttp, testConfig } from '../../test/support/worker';
 
 // Scratch dirs go under <dataDir>/scratch/<host>.<pid>/; temp files of the test helpers under this dir.
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'render-runner-tmp-'));

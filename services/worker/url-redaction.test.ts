@@ -3,11 +3,11 @@ import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { instrumentationConfig } from '../../instrumentation/instrumentations';
-import { installTestTelemetry } from '../../instrumentation/testing';
+import { installTestTelemetry } from '../../test/support/telemetry';
 import { withSpan } from '../telemetry/tracing';
 import { OutboundClient } from '../shared/outbound-client';
 import { fetchAsset } from './stages/fetch';
-import { deck, quietLogger, stageContext, serveHttp } from './test-support';
+import { deck, quietLogger, stageContext, serveHttp } from '../../test/support/worker';
 import { deliverWebhook } from '../jobs/webhook';
 
 const telemetry = installTestTelemetry();

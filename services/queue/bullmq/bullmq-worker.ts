@@ -3,7 +3,7 @@ import os from 'node:os';
 import { DelayedError, QueueEvents, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AbortReason, AttemptOutcome, CloseOptions, GiveUpReport, JobHandler, WorkerHandle, WorkerOptions } from '../contract';
-import type { Logger } from '../../telemetry/logger';
+import type { Logger } from 'pino';
 import { generationOfBullmqJobId, idOfBullmqJobId, type RedisKeys } from './keys';
 import { withTimeout } from '../../shared/timeout';
 import { closeRedis, connectRedis } from './redis';

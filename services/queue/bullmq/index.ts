@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CancelResult, JobHandler, QueueBackend, QueueCounts, WorkerHandle, WorkerInfo, WorkerOptions } from '../contract';
 import type { Config } from '../../shared/config';
-import type { Logger } from '../../telemetry/logger';
+import type { Logger } from 'pino';
 import { bullmqJobId, RedisKeys } from './keys';
 import { withTimeout } from '../../shared/timeout';
 import { closeRedis, connectRedis } from './redis';

@@ -1,7 +1,7 @@
 /** Redis connection helpers with bounded waits, so an unreachable Redis never hangs a request or a shutdown. */
 import IORedis, { type Redis, type RedisOptions } from 'ioredis';
 import { withTimeout } from '../../shared/timeout';
-import type { Logger } from '../../telemetry/logger';
+import type { Logger } from 'pino';
 
 /** Reconnect delays of the blocking connections: 100 ms doubling up to 5 s, forever (a worker started while Redis is down waits for it). */
 export function reconnectDelayMs(times: number): number {

@@ -1,7 +1,7 @@
 /** The embedded worker's loop: no slot idles while entries wait, and load cannot starve the maintenance tick. */
 import { test, vi } from 'vitest';
 import assert from 'node:assert/strict';
-import { aborted, deferred, freshQueue, waitFor } from '../test-support';
+import { aborted, deferred, freshQueue, waitFor } from '../../../test/support/queue';
 
 const T = { timeout: 30_000 };
 

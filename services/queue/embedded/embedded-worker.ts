@@ -1,7 +1,7 @@
 /** The in-process consumer of the embedded backend: a wake-up loop running up to `concurrency` handlers. */
 import os from 'node:os';
 import type { AbortReason, AttemptOutcome, CloseOptions, JobHandler, WorkerHandle, WorkerOptions } from '../contract';
-import type { Logger } from '../../telemetry/logger';
+import type { Logger } from 'pino';
 import type { Db } from './database';
 import type { ClaimedEntry, SqliteQueue } from './sqlite-queue';
 import { newWorkerId } from '../worker-id';

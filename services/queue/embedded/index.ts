@@ -1,7 +1,7 @@
 /** The embedded backend: SQLite file, in-process workers; what `make start` runs. */
 import type { CancelResult, JobHandler, QueueBackend, QueueCounts, WorkerHandle, WorkerInfo, WorkerOptions } from '../contract';
 import type { Config } from '../../shared/config';
-import type { Logger } from '../../telemetry/logger';
+import type { Logger } from 'pino';
 import { openDatabase, type Db } from './database';
 import { SqliteJobStore } from './sqlite-job-store';
 import { SqliteQueue } from './sqlite-queue';

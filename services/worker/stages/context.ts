@@ -33,7 +33,7 @@ export interface StageContext {
   scratchDir: string;
   signal: AbortSignal;
   logger: Logger;
-  /** The outbound HTTP client for assets; the config's shared one when absent (tests give their own resolver). */
+  /** The outbound HTTP client for assets; the config's shared one when absent. @testSeam outbound-resolver */
   outbound?: OutboundClient;
 }
 

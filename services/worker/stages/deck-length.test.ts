@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { AssetRejectedError } from '../../shared/errors';
-import { bareWork, deck, stageContext } from '../test-support';
+import { bareWork, deck, stageContext } from '../../../test/support/worker';
 import { checkDeckLength } from './deck-length';
 
 function silentMp3(dir: string, seconds: number): string {

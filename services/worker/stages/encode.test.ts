@@ -8,7 +8,7 @@ import { slidePieces } from './slide-pieces';
 import { ttsStage } from './tts';
 import { probeMedia } from '../probe';
 import { FfmpegError, RenderError } from '../../shared/errors';
-import { bareWork, deck, processAlive, stageContext } from '../test-support';
+import { bareWork, deck, processAlive, stageContext } from '../../../test/support/worker';
 
 const HOSTILE = "'; rm -rf / %{pts} \\ : [x] ,;";
 

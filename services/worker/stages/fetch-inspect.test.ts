@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { probeMedia } from '../probe';
-import { deck, stageContext, serveHttp } from '../test-support';
+import { deck, stageContext, serveHttp } from '../../../test/support/worker';
 import { encodeStage } from './encode';
 import { fetchStage } from './fetch';
 

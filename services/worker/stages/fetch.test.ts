@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { fetchAsset, fetchStage } from './fetch';
 import { RenderError } from '../../shared/errors/render-error';
-import { deck, stageContext, serveHttp } from '../test-support';
+import { deck, stageContext, serveHttp } from '../../../test/support/worker';
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { outputUrl, storeStage } from './store';
 import { RenderError } from '../../shared/errors/render-error';
-import { deck, stageContext } from '../test-support';
+import { deck, stageContext } from '../../../test/support/worker';
 import { createLocalStorage } from '../../storage/local';
 
 test('a file that is not a video is refused before anything is stored', { timeout: 30_000 }, async () => {

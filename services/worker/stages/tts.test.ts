@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { ttsStage } from './tts';
 import { probeMedia } from '../probe';
 import { RenderError } from '../../shared/errors/render-error';
-import { bareWork, deck, stageContext } from '../test-support';
+import { bareWork, deck, stageContext } from '../../../test/support/worker';
 
 test('speaks narrations without audio into WAVs; text that looks like options stays text', { timeout: 30_000 }, async () => {
   const request = deck({

@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
-import type { QueueBackend } from './contract';
-import { createEmbeddedBackend } from './embedded';
-import { createBullmqBackend, type BullmqOptions } from './bullmq';
-import { newJobRecord, type JobRecord } from '../shared/job';
-import { renderRequestSchema } from '../shared/request';
-import { createLogger } from '../telemetry/logger';
+import type { QueueBackend } from '../../services/queue/contract';
+import { createEmbeddedBackend } from '../../services/queue/embedded';
+import { createBullmqBackend, type BullmqOptions } from '../../services/queue/bullmq';
+import { newJobRecord, type JobRecord } from '../../services/shared/job';
+import { renderRequestSchema } from '../../services/shared/request';
+import { createLogger } from '../../services/telemetry/logger';
 
 /** A logger that writes nothing. */
 export const quietLogger = createLogger('queue-test', 'silent');
@@ -95,12 +95,12 @@ export function aborted(signal: AbortSignal): Promise<unknown> {
     : new Promise((r) => signal.addEventListener('abort', () => r(signal.reason), { once: true }));
 }
 
-/** Starts `crash-worker.fixture.ts` and resolves with the first attempt it starts; the caller kills it. */
+/** Starts `crash-worker.ts` and resolves with the first attempt it starts; the caller kills it. */
 export function startCrashWorker(env: Record<string, string>): {
   child: ChildProcess;
   started: Promise<{ started: string; attempt: number }>;
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'crash-worker.fixture.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'crash-worker.ts')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

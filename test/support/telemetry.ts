@@ -8,8 +8,8 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { PullMetricReader } from './pull-reader';
-import { buildResource } from './resource';
+import { PullMetricReader } from '../../instrumentation/pull-reader';
+import { buildResource } from '../../instrumentation/resource';
 
 /** Providers installed for a test file. */
 export interface TestTelemetry {

@@ -2,9 +2,9 @@
  * A worker process for crash tests: consumes the queue named by the environment, prints one JSON line
  * per attempt it starts, and never finishes one, so the parent can `kill -9` it mid-job.
  */
-import { createEmbeddedBackend } from './embedded';
-import { createBullmqBackend } from './bullmq';
-import { quietLogger } from './test-support';
+import { createEmbeddedBackend } from '../../services/queue/embedded';
+import { createBullmqBackend } from '../../services/queue/bullmq';
+import { quietLogger } from './queue';
 
 async function main(): Promise<void> {
   const queueName = process.env.CRASH_QUEUE_NAME!;

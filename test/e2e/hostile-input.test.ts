@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { bombPng, concatList, hlsPlaylist } from '../../test/support/hostile-media';
-import { call, postJson, startTestApi, type TestApi } from './test-helpers';
+import { bombPng, concatList, hlsPlaylist } from '../support/hostile-media';
+import { startTestService, type TestApi } from '../support/embedded';
+import { call, postJson } from '../support/http';
 
 const config = { width: 160, height: 90, fps: 5, quality: 'low' };
 
@@ -41,7 +42,7 @@ describe('default settings: URLs naming this host', () => {
   let trap: Awaited<ReturnType<typeof canary>>;
   beforeAll(async () => {
     trap = await canary();
-    api = await startTestApi({ worker: true, env: { RENDER_ALLOW_PRIVATE_URLS: 'false' } });
+    api = await startTestService({ env: { RENDER_ALLOW_PRIVATE_URLS: 'false' } });
   });
   afterAll(async () => {
     await api?.close();
@@ -113,7 +114,7 @@ describe('RENDER_ALLOW_PRIVATE_URLS=true: hostile media', () => {
     await new Promise<void>((r) => assets.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(assets.address() as net.AddressInfo).port}`;
     // Three attempts allowed, so "one attempt" below means the failure was judged not worth retrying.
-    api = await startTestApi({ worker: true, env: { RENDER_MAX_ATTEMPTS: '3', RENDER_BACKOFF_MS: '100' } });
+    api = await startTestService({ env: { RENDER_MAX_ATTEMPTS: '3', RENDER_BACKOFF_MS: '100' } });
   });
   afterAll(async () => {
     await api?.close();

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { call, postJson, startTestApi, type TestApi } from './test-helpers';
+import { startTestService, type TestApi } from '../support/embedded';
+import { call, postJson } from '../support/http';
 
 const tiny = (extra: Record<string, unknown> = {}) => ({
   title: 'flow deck',
@@ -39,7 +40,7 @@ async function settle(api: TestApi, id: string, timeoutMs = 60_000): Promise<any
 describe('render API with the worker runtime', { timeout: 150_000 }, () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi({ worker: true, env: { RENDER_MAX_ATTEMPTS: '1', RENDER_BACKOFF_MS: '100' } });
+    api = await startTestService({ env: { RENDER_MAX_ATTEMPTS: '1', RENDER_BACKOFF_MS: '100' } });
   });
   afterAll(async () => {
     await api?.close();

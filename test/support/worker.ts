@@ -4,11 +4,11 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type Config } from '../shared/config';
-import { renderRequestSchema, type RenderRequest } from '../shared/request';
-import { createLogger } from '../telemetry/logger';
-import type { SlideWork, StageContext } from './stages/context';
-import { createLocalStorage } from '../storage/local';
+import { loadConfig, type Config } from '../../services/shared/config';
+import { renderRequestSchema, type RenderRequest } from '../../services/shared/request';
+import { createLogger } from '../../services/telemetry/logger';
+import type { SlideWork, StageContext } from '../../services/worker/stages/context';
+import { createLocalStorage } from '../../services/storage/local';
 
 /** A logger that writes nothing. */
 export const quietLogger = createLogger('worker-test', 'silent');
