@@ -15,12 +15,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { verifySignature } from '../../services/jobs/webhook-signature';
-import { startService, type RunningService } from '../support/service';
+import { startService, type RunningService, type ServiceOptions } from '../support/service';
 import { waitFor } from '../support/ports';
 import { getJob, submitJob, waitForStatus } from '../support/jobs';
 import { descendants } from './process-tree';
 
 const SECRET = 'lifecycle-e2e-secret';
+
+/** These tests restart services many times on a shared, busy machine: a start may take longer than the default wait. */
+const start = (options: ServiceOptions) => startService({ readyTimeoutMs: 90_000, ...options });
 
 /** One webhook request as the receiver saw it. */
 interface Seen {
@@ -118,13 +121,13 @@ describe('final-status webhooks on the embedded default', { timeout: 240_000 }, 
 
   test('a job that kills its process on every attempt ends failed and its render.failed is delivered', async () => {
     const env = { RENDER_MAX_ATTEMPTS: '2', WEBHOOK_SECRET: SECRET };
-    let svc = await startService({ dataDir, env });
+    let svc = await start({ dataDir, env });
     try {
       const job = await submitJob(svc.url, longDeck(hook.url));
       for (let attempt = 1; attempt <= 2; attempt++) {
         await attemptRunning(svc.url, job.id, attempt, 60_000);
         await killHard(svc);
-        svc = await startService({ dataDir, env });
+        svc = await start({ dataDir, env });
       }
       const final = await waitForStatus(svc.url, job.id, ['failed', 'completed'], 60_000);
       assert.equal(final.status, 'failed');
@@ -136,7 +139,7 @@ describe('final-status webhooks on the embedded default', { timeout: 240_000 }, 
   });
 
   test('a cancelled job sends render.cancelled', async () => {
-    const svc = await startService({ dataDir, env: { WEBHOOK_SECRET: SECRET } });
+    const svc = await start({ dataDir, env: { WEBHOOK_SECRET: SECRET } });
     try {
       const job = await submitJob(svc.url, longDeck(hook.url));
       await attemptRunning(svc.url, job.id, 1, 60_000);
@@ -165,7 +168,7 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
   beforeAll(async () => {
     assert.ok(redisUrl, 'REDIS_TEST_URL is not set: run through scripts/with-redis.sh (make test does)');
     hook = await receiver();
-    api = await startService({ entry: 'services/api/main.ts', dataDir, env });
+    api = await start({ entry: 'services/api/main.ts', dataDir, env });
   });
   afterAll(async () => {
     await api?.stop();
@@ -177,13 +180,13 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
     timeout: 420_000,
   }, async () => {
     const job = await submitJob(api!.url, longDeck(hook.url));
-    let worker = await startService({ entry: 'services/worker/main.ts', dataDir, env });
+    let worker = await start({ entry: 'services/worker/main.ts', dataDir, env });
     try {
       // Each kill is one stall; the sixth exceeds maxStalledCount (5) and the next worker to take the job fails it.
       for (let attempt = 1; attempt <= 6; attempt++) {
         await attemptRunning(api!.url, job.id, attempt, 90_000);
         await killHard(worker);
-        worker = await startService({ entry: 'services/worker/main.ts', dataDir, env });
+        worker = await start({ entry: 'services/worker/main.ts', dataDir, env });
       }
       const final = await waitForStatus(api!.url, job.id, ['failed', 'completed', 'cancelled'], 90_000);
       assert.equal(final.status, 'failed');
