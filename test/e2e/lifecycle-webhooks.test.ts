@@ -18,7 +18,7 @@ import { verifySignature } from '../../services/jobs/webhook-signature';
 import { startService, type RunningService, type ServiceOptions } from '../support/service';
 import { waitFor } from '../support/ports';
 import { getJob, submitJob, waitForStatus } from '../support/jobs';
-import { descendants } from './process-tree';
+import { descendants, ffmpegUnder } from './process-tree';
 
 const SECRET = 'lifecycle-e2e-secret';
 
@@ -177,18 +177,35 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
   });
 
   test('a worker killed until BullMQ gives up (stall limit): the job ends failed and render.failed is delivered', {
-    timeout: 420_000,
+    timeout: 600_000,
   }, async () => {
     const job = await submitJob(api!.url, longDeck(hook.url));
-    let worker = await start({ entry: 'services/worker/main.ts', dataDir, env });
+    const startWorker = () => start({ entry: 'services/worker/main.ts', dataDir, env });
+    // A spare worker is always up, so a kill costs one stall detection, not a process start as well.
+    const workers: RunningService[] = [await startWorker()];
+    let spare = startWorker();
     try {
       // Each kill is one stall; the sixth exceeds maxStalledCount (5) and the next worker to take the job fails it.
       for (let attempt = 1; attempt <= 6; attempt++) {
-        await attemptRunning(api!.url, job.id, attempt, 90_000);
-        await killHard(worker);
-        worker = await start({ entry: 'services/worker/main.ts', dataDir, env });
+        let victim: RunningService | undefined;
+        await waitFor(
+          `attempt ${attempt} encoding`,
+          async () => {
+            const j = await getJob(api!.url, job.id);
+            if (j.status !== 'processing' && j.status !== 'queued') throw new Error(`job ended ${j.status}`);
+            // Only this job is in flight, so the worker with an FFmpeg child is the one running it.
+            victim = workers.find((w) => ffmpegUnder(w.child.pid!).length > 0);
+            return j.status === 'processing' && j.attempts === attempt && victim !== undefined;
+          },
+          180_000,
+          200,
+        );
+        workers.push(await spare);
+        await killHard(victim!);
+        workers.splice(workers.indexOf(victim!), 1);
+        spare = startWorker();
       }
-      const final = await waitForStatus(api!.url, job.id, ['failed', 'completed', 'cancelled'], 90_000);
+      const final = await waitForStatus(api!.url, job.id, ['failed', 'completed', 'cancelled'], 120_000);
       assert.equal(final.status, 'failed');
       assert.equal(final.error?.code, 'WORKER_LOST');
       assert.match(String(final.error?.message), /job stalled more than allowable limit/, "BullMQ's stall give-up, not the runner's");
@@ -197,7 +214,13 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
       const started = hook.seen.filter((s) => s.jobId === job.id && s.event === 'render.started');
       assert.equal(started.length, 6, 'one render.started per attempt');
     } finally {
-      await worker.stop();
+      await Promise.all([
+        ...workers.map((w) => w.stop()),
+        spare.then(
+          (w) => w.stop(),
+          () => undefined,
+        ),
+      ]);
     }
   });
 
