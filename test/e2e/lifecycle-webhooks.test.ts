@@ -68,6 +68,12 @@ const longDeck = (hook: string) => ({
   webhookUrl: hook,
 });
 
+/** Never finishes within a test (as in drain-crash): the encode is still running whenever the test kills it. */
+const endlessDeck = (hook: string) => ({
+  ...longDeck(hook),
+  config: { width: 1920, height: 1080, fps: 30, quality: 'high' },
+});
+
 /** Waits for the one delivery of `event` for `jobId` and checks it is signed with an outbox event id. */
 async function delivered(hook: { seen: Seen[] }, jobId: string, event: string, status: string): Promise<Seen> {
   await waitFor(`${event} for ${jobId}`, () => hook.seen.some((s) => s.jobId === jobId && s.event === event), 60_000);
@@ -179,7 +185,7 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
   test('a worker killed until BullMQ gives up (stall limit): the job ends failed and render.failed is delivered', {
     timeout: 600_000,
   }, async () => {
-    const job = await submitJob(api!.url, longDeck(hook.url));
+    const job = await submitJob(api!.url, endlessDeck(hook.url));
     const startWorker = () => start({ entry: 'services/worker/main.ts', dataDir, env });
     // A spare worker is always up, so a kill costs one stall detection, not a process start as well.
     const workers: RunningService[] = [await startWorker()];
