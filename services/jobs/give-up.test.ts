@@ -36,7 +36,7 @@ test('killed on every attempt until BullMQ gives up: failed by the lifecycle, re
     });
   });
   const backend = await q.open();
-  const config = { webhookSecret: SECRET, outputUrlTtlSeconds: 60, fetch: { allowPrivateUrls: true, connectTimeoutMs: 2000 } };
+  const config = { webhookSecret: SECRET, outputUrlTtlSeconds: 60, fetch: { allowPrivateUrls: true, connectTimeoutMs: 10_000 } };
   const jobs = startJobs({ backend, config, logger: pino({ level: 'silent' }) });
   const env = {
     CRASH_KIND: 'bullmq',
