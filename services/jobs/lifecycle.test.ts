@@ -13,8 +13,7 @@ import pino from 'pino';
 import { installTestTelemetry } from '../../test/support/telemetry';
 import type { QueueBackend } from '../queue/contract';
 import { freshQueue, jobRecord, type BackendKind } from '../../test/support/queue';
-import { AssetFetchError } from '../shared/errors';
-import { AssetRejectedError } from '../shared/errors';
+import { AssetFetchError, AssetRejectedError } from '../shared/errors';
 import { TRANSITION_NAMES, TRANSITIONS, type JobRecord, type JobStatus, type TransitionName } from '../shared/job';
 import { serveHttp } from '../../test/support/worker';
 import { startJobs, type AttemptOwner } from '.';
@@ -68,7 +67,7 @@ async function rig(kind: BackendKind, options: { refuseEnqueue?: boolean } = {})
   const pending: Promise<boolean>[] = [];
   const jobs = startJobs({
     backend,
-    config: { webhookSecret: SECRET, outputUrlTtlSeconds: 60, fetch: { allowPrivateUrls: true, connectTimeoutMs: 2000 } },
+    config: { webhookSecret: SECRET, outputUrlTtlSeconds: 60, fetch: { allowPrivateUrls: true, connectTimeoutMs: 10_000 } },
     logger,
     onEvent: (d) => pending.push(d),
   });

@@ -12,10 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import type { GiveUpReport, QueueBackend } from '../queue/contract';
-import { QueueUnavailableError } from '../shared/errors';
-import type { RenderError } from '../shared/errors/render-error';
-import { InternalError } from '../shared/errors';
-import { WorkerLostError } from '../shared/errors';
+import { InternalError, QueueUnavailableError, type RenderError, WorkerLostError } from '../shared/errors';
 import {
   canTransition,
   statusChange,

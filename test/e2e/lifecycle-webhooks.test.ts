@@ -15,12 +15,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { verifySignature } from '../../services/jobs/webhook-signature';
-import { startService, type RunningService } from '../support/service';
+import { startService, type RunningService, type ServiceOptions } from '../support/service';
 import { waitFor } from '../support/ports';
 import { getJob, submitJob, waitForStatus } from '../support/jobs';
-import { descendants } from './process-tree';
+import { descendants, ffmpegUnder } from './process-tree';
 
 const SECRET = 'lifecycle-e2e-secret';
+
+/** These tests restart services many times on a shared, busy machine: a start may take longer than the default wait. */
+const start = (options: ServiceOptions) => startService({ readyTimeoutMs: 90_000, ...options });
 
 /** One webhook request as the receiver saw it. */
 interface Seen {
@@ -63,6 +66,12 @@ const longDeck = (hook: string) => ({
   slides: [{ title: 'long', content: 'a long slide', duration: 600, transition: 'none' }],
   config: { width: 320, height: 240, fps: 10, quality: 'low' },
   webhookUrl: hook,
+});
+
+/** Never finishes within a test (as in drain-crash): the encode is still running whenever the test kills it. */
+const endlessDeck = (hook: string) => ({
+  ...longDeck(hook),
+  config: { width: 1920, height: 1080, fps: 30, quality: 'high' },
 });
 
 /** Waits for the one delivery of `event` for `jobId` and checks it is signed with an outbox event id. */
@@ -118,13 +127,13 @@ describe('final-status webhooks on the embedded default', { timeout: 240_000 }, 
 
   test('a job that kills its process on every attempt ends failed and its render.failed is delivered', async () => {
     const env = { RENDER_MAX_ATTEMPTS: '2', WEBHOOK_SECRET: SECRET };
-    let svc = await startService({ dataDir, env });
+    let svc = await start({ dataDir, env });
     try {
       const job = await submitJob(svc.url, longDeck(hook.url));
       for (let attempt = 1; attempt <= 2; attempt++) {
         await attemptRunning(svc.url, job.id, attempt, 60_000);
         await killHard(svc);
-        svc = await startService({ dataDir, env });
+        svc = await start({ dataDir, env });
       }
       const final = await waitForStatus(svc.url, job.id, ['failed', 'completed'], 60_000);
       assert.equal(final.status, 'failed');
@@ -136,7 +145,7 @@ describe('final-status webhooks on the embedded default', { timeout: 240_000 }, 
   });
 
   test('a cancelled job sends render.cancelled', async () => {
-    const svc = await startService({ dataDir, env: { WEBHOOK_SECRET: SECRET } });
+    const svc = await start({ dataDir, env: { WEBHOOK_SECRET: SECRET } });
     try {
       const job = await submitJob(svc.url, longDeck(hook.url));
       await attemptRunning(svc.url, job.id, 1, 60_000);
@@ -165,7 +174,7 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
   beforeAll(async () => {
     assert.ok(redisUrl, 'REDIS_TEST_URL is not set: run through scripts/with-redis.sh (make test does)');
     hook = await receiver();
-    api = await startService({ entry: 'services/api/main.ts', dataDir, env });
+    api = await start({ entry: 'services/api/main.ts', dataDir, env });
   });
   afterAll(async () => {
     await api?.stop();
@@ -174,18 +183,35 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
   });
 
   test('a worker killed until BullMQ gives up (stall limit): the job ends failed and render.failed is delivered', {
-    timeout: 420_000,
+    timeout: 600_000,
   }, async () => {
-    const job = await submitJob(api!.url, longDeck(hook.url));
-    let worker = await startService({ entry: 'services/worker/main.ts', dataDir, env });
+    const job = await submitJob(api!.url, endlessDeck(hook.url));
+    const startWorker = () => start({ entry: 'services/worker/main.ts', dataDir, env });
+    // A spare worker is always up, so a kill costs one stall detection, not a process start as well.
+    const workers: RunningService[] = [await startWorker()];
+    let spare = startWorker();
     try {
       // Each kill is one stall; the sixth exceeds maxStalledCount (5) and the next worker to take the job fails it.
       for (let attempt = 1; attempt <= 6; attempt++) {
-        await attemptRunning(api!.url, job.id, attempt, 90_000);
-        await killHard(worker);
-        worker = await startService({ entry: 'services/worker/main.ts', dataDir, env });
+        let victim: RunningService | undefined;
+        await waitFor(
+          `attempt ${attempt} encoding`,
+          async () => {
+            const j = await getJob(api!.url, job.id);
+            if (j.status !== 'processing' && j.status !== 'queued') throw new Error(`job ended ${j.status}`);
+            // Only this job is in flight, so the worker with an FFmpeg child is the one running it.
+            victim = workers.find((w) => ffmpegUnder(w.child.pid!).length > 0);
+            return j.status === 'processing' && j.attempts === attempt && victim !== undefined;
+          },
+          180_000,
+          200,
+        );
+        workers.push(await spare);
+        await killHard(victim!);
+        workers.splice(workers.indexOf(victim!), 1);
+        spare = startWorker();
       }
-      const final = await waitForStatus(api!.url, job.id, ['failed', 'completed', 'cancelled'], 90_000);
+      const final = await waitForStatus(api!.url, job.id, ['failed', 'completed', 'cancelled'], 120_000);
       assert.equal(final.status, 'failed');
       assert.equal(final.error?.code, 'WORKER_LOST');
       assert.match(String(final.error?.message), /job stalled more than allowable limit/, "BullMQ's stall give-up, not the runner's");
@@ -194,7 +220,13 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
       const started = hook.seen.filter((s) => s.jobId === job.id && s.event === 'render.started');
       assert.equal(started.length, 6, 'one render.started per attempt');
     } finally {
-      await worker.stop();
+      await Promise.all([
+        ...workers.map((w) => w.stop()),
+        spare.then(
+          (w) => w.stop(),
+          () => undefined,
+        ),
+      ]);
     }
   });
 
