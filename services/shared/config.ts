@@ -90,6 +90,9 @@ const envSchema = z.object({
   RENDER_STORE_TIMEOUT_MS: int(100, 600_000).default(60_000),
   RENDER_HEARTBEAT_MS: int(100, 600_000).default(10_000),
   RENDER_DRAIN_SECONDS: int(0, 24 * 3600).default(30),
+  RENDER_HTTP_HEADERS_TIMEOUT_SECONDS: int(1, 600).default(10),
+  RENDER_HTTP_REQUEST_TIMEOUT_SECONDS: int(1, 3600).default(30),
+  RENDER_HTTP_KEEPALIVE_SECONDS: int(1, 600).default(5),
   PUBLIC_URL: optionalUrl,
   ADMIN_TOKEN: optionalSecret,
   METRICS_TOKEN: optionalSecret,
@@ -161,6 +164,8 @@ export interface Config {
   heartbeatMs: number;
   /** How long a stopping worker lets running attempts finish before handing them back (SIGTERM/SIGINT). */
   drainSeconds: number;
+  /** The API server's bounds on a request: headers, the whole request, an idle keep-alive connection (seconds). */
+  http: { headersTimeoutSeconds: number; requestTimeoutSeconds: number; keepAliveSeconds: number };
   publicUrl: string | undefined;
   adminToken: string | undefined;
   metricsToken: string | undefined;
@@ -247,6 +252,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     traceReadRatio: e.RENDER_TRACE_READ_RATIO,
     heartbeatMs: e.RENDER_HEARTBEAT_MS,
     drainSeconds: e.RENDER_DRAIN_SECONDS,
+    http: Object.freeze({
+      headersTimeoutSeconds: Math.min(e.RENDER_HTTP_HEADERS_TIMEOUT_SECONDS, e.RENDER_HTTP_REQUEST_TIMEOUT_SECONDS),
+      requestTimeoutSeconds: e.RENDER_HTTP_REQUEST_TIMEOUT_SECONDS,
+      keepAliveSeconds: e.RENDER_HTTP_KEEPALIVE_SECONDS,
+    }),
     publicUrl: e.PUBLIC_URL,
     adminToken: e.ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,
