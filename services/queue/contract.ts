@@ -35,6 +35,16 @@ export interface JobPage {
 /** Fields a status change may write; `id`, `request` and `createdAt` never change. */
 export type JobPatch = Partial<Omit<JobRecord, 'id' | 'request' | 'createdAt'>>;
 
+/**
+ * What an Idempotency-Key names: the job it was claimed for, the fingerprint of the request that
+ * claimed it (null for a claim written by a release that kept none) and when it was claimed.
+ */
+export interface IdempotencyClaim {
+  jobId: string;
+  fingerprint: string | null;
+  claimedAtMs: number;
+}
+
 /** Durable job records: the one source of truth every API replica reads. */
 export interface JobStore {
   create(job: JobRecord): Promise<void>;
@@ -64,10 +74,11 @@ export interface JobStore {
   /** How many of `client`'s jobs are queued, processing or retrying (the per-client cap). */
   countActive(client: string): Promise<number>;
   /**
-   * Records that `client`'s `key` names `jobId` for `ttlMs`, unless the key is already recorded:
-   * then returns the job id it names (an idempotent retry) and records nothing.
+   * Records that `client`'s `key` names `jobId` (and the request's `fingerprint`) for `ttlMs`,
+   * unless the key is already recorded: then returns that claim (an idempotent retry, a reuse with
+   * another body, or a first request still in flight) and records nothing.
    */
-  claimIdempotencyKey(client: string, key: string, jobId: string, ttlMs: number): Promise<string | null>;
+  claimIdempotencyKey(client: string, key: string, jobId: string, ttlMs: number, fingerprint?: string): Promise<IdempotencyClaim | null>;
   /** Forgets a claim whose job was never created (the submission failed after claiming). */
   releaseIdempotencyKey(client: string, key: string, jobId: string): Promise<void>;
   /**

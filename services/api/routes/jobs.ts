@@ -9,6 +9,7 @@ import { refusedUrlFields } from '../../shared/request-urls';
 import { BadRequestError, JobNotFoundError, UrlNotAllowedError, ValidationFailedError } from '../../shared/errors';
 import { clientOf } from '../client-auth';
 import { persistAndEnqueue } from '../enqueue';
+import { claimOrReplay, requestFingerprint } from '../idempotency';
 import { queueCall } from '../queue-call';
 import type { SubmitLimits } from '../submit-limits';
 import { voiceProblem } from '../voices';
@@ -26,8 +27,6 @@ const listQuery = z.strictObject({
   cursor: z.string().min(1).max(512).optional(),
 });
 
-/** How long an Idempotency-Key keeps naming its job (as payment APIs do). */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
@@ -70,7 +69,7 @@ export function jobsRouter({ config, backend, limits }: JobRouteDeps): Router {
     if (voice) throw new ValidationFailedError([voice]);
     const id = randomUUID();
     if (idempotencyKey !== undefined) {
-      const original = await replayOf(backend, client, idempotencyKey, id);
+      const original = await claimOrReplay(backend, client, idempotencyKey, id, requestFingerprint(parsed.request));
       if (original) {
         res.locals.jobId = original.id;
         res.set('idempotent-replayed', 'true');
@@ -103,19 +102,4 @@ export function jobsRouter({ config, backend, limits }: JobRouteDeps): Router {
   });
 
   return router;
-}
-
-/**
- * Claims `key` for the new job `id`; when the key already names a job of this client, returns that
- * job instead (a retried submission). A key whose job no longer exists is claimed afresh.
- */
-async function replayOf(backend: QueueBackend, client: string, key: string, id: string): Promise<JobRecord | null> {
-  for (let tries = 0; tries < 2; tries++) {
-    const existing = await queueCall(() => backend.store.claimIdempotencyKey(client, key, id, IDEMPOTENCY_TTL_MS));
-    if (existing === null) return null;
-    const job = await queueCall(() => backend.store.get(existing));
-    if (job && jobClient(job) === client) return job;
-    await queueCall(() => backend.store.releaseIdempotencyKey(client, key, existing));
-  }
-  return null;
 }
