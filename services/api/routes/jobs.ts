@@ -13,6 +13,7 @@ import { claimOrReplay, requestFingerprint } from '../idempotency';
 import { queueCall } from '../queue-call';
 import type { SubmitLimits } from '../submit-limits';
 import { voiceProblem } from '../voices';
+import { recordRejectedDeck } from '../../telemetry/metrics';
 
 /** What the job routes need. */
 export interface JobRouteDeps {
@@ -60,13 +61,18 @@ export function jobsRouter({ config, backend, limits }: JobRouteDeps): Router {
       throw new BadRequestError('INVALID_IDEMPOTENCY_KEY');
     }
     const parsed = parseRenderRequest(req.body);
-    if (!parsed.ok) throw new ValidationFailedError(parsed.details);
+    // A deck refused for its own input is counted per client (RenderClientBadDecks), never against the SLO.
+    const refuse = (err: Error) => {
+      recordRejectedDeck(client);
+      return err;
+    };
+    if (!parsed.ok) throw refuse(new ValidationFailedError(parsed.details));
     if (!config.fetch.allowPrivateUrls) {
       const refused = refusedUrlFields(parsed.request);
-      if (refused.length > 0) throw new UrlNotAllowedError('a URL points to an address this service does not contact', refused);
+      if (refused.length > 0) throw refuse(new UrlNotAllowedError('a URL points to an address this service does not contact', refused));
     }
     const voice = await voiceProblem(parsed.request);
-    if (voice) throw new ValidationFailedError([voice]);
+    if (voice) throw refuse(new ValidationFailedError([voice]));
     const id = randomUUID();
     if (idempotencyKey !== undefined) {
       const original = await claimOrReplay(backend, client, idempotencyKey, id, requestFingerprint(parsed.request));
