@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ERROR_CATEGORIES } from '../shared/errors';
 import { JOB_STATUSES } from '../shared/job';
+import { SLO_WINDOW_MS, type SloWindow } from '../shared/slo';
 import { SUMMARY_RANGES, type Summary, type SummaryRange } from '../shared/stats';
 
 export { metricsJsonSchema } from '../telemetry/metrics-json-schema';
@@ -22,6 +23,7 @@ export const readySchema = z.strictObject({
 export const notReadySchema = z.strictObject({ status: z.literal('unavailable'), reason: z.string() });
 
 const nullableNumber = z.number().nullable();
+const SLO_WINDOWS = Object.keys(SLO_WINDOW_MS) as [SloWindow, ...SloWindow[]];
 const durationStats = z.strictObject({
   count: z.number().int(),
   avg: nullableNumber,
@@ -58,6 +60,22 @@ export const summarySchema = z.strictObject({
       samples: z.array(z.strictObject({ jobId: z.string(), code: z.string(), message: z.string(), at: z.string() })),
     }),
   ),
+  slo: z
+    .strictObject({
+      objective: z.number(),
+      burning: z.boolean(),
+      burnRates: z.array(
+        z.strictObject({
+          long: z.enum(SLO_WINDOWS),
+          short: z.enum(SLO_WINDOWS),
+          factor: z.number(),
+          longErrorRatio: nullableNumber,
+          shortErrorRatio: nullableNumber,
+          burning: z.boolean(),
+        }),
+      ),
+    })
+    .nullable(),
   service: z.strictObject({
     queueReachable: z.boolean(),
     queueError: z.string().nullable(),
