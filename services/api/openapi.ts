@@ -90,7 +90,7 @@ export const COMMON_ERROR_CODES = [
   'HEADERS_TOO_LARGE',
   'INTERNAL_ERROR',
 ] as const satisfies readonly ErrorCode[];
-/** Codes a request with a JSON body may answer (body parsing runs before every route). */
+/** Codes a request with a body may answer: the JSON parser runs before every route, the login form has its own. */
 const BODY_CODES = ['INVALID_JSON', 'INVALID_BODY', 'REQUEST_ABORTED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const;
 /** Codes every `/api/jobs/{id}…` route may answer: a bad path, no key, no such job, no queue. */
 const JOB_CODES = ['INVALID_PATH', 'UNAUTHORIZED', 'JOB_NOT_FOUND', 'QUEUE_UNAVAILABLE'] as const;
@@ -392,7 +392,7 @@ export function openApiDocument(version: string): Json {
               headers: location,
               links: jobLinks('getJob', 'cancelJob', 'downloadJobOutput'),
             }),
-            ...errorResponses([...JOB_CODES, 'JOB_NOT_RETRYABLE', 'RATE_LIMITED', 'TOO_MANY_ACTIVE_JOBS', 'QUEUE_FULL']),
+            ...errorResponses([...JOB_CODES, ...BODY_CODES, 'JOB_NOT_RETRYABLE', 'RATE_LIMITED', 'TOO_MANY_ACTIVE_JOBS', 'QUEUE_FULL']),
           },
         },
       },
@@ -491,7 +491,7 @@ export function openApiDocument(version: string): Json {
           },
           responses: {
             303: { description: 'Signed in: to the admin page.', headers: { Location: { $ref: '#/components/headers/AdminLocation' } } },
-            ...errorResponses([], ['UNAUTHORIZED', 'CROSS_SITE_POST']),
+            ...errorResponses(BODY_CODES, ['UNAUTHORIZED', 'CROSS_SITE_POST']),
           },
         },
       },
@@ -502,7 +502,7 @@ export function openApiDocument(version: string): Json {
           security: open,
           responses: {
             303: { description: 'Signed out: to the admin page.', headers: { Location: { $ref: '#/components/headers/AdminLocation' } } },
-            ...errorResponses([], ['CROSS_SITE_POST']),
+            ...errorResponses(BODY_CODES, ['CROSS_SITE_POST']),
           },
         },
       },
