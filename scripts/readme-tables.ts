@@ -6,6 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CONFIG_VARIABLES } from '../services/shared/config';
 import { ERRORS, HTTP_ERROR_CODES, JOB_ERROR_CODES } from '../services/shared/errors/registry';
 
 export const README = path.resolve(__dirname, '..', 'README.md');
@@ -31,7 +32,13 @@ export function jobErrorTable(): string {
   return markdownTable(['Code', 'Category', 'Retried', 'When'], rows);
 }
 
-const TABLES: Record<string, () => string> = { 'http-errors': httpErrorTable, 'job-errors': jobErrorTable };
+/** Every environment variable, its default as users read it, and its meaning. */
+export function configTable(): string {
+  const rows = CONFIG_VARIABLES.map((v) => [v.names.map((n) => `\`${n}\``).join(', '), v.shownDefault, v.doc]);
+  return markdownTable(['Variable', 'Default', 'Meaning'], rows);
+}
+
+const TABLES: Record<string, () => string> = { 'http-errors': httpErrorTable, 'job-errors': jobErrorTable, config: configTable };
 
 /** `text` with every generated section replaced by its table; throws when a marker is missing. */
 export function withTables(text: string): string {

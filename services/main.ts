@@ -1,5 +1,5 @@
 /** The embedded single process (`npm start`): queue backend, worker and API in one process. */
-import { assertApiExposureAllowed } from './api/protected-mode';
+import { assertApiExposureAllowed } from './api/auth';
 import { listenApi } from './api/server';
 import { runMain } from './process/lifecycle';
 import { startService, type RunningService } from './process/service';

@@ -7,9 +7,7 @@ import { serviceVersion } from '../shared/version';
 import type { Logger } from '../telemetry/logger';
 import { metricsRequestHandler } from '../telemetry/metrics-http';
 import { adminPageRouter } from './admin/router';
-import { loadApiKeys } from './api-keys';
-import { authenticateClient } from './client-auth';
-import { assertSafeExposure } from './protected-mode';
+import { loadAuth } from './auth';
 import { SubmitLimits } from './submit-limits';
 import { errorHandler, notFound } from './errors';
 import { openApiDocument } from './openapi';
@@ -40,9 +38,8 @@ export function createApp({ config, backend, logger, storage, drain }: AppDeps):
   // Behind a proxy the client address comes from X-Forwarded-For; only loopback proxies are trusted.
   app.set('trust proxy', 'loopback');
   const summary = new SummaryService({ backend });
-  const keys = loadApiKeys(config, logger);
-  // Protected mode: an exposed API without keys does not start (the error names RENDER_API_KEYS).
-  assertSafeExposure(config, keys);
+  // Loaded once; protected mode refuses here too (naming RENDER_API_KEYS or ADMIN_TOKEN).
+  const auth = loadAuth(config, logger);
   const limits = new SubmitLimits(config.limits, backend);
 
   app.use(requestMetrics());
@@ -51,13 +48,14 @@ export function createApp({ config, backend, logger, storage, drain }: AppDeps):
   app.use(healthRouter({ backend, storage, drain }));
   const openApi = openApiDocument(serviceVersion());
   app.get('/api/openapi.json', (_req, res) => void res.json(openApi));
-  app.get('/api/metrics', metricsRequestHandler({ token: config.metricsToken }));
-  app.use('/api/admin', adminSummaryRouter({ adminToken: config.adminToken, summary }));
-  app.use('/api/jobs', authenticateClient(keys));
+  // The token is checked by auth (so its 401 goes through the error handler), not by the shared handler.
+  app.get('/api/metrics', auth.metrics, metricsRequestHandler({}));
+  app.use('/api/admin', adminSummaryRouter({ auth, summary }));
+  app.use('/api/jobs', auth.client);
   app.use('/api/jobs', jobsRouter({ config, backend, limits }));
   app.use('/api/jobs', jobActionsRouter({ config, backend, limits }));
   app.use('/api/jobs', jobOutputRouter({ backend, config, storage }));
-  app.use('/admin', adminPageRouter({ config, summary, backend }));
+  app.use('/admin', adminPageRouter({ config, auth, summary, backend }));
   app.use(notFound);
   app.use(errorHandler(logger));
   return app;

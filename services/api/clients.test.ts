@@ -15,7 +15,7 @@ describe('two clients with API keys', () => {
   beforeAll(async () => {
     api = await startTestApi({
       worker: false,
-      env: { RENDER_API_KEYS: 'alice:alice-token-1,bob:bob-token-2', RENDER_SUBMIT_RATE_PER_MINUTE: '5' },
+      env: { RENDER_API_KEYS: 'alice:alice-token-1,bob:bob-token-2', ADMIN_TOKEN: 'admin-token', RENDER_SUBMIT_RATE_PER_MINUTE: '5' },
     });
   });
   afterAll(async () => api?.close());
@@ -108,7 +108,12 @@ describe('caps on queued work', () => {
   test('a client over RENDER_MAX_ACTIVE_JOBS_PER_CLIENT gets 429 TOO_MANY_ACTIVE_JOBS; a full queue is 503 QUEUE_FULL', async () => {
     const api = await startTestApi({
       worker: false,
-      env: { RENDER_MAX_ACTIVE_JOBS_PER_CLIENT: '2', RENDER_MAX_QUEUED_JOBS: '3', RENDER_API_KEYS: 'a:ta,b:tb' },
+      env: {
+        RENDER_MAX_ACTIVE_JOBS_PER_CLIENT: '2',
+        RENDER_MAX_QUEUED_JOBS: '3',
+        RENDER_API_KEYS: 'a:ta,b:tb',
+        ADMIN_TOKEN: 'admin-token',
+      },
     });
     try {
       assert.equal((await postJson(`${api.url}/api/jobs`, deck, auth('ta'))).status, 202);
@@ -145,7 +150,7 @@ describe('the keys file', () => {
     const file = path.join(dir, 'keys');
     const hashed = createHash('sha256').update('carol-secret').digest('hex');
     writeFileSync(file, `# clients\nalice:old-token\ncarol:sha256:${hashed}\n`);
-    const api = await startTestApi({ worker: false, env: { RENDER_API_KEYS_FILE: file } });
+    const api = await startTestApi({ worker: false, env: { RENDER_API_KEYS_FILE: file, ADMIN_TOKEN: 'admin-token' } });
     const status = async (token: string) => (await call(`${api.url}/api/jobs`, { headers: auth(token) })).status;
     try {
       assert.equal(await status('old-token'), 200);

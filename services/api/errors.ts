@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../telemetry/logger';
-import { BadRequestError, InternalError, RenderError } from '../shared/errors';
+import { BadRequestError, InternalError, RenderError, UnauthorizedError } from '../shared/errors';
 import { LIMITS } from '../shared/request';
 
 /** body-parser's error types → our stable client error codes. */
@@ -17,7 +17,11 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new BadRequestError('NOT_FOUND', req.method, req.path));
 };
 
-/** The one error handler: RenderErrors keep their status and code; anything else is a logged 500. */
+/**
+ * The one error handler: RenderErrors keep their status and code; anything else is a logged 500. A
+ * 401 names its realm in `WWW-Authenticate`; a router that shows HTML (the admin page) sets
+ * `res.locals.errorPage` and gets the same error as a page instead of JSON.
+ */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
@@ -41,6 +45,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     res.locals.errorCode = error.code;
     const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
     if (typeof retryAfter === 'number') res.set('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+    if (error instanceof UnauthorizedError) res.set('www-authenticate', `Bearer realm="${error.realm}"`);
+    const page = res.locals.errorPage as ((e: RenderError) => string) | undefined;
+    if (page) return void res.status(error.httpStatus).type('html').send(page(error));
     res.status(error.httpStatus).json(error.toResponseBody());
   };
 }

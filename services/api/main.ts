@@ -6,7 +6,7 @@ import { createOutputStorage } from '../storage';
 import type { OutputStorage } from '../storage/contract';
 import type { Logger } from '../telemetry/logger';
 import { instrumentStorage } from '../telemetry/storage-telemetry';
-import { assertApiExposureAllowed } from './protected-mode';
+import { assertApiExposureAllowed } from './auth';
 import { listenApi } from './server';
 
 /** The API process: its URL besides what every process has. */

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { JOB_STATUSES, STAGES } from '../shared/job';
 import { renderRequestSchema } from '../shared/request';
 import { SUMMARY_RANGES } from '../shared/stats';
-import { SESSION_COOKIE } from './admin/session';
+import { SESSION_COOKIE } from './auth/session';
 import { healthSchema, jsonSchemaOf, metricsJsonSchema, notReadySchema, readySchema, summarySchema } from './response-schemas';
 import { ERROR_CATEGORIES, ERRORS, type ErrorCode, HTTP_ERROR_CODES, JOB_ERROR_CODES } from '../shared/errors';
 

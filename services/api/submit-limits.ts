@@ -7,7 +7,7 @@
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { QueueBackend } from '../queue/contract';
-import type { Config } from '../shared/config';
+import type { LimitsConfig } from '../shared/config';
 import { QueueFullError, RateLimitedError } from '../shared/errors';
 import { queueCall } from './queue-call';
 
@@ -16,7 +16,7 @@ export class SubmitLimits {
   private readonly limiter: RateLimiterMemory;
 
   constructor(
-    private readonly limits: Config['limits'],
+    private readonly limits: LimitsConfig,
     private readonly backend: QueueBackend,
   ) {
     this.limiter = new RateLimiterMemory({ points: limits.submitPerMinute, duration: 60 });

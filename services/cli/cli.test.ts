@@ -55,7 +55,7 @@ describe('render CLI', { timeout: 90_000 }, () => {
 
 describe('render CLI with API keys', () => {
   test('--token and RENDER_API_TOKEN authenticate; without a token the API error is UNAUTHORIZED', { timeout: 60_000 }, async () => {
-    const api = await startTestApi({ worker: false, env: { RENDER_API_KEYS: 'alice:cli-token-1' } });
+    const api = await startTestApi({ worker: false, env: { RENDER_API_KEYS: 'alice:cli-token-1', ADMIN_TOKEN: 'admin-token' } });
     try {
       await assert.rejects(main(['list', '--url', api.url]), (err: unknown) => err instanceof ApiError && err.code === 'UNAUTHORIZED');
       assert.equal(await main(['list', '--url', api.url, '--token', 'cli-token-1']), 0);

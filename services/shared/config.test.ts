@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
 import { backoffDelayMs, retryAfterMs } from './backoff';
-import { ConfigError, loadConfig } from './config';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config';
 
 test('defaults: port 3000, embedded (no Redis), outputs under the data dir, frozen', () => {
   const c = loadConfig({});
@@ -69,4 +69,28 @@ test('Retry-After: delta-seconds, an HTTP date, or nothing usable', () => {
   assert.equal(retryAfterMs('Wed, 31 Dec 2025 23:00:00 GMT', now), 0);
   assert.equal(retryAfterMs('soon', now), undefined);
   assert.equal(retryAfterMs(undefined, now), undefined);
+});
+
+test('the schema is the one list: every variable it reads has a README row, and the result is frozen all the way down', () => {
+  const documented = new Set(CONFIG_VARIABLES.flatMap((r) => r.names));
+  // Variables documented inside another's row name it in that row's text.
+  const text = CONFIG_VARIABLES.map((r) => r.doc).join(' ');
+  for (const name of ['PORT', 'HOST', 'ADMIN_TOKEN', 'RENDER_API_KEYS', 'LOG_LEVEL', 'RENDER_STORAGE_URL'])
+    assert.ok(documented.has(name), name);
+  for (const name of ['AWS_ENDPOINT_URL', 'AWS_DEFAULT_REGION']) assert.ok(!documented.has(name) && text.includes(`\`${name}\``), name);
+  assert.equal(
+    documented.size,
+    CONFIG_VARIABLES.reduce((n, r) => n + r.names.length, 0),
+    'no variable has two rows',
+  );
+  const c = loadConfig({ RENDER_API_KEYS: 'a:b' });
+  assert.ok(Object.isFrozen(c.fetch) && Object.isFrozen(c.limits) && Object.isFrozen(c.storage));
+  assert.ok(Object.isFrozen(c.apiKeys) && Object.isFrozen(c.apiKeys?.[0]));
+});
+
+test('a bad storage URL is reported as a configuration error naming RENDER_STORAGE_URL', () => {
+  assert.throws(
+    () => loadConfig({ RENDER_STORAGE_URL: 's3://Bad_Bucket/x' }),
+    (err: Error) => err instanceof ConfigError && /RENDER_STORAGE_URL/.test(err.message) && /invalid configuration/.test(err.message),
+  );
 });

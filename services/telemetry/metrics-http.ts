@@ -2,24 +2,10 @@
  * The metrics scrape handler, as a plain node:http handler so the API (Express, `/api/metrics`) and
  * each separate worker process (bare http server, `/metrics`) serve exactly the same thing.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { metricsCollector } from '../../telemetry-bridge/metrics-collector';
 import { errorOf, UnauthorizedError } from '../shared/errors';
-
-/** Compares secrets in constant time (hashing first so lengths do not leak either). */
-export function secretsEqual(provided: string, expected: string): boolean {
-  const a = createHash('sha256').update(provided).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-/** True when the request carries `Authorization: Bearer <token>`. */
-export function hasBearer(req: IncomingMessage, token: string): boolean {
-  const header = req.headers.authorization ?? '';
-  const match = /^Bearer\s+(.+)$/i.exec(header);
-  return match !== null && secretsEqual(match[1].trim(), token);
-}
+import { hasBearer } from '../shared/secrets';
 
 /** Content type of the Prometheus text format, the default for curl, browsers and promtool. */
 export const PROMETHEUS_TEXT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

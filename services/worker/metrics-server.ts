@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WorkerHandle } from '../queue/contract';
 import { isAlive } from '../queue/liveness';
-import type { Config } from '../shared/config';
+import type { MetricsServerConfig } from '../shared/config';
 import { BadRequestError } from '../shared/errors';
 import type { Logger } from '../telemetry/logger';
 import { metricsRequestHandler } from '../telemetry/metrics-http';
@@ -24,7 +24,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 
 /** Serves `/metrics` (token-protected when configured) and `/healthz` for `worker` on METRICS_PORT. */
 export async function listenMetricsServer(
-  config: Readonly<Config>,
+  config: MetricsServerConfig,
   worker: WorkerHandle,
   backendKind: string,
   logger: Logger,

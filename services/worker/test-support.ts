@@ -45,7 +45,7 @@ export function stageContext(request: RenderRequest, options: { env?: NodeJS.Pro
     signal: options.signal ?? new AbortController().signal,
     logger: quietLogger,
   };
-  return { ctx, cleanup };
+  return { ctx, config, cleanup };
 }
 
 /** Slides with no local assets yet, as fetch would return for a deck without URLs. */

@@ -25,3 +25,12 @@ test('the API and every worker set HOST=0.0.0.0; the API reads RENDER_API_KEYS_F
     'the keys file is mounted read-only at RENDER_API_KEYS_FILE',
   );
 });
+
+test('the API takes ADMIN_TOKEN from .env (protected mode refuses it unset, with keys); workers do not get it; .env.example says it is required', () => {
+  assert.equal(services.api.environment?.ADMIN_TOKEN, ['$', '{ADMIN_TOKEN:-}'].join(''));
+  for (const [name, svc] of Object.entries(services)) {
+    if (name.startsWith('worker')) assert.equal(svc.environment?.ADMIN_TOKEN, undefined, name);
+  }
+  const example = readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8');
+  assert.match(example, /^# Required: the admin token[\s\S]*?^ADMIN_TOKEN=$/m);
+});

@@ -14,6 +14,7 @@ function run(entry: string, env: Record<string, string>): Promise<{ code: number
   delete full.RENDER_API_KEYS;
   delete full.RENDER_API_KEYS_FILE;
   delete full.RENDER_AUTH;
+  delete full.ADMIN_TOKEN;
   Object.assign(full, env);
   const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: REPO_ROOT, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -32,6 +33,22 @@ test('the embedded service and the API refuse HOST=0.0.0.0 without keys, naming 
     const { code, output } = await run(entry, { HOST: '0.0.0.0' });
     assert.notEqual(code, 0, `${entry} should not start:\n${output}`);
     assert.match(output, /RENDER_API_KEYS/, entry);
+  }
+});
+
+test('with RENDER_API_KEYS set and ADMIN_TOKEN unset (or empty) the API refuses to start, naming ADMIN_TOKEN', {
+  timeout: 60_000,
+}, async () => {
+  for (const env of [
+    { RENDER_API_KEYS: 'me:a-long-client-token' },
+    { RENDER_API_KEYS: 'me:a-long-client-token', ADMIN_TOKEN: '' },
+  ] as Record<string, string>[]) {
+    for (const entry of ['services/main.ts', 'services/api/main.ts']) {
+      const { code, output } = await run(entry, env);
+      assert.notEqual(code, 0, `${entry} should not start:\n${output}`);
+      assert.match(output, /ADMIN_TOKEN/, entry);
+      assert.doesNotMatch(output, /a-long-client-token/, 'the key is never echoed');
+    }
   }
 });
 

@@ -3,20 +3,22 @@ import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { QueueBackend } from '../../queue/contract';
-import type { Config } from '../../shared/config';
+import type { AdminPageConfig } from '../../shared/config';
 import { SUMMARY_RANGES, type SummaryRange } from '../../shared/stats';
-import { hasBearer, secretsEqual } from '../../telemetry/metrics-http';
+import { BadRequestError, QueueUnavailableError, type RenderError, UnauthorizedError } from '../../shared/errors';
+import type { Auth } from '../auth';
+import { invalidQuery } from '../routes/jobs';
 import type { SummaryService } from '../summary-service';
 import { labelsFor, pickLocale } from './i18n';
 import type { PageContext } from './layout';
 import { renderLoginPage, renderMessagePage } from './login-page';
 import { renderMetricsPage } from './metrics-page';
 import { isSameOriginPost, securityHeaders } from './security';
-import { issueSession, readCookie, sessionCookie, SESSION_COOKIE, verifySession } from './session';
 
-/** What the admin page needs: the config (token, Grafana links), the shared aggregator and the job store. */
+/** What the admin page needs: its config slice (Grafana links, heartbeat), auth, the shared aggregator and the job store. */
 export interface AdminPageDeps {
-  config: Readonly<Config>;
+  config: AdminPageConfig;
+  auth: Auth;
   summary: SummaryService;
   backend: QueueBackend;
 }
@@ -38,21 +40,35 @@ function sendHtml(res: Response, status: number, ctx: PageContext, body: string)
   res.status(status).set('content-language', ctx.locale).set('vary', 'Accept-Language').type('html').send(body);
 }
 
-// A login CSRF would only log the victim into this same single admin identity, but refusing it is cheap.
-function refuseCrossSite(res: Response, ctx: PageContext): void {
-  sendHtml(res, 403, ctx, renderMessagePage(ctx, labelsFor(ctx.locale).badRequest, 'CROSS_SITE_POST', 'cross-site form posts are refused'));
+/**
+ * How the app's error handler shows an error on this page (set on `res.locals.errorPage`): a 401 is
+ * the login form (marked failed after a wrong token), anything else a message page with its code.
+ */
+function errorPage(ctx: PageContext, failedLogin: boolean, error: RenderError): string {
+  const t = labelsFor(ctx.locale);
+  if (error.code === 'UNAUTHORIZED') return renderLoginPage(ctx, failedLogin);
+  const heading = error.httpStatus >= 500 ? t.unavailable : t.badRequest;
+  return renderMessagePage(ctx, heading, error.code, error.message);
 }
 
 /**
  * The `/admin` fallback page (mounted at `/admin`): `GET /metrics`, the login/logout forms and the
- * stylesheet. When `ADMIN_TOKEN` is set, the page needs the Bearer header or a login session.
+ * stylesheet. When `ADMIN_TOKEN` is set, the page needs the Bearer header or a login session
+ * (`auth.admin`). Errors go to the app's error handler, which renders them with this page's look.
  */
-export function adminPageRouter({ config, summary, backend }: AdminPageDeps): Router {
+export function adminPageRouter({ config, auth, summary, backend }: AdminPageDeps): Router {
   const router = Router();
-  const token = config.adminToken;
-  const hasSession = (req: Request) => token !== undefined && verifySession(readCookie(req, SESSION_COOKIE), token);
 
   router.use(securityHeaders);
+  router.use((req, res, next) => {
+    // Taken here: by the time the app's error handler runs, req.baseUrl is no longer /admin.
+    const ctx = contextOf(req);
+    res.locals.errorPage = (error: RenderError) => {
+      res.set('content-language', ctx.locale).set('vary', 'Accept-Language');
+      return errorPage(ctx, req.method === 'POST', error);
+    };
+    next();
+  });
 
   router.get('/static/admin.css', (_req, res) => {
     res.type('text/css').send(STYLESHEET);
@@ -60,39 +76,27 @@ export function adminPageRouter({ config, summary, backend }: AdminPageDeps): Ro
 
   router.get('/', (req, res) => res.redirect(303, `${req.baseUrl}/metrics`));
 
-  router.post('/login', express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 5 }), (req, res) => {
-    const ctx = contextOf(req);
-    if (!isSameOriginPost(req)) return refuseCrossSite(res, ctx);
-    if (!token) return res.redirect(303, `${req.baseUrl}/metrics`);
-    const provided: unknown = req.body?.token;
-    if (typeof provided !== 'string' || !secretsEqual(provided.trim(), token)) {
-      return sendHtml(res, 401, ctx, renderLoginPage(ctx, true));
-    }
-    res.set('set-cookie', sessionCookie(issueSession(token), req.secure)).redirect(303, `${req.baseUrl}/metrics`);
+  // A login CSRF would only log the victim into this same single admin identity, but refusing it is cheap.
+  const sameOrigin: express.RequestHandler = (req, _res, next) =>
+    next(isSameOriginPost(req) ? undefined : new BadRequestError('CROSS_SITE_POST'));
+
+  router.post('/login', sameOrigin, express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 5 }), (req, res) => {
+    if (!auth.adminProtected) return res.redirect(303, `${req.baseUrl}/metrics`);
+    if (!auth.checkAdminLogin(req.body?.token)) throw new UnauthorizedError('wrong admin token', 'admin');
+    res.set('set-cookie', auth.sessionCookie(true, req.secure)).redirect(303, `${req.baseUrl}/metrics`);
   });
 
-  router.post('/logout', (req, res) => {
-    const ctx = contextOf(req);
-    if (!isSameOriginPost(req)) return refuseCrossSite(res, ctx);
-    res.set('set-cookie', sessionCookie(null, req.secure)).redirect(303, `${req.baseUrl}/metrics`);
+  router.post('/logout', sameOrigin, (req, res) => {
+    res.set('set-cookie', auth.sessionCookie(false, req.secure)).redirect(303, `${req.baseUrl}/metrics`);
   });
 
   // Everything below needs the token when one is configured; the 401 carries the login form, never data.
-  router.use((req, res, next) => {
-    if (!token || hasBearer(req, token) || hasSession(req)) return next();
-    const ctx = contextOf(req);
-    res.set('www-authenticate', 'Bearer realm="admin"');
-    sendHtml(res, 401, ctx, renderLoginPage(ctx, false));
-  });
+  router.use(auth.admin);
 
   router.get('/metrics', async (req, res) => {
     const ctx = contextOf(req);
-    const t = labelsFor(ctx.locale);
     const query = pageQuery.safeParse(req.query);
-    if (!query.success) {
-      const what = query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      return sendHtml(res, 400, ctx, renderMessagePage(ctx, t.badRequest, 'INVALID_QUERY', `invalid query parameters: ${what}`));
-    }
+    if (!query.success) throw invalidQuery(query.error);
     const { range, refresh } = query.data;
     let data: { summary: Awaited<ReturnType<typeof summary.summary>>; recentJobs: Awaited<ReturnType<typeof backend.store.list>>['jobs'] };
     try {
@@ -100,8 +104,7 @@ export function adminPageRouter({ config, summary, backend }: AdminPageDeps): Ro
       const [s, page] = await Promise.all([summary.summary(range), backend.store.list({ limit: RECENT_JOBS })]);
       data = { summary: s, recentJobs: page.jobs };
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      return sendHtml(res, 503, ctx, renderMessagePage(ctx, t.unavailable, 'QUEUE_UNAVAILABLE', reason));
+      throw new QueueUnavailableError(err instanceof Error ? err.message : String(err), { cause: err });
     }
     const html = renderMetricsPage({
       ...ctx,
@@ -110,7 +113,7 @@ export function adminPageRouter({ config, summary, backend }: AdminPageDeps): Ro
       refreshSeconds: refresh,
       heartbeatMs: config.heartbeatMs,
       links: { grafanaUrl: config.grafanaUrl, tempoUid: config.grafanaTempoUid },
-      canLogout: hasSession(req),
+      canLogout: auth.hasAdminSession(req),
     });
     sendHtml(res, 200, ctx, html);
   });

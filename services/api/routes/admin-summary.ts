@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { SUMMARY_RANGES, type SummaryRange } from '../../shared/stats';
-import { requireBearer } from '../auth';
+import type { Auth } from '../auth';
 import { queueCall } from '../queue-call';
 import type { SummaryService } from '../summary-service';
 import { invalidQuery } from './jobs';
@@ -11,9 +11,9 @@ const summaryQuery = z.strictObject({
 });
 
 /** `GET /api/admin/summary?range=…`, behind the admin token when one is configured. */
-export function adminSummaryRouter({ adminToken, summary }: { adminToken: string | undefined; summary: SummaryService }): Router {
+export function adminSummaryRouter({ auth, summary }: { auth: Auth; summary: SummaryService }): Router {
   const router = Router();
-  router.get('/summary', requireBearer(adminToken), async (req, res) => {
+  router.get('/summary', auth.admin, async (req, res) => {
     const query = summaryQuery.safeParse(req.query);
     if (!query.success) throw invalidQuery(query.error);
     res.json(await queueCall(() => summary.summary(query.data.range)));

@@ -5,7 +5,7 @@ import { JobStateError } from '../../shared/errors';
 import { recordJobStatus } from '../../telemetry/metrics';
 import { persistAndEnqueue } from '../enqueue';
 import { queueCall } from '../queue-call';
-import { clientOf } from '../client-auth';
+import { clientOf } from '../auth';
 import { loadJob, type JobRouteDeps } from './jobs';
 
 const CANCELLABLE: readonly JobStatus[] = ['queued', 'retrying', 'processing'];

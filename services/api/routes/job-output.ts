@@ -14,7 +14,7 @@ import type { JobRecord } from '../../shared/job';
 import type { ByteRange, ObjectInfo, OutputStorage } from '../../storage/contract';
 import { deleteJobOutput, outputKeyOf, presignedOutputUrl } from '../../storage/job-output';
 import { queueCall } from '../queue-call';
-import { clientOf } from '../client-auth';
+import { clientOf } from '../auth';
 import { loadJob, type JobRouteDeps } from './jobs';
 
 /** What the output routes need. */

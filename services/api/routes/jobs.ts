@@ -7,7 +7,7 @@ import { JOB_STATUSES, jobClient, newJobRecord, toPublicJob, type JobRecord } fr
 import { parseRenderRequest } from '../../shared/request';
 import { refusedUrlFields } from '../../shared/request-urls';
 import { BadRequestError, JobNotFoundError, UrlNotAllowedError, ValidationFailedError } from '../../shared/errors';
-import { clientOf } from '../client-auth';
+import { clientOf } from '../auth';
 import { persistAndEnqueue } from '../enqueue';
 import { claimOrReplay, requestFingerprint } from '../idempotency';
 import { queueCall } from '../queue-call';
@@ -17,7 +17,7 @@ import { recordRejectedDeck } from '../../telemetry/metrics';
 
 /** What the job routes need. */
 export interface JobRouteDeps {
-  config: Readonly<Config>;
+  config: Pick<Config, 'maxAttempts' | 'fetch' | 'outputUrlTtlSeconds'>;
   backend: QueueBackend;
   limits?: SubmitLimits;
 }

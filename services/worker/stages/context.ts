@@ -3,7 +3,7 @@
  * stage sees a single AbortSignal that fires on cancel, shutdown or timeout, and the helper turns
  * the timeout case into a StageTimeoutError so the runner can tell them apart.
  */
-import type { Config } from '../../shared/config';
+import type { StageConfig } from '../../shared/config';
 import type { RenderRequest, Slide } from '../../shared/request';
 import type { Logger } from '../../telemetry/logger';
 import type { OutputStorage } from '../../storage/contract';
@@ -27,7 +27,8 @@ export interface StageContext {
   /** Where finished videos go (local directory or object storage). */
   storage: OutputStorage;
   request: RenderRequest;
-  config: Readonly<Config>;
+  /** The slice of the config the stages read. */
+  config: StageConfig;
   /** Per-attempt directory, removed by the runner afterwards. */
   scratchDir: string;
   signal: AbortSignal;

@@ -9,7 +9,7 @@ import { deck, stageContext } from '../test-support';
 import { createLocalStorage } from '../../storage/local';
 
 test('a file that is not a video is refused before anything is stored', { timeout: 30_000 }, async () => {
-  const { ctx, cleanup } = stageContext(deck({ slides: [{ title: 'a' }] }));
+  const { ctx, config, cleanup } = stageContext(deck({ slides: [{ title: 'a' }] }));
   try {
     const junk = path.join(ctx.scratchDir, 'junk.mp4');
     writeFileSync(junk, 'not a video');
@@ -19,7 +19,7 @@ test('a file that is not a video is refused before anything is stored', { timeou
     );
     assert.ok(err instanceof RenderError);
     assert.equal(err.category, 'ffmpeg');
-    assert.equal(existsSync(ctx.config.outputDir) ? readdirSync(ctx.config.outputDir).length : 0, 0);
+    assert.equal(existsSync(config.outputDir) ? readdirSync(config.outputDir).length : 0, 0);
   } finally {
     cleanup();
   }
@@ -32,17 +32,17 @@ function tinyMp4(dir: string): string {
 }
 
 test('stores the verified video under the attempt key and describes it from ffprobe', { timeout: 30_000 }, async () => {
-  const { ctx, cleanup } = stageContext(deck({ slides: [{ title: 'a' }] }));
+  const { ctx, config, cleanup } = stageContext(deck({ slides: [{ title: 'a' }] }));
   try {
     const encoded = tinyMp4(ctx.scratchDir);
     const bytes = statSync(encoded).size;
     const result = await storeStage(ctx, encoded);
     assert.match(result.outputKey, /^job-test\.a1-[0-9a-f]{12}\.mp4$/);
     assert.equal(existsSync(encoded), false, 'the local adapter moves the scratch file instead of copying it');
-    assert.deepEqual(readdirSync(ctx.config.outputDir), [result.outputKey], 'no temp file left behind');
+    assert.deepEqual(readdirSync(config.outputDir), [result.outputKey], 'no temp file left behind');
     assert.equal(result.output.url, '/api/jobs/job-test/output');
     assert.equal(result.output.bytes, bytes);
-    assert.equal(statSync(path.join(ctx.config.outputDir, result.outputKey)).size, bytes);
+    assert.equal(statSync(path.join(config.outputDir, result.outputKey)).size, bytes);
     assert.deepEqual([result.output.width, result.output.height], [64, 48]);
     assert.ok(Math.abs(result.output.durationSeconds - 1) < 0.1);
   } finally {

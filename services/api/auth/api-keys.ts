@@ -7,8 +7,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { ConfigError, parseApiKeyLine, type Config } from '../shared/config';
-import type { Logger } from '../telemetry/logger';
+import { ConfigError, parseApiKeyLine, type Config } from '../../shared/config';
+import type { Logger } from '../../telemetry/logger';
 
 interface Key {
   client: string;

@@ -5,7 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { secretsEqual } from '../../telemetry/metrics-http';
+import { secretsEqual } from '../../shared/secrets';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'render_admin_session';
