@@ -10,6 +10,7 @@
  * - The worker's handler decides what an attempt's outcome means (complete, retry after a delay,
  *   fail, cancelled) and writes the job record's status; the backend only schedules accordingly.
  */
+import type { Redis } from 'ioredis';
 import type { JobRecord, JobStatus } from '../shared/job';
 import type { JobFacts } from '../shared/stats';
 import type { QueueCounts, WorkerInfo } from '../shared/queue-state';
@@ -175,6 +176,11 @@ export interface QueueBackend {
   /** The queue's name (`messaging.destination.name`). */
   readonly queueName: string;
   readonly store: JobStore;
+  /**
+   * Where state every API process must share lives (the per-client submission rate): a Redis
+   * backend's connection and key prefix; absent on the embedded backend (one API process).
+   */
+  readonly sharedState?: { readonly redis: Redis; readonly submitRatePrefix: string };
   /** Durable webhook deliveries, stored next to the job records. */
   readonly outbox: WebhookOutbox;
   /**

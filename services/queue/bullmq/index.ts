@@ -33,6 +33,7 @@ export class BullmqBackend implements QueueBackend {
   readonly messagingSystem = 'bullmq';
   readonly store: RedisJobStore;
   readonly outbox: RedisOutbox;
+  readonly sharedState: QueueBackend['sharedState'];
   private readonly keys: RedisKeys;
   private readonly queue: Queue<BullmqJobData>;
   private readonly workerSet = new Set<BullmqWorkerHandle>();
@@ -47,6 +48,7 @@ export class BullmqBackend implements QueueBackend {
     private readonly pingTimeoutMs: number,
   ) {
     this.keys = new RedisKeys(queueName);
+    this.sharedState = { redis: client, submitRatePrefix: this.keys.submitRatePrefix() };
     this.store = new RedisJobStore(client, this.keys);
     this.outbox = new RedisOutbox(client, this.keys);
     this.queue = new Queue<BullmqJobData>(queueName, { connection: client });
