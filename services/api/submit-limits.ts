@@ -10,11 +10,13 @@ import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimi
 import type { QueueBackend } from '../queue/contract';
 import type { LimitsConfig } from '../shared/config';
 import { QueueFullError, RateLimitedError } from '../shared/errors';
+import { clientLock, type ClientLock } from './client-lock';
 import { queueCall } from './queue-call';
 
 /** The limits of one API process. */
 export class SubmitLimits {
   private readonly limiter: RateLimiterAbstract;
+  private readonly lock: ClientLock;
 
   constructor(
     private readonly limits: LimitsConfig,
@@ -31,6 +33,7 @@ export class SubmitLimits {
           insuranceLimiter: new RateLimiterMemory(rate),
         })
       : new RateLimiterMemory(rate);
+    this.lock = clientLock(backend);
   }
 
   /** Counts one submission by `client`; throws RATE_LIMITED (with the wait) when over the rate. */
@@ -45,6 +48,17 @@ export class SubmitLimits {
         Math.ceil(res.msBeforeNext / 1000),
       );
     }
+  }
+
+  /**
+   * Checks the caps and runs `create` as one step per client (every API process included), so two
+   * submissions can never both take the last place under RENDER_MAX_ACTIVE_JOBS_PER_CLIENT.
+   */
+  async withRoom<T>(client: string, create: () => Promise<T>): Promise<T> {
+    return this.lock(client, async () => {
+      await this.checkRoom(client);
+      return create();
+    });
   }
 
   /** Throws TOO_MANY_ACTIVE_JOBS or QUEUE_FULL when one more job for `client` would go over a cap. */

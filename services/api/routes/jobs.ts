@@ -84,9 +84,9 @@ export function jobsRouter({ config, backend, limits }: JobRouteDeps): Router {
       }
     }
     try {
-      await limits?.checkRoom(client);
       const record = { ...newJobRecord(id, parsed.request, config.maxAttempts), client };
-      const job = await persistAndEnqueue(backend, { kind: 'create', job: record });
+      const create = () => persistAndEnqueue(backend, { kind: 'create', job: record });
+      const job = limits ? await limits.withRoom(client, create) : await create();
       res.locals.jobId = id;
       res.status(202).location(`/api/jobs/${id}`).json(toPublicJob(job!));
     } catch (err) {
