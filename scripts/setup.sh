@@ -69,7 +69,8 @@ fi
 if [ "$want_test" = test ]; then
   venv=.tools/venv
   pins="$(sha256sum scripts/python-tools.txt | cut -d' ' -f1)"
-  if [ ! -x "$venv/bin/st" ] || [ "$(cat "$venv/.pins" 2>/dev/null)" != "$pins" ]; then
+  # A venv whose interpreter went away (another python3 on PATH since) is rebuilt too.
+  if [ ! -x "$venv/bin/st" ] || [ "$(cat "$venv/.pins" 2>/dev/null)" != "$pins" ] || ! "$venv/bin/python" -c 'import schemathesis' >/dev/null 2>&1; then
     echo "setup: Python tools into $venv ($(python3 --version))"
     rm -rf "$venv"
     python3 -m venv "$venv"
