@@ -14,7 +14,7 @@ if [ "$want_test" = test ] || [ "$want_test" = stack ]; then
          [prometheus-alertmanager]=prometheus-alertmanager [amtool]=prometheus-alertmanager)
 fi
 if [ "$want_test" = test ]; then
-  pkgs+=([chromium]=chromium [docker-compose]=docker-compose [pgrep]=procps)
+  pkgs+=([chromium]=chromium [docker-compose]=docker-compose [pgrep]=procps [python3]=python3)
 fi
 missing=()
 for cmd in "${!pkgs[@]}"; do
@@ -22,6 +22,10 @@ for cmd in "${!pkgs[@]}"; do
 done
 # drawtext needs a TrueType font; DejaVu is what the encoder looks for first.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+# The Python tools' venv needs the venv module with ensurepip, which Debian ships apart.
+if [ "$want_test" = test ] && command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   if [ "$(id -u)" = 0 ]; then
@@ -60,4 +64,17 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   if [ -n "$PROJECT_NODE_DIR" ]; then export npm_config_nodedir="$PROJECT_NODE_DIR"; fi
   PATH="$(dirname "$PROJECT_NODE"):$PATH" "$PROJECT_NODE" "$npm_cli" ci --no-audit --no-fund
   echo "$want" > "$stamp"
+fi
+# Python tools (schemathesis) in a venv under .tools/, never system-wide; reinstalled when the pins change.
+if [ "$want_test" = test ]; then
+  venv=.tools/venv
+  pins="$(sha256sum scripts/python-tools.txt | cut -d' ' -f1)"
+  # A venv whose interpreter went away (another python3 on PATH since) is rebuilt too.
+  if [ ! -x "$venv/bin/st" ] || [ "$(cat "$venv/.pins" 2>/dev/null)" != "$pins" ] || ! "$venv/bin/python" -c 'import schemathesis' >/dev/null 2>&1; then
+    echo "setup: Python tools into $venv ($(python3 --version))"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --requirement scripts/python-tools.txt
+    echo "$pins" > "$venv/.pins"
+  fi
 fi

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { observeQueue, setMemoryLimit } from '../telemetry/metrics';
 import { createApp, type AppDeps } from './app';
+import { boundHttpServer, connectionsCheckingIntervalMs } from './http-bounds';
 
 /** A listening API: its URL and how to stop it. */
 export interface ListeningApi {
@@ -19,7 +20,8 @@ export async function listenApi(deps: AppDeps & { host: string; port: number }):
   const { backend } = deps;
   const drain = { draining: false };
   const app = createApp({ ...deps, drain });
-  const server = createServer(app);
+  const server = createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs }, app);
+  boundHttpServer(server, deps.config.http);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(deps.port, deps.host, () => {

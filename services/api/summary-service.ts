@@ -1,4 +1,5 @@
 import type { QueueBackend, QueueCounts, WorkerInfo } from '../queue/contract';
+import { SLO_WINDOW_MS, type SloCounts, type SloWindow, sloCountsOf, sloStatus, type SloStatus } from '../shared/slo';
 import { computeSummary, SUMMARY_RANGES, type Summary, type SummaryRange } from '../shared/stats';
 
 /** Gathers jobs, queue figures, workers and process figures, then aggregates them with `computeSummary`. */
@@ -25,6 +26,7 @@ export class SummaryService {
     } catch (err) {
       queueError = err instanceof Error ? err.message : String(err);
     }
+    const slo = await this.slo(now);
     const mem = process.memoryUsage();
     return computeSummary({
       range,
@@ -36,6 +38,19 @@ export class SummaryService {
       workers,
       uptimeSeconds: Math.max(0, (now.getTime() - this.startedAt) / 1000),
       memory: { rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external },
+      slo,
     });
+  }
+
+  /**
+   * The SLO's burn rates over its own windows, from the store's aggregates of the jobs created in
+   * each (the rules count jobs finishing in each; for jobs shorter than the window these agree).
+   */
+  private async slo(now: Date): Promise<SloStatus> {
+    const windows = Object.keys(SLO_WINDOW_MS) as SloWindow[];
+    const counts = await Promise.all(
+      windows.map(async (w) => sloCountsOf(await this.backend.store.summaryFacts(now.getTime() - SLO_WINDOW_MS[w]))),
+    );
+    return sloStatus(Object.fromEntries(windows.map((w, i) => [w, counts[i]])) as Record<SloWindow, SloCounts>);
   }
 }

@@ -1,6 +1,7 @@
 /** `npm run cli -- submit|list|status|cancel|retry …`: a small client for the render API. */
 import { parseArgs } from 'node:util';
 import type { PublicJob } from '../shared/job';
+import { neutralise } from '../shared/text';
 import { ApiClient, ApiError } from './client';
 import { submit } from './submit';
 
@@ -14,7 +15,7 @@ options: --url <base> (default $RENDER_API_URL or http://localhost:3000)
          --token <token> (default $RENDER_API_TOKEN): the API key, when the API has keys`;
 
 const row = (j: PublicJob) =>
-  `${j.id}  ${j.status.padEnd(10)} ${String(Math.round(j.progress * 100)).padStart(3)}%  ${j.createdAt}  ${j.title}`;
+  `${j.id}  ${j.status.padEnd(10)} ${String(Math.round(j.progress * 100)).padStart(3)}%  ${j.createdAt}  ${neutralise(j.title)}`;
 
 /** Prints a job's details; failures show code, category and message. */
 function printJob(j: PublicJob): void {

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { isFinal } from '../shared/job';
 import type { PublicJob } from '../shared/job';
+import { neutralise } from '../shared/text';
 import { type ApiClient, ApiError } from './client';
 import { EtaEstimator, ProgressPrinter } from './progress';
 
@@ -25,7 +26,7 @@ export async function submit(api: ApiClient, deckFile: string, options: SubmitOp
     return 2;
   }
   const job = await api.json<PublicJob>('POST', '/api/jobs', deck);
-  console.log(`submitted ${job.id} (${job.title})${job.traceId ? ` trace ${job.traceId}` : ''}`);
+  console.log(`submitted ${job.id} (${neutralise(job.title)})${job.traceId ? ` trace ${job.traceId}` : ''}`);
   if (!options.follow) return 0;
   const final = await follow(api, job.id, options.pollMs ?? 500);
   if (final.status === 'completed') {

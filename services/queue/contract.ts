@@ -13,6 +13,7 @@
  *   stalled past its limit; either: a handler that threw), it never writes the record: it reports
  *   the give-up to `WorkerOptions.onGaveUp`, and the lifecycle service fails the job.
  */
+import type { Redis } from 'ioredis';
 import type { JobRecord, JobStatus, StatusChange } from '../shared/job';
 import type { JobFacts } from '../shared/stats';
 import type { QueueCounts, WorkerInfo } from '../shared/queue-state';
@@ -40,6 +41,16 @@ export interface JobPage {
  * through `JobStore.transition` (a `StatusChange` from the status machine in services/shared/job.ts).
  */
 export type JobPatch = Partial<Omit<JobRecord, 'id' | 'request' | 'createdAt' | 'status'>> & { status?: never };
+
+/**
+ * What an Idempotency-Key names: the job it was claimed for, the fingerprint of the request that
+ * claimed it (null for a claim written by a release that kept none) and when it was claimed.
+ */
+export interface IdempotencyClaim {
+  jobId: string;
+  fingerprint: string | null;
+  claimedAtMs: number;
+}
 
 /** Durable job records: the one source of truth every API replica reads. */
 export interface JobStore {
@@ -77,10 +88,11 @@ export interface JobStore {
   /** How many of `client`'s jobs are queued, processing or retrying (the per-client cap). */
   countActive(client: string): Promise<number>;
   /**
-   * Records that `client`'s `key` names `jobId` for `ttlMs`, unless the key is already recorded:
-   * then returns the job id it names (an idempotent retry) and records nothing.
+   * Records that `client`'s `key` names `jobId` (and the request's `fingerprint`) for `ttlMs`,
+   * unless the key is already recorded: then returns that claim (an idempotent retry, a reuse with
+   * another body, or a first request still in flight) and records nothing.
    */
-  claimIdempotencyKey(client: string, key: string, jobId: string, ttlMs: number): Promise<string | null>;
+  claimIdempotencyKey(client: string, key: string, jobId: string, ttlMs: number, fingerprint?: string): Promise<IdempotencyClaim | null>;
   /** Forgets a claim whose job was never created (the submission failed after claiming). */
   releaseIdempotencyKey(client: string, key: string, jobId: string): Promise<void>;
   /**
@@ -206,6 +218,11 @@ export interface QueueBackend {
   /** The queue's name (`messaging.destination.name`). */
   readonly queueName: string;
   readonly store: JobStore;
+  /**
+   * Where state every API process must share lives (the per-client submission rate): a Redis
+   * backend's connection and key prefix; absent on the embedded backend (one API process).
+   */
+  readonly sharedState?: { readonly redis: Redis; readonly submitRatePrefix: string };
   /** Durable webhook deliveries, stored next to the job records. */
   readonly outbox: WebhookOutbox;
   /**

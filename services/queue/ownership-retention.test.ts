@@ -52,16 +52,29 @@ for (const kind of ['embedded', 'bullmq'] as const) {
 
     test('an idempotency key names its first job, per client, until released', T, async () => {
       await withQueue(kind, async (b) => {
-        assert.equal(await b.store.claimIdempotencyKey('alice', 'k1', 'job-1', 60_000), null);
-        assert.equal(await b.store.claimIdempotencyKey('alice', 'k1', 'job-2', 60_000), 'job-1');
-        assert.equal(await b.store.claimIdempotencyKey('bob', 'k1', 'job-3', 60_000), null, 'keys are per client');
+        const jobOf = async (client: string, key: string, id: string, ttl = 60_000) =>
+          (await b.store.claimIdempotencyKey(client, key, id, ttl, `fp-${id}`))?.jobId ?? null;
+        assert.equal(await jobOf('alice', 'k1', 'job-1'), null);
+        assert.equal(await jobOf('alice', 'k1', 'job-2'), 'job-1');
+        assert.equal(await jobOf('bob', 'k1', 'job-3'), null, 'keys are per client');
         await b.store.releaseIdempotencyKey('alice', 'k1', 'job-2');
-        assert.equal(await b.store.claimIdempotencyKey('alice', 'k1', 'job-4', 60_000), 'job-1', 'only the named job releases it');
+        assert.equal(await jobOf('alice', 'k1', 'job-4'), 'job-1', 'only the named job releases it');
         await b.store.releaseIdempotencyKey('alice', 'k1', 'job-1');
-        assert.equal(await b.store.claimIdempotencyKey('alice', 'k1', 'job-5', 60_000), null);
-        assert.equal(await b.store.claimIdempotencyKey('alice', 'short', 'job-6', 1), null);
+        assert.equal(await jobOf('alice', 'k1', 'job-5'), null);
+        assert.equal(await jobOf('alice', 'short', 'job-6', 1), null);
         await new Promise((r) => setTimeout(r, 20));
-        assert.equal(await b.store.claimIdempotencyKey('alice', 'short', 'job-7', 60_000), null, 'an expired key is free again');
+        assert.equal(await jobOf('alice', 'short', 'job-7'), null, 'an expired key is free again');
+      });
+    });
+
+    test('a claim keeps the fingerprint of the request that made it and when it was made', T, async () => {
+      await withQueue(kind, async (b) => {
+        const before = Date.now();
+        assert.equal(await b.store.claimIdempotencyKey('alice', 'k', 'job-1', 60_000, 'sha256:aa'), null);
+        const claim = await b.store.claimIdempotencyKey('alice', 'k', 'job-2', 60_000, 'sha256:bb');
+        assert.equal(claim?.jobId, 'job-1');
+        assert.equal(claim?.fingerprint, 'sha256:aa', "the first request's, not the repeat's");
+        assert.ok(claim && claim.claimedAtMs >= before && claim.claimedAtMs <= Date.now());
       });
     });
 

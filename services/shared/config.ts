@@ -198,6 +198,18 @@ const envSchema = z.object({
     shown: '`30`',
     doc: 'on SIGTERM/SIGINT, how long running jobs may finish before they are handed back',
   }),
+  RENDER_HTTP_HEADERS_TIMEOUT_SECONDS: v(int(1, 600).default(10), {
+    shown: '`10`',
+    doc: "the API's bound on receiving a request's headers; then `408 REQUEST_TIMEOUT` and the connection closed",
+  }),
+  RENDER_HTTP_REQUEST_TIMEOUT_SECONDS: v(int(1, 3600).default(30), {
+    shown: '`30`',
+    doc: "the API's bound on receiving a whole request (headers and body); then `408 REQUEST_TIMEOUT` and the connection closed",
+  }),
+  RENDER_HTTP_KEEPALIVE_SECONDS: v(int(1, 600).default(5), {
+    shown: '`5`',
+    doc: 'how long the API keeps an idle keep-alive connection open',
+  }),
   PUBLIC_URL: v(optionalUrl, { shown: '—', doc: 'external base URL of the API; makes `output.url` in jobs and webhooks absolute' }),
   ADMIN_TOKEN: v(optionalSecret, {
     shown: '—',
@@ -339,6 +351,12 @@ const configSchema = envSchema.transform((e, ctx) => {
     heartbeatMs: e.RENDER_HEARTBEAT_MS,
     /** How long a stopping worker lets running attempts finish before handing them back (SIGTERM/SIGINT). */
     drainSeconds: e.RENDER_DRAIN_SECONDS,
+    /** The API server's bounds on a request (seconds); the headers' bound never exceeds the whole request's. */
+    http: {
+      headersTimeoutSeconds: Math.min(e.RENDER_HTTP_HEADERS_TIMEOUT_SECONDS, e.RENDER_HTTP_REQUEST_TIMEOUT_SECONDS),
+      requestTimeoutSeconds: e.RENDER_HTTP_REQUEST_TIMEOUT_SECONDS,
+      keepAliveSeconds: e.RENDER_HTTP_KEEPALIVE_SECONDS,
+    },
     publicUrl: e.PUBLIC_URL,
     adminToken: e.ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,

@@ -43,3 +43,19 @@ test('voice names and webhook URLs are checked', () => {
   assert.deepEqual(paths({ title: 'T', slides: [slide], webhookUrl: 'not a url' }), ['webhookUrl']);
   assert.ok(parseRenderRequest({ title: 'T', slides: [slide], config: { voice: 'en-us' }, webhookUrl: 'http://127.0.0.1:1/hook' }).ok);
 });
+
+test('titles refuse control characters and bidirectional controls; body text keeps only newline and tab', () => {
+  for (const bad of ['evil\u202egpj.exe', 'isolate\u2066x\u2069', 'bell\u0007', 'two\nlines', 'esc\u001b[31m', 'c1\u0085']) {
+    assert.deepEqual(paths({ title: bad, slides: [slide] }), ['title'], JSON.stringify(bad));
+    assert.deepEqual(paths({ title: 'T', slides: [{ ...slide, title: bad }] }), ['slides.0.title'], JSON.stringify(bad));
+  }
+  const ok = parseRenderRequest({ title: 'عنوان — title', slides: [{ ...slide, content: 'line one\n\tindented', narration: 'a\nb' }] });
+  assert.ok(ok.ok, 'right-to-left text itself, newlines and tabs in body text are fine');
+  for (const bad of ['carriage\r\nreturn', 'nul\u0000', 'esc\u001b[2J']) {
+    assert.deepEqual(paths({ title: 'T', slides: [{ ...slide, content: bad }] }), ['slides.0.content'], JSON.stringify(bad));
+    assert.deepEqual(paths({ title: 'T', slides: [{ ...slide, narration: bad }] }), ['slides.0.narration'], JSON.stringify(bad));
+  }
+  const r = parseRenderRequest({ title: 'x\u202ey', slides: [slide] });
+  assert.ok(!r.ok);
+  assert.match(r.details[0].message, /bidirectional/);
+});

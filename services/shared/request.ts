@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BODY_TEXT_PATTERN, BODY_TEXT_RULE, TITLE_PATTERN, TITLE_RULE } from './text';
 
 /** Limits a deck must respect; exported so the docs, the CLI and the tests use the same numbers. */
 export const LIMITS = Object.freeze({
@@ -37,12 +38,15 @@ const dimension = z
   .refine((n) => n % 2 === 0, 'must be even (H.264 with yuv420p needs even dimensions)');
 
 /** One slide of a deck. */
+const title = () => z.string().max(LIMITS.maxTitleChars).regex(TITLE_PATTERN, TITLE_RULE);
+const bodyText = (max: number) => z.string().max(max).regex(BODY_TEXT_PATTERN, BODY_TEXT_RULE);
+
 export const slideSchema = z.strictObject({
-  title: z.string().max(LIMITS.maxTitleChars).default(''),
-  content: z.string().max(LIMITS.maxContentChars).default(''),
+  title: title().default(''),
+  content: bodyText(LIMITS.maxContentChars).default(''),
   imageUrl: httpUrl.optional(),
   audioUrl: httpUrl.optional(),
-  narration: z.string().min(1).max(LIMITS.maxNarrationChars).optional(),
+  narration: bodyText(LIMITS.maxNarrationChars).min(1).optional(),
   duration: z.number().min(LIMITS.minSlideSeconds).max(LIMITS.maxSlideSeconds).default(5),
   transition: z.enum(['fade', 'none']).default('fade'),
 });
@@ -63,7 +67,7 @@ export const renderConfigSchema = z.strictObject({
 /** A render request as clients send it to `POST /api/jobs`. */
 export const renderRequestSchema = z
   .strictObject({
-    title: z.string().min(1).max(LIMITS.maxTitleChars),
+    title: title().min(1),
     slides: z.array(slideSchema).min(1).max(LIMITS.maxSlides),
     config: renderConfigSchema.prefault({}),
     webhookUrl: httpUrl.optional(),

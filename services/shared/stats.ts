@@ -5,6 +5,7 @@
 import type { ErrorCategory } from './errors/categories';
 import { JOB_STATUSES, type JobRecord, type JobStatus } from './job';
 import type { QueueCounts, WorkerInfo } from './queue-state';
+import type { SloStatus } from './slo';
 
 /** Ranges the summary accepts. */
 export const SUMMARY_RANGES = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
@@ -49,6 +50,8 @@ export interface Summary {
   avgQueueWaitSeconds: number | null;
   queue: { waiting: number; active: number; delayed: number; oldestWaitingAgeSeconds: number } | null;
   errors: CategoryErrors[];
+  /** The job success SLO's burn rates now (the same rule as RenderSLOBurnRate); null when not gathered. */
+  slo: SloStatus | null;
   service: {
     queueReachable: boolean;
     queueError: string | null;
@@ -73,6 +76,8 @@ export interface SummaryInput {
   workers: readonly WorkerInfo[];
   uptimeSeconds: number;
   memory: Summary['service']['memory'];
+  /** The SLO's state, gathered over its own windows (services/shared/slo.ts). */
+  slo?: SloStatus;
 }
 
 /** How many error samples each category keeps. */
@@ -189,6 +194,7 @@ export function computeSummary(input: SummaryInput): Summary {
     avgQueueWaitSeconds: facts.avgQueueWaitSeconds,
     queue: input.queue ? { ...input.queue } : null,
     errors: facts.errors,
+    slo: input.slo ?? null,
     service: {
       queueReachable: input.queue !== null,
       queueError: input.queueError,

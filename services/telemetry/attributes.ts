@@ -87,4 +87,6 @@ export const METRIC_LABELS = Object.freeze({
   OPERATION: 'operation',
   SIGNAL: 'signal',
   VOLUME: 'volume',
+  /** The API key's client name: as many values as configured keys (one, `anonymous`, without keys). */
+  CLIENT: 'client',
 });

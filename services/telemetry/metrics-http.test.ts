@@ -7,6 +7,7 @@ import { installTestTelemetry, type TestTelemetry } from '../../test/support/tel
 import { publishMetricsCollector } from '../../telemetry-bridge/metrics-collector';
 import { metricsRequestHandler, OPENMETRICS_TYPE, prefersOpenMetrics, PROMETHEUS_TEXT_TYPE } from './metrics-http';
 import { recordJobStatus, recordRenderDuration } from './metrics';
+import { metricsJsonSchema } from './metrics-json-schema';
 
 /** What Prometheus 2.42 sends when scraping. */
 const PROMETHEUS_ACCEPT =
@@ -98,5 +99,19 @@ describe('metrics request handler', { timeout: 30_000 }, () => {
     };
     const duration = json.metrics.find((m) => m.name === 'render_duration_seconds')!.samples.find((s) => s.labels.status === 'completed')!;
     assert.equal(duration.buckets!.find((b) => b.le === 5)?.exemplar?.traceId, traceId);
+  });
+
+  it('refuses a format other than json with 400 INVALID_QUERY (found by schemathesis: ?format=null answered the text)', async () => {
+    for (const query of ['format=null', 'format=json&format=json', 'format=']) {
+      const res = await fetch(`${base}/metrics?${query}`);
+      assert.equal(res.status, 400, query);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'INVALID_QUERY', query);
+    }
+  });
+
+  it('its JSON view matches the schema the OpenAPI document gives it', async () => {
+    const res = await fetch(`${base}/metrics?format=json`);
+    const parsed = metricsJsonSchema.safeParse(await res.json());
+    assert.ok(parsed.success, parsed.error?.message);
   });
 });

@@ -82,7 +82,15 @@ export function metricsRequestHandler(options: { token?: string }) {
       return;
     }
     const collector = metricsCollector();
-    const wantsJson = new URL(req.url ?? '/', 'http://localhost').searchParams.get('format') === 'json';
+    const formats = new URL(req.url ?? '/', 'http://localhost').searchParams.getAll('format');
+    // `format` is `json` or absent: anything else is a mistake worth saying, not a silent text answer.
+    if (formats.length > 1 || (formats.length === 1 && formats[0] !== 'json')) {
+      const bad = errorOf('INVALID_QUERY', 'format: must be json (or absent for the Prometheus text)');
+      res.writeHead(bad.httpStatus, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(bad.toResponseBody()));
+      return;
+    }
+    const wantsJson = formats[0] === 'json';
     try {
       if (wantsJson) {
         const body = collector ? await collector.json() : { disabled: true, metrics: [] };

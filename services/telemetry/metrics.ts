@@ -77,6 +77,7 @@ export const METRIC_NAMES = Object.freeze({
   oomKills: 'render_oom_kills_total',
   jobsOverdue: 'render_jobs_overdue',
   progressUpdates: 'render_job_progress_updates_total',
+  rejectedDecks: 'render_rejected_decks_total',
 });
 
 /** Queue figures as a backend reports them. */
@@ -136,6 +137,10 @@ function create(meter: Meter) {
     retries: meter.createCounter('render_retries', {
       unit: '{retry}',
       description: 'Attempts scheduled for a retry, by the error category that caused them.',
+    }),
+    rejectedDecks: meter.createCounter('render_rejected_decks', {
+      unit: '{deck}',
+      description: "Decks refused at submit because of the client's own input (400 VALIDATION_FAILED or URL_NOT_ALLOWED), by client.",
     }),
     webhooks: meter.createCounter('render_webhook_deliveries', {
       unit: '{delivery}',
@@ -290,6 +295,11 @@ export function recordRenderDuration(status: 'completed' | 'failed', seconds: nu
 export function recordError(category: ErrorCategory, retried: boolean): void {
   const i = instruments();
   (retried ? i.retries : i.errors).add(1, { [METRIC_LABELS.CATEGORY]: category });
+}
+
+/** Counts a deck refused at submit for its own input: what RenderClientBadDecks watches, per client. */
+export function recordRejectedDeck(client: string): void {
+  instruments().rejectedDecks.add(1, { [METRIC_LABELS.CLIENT]: client });
 }
 
 /** Records how long a job waited before an attempt started, with the active span as exemplar. */

@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { startTestService, type TestApi } from '../support/embedded';
 import { call, postJson } from '../support/http';
+import { assertDocumentedHeaders } from '../support/openapi-headers';
 
 const tiny = (extra: Record<string, unknown> = {}) => ({
   title: 'flow deck',
@@ -56,18 +57,21 @@ describe('render API with the worker runtime', { timeout: 150_000 }, () => {
     assert.equal(whole.status, 200);
     assert.equal(whole.headers.get('content-type'), 'video/mp4');
     assert.equal(whole.headers.get('accept-ranges'), 'bytes');
+    assert.deepEqual(assertDocumentedHeaders('downloadJobOutput', 200, whole.headers), ['Accept-Ranges']);
     const bytes = Buffer.from(await whole.arrayBuffer());
     assert.equal(bytes.length, done.output.bytes);
     assert.equal(bytes.subarray(4, 8).toString('latin1'), 'ftyp');
     const tail = await fetch(`${api.url}/api/jobs/${job.id}/output`, { headers: { range: 'bytes=-10' } });
     assert.equal(tail.status, 206);
     assert.equal(tail.headers.get('content-range'), `bytes ${bytes.length - 10}-${bytes.length - 1}/${bytes.length}`);
+    assert.deepEqual(assertDocumentedHeaders('downloadJobOutput', 206, tail.headers), ['Accept-Ranges', 'Content-Range']);
     assert.deepEqual(Buffer.from(await tail.arrayBuffer()), bytes.subarray(bytes.length - 10));
     const bad = await call(`${api.url}/api/jobs/${job.id}/output`, { headers: { range: `bytes=${bytes.length}-` } });
     assert.equal(bad.status, 416);
     assert.equal(bad.body.error.code, 'RANGE_NOT_SATISFIABLE');
     assert.match(bad.headers.get('content-type') ?? '', /^application\/json/, 'an error is never labelled video/mp4');
     assert.equal(bad.headers.get('content-range'), `bytes */${bytes.length}`);
+    assert.deepEqual(assertDocumentedHeaders('downloadJobOutput', 416, bad.headers), ['Content-Range']);
     assert.equal(bad.headers.get('content-disposition'), null);
     const cancel = await call(`${api.url}/api/jobs/${job.id}`, { method: 'DELETE' });
     assert.equal(cancel.status, 409);

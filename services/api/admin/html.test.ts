@@ -26,3 +26,9 @@ test('html joins lists, drops null/undefined/false, and only trusts SafeHtml ins
   assert.equal(html`${lookalike}`.toString(), '[object Object]');
   assert.ok(html`x` instanceof SafeHtml);
 });
+
+test('escapeHtml neutralises control and bidirectional control characters stored before submit refused them', () => {
+  assert.equal(escapeHtml('invoice\u202egpj.exe'), 'invoice\ufffdgpj.exe');
+  assert.equal(escapeHtml('a\u2066b\u2069c\u0007d\u001b[31m'), 'a\ufffdb\ufffdc\ufffdd\ufffd[31m');
+  assert.equal(escapeHtml('keeps\nnewline\tand tab, and عربي'), 'keeps\nnewline\tand tab, and عربي');
+});

@@ -2,12 +2,16 @@
  * HTML building with escaping by default: every value interpolated into `html` is escaped unless it
  * is already `SafeHtml` (the output of another `html` call), so a job title can never become markup.
  */
+import { neutralise } from '../../shared/text';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
-/** Escapes text for use in HTML element content and in quoted attribute values. */
+/**
+ * Escapes text for use in HTML element content and in quoted attribute values; control and
+ * bidirectional control characters (in records stored before submit refused them) are neutralised.
+ */
 export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"'`]/g, (c) => ENTITIES[c]);
+  return neutralise(String(value ?? '')).replace(/[&<>"'`]/g, (c) => ENTITIES[c]);
 }
 
 /** A fragment of markup that is already safe to emit as is. */

@@ -23,7 +23,7 @@ export function jobsTable(jobs: readonly JobRecord[], fmt: Formatter, t: Labels,
   if (jobs.length === 0) return html`<p data-testid="no-jobs">${t.noJobs}</p>`;
   const rows = jobs.map(
     (job) => html`<tr data-testid="job-row" data-job-id="${job.id}">
-<td class="title" data-testid="job-title">${job.title}</td>
+<td class="title" data-testid="job-title"><bdi>${job.title}</bdi></td>
 <td><span class="badge status-${job.status}" data-testid="job-status" data-status="${job.status}">${statusWord(locale, job.status)}</span></td>
 <td>${job.stage ?? '—'}</td>
 <td class="num" data-value="${job.progress}">${fmt.ratio(job.progress)}</td>

@@ -65,6 +65,7 @@ function serviceSection(input: MetricsPageInput, t: Labels, fmt: Formatter): Saf
   return html`<section><h2>${t.serviceStatus}</h2>
 <p class="state state-${state}">${t.status}: <strong data-testid="service-state" data-value="${state}">${t[`status.${state}`]}</strong></p>
 ${service.queueError ? html`<p class="alert" role="alert">${t.queueError}: <span data-testid="queue-error">${service.queueError}</span></p>` : ''}
+${sloAlert(input.summary, t)}
 <dl class="grid">
 ${figure('queue-reachable', t.queueReachable, service.queueReachable ? t.yes : t.no, String(service.queueReachable))}
 ${figure('workers-count', t.workers, fmt.count(service.workers.length), service.workers.length)}
@@ -73,6 +74,14 @@ ${figure('uptime', t.uptime, fmt.seconds(service.uptimeSeconds), Math.round(serv
 ${figure('memory-rss', t.memoryRss, fmt.bytes(service.memory.rss), service.memory.rss)}
 ${figure('memory-heap-used', t.memoryHeap, fmt.bytes(service.memory.heapUsed), service.memory.heapUsed)}
 </dl></section>`;
+}
+
+/** Which burn-rate pairs burn, in the words of the alert: the reason a page with live workers is degraded. */
+function sloAlert(s: Summary, t: Labels): SafeHtml | '' {
+  const burning = s.slo?.burnRates.filter((b) => b.burning) ?? [];
+  if (burning.length === 0) return '';
+  const pairs = burning.map((b) => `${b.factor}× ${b.long}/${b.short}`).join(', ');
+  return html`<p class="alert" role="alert" data-testid="slo-burning">${t.sloBurning} ${pairs})</p>`;
 }
 
 function jobsSection(s: Summary, t: Labels, fmt: Formatter): SafeHtml {

@@ -2,7 +2,11 @@
 import { livenessWindowMs } from '../../queue/liveness';
 import type { Summary } from '../../shared/stats';
 
-/** ok: queue answers and a worker heartbeated recently; degraded: queue answers but no fresh worker; down: queue unreachable. */
+/**
+ * ok: the queue answers, a worker heartbeated recently and the job success SLO is not burning;
+ * degraded: the queue answers but no worker is fresh, or a RenderSLOBurnRate pair would fire (the
+ * same rule, services/shared/slo.ts); down: the queue is unreachable.
+ */
 export type ServiceState = 'ok' | 'degraded' | 'down';
 
 /** The overall state and the freshest worker heartbeat age (seconds), or null when no worker was seen. */
@@ -11,5 +15,6 @@ export function serviceState(summary: Summary, heartbeatMs: number): { state: Se
   const freshest = ages.length ? Math.min(...ages) : null;
   if (!summary.service.queueReachable) return { state: 'down', lastWorkerSeenSecondsAgo: freshest };
   const fresh = freshest !== null && freshest <= livenessWindowMs(heartbeatMs) / 1000;
-  return { state: fresh ? 'ok' : 'degraded', lastWorkerSeenSecondsAgo: freshest };
+  const burning = summary.slo?.burning ?? false;
+  return { state: fresh && !burning ? 'ok' : 'degraded', lastWorkerSeenSecondsAgo: freshest };
 }

@@ -9,9 +9,11 @@ import { parseRenderRequest } from '../../shared/request';
 import { refusedUrlFields } from '../../shared/request-urls';
 import { BadRequestError, JobNotFoundError, UrlNotAllowedError, ValidationFailedError } from '../../shared/errors';
 import { clientOf } from '../auth';
+import { claimOrReplay, requestFingerprint } from '../idempotency';
 import { queueCall } from '../queue-call';
 import type { SubmitLimits } from '../submit-limits';
 import { voiceProblem } from '../voices';
+import { recordRejectedDeck } from '../../telemetry/metrics';
 
 /** What the job routes need. */
 export interface JobRouteDeps {
@@ -28,8 +30,6 @@ const listQuery = z.strictObject({
   cursor: z.string().min(1).max(512).optional(),
 });
 
-/** How long an Idempotency-Key keeps naming its job (as payment APIs do). */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
@@ -63,16 +63,21 @@ export function jobsRouter({ config, backend, lifecycle, limits }: JobRouteDeps)
       throw new BadRequestError('INVALID_IDEMPOTENCY_KEY');
     }
     const parsed = parseRenderRequest(req.body);
-    if (!parsed.ok) throw new ValidationFailedError(parsed.details);
+    // A deck refused for its own input is counted per client (RenderClientBadDecks), never against the SLO.
+    const refuse = (err: Error) => {
+      recordRejectedDeck(client);
+      return err;
+    };
+    if (!parsed.ok) throw refuse(new ValidationFailedError(parsed.details));
     if (!config.fetch.allowPrivateUrls) {
       const refused = refusedUrlFields(parsed.request);
-      if (refused.length > 0) throw new UrlNotAllowedError('a URL points to an address this service does not contact', refused);
+      if (refused.length > 0) throw refuse(new UrlNotAllowedError('a URL points to an address this service does not contact', refused));
     }
     const voice = await voiceProblem(parsed.request);
-    if (voice) throw new ValidationFailedError([voice]);
+    if (voice) throw refuse(new ValidationFailedError([voice]));
     const id = randomUUID();
     if (idempotencyKey !== undefined) {
-      const original = await replayOf(backend, client, idempotencyKey, id);
+      const original = await claimOrReplay(backend, client, idempotencyKey, id, requestFingerprint(parsed.request));
       if (original) {
         res.locals.jobId = original.id;
         res.set('idempotent-replayed', 'true');
@@ -81,9 +86,9 @@ export function jobsRouter({ config, backend, lifecycle, limits }: JobRouteDeps)
       }
     }
     try {
-      await limits?.checkRoom(client);
       const record = { ...newJobRecord(id, parsed.request, config.maxAttempts), client };
-      const job = await queueCall(() => lifecycle.submit(record));
+      const create = () => queueCall(() => lifecycle.submit(record));
+      const job = limits ? await limits.withRoom(client, create) : await create();
       res.locals.jobId = id;
       res.status(202).location(`/api/jobs/${id}`).json(toPublicJob(job));
     } catch (err) {
@@ -105,19 +110,4 @@ export function jobsRouter({ config, backend, lifecycle, limits }: JobRouteDeps)
   });
 
   return router;
-}
-
-/**
- * Claims `key` for the new job `id`; when the key already names a job of this client, returns that
- * job instead (a retried submission). A key whose job no longer exists is claimed afresh.
- */
-async function replayOf(backend: QueueBackend, client: string, key: string, id: string): Promise<JobRecord | null> {
-  for (let tries = 0; tries < 2; tries++) {
-    const existing = await queueCall(() => backend.store.claimIdempotencyKey(client, key, id, IDEMPOTENCY_TTL_MS));
-    if (existing === null) return null;
-    const job = await queueCall(() => backend.store.get(existing));
-    if (job && jobClient(job) === client) return job;
-    await queueCall(() => backend.store.releaseIdempotencyKey(client, key, existing));
-  }
-  return null;
 }

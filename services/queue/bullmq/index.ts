@@ -15,8 +15,12 @@ import { BullmqWorkerHandle, type BullmqJobData, type StallTuning } from './bull
 /** Optional tuning; production keeps the defaults (recovery of a dead worker's job within ~30 s). */
 export type BullmqOptions = Partial<StallTuning> & { pingTimeoutMs?: number };
 
-/** Version 2: decks under their own keys, generations in BullMQ job ids, durable cancel flags, the webhook outbox. */
-export const REDIS_LAYOUT_VERSION = 2;
+/**
+ * Version 2: decks under their own keys, generations in BullMQ job ids, durable cancel flags, the webhook outbox.
+ * Version 3: an idempotency key's value is a JSON claim (job id, request fingerprint, claim time); a
+ * bare job id left by version 2 still reads, as a claim without a fingerprint.
+ */
+export const REDIS_LAYOUT_VERSION = 3;
 
 /** A cancel flag outlives any attempt it could concern (the encode timeout is at most 6 h). */
 const CANCEL_FLAG_TTL_S = 24 * 3600;
@@ -29,6 +33,7 @@ export class BullmqBackend implements QueueBackend {
   readonly messagingSystem = 'bullmq';
   readonly store: RedisJobStore;
   readonly outbox: RedisOutbox;
+  readonly sharedState: QueueBackend['sharedState'];
   private readonly keys: RedisKeys;
   private readonly queue: Queue<BullmqJobData>;
   private readonly workerSet = new Set<BullmqWorkerHandle>();
@@ -43,6 +48,7 @@ export class BullmqBackend implements QueueBackend {
     private readonly pingTimeoutMs: number,
   ) {
     this.keys = new RedisKeys(queueName);
+    this.sharedState = { redis: client, submitRatePrefix: this.keys.submitRatePrefix() };
     this.store = new RedisJobStore(client, this.keys);
     this.outbox = new RedisOutbox(client, this.keys);
     this.queue = new Queue<BullmqJobData>(queueName, { connection: client });
@@ -58,6 +64,9 @@ export class BullmqBackend implements QueueBackend {
     try {
       await this.client.set(this.keys.layout(), String(REDIS_LAYOUT_VERSION), 'NX');
       const found = Number(await this.client.get(this.keys.layout()));
+      // Older layouts are read as they are (each step reads what the one before wrote); the
+      // version then says what this release has started writing.
+      if (found < REDIS_LAYOUT_VERSION) await this.client.set(this.keys.layout(), String(REDIS_LAYOUT_VERSION));
       if (found > REDIS_LAYOUT_VERSION) {
         this.logger.error(
           { found, supported: REDIS_LAYOUT_VERSION },

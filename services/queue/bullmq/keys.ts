@@ -9,6 +9,11 @@ export class RedisKeys {
     this.base = `render-o11y:${queueName}`;
   }
 
+  /** The prefix of the per-client submission-rate counters every API process shares (rate-limiter-flexible's keys). */
+  submitRatePrefix(): string {
+    return `${this.base}:submit-rate`;
+  }
+
   /** The JSON document of one job. */
   job(id: string): string {
     return `${this.base}:job:${id}`;

@@ -3,7 +3,7 @@
  * status) whose members sort by creation time then id, so paging and `createdSince` never scan.
  */
 import type { Redis } from 'ioredis';
-import type { JobPage, JobPatch, JobStore, ListOptions } from '../contract';
+import type { IdempotencyClaim, JobPage, JobPatch, JobStore, ListOptions } from '../contract';
 import { ACTIVE_STATUSES, jobClient, type JobRecord, type JobStatus, type StatusChange } from '../../shared/job';
 import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed, transitionWrite, type RecordWrite } from '../job-patch';
 import { createdIndexFloor, createdIndexMember, idOfMember, type RedisKeys } from './keys';
@@ -29,17 +29,29 @@ redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('ZREM', KEYS[4], ARGV[2])
 return 1`;
 
-// KEYS: idempotency key. ARGV: job id, ttl ms. Returns the job id already recorded, or nil after recording ours.
+// KEYS: idempotency key. ARGV: claim (JSON), ttl ms. Returns the claim already recorded, or nil after recording ours.
 const CLAIM = `
 local existing = redis.call('GET', KEYS[1])
 if existing then return existing end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false`;
 
-// KEYS: idempotency key. ARGV: job id. Deletes the key only if it still names that job.
+// KEYS: idempotency key. ARGV: job id. Deletes the key only if it still names that job (a JSON
+// claim, or a bare job id as layout 2 wrote them).
 const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+local v = redis.call('GET', KEYS[1])
+if not v then return 1 end
+local id = v
+if string.sub(v, 1, 1) == '{' then id = cjson.decode(v).jobId end
+if id == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1`;
+
+/** A stored claim: JSON since layout 3, a bare job id before (no fingerprint: it replays as it did). */
+function decodeClaim(value: string): IdempotencyClaim {
+  if (!value.startsWith('{')) return { jobId: value, fingerprint: null, claimedAtMs: 0 };
+  const parsed = JSON.parse(value) as { jobId: string; fingerprint?: string | null; claimedAt?: number };
+  return { jobId: parsed.jobId, fingerprint: parsed.fingerprint ?? null, claimedAtMs: parsed.claimedAt ?? 0 };
+}
 
 // Compare-and-set. KEYS: job, old status index, new status index. ARGV: expected json, new json, member.
 const SWAP = `
@@ -188,9 +200,16 @@ export class RedisJobStore implements JobStore {
     return counts.reduce((a, b) => a + Number(b), 0);
   }
 
-  async claimIdempotencyKey(client: string, key: string, jobId: string, ttlMs: number): Promise<string | null> {
-    const existing = await this.redis.eval(CLAIM, 1, this.keys.idempotency(client, key), jobId, String(ttlMs));
-    return typeof existing === 'string' ? existing : null;
+  async claimIdempotencyKey(
+    client: string,
+    key: string,
+    jobId: string,
+    ttlMs: number,
+    fingerprint?: string,
+  ): Promise<IdempotencyClaim | null> {
+    const claim = JSON.stringify({ jobId, fingerprint: fingerprint ?? null, claimedAt: Date.now() });
+    const existing = await this.redis.eval(CLAIM, 1, this.keys.idempotency(client, key), claim, String(ttlMs));
+    return typeof existing === 'string' ? decodeClaim(existing) : null;
   }
 
   async releaseIdempotencyKey(client: string, key: string, jobId: string): Promise<void> {

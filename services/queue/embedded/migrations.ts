@@ -94,8 +94,24 @@ CREATE INDEX jobs_client_status ON jobs (client, status);
 CREATE INDEX jobs_client_created ON jobs (client, created_at DESC, id DESC);
 `;
 
+/**
+ * Version 5: an Idempotency-Key keeps the fingerprint of the request that claimed it (a reuse with
+ * another body is refused) and when it was claimed (a claim whose job is not there yet is a first
+ * request still in flight). Keys claimed before have neither: they replay their job as before.
+ */
+const V5_IDEMPOTENCY_FINGERPRINTS = `
+ALTER TABLE idempotency_keys ADD COLUMN fingerprint TEXT;
+ALTER TABLE idempotency_keys ADD COLUMN claimed_at INTEGER NOT NULL DEFAULT 0;
+`;
+
 /** Every step, in order; the database's version is the number of steps applied. */
-export const MIGRATIONS: readonly string[] = [V1_ORIGINAL_LAYOUT, V2_GENERATIONS_DECKS_OUTBOX, V3_IDEMPOTENCY_KEYS, V4_CLIENT_COLUMN];
+export const MIGRATIONS: readonly string[] = [
+  V1_ORIGINAL_LAYOUT,
+  V2_GENERATIONS_DECKS_OUTBOX,
+  V3_IDEMPOTENCY_KEYS,
+  V4_CLIENT_COLUMN,
+  V5_IDEMPOTENCY_FINGERPRINTS,
+];
 
 /** The version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,7 +3,7 @@
  * summaries filter and aggregate on; the deck (up to 1 MiB) is written once, in its own table, so a
  * status or progress change never rewrites it.
  */
-import type { JobPage, JobPatch, JobStore, ListOptions } from '../contract';
+import type { IdempotencyClaim, JobPage, JobPatch, JobStore, ListOptions } from '../contract';
 import { ACTIVE_STATUSES, ANONYMOUS_CLIENT, type JobRecord, type JobStatus, type StatusChange } from '../../shared/job';
 import type { RenderRequest } from '../../shared/request';
 import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed, transitionWrite, type RecordWrite } from '../job-patch';
@@ -58,19 +58,23 @@ export class SqliteJobStore implements JobStore {
     this.activeStmt = db.prepare<[string], { n: number }>(
       `SELECT COUNT(*) AS n FROM jobs WHERE status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(',')}) AND client = ?`,
     );
-    const findKey = db.prepare<[string, string, number], { job_id: string }>(
-      'SELECT job_id FROM idempotency_keys WHERE client = ? AND key = ? AND expires_at > ?',
+    const findKey = db.prepare<[string, string, number], { job_id: string; fingerprint: string | null; claimed_at: number }>(
+      'SELECT job_id, fingerprint, claimed_at FROM idempotency_keys WHERE client = ? AND key = ? AND expires_at > ?',
     );
-    const putKey = db.prepare('INSERT OR REPLACE INTO idempotency_keys (client, key, job_id, expires_at) VALUES (?, ?, ?, ?)');
+    const putKey = db.prepare(
+      'INSERT OR REPLACE INTO idempotency_keys (client, key, job_id, expires_at, fingerprint, claimed_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     const purgeKeys = db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?');
-    this.claimTx = db.transaction((client: string, key: string, jobId: string, ttlMs: number): string | null => {
-      const now = Date.now();
-      const existing = findKey.get(client, key, now);
-      if (existing) return existing.job_id;
-      purgeKeys.run(now);
-      putKey.run(client, key, jobId, now + ttlMs);
-      return null;
-    });
+    this.claimTx = db.transaction(
+      (client: string, key: string, jobId: string, ttlMs: number, fingerprint: string | null): IdempotencyClaim | null => {
+        const now = Date.now();
+        const existing = findKey.get(client, key, now);
+        if (existing) return { jobId: existing.job_id, fingerprint: existing.fingerprint, claimedAtMs: existing.claimed_at };
+        purgeKeys.run(now);
+        putKey.run(client, key, jobId, now + ttlMs, fingerprint, now);
+        return null;
+      },
+    );
     this.releaseStmt = db.prepare('DELETE FROM idempotency_keys WHERE client = ? AND key = ? AND job_id = ?');
     const expired = db.prepare<[number, number], Row>(
       `${SELECT} WHERE j.finished_at IS NOT NULL AND j.finished_at < ?
@@ -165,8 +169,14 @@ export class SqliteJobStore implements JobStore {
     return this.activeStmt.get(client)?.n ?? 0;
   }
 
-  async claimIdempotencyKey(client: string, key: string, jobId: string, ttlMs: number): Promise<string | null> {
-    return this.claimTx.immediate(client, key, jobId, ttlMs);
+  async claimIdempotencyKey(
+    client: string,
+    key: string,
+    jobId: string,
+    ttlMs: number,
+    fingerprint?: string,
+  ): Promise<IdempotencyClaim | null> {
+    return this.claimTx.immediate(client, key, jobId, ttlMs, fingerprint ?? null);
   }
 
   async releaseIdempotencyKey(client: string, key: string, jobId: string): Promise<void> {

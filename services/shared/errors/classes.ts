@@ -23,6 +23,11 @@ export type BadRequestCode = CodeOf<
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RANGE_NOT_SATISFIABLE'
   | 'CROSS_SITE_POST'
+  | 'BAD_REQUEST'
+  | 'REQUEST_TIMEOUT'
+  | 'HEADERS_TOO_LARGE'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_KEY_IN_USE'
 >;
 /** `new BadRequestError('INVALID_QUERY', what)`: the template's `%s` filled with the arguments. */
 export class BadRequestError extends RenderError {

@@ -59,6 +59,11 @@ export const ERRORS = {
     'Idempotency-Key must be 1–255 visible ASCII characters',
     'the `Idempotency-Key` header is malformed',
   ),
+  BAD_REQUEST: client(
+    400,
+    'the HTTP request is malformed',
+    'the HTTP parser refused the request (bad request line, header or framing); the connection is closed',
+  ),
   REQUEST_ABORTED: client(400, 'the client aborted the request', 'the client closed the connection before the body was read'),
   UNAUTHORIZED: {
     status: 401,
@@ -79,6 +84,16 @@ export const ERRORS = {
     answer: 'http',
     doc: "a completed job's video is no longer stored",
   },
+  REQUEST_TIMEOUT: client(
+    408,
+    'the request did not arrive within %s seconds',
+    'the headers or the body did not arrive within `RENDER_HTTP_HEADERS_TIMEOUT_SECONDS` / `RENDER_HTTP_REQUEST_TIMEOUT_SECONDS`; the connection is closed',
+  ),
+  IDEMPOTENCY_KEY_IN_USE: client(
+    409,
+    'a request with this Idempotency-Key is still being processed; retry once it has finished',
+    'the first request with this `Idempotency-Key` is still in flight (retry later)',
+  ),
   JOB_ALREADY_FINISHED: client(409, '%s', 'cancel of a job that already finished'),
   JOB_NOT_RETRYABLE: client(409, '%s', 'retry of a job that is not failed or cancelled'),
   JOB_NOT_COMPLETED: client(409, '%s', 'download or delete of the video of a job that has not completed'),
@@ -88,6 +103,16 @@ export const ERRORS = {
     416,
     'the requested byte range is outside the video',
     'the `Range` is outside the video (`Content-Range: bytes */size`)',
+  ),
+  IDEMPOTENCY_KEY_REUSED: client(
+    422,
+    'this Idempotency-Key was already used with a different request body',
+    'the `Idempotency-Key` names an earlier request whose body differs from this one',
+  ),
+  HEADERS_TOO_LARGE: client(
+    431,
+    'the request headers are too large',
+    'the request headers are over Node’s limit (16 KiB); the connection is closed',
   ),
   RATE_LIMITED: {
     status: 429,
