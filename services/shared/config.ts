@@ -85,6 +85,10 @@ const envSchema = z.object({
   RENDER_TTS_TIMEOUT_MS: int(100, 600_000).default(60_000),
   RENDER_ENCODE_TIMEOUT_MS: int(1000, 6 * 3_600_000).default(2 * 3_600_000),
   RENDER_ENCODE_PARALLELISM: int(1, 64).optional(),
+  // Bytes the render piece cache may hold (0: off); 2 GiB by default.
+  RENDER_PIECE_CACHE_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(2 * 1024 * 1024 * 1024),
+  // Whose pieces a render may reuse: its own client's (default), or every client's (one trusted team).
+  RENDER_PIECE_CACHE_SCOPE: z.enum(['client', 'shared']).default('client'),
   // Applied by instrumentation/read-sampler.ts (which cannot import this module); validated here so a bad value stops start-up.
   RENDER_TRACE_READ_RATIO: z.coerce.number().min(0).max(1).default(0.05),
   RENDER_STORE_TIMEOUT_MS: int(100, 600_000).default(60_000),
@@ -156,6 +160,8 @@ export interface Config {
   timeouts: { tts: number; encode: number; store: number };
   /** FFmpeg runs one encode may start at once (RENDER_ENCODE_PARALLELISM, default: this machine's cores). */
   encodeParallelism: number;
+  /** The render piece cache: bytes it may hold (0: off) and whose pieces a render may reuse. */
+  pieceCache: { maxBytes: number; scope: 'client' | 'shared' };
   /** Share of status-poll, job-list and admin-page traces recorded at the head (RENDER_TRACE_READ_RATIO). */
   traceReadRatio: number;
   heartbeatMs: number;
@@ -244,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     minFreeBytes: e.RENDER_MIN_FREE_BYTES,
     timeouts: Object.freeze({ tts: e.RENDER_TTS_TIMEOUT_MS, encode: e.RENDER_ENCODE_TIMEOUT_MS, store: e.RENDER_STORE_TIMEOUT_MS }),
     encodeParallelism: e.RENDER_ENCODE_PARALLELISM ?? os.availableParallelism(),
+    pieceCache: Object.freeze({ maxBytes: e.RENDER_PIECE_CACHE_BYTES, scope: e.RENDER_PIECE_CACHE_SCOPE }),
     traceReadRatio: e.RENDER_TRACE_READ_RATIO,
     heartbeatMs: e.RENDER_HEARTBEAT_MS,
     drainSeconds: e.RENDER_DRAIN_SECONDS,

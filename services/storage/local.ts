@@ -12,7 +12,8 @@ import { classifyError } from '../shared/errors/classify';
 import { OutputNotFoundError } from '../shared/errors/output-not-found-error';
 import { RenderError } from '../shared/errors/render-error';
 import { StorageError } from '../shared/errors/storage-error';
-import type { ByteRange, ObjectInfo, ObjectLocation, ObjectRead, OutputStorage, PutOptions } from './contract';
+import type { ByteRange, ObjectInfo, ObjectLocation, ObjectRead, OutputStorage, PieceStore, PutOptions } from './contract';
+import { localPieceStore } from './local-pieces';
 import { assertKey, attemptKey, isValidKey, jobKeyPrefix } from './keys';
 
 /** Opens the local adapter on `dir` (created on first write). */
@@ -24,9 +25,11 @@ class LocalStorage implements OutputStorage {
   readonly kind = 'local' as const;
   readonly endpoint = null;
   readonly description: string;
+  readonly pieces: PieceStore;
 
   constructor(private readonly dir: string) {
     this.description = `file://${dir}`;
+    this.pieces = localPieceStore(dir);
   }
 
   keyFor(jobId: string, attempt: number): string {

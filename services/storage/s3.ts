@@ -24,7 +24,8 @@ import { RenderError } from '../shared/errors/render-error';
 import { StorageError } from '../shared/errors/storage-error';
 import { StorageUnavailableError } from '../shared/errors/storage-unavailable-error';
 import type { S3StorageConfig } from '../shared/storage-config';
-import type { ByteRange, ObjectInfo, ObjectLocation, ObjectRead, OutputStorage, PresignOptions, PutOptions } from './contract';
+import type { ByteRange, ObjectInfo, ObjectLocation, ObjectRead, OutputStorage, PieceStore, PresignOptions, PutOptions } from './contract';
+import { s3PieceStore } from './s3-pieces';
 import { assertKey, attemptKey, jobKeyPrefix } from './keys';
 
 /** Multipart part size: S3's minimum is 5 MiB; 8 MiB keeps memory at queueSize × partSize = 16 MiB per upload. */
@@ -69,6 +70,7 @@ class S3Storage implements OutputStorage {
   private readonly signer: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
+  readonly pieces: PieceStore;
 
   constructor(config: S3StorageConfig, options: S3Options) {
     this.bucket = config.bucket;
@@ -80,6 +82,7 @@ class S3Storage implements OutputStorage {
       region: config.region ?? (config.endpoint ? 'us-east-1' : null),
       host: config.endpoint ? new URL(config.endpoint).host : null,
     };
+    this.pieces = s3PieceStore(this.client, this.bucket, this.prefix);
   }
 
   keyFor(jobId: string, attempt: number): string {

@@ -55,6 +55,10 @@ export const ATTR = Object.freeze({
   RENDER_QUEUE_WAIT_SECONDS: 'render.queue.wait_seconds',
   RENDER_STAGE: 'render.stage',
   RENDER_SLIDE_INDEX: 'render.slide.index',
+  /** The encode span: pieces the join uses (static pieces, WAVs, fades), how many came from the piece cache, and FFmpeg piece runs. */
+  RENDER_PIECES_TOTAL: 'render.pieces.total',
+  RENDER_PIECES_REUSED: 'render.pieces.reused',
+  RENDER_PIECES_ENCODER_RUNS: 'render.pieces.encoder_runs',
   RENDER_ASSET_KIND: 'render.asset.kind',
   RENDER_ASSET_BYTES: 'render.asset.bytes',
   RENDER_ERROR_CATEGORY: 'render.error.category',
@@ -87,4 +91,6 @@ export const METRIC_LABELS = Object.freeze({
   OPERATION: 'operation',
   SIGNAL: 'signal',
   VOLUME: 'volume',
+  KIND: 'kind',
+  RESULT: 'result',
 });
