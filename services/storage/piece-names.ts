@@ -1,5 +1,6 @@
 /**
- * How the piece cache names its objects, the same for every adapter: `pieces/<scope>/<key>.<kind>`
+ * How the piece cache names its objects, the same for every adapter: `pieces/<scope>/<key>.<kind>` (kind: a slide's
+ * static GOP, its still, its WAV, a fade, a spoken narration, or a deck's joined AAC track)
  * for a piece and `pieces/<scope>/jobs/<jobId>` for the list of pieces a job uses. The scope is
  * the job's client (hashed, so a client name never becomes a path) unless the cache is shared, so
  * one client never reads, or times, another's pieces. Deleting a job's output (or retention) drops
@@ -11,12 +12,12 @@ import type { OutputStorage } from './contract';
 /** Every name the cache uses starts with this. */
 export const PIECES_ROOT = 'pieces/';
 /** The kinds of piece, as in `render_piece_cache_requests_total{kind}`. */
-export const PIECE_KINDS = ['static', 'still', 'fade', 'audio', 'narration'] as const;
+export const PIECE_KINDS = ['static', 'still', 'fade', 'audio', 'narration', 'track'] as const;
 export type PieceKind = (typeof PIECE_KINDS)[number];
 /** Who may reuse whose pieces (RENDER_PIECE_CACHE_SCOPE). */
 export type PieceScopeMode = 'client' | 'shared';
 
-const NAME = /^pieces\/[a-z0-9-]{1,40}\/(jobs\/[A-Za-z0-9_-]{1,128}|[a-f0-9]{64}\.(static|still|fade|audio|narration))$/;
+const NAME = /^pieces\/[a-z0-9-]{1,40}\/(jobs\/[A-Za-z0-9_-]{1,128}|[a-f0-9]{64}\.(static|still|fade|audio|narration|track))$/;
 
 /** The scope a job's pieces live in. */
 export function pieceScope(mode: PieceScopeMode, client: string): string {

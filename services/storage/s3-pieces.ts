@@ -29,8 +29,9 @@ export function s3PieceStore(client: S3Client, bucket: string, prefix: string): 
   };
   return {
     async get(name) {
+      const Key = keyOf(name);
       try {
-        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: keyOf(name) }));
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key }));
         if (!(res.Body instanceof Readable)) return null;
         const chunks: Buffer[] = [];
         for await (const c of res.Body) chunks.push(c as Buffer);
@@ -41,8 +42,9 @@ export function s3PieceStore(client: S3Client, bucket: string, prefix: string): 
       }
     },
     async put(name, body) {
+      const Key = keyOf(name);
       try {
-        await client.send(new PutObjectCommand({ Bucket: bucket, Key: keyOf(name), Body: body, ContentLength: body.length }));
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: body, ContentLength: body.length }));
       } catch (err) {
         throw s3Failure(err, `storing piece ${name}`);
       }
@@ -83,8 +85,9 @@ export function s3PieceStore(client: S3Client, bucket: string, prefix: string): 
       return out;
     },
     async delete(name) {
+      const Key = keyOf(name);
       try {
-        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: keyOf(name) }));
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
       } catch (err) {
         if (!notFound(err)) throw s3Failure(err, `deleting piece ${name}`);
       }

@@ -59,6 +59,8 @@ export const ATTR = Object.freeze({
   RENDER_PIECES_TOTAL: 'render.pieces.total',
   RENDER_PIECES_REUSED: 'render.pieces.reused',
   RENDER_PIECES_ENCODER_RUNS: 'render.pieces.encoder_runs',
+  /** True when the joined AAC audio track came from the piece cache. */
+  RENDER_PIECES_TRACK_REUSED: 'render.pieces.track_reused',
   RENDER_ASSET_KIND: 'render.asset.kind',
   RENDER_ASSET_BYTES: 'render.asset.bytes',
   RENDER_ERROR_CATEGORY: 'render.error.category',

@@ -22,7 +22,9 @@ import { limiter, runAll } from './run-pool';
 import { checkOutput, type CheckedOutput } from './output-check';
 import { ANONYMOUS_CLIENT } from '../../shared/job';
 import { pieceCacheFor, type PieceCache, type PieceRef } from '../pieces/piece-cache';
-import { planPieceKeys } from './piece-plan';
+import { planPieceKeys, type DeckPieces } from './piece-plan';
+import { pieceKey, sha256 } from '../pieces/piece-key';
+import { ffmpegFingerprint } from '../pieces/tool-versions';
 import { outpointSeconds, piecesFrames, slidePieces, type SlidePieces } from './slide-pieces';
 import { COMMON_FLAGS, drawFilters, fadeArgs, pictureArgs, type FadePart, type SegmentPlan } from './slide-segment';
 
@@ -191,6 +193,8 @@ export async function encodeStage(
       if (keys) {
         const narration = work.flatMap((w) => (w.assets.audioPiece ? [w.assets.audioPiece] : []));
         const refs = [...keys.slides.flatMap((s) => [s.video, s.audio, ...(s.still ? [s.still] : [])]), ...keys.fades, ...narration];
+        // The joined audio track's key is known from the WAVs' keys; it is listed with the rest.
+        refs.push(trackRef(await ffmpegFingerprint(), keys, total));
         await cache.recordUse(ctx.jobId, refs);
         const restoring = limiter(RESTORE_CONCURRENCY);
         await Promise.all([
@@ -268,12 +272,21 @@ export async function encodeStage(
       const file = 'output.mp4';
       await writeFile(path.join(ctx.scratchDir, 'video.txt'), videoList(plans, pieces, cfg.fps));
       await writeFile(path.join(ctx.scratchDir, 'audio.txt'), `ffconcat version 1.0\n${plans.map((p) => `file '${p.audio}'\n`).join('')}`);
+      // The joined audio is encoded to AAC once, as its own piece: a re-render whose WAVs are all the same reuses it.
+      const track: PieceRef | null = keys ? trackRef(await ffmpegFingerprint(), keys, total) : null;
+      const trackReused = track !== null && (await cache.restore(track, at(AUDIO_TRACK)));
+      if (!trackReused) {
+        await withSpan('ffmpeg audio', {}, (s) => runFfmpeg(ctx.scratchDir, trackArgs(total), signal, s, { onCpu: addCpu }));
+        save(track, AUDIO_TRACK);
+      }
+      span.setAttribute(ATTR.RENDER_PIECES_TRACK_REUSED, trackReused);
       await withSpan('ffmpeg mux', {}, (s) =>
         runFfmpeg(ctx.scratchDir, muxArgs(file, total), signal, s, {
           onCpu: addCpu,
           onTime: (t) => report(PIECES_SHARE + (1 - PIECES_SHARE) * Math.min(1, t / total)),
         }),
       );
+      await Promise.all(saves);
       const checked = await checkOutput(ctx.scratchDir, file, { frames, fps: cfg.fps }, signal).finally(() =>
         addCpu(takeChildrenCpuSeconds()),
       );
@@ -300,23 +313,47 @@ export async function encodeStage(
   );
 }
 
+/** The joined audio track's piece: the AAC run over the slides' WAVs, known by their keys. */
+function trackRef(fingerprint: string, keys: DeckPieces, total: number): PieceRef {
+  const inputs = { 'audio.txt': sha256(keys.slides.map((k) => k.audio.key).join(',')) };
+  return {
+    kind: 'track',
+    key: pieceKey({ tool: 'ffmpeg', toolFingerprint: fingerprint, args: trackArgs(total), inputs, outputs: [AUDIO_TRACK] }),
+  };
+}
+
+/** The joined audio track, AAC in M4A, made from the slides' WAVs. */
+const AUDIO_TRACK = 'audio.m4a';
+
+function trackArgs(total: number): string[] {
+  return [
+    ...COMMON_FLAGS,
+    ...mediaInputArgs('audio.txt', 'concat'),
+    '-map',
+    '0:a',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-t',
+    total.toFixed(6),
+    AUDIO_TRACK,
+  ];
+}
+
 function muxArgs(output: string, total: number): string[] {
   return [
     ...COMMON_FLAGS,
     '-progress',
     'pipe:1',
     ...mediaInputArgs('video.txt', 'concat'),
-    ...mediaInputArgs('audio.txt', 'concat'),
+    ...mediaInputArgs(AUDIO_TRACK, 'mov'),
     '-map',
     '0:v',
     '-map',
     '1:a',
-    '-c:v',
+    '-c',
     'copy',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '128k',
     '-t',
     total.toFixed(6),
     '-movflags',
