@@ -97,6 +97,8 @@ export interface PieceStore {
   list(prefix: string): Promise<StoredPiece[]>;
   /** Deletes `name`; deleting what is not there succeeds. */
   delete(name: string): Promise<void>;
+  /** Free bytes of the disk the pieces are on (local folder), or null where that is not ours to watch (S3). */
+  freeBytes(): Promise<number | null>;
 }
 
 /** The storage contract every adapter implements. */

@@ -4,7 +4,7 @@
  * the file's mtime, which is the LRU order every process on this folder shares.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, stat, statfs, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PieceStore, StoredPiece } from './contract';
 import { assertPieceName, PIECES_ROOT } from './piece-names';
@@ -63,6 +63,14 @@ export function localPieceStore(dir: string): PieceStore {
         }
       }
       return out;
+    },
+    async freeBytes() {
+      try {
+        const s = await statfs(dir);
+        return s.bavail * s.bsize;
+      } catch {
+        return null;
+      }
     },
     async delete(name) {
       await unlink(pathOf(name)).catch((err: NodeJS.ErrnoException) => {

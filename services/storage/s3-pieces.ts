@@ -84,6 +84,9 @@ export function s3PieceStore(client: S3Client, bucket: string, prefix: string): 
       }
       return out;
     },
+    async freeBytes() {
+      return null;
+    },
     async delete(name) {
       const Key = keyOf(name);
       try {

@@ -77,3 +77,18 @@ test('a corrupt piece is a miss, deleted from the cache', () =>
     assert.equal(await cache.restore({ kind: 'static', key: key(1) }, path.join(dir, 'out')), false);
     assert.equal(await storage.pieces.get(`pieces/shared/${key(1)}.static`), null);
   }));
+
+test('on a disk short of RENDER_MIN_FREE_BYTES the cache gives the shortfall back, oldest pieces first', () =>
+  withStorage(async (dir) => {
+    const storage = createLocalStorage(dir);
+    const cache = pieceCacheFor(storage, { maxBytes: 10_000_000, scope: 'shared' }, 'anyone');
+    const src = path.join(dir, 'src');
+    const MiB = 1024 * 1024;
+    await writeFile(src, Buffer.alloc(2 * MiB, 1));
+    for (let n = 0; n < 3; n++) await cache.save({ kind: 'audio', key: key(n) }, src);
+    const free = (await storage.pieces.freeBytes()) as number;
+    assert.ok(free > 0);
+    // 3 MiB more than the disk has free (a margin for other writers on this disk): two of the three 2 MiB pieces go.
+    const { evicted, held } = await evictTo(storage, 10_000_000, free + 3 * MiB);
+    assert.ok(evicted >= 4 * MiB && held <= 2 * MiB + 100, `evicted ${evicted}, held ${held}`);
+  }));

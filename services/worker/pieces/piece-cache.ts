@@ -42,10 +42,11 @@ export interface PieceCache {
   evict(): Promise<void>;
 }
 
-/** Cache settings (Config.pieceCache). */
+/** Cache settings (Config.pieceCache), and the free space the worker keeps (RENDER_MIN_FREE_BYTES). */
 export interface PieceCacheSettings {
   maxBytes: number;
   scope: PieceScopeMode;
+  minFreeBytes?: number;
 }
 
 const HEADER = /^RP1 ([a-f0-9]{64}) (\d+)\n/;
@@ -124,7 +125,7 @@ export function pieceCacheFor(storage: OutputStorage, settings: PieceCacheSettin
     async evict() {
       if (!enabled && emptiedWhileOff) return;
       // One pass at a time per process; passes of several workers racing only evict a little more.
-      evicting ??= evictTo(storage, settings.maxBytes)
+      evicting ??= evictTo(storage, settings.maxBytes, settings.minFreeBytes ?? 0)
         .then(() => {
           if (!enabled) emptiedWhileOff = true;
         })
@@ -137,14 +138,20 @@ export function pieceCacheFor(storage: OutputStorage, settings: PieceCacheSettin
   };
 }
 
-/** Deletes least recently used pieces (every scope) until they add up to at most `maxBytes`. */
-export async function evictTo(storage: OutputStorage, maxBytes: number): Promise<{ held: number; evicted: number }> {
+/**
+ * Deletes least recently used pieces (every scope) until they add up to at most `maxBytes`, and,
+ * on a local disk with less than `minFreeBytes` free, until the shortfall is given back too: the
+ * cache never holds the space the free-space gate keeps for renders.
+ */
+export async function evictTo(storage: OutputStorage, maxBytes: number, minFreeBytes = 0): Promise<{ held: number; evicted: number }> {
   const pieces = (await storage.pieces.list(PIECES_ROOT)).filter((p) => isPieceName(p.name));
   pieces.sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime());
   let held = pieces.reduce((n, p) => n + p.bytes, 0);
+  const free = minFreeBytes > 0 ? await storage.pieces.freeBytes() : null;
+  const bound = free === null ? maxBytes : Math.min(maxBytes, Math.max(0, held - Math.max(0, minFreeBytes - free)));
   let evicted = 0;
   for (const p of pieces) {
-    if (held <= maxBytes) break;
+    if (held <= bound) break;
     await storage.pieces.delete(p.name);
     held -= p.bytes;
     evicted += p.bytes;

@@ -179,7 +179,9 @@ export async function encodeStage(
       const runs = fadeRuns(plans, pieces);
       const settings = ctx.config.pieceCache;
       const cache =
-        settings && settings.maxBytes > 0 ? pieceCacheFor(ctx.storage, settings, ctx.client ?? ANONYMOUS_CLIENT, ctx.logger) : NO_CACHE;
+        settings && settings.maxBytes > 0
+          ? pieceCacheFor(ctx.storage, { ...settings, minFreeBytes: ctx.config.minFreeBytes }, ctx.client ?? ANONYMOUS_CLIENT, ctx.logger)
+          : NO_CACHE;
       const keys = cache.enabled ? await planPieceKeys(ctx.scratchDir, work, plans, pieces, runs, cfg, slots.threads, draws) : null;
       const at = (name: string) => path.join(ctx.scratchDir, name);
 

@@ -24,7 +24,10 @@ export async function ttsStage(ctx: StageContext, work: SlideWork[]): Promise<Sl
   const todo = work.filter((w) => w.slide.narration && !w.assets.audioPath);
   if (todo.length === 0) return work;
   const settings = ctx.config.pieceCache;
-  const cache = settings && settings.maxBytes > 0 ? pieceCacheFor(ctx.storage, settings, ctx.client ?? ANONYMOUS_CLIENT, ctx.logger) : null;
+  const cache =
+    settings && settings.maxBytes > 0
+      ? pieceCacheFor(ctx.storage, { ...settings, minFreeBytes: ctx.config.minFreeBytes }, ctx.client ?? ANONYMOUS_CLIENT, ctx.logger)
+      : null;
   await withStageTimeout('tts', ctx.config.timeouts.tts, ctx.signal, async (signal) => {
     for (const item of todo) {
       const text = item.slide.narration as string;
