@@ -182,7 +182,9 @@ export async function encodeStage(
         settings && settings.maxBytes > 0
           ? pieceCacheFor(ctx.storage, { ...settings, minFreeBytes: ctx.config.minFreeBytes }, ctx.client ?? ANONYMOUS_CLIENT, ctx.logger)
           : NO_CACHE;
-      const keys = cache.enabled ? await planPieceKeys(ctx.scratchDir, work, plans, pieces, runs, cfg, slots.threads, draws) : null;
+      const keys = cache.enabled
+        ? await withSpan('piece cache plan', {}, () => planPieceKeys(ctx.scratchDir, work, plans, pieces, runs, cfg, slots.threads, draws))
+        : null;
       const at = (name: string) => path.join(ctx.scratchDir, name);
 
       // What the cache already holds; the list of this job's pieces is written before any is read.
@@ -192,35 +194,41 @@ export async function encodeStage(
         audio: plans.map(() => false),
         fade: runs.map(() => false),
       };
-      if (keys) {
-        const narration = work.flatMap((w) => (w.assets.audioPiece ? [w.assets.audioPiece] : []));
-        const refs = [...keys.slides.flatMap((s) => [s.video, s.audio, ...(s.still ? [s.still] : [])]), ...keys.fades, ...narration];
-        // The joined audio track's key is known from the WAVs' keys; it is listed with the rest.
-        refs.push(trackRef(await ffmpegFingerprint(), keys, total));
-        await cache.recordUse(ctx.jobId, refs);
-        const restoring = limiter(RESTORE_CONCURRENCY);
-        await Promise.all([
-          ...plans.map(async (plan) => {
-            const k = keys.slides[plan.index];
-            [have.video[plan.index], have.audio[plan.index]] = await Promise.all([
-              restoring(() => cache.restore(k.video, at(plan.video))),
-              restoring(() => cache.restore(k.audio, at(plan.audio))),
-            ]);
-          }),
-          ...runs.map(async (run, i) => {
-            have.fade[i] = await restoring(() => cache.restore(keys.fades[i], at(run.file)));
-          }),
-        ]);
-        // A still is needed only by a fade to be made; it comes from the cache unless the slide's picture run makes it anyway.
-        const stillsNeeded = new Set(runs.flatMap((run, i) => (have.fade[i] ? [] : run.parts.map((part) => part.plan.index))));
-        await Promise.all(
-          [...stillsNeeded].map(async (i) => {
-            const still = keys.slides[i].still;
-            if (still && have.video[i]) have.still[i] = await restoring(() => cache.restore(still, at(plans[i].still)));
-          }),
-        );
-      }
+      if (keys)
+        await withSpan('piece cache lookup', {}, async () => {
+          const narration = work.flatMap((w) => (w.assets.audioPiece ? [w.assets.audioPiece] : []));
+          const refs = [...keys.slides.flatMap((s) => [s.video, s.audio, ...(s.still ? [s.still] : [])]), ...keys.fades, ...narration];
+          // The joined audio track's key is known from the WAVs' keys; it is listed with the rest.
+          refs.push(trackRef(await ffmpegFingerprint(), keys, total));
+          await cache.recordUse(ctx.jobId, refs);
+          const restoring = limiter(RESTORE_CONCURRENCY);
+          await Promise.all([
+            ...plans.map(async (plan) => {
+              const k = keys.slides[plan.index];
+              [have.video[plan.index], have.audio[plan.index]] = await Promise.all([
+                restoring(() => cache.restore(k.video, at(plan.video))),
+                restoring(() => cache.restore(k.audio, at(plan.audio))),
+              ]);
+            }),
+            ...runs.map(async (run, i) => {
+              have.fade[i] = await restoring(() => cache.restore(keys.fades[i], at(run.file)));
+            }),
+          ]);
+          // A still is needed only by a fade to be made; it comes from the cache unless the slide's picture run makes it anyway.
+          const stillsNeeded = new Set(runs.flatMap((run, i) => (have.fade[i] ? [] : run.parts.map((part) => part.plan.index))));
+          await Promise.all(
+            [...stillsNeeded].map(async (i) => {
+              const still = keys.slides[i].still;
+              if (still && have.video[i]) have.still[i] = await restoring(() => cache.restore(still, at(plans[i].still)));
+            }),
+          );
+        });
       const stillsNeeded = new Set(runs.flatMap((run, i) => (have.fade[i] ? [] : run.parts.map((part) => part.plan.index))));
+
+      // The joined audio is encoded to AAC once, as its own piece: a re-render whose WAVs are all the same reuses it.
+      await writeFile(path.join(ctx.scratchDir, 'audio.txt'), `ffconcat version 1.0\n${plans.map((p) => `file '${p.audio}'\n`).join('')}`);
+      const track: PieceRef | null = keys ? trackRef(await ffmpegFingerprint(), keys, total) : null;
+      const trackReused = track !== null && (await cache.restore(track, at(AUDIO_TRACK)));
 
       const saves: Promise<void>[] = [];
       const save = (ref: PieceRef | null | undefined, file: string) => {
@@ -260,7 +268,19 @@ export async function encodeStage(
           }
           piecesDone(f.parts.reduce((n, part) => n + part.frames, 0));
         });
-        return [...pictures, ...fades];
+        // The AAC track needs only the WAVs: it runs beside the fades (one thread, outside the pool), off the critical path.
+        const audioTrack = trackReused
+          ? []
+          : [
+              Promise.all(pictures).then(() =>
+                withSpan('ffmpeg audio', {}, async (s) => {
+                  throwIfAborted(taskSignal);
+                  await runFfmpeg(ctx.scratchDir, trackArgs(total), taskSignal, s, { onCpu: addCpu });
+                  save(track, AUDIO_TRACK);
+                }),
+              ),
+            ];
+        return [...pictures, ...fades, ...audioTrack];
       });
       await Promise.all(saves);
       const joined = plans.length * 2 + runs.length;
@@ -273,14 +293,6 @@ export async function encodeStage(
 
       const file = 'output.mp4';
       await writeFile(path.join(ctx.scratchDir, 'video.txt'), videoList(plans, pieces, cfg.fps));
-      await writeFile(path.join(ctx.scratchDir, 'audio.txt'), `ffconcat version 1.0\n${plans.map((p) => `file '${p.audio}'\n`).join('')}`);
-      // The joined audio is encoded to AAC once, as its own piece: a re-render whose WAVs are all the same reuses it.
-      const track: PieceRef | null = keys ? trackRef(await ffmpegFingerprint(), keys, total) : null;
-      const trackReused = track !== null && (await cache.restore(track, at(AUDIO_TRACK)));
-      if (!trackReused) {
-        await withSpan('ffmpeg audio', {}, (s) => runFfmpeg(ctx.scratchDir, trackArgs(total), signal, s, { onCpu: addCpu }));
-        save(track, AUDIO_TRACK);
-      }
       span.setAttribute(ATTR.RENDER_PIECES_TRACK_REUSED, trackReused);
       await withSpan('ffmpeg mux', {}, (s) =>
         runFfmpeg(ctx.scratchDir, muxArgs(file, total), signal, s, {
