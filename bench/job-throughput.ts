@@ -14,9 +14,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { persistAndEnqueue } from '../services/api/enqueue';
+import { startJobs, type JobLifecycle } from '../services/jobs';
 import { createQueueBackend } from '../services/queue';
-import type { QueueBackend } from '../services/queue/contract';
 import { loadConfig } from '../services/shared/config';
 import { newJobRecord } from '../services/shared/job';
 import { renderRequestSchema } from '../services/shared/request';
@@ -39,6 +38,9 @@ interface Sample {
   busy: number;
 }
 
+/** What a no-op job "renders". */
+const NO_OUTPUT = { url: '', bytes: 0, durationSeconds: 0, width: 0, height: 0 };
+
 const request = renderRequestSchema.parse({ title: 'bench', slides: [{ title: 'one', duration: 1 }] });
 
 /**
@@ -46,10 +48,10 @@ const request = renderRequestSchema.parse({ title: 'bench', slides: [{ title: 'o
  * event-loop turn, as each `POST /api/jobs` of a burst would, so the worker and the span exporter
  * run alongside instead of after one long chain of microtasks.
  */
-async function batch(backend: QueueBackend, count: number, processed: { until(n: number): Promise<void> }): Promise<void> {
+async function batch(lifecycle: JobLifecycle, count: number, processed: { until(n: number): Promise<void> }): Promise<void> {
   const finished = processed.until(count);
   for (let i = 0; i < count; i++) {
-    await persistAndEnqueue(backend, { kind: 'create', job: newJobRecord(randomUUID(), request, 1) });
+    await lifecycle.submit(newJobRecord(randomUUID(), request, 1));
     await new Promise((r) => setImmediate(r));
   }
   await finished;
@@ -59,7 +61,10 @@ async function batch(backend: QueueBackend, count: number, processed: { until(n:
 async function child(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-bench-'));
   const config = loadConfig({ RENDER_DATA_DIR: dataDir, RENDER_CONCURRENCY: '4' });
-  const backend = await createQueueBackend(config, pino({ level: 'silent' }));
+  const logger = pino({ level: 'silent' });
+  const backend = await createQueueBackend(config, logger);
+  const jobs = startJobs({ backend, config, logger });
+  const { lifecycle } = jobs;
   let done = 0;
   let target = 0;
   let reached: () => void = () => {};
@@ -72,20 +77,23 @@ async function child(): Promise<void> {
   const worker = await backend.startWorker(
     (job) =>
       withConsumerSpan(job, backend, async () => {
-        await backend.store.update(job.id, { status: 'completed', finishedAt: new Date().toISOString() });
+        // A no-op job's two status changes, as a real attempt makes them: start, then complete.
+        const started = await lifecycle.start({ jobId: job.id, attempt: job.attempt, startedAt: new Date(), queueWaitSeconds: 0 });
+        if (started) await lifecycle.complete(started.owner, { outputKey: `${job.id}.mp4`, output: NO_OUTPUT, durationSeconds: 0 });
         if (++done === target) reached();
         return { kind: 'completed' as const };
       }),
-    { concurrency: 4, heartbeatMs: 10_000 },
+    { concurrency: 4, heartbeatMs: 10_000, onGaveUp: lifecycle.onGaveUp },
   );
-  await batch(backend, WARMUP_JOBS, processed); // JIT, lazily loaded exporter code, first OTLP connection
+  await batch(lifecycle, WARMUP_JOBS, processed); // JIT, lazily loaded exporter code, first OTLP connection
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  await batch(backend, JOBS, processed);
+  await batch(lifecycle, JOBS, processed);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   await worker.close();
+  await jobs.close();
   await backend.close();
   await shutdownTelemetry();
   rmSync(dataDir, { recursive: true, force: true });

@@ -4,10 +4,7 @@ import { listenApi } from './api/server';
 import { runMain } from './process/lifecycle';
 import { startService, type RunningService } from './process/service';
 import type { Config } from './shared/config';
-import { createOutputStorage } from './storage';
-import type { OutputStorage } from './storage/contract';
 import type { Logger } from './telemetry/logger';
-import { instrumentStorage } from './telemetry/storage-telemetry';
 import { startWorkerRuntime } from './worker/runtime';
 
 /** The embedded process: the API's URL besides what every process has. */
@@ -22,17 +19,19 @@ export interface RunningEmbedded extends RunningService {
 export async function startEmbedded(config: Readonly<Config>, logger: Logger): Promise<RunningEmbedded> {
   // Protected mode refuses before the backend, storage or worker start.
   assertApiExposureAllowed(config, logger);
-  // One video storage for worker and API, first in and last out.
-  let storage: OutputStorage | undefined;
-  const running = await startService(config, logger, [
-    async () => (storage = instrumentStorage(createOutputStorage(config.storage))),
+  const running = await startService(config, logger, async ({ backend, storage, jobs }, parts) => {
     // Parts stop in reverse: the API stops accepting first, then the worker drains (RENDER_DRAIN_SECONDS).
-    (backend) => startWorkerRuntime({ config, backend, logger, storage: storage!, drainMs: config.drainSeconds * 1000 }),
-    (backend) => listenApi({ config, backend, logger, storage: storage!, host: config.host, port: config.port }),
-  ]);
-  const url = running.parts[2].url;
-  logger.info({ url, backend: running.backend.kind, concurrency: config.concurrency }, `render-o11y listening on ${url}`);
-  return { ...running, url };
+    await parts.add(() => startWorkerRuntime({ config, backend, logger, storage, jobs, drainMs: config.drainSeconds * 1000 }));
+    const api = await parts.add(() =>
+      listenApi({ config, backend, lifecycle: jobs.lifecycle, logger, storage, host: config.host, port: config.port }),
+    );
+    return { url: api.url };
+  });
+  logger.info(
+    { url: running.url, backend: running.backend.kind, concurrency: config.concurrency },
+    `render-o11y listening on ${running.url}`,
+  );
+  return running;
 }
 
 if (require.main === module) runMain('render-o11y', startEmbedded);

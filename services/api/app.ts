@@ -1,4 +1,5 @@
 import express from 'express';
+import type { JobLifecycle } from '../jobs';
 import type { QueueBackend } from '../queue/contract';
 import type { OutputStorage } from '../storage/contract';
 import type { Config } from '../shared/config';
@@ -26,6 +27,8 @@ import { SummaryService } from './summary-service';
 export interface AppDeps {
   config: Readonly<Config>;
   backend: QueueBackend;
+  /** The process's lifecycle service (services/jobs): submit, cancel and retry go through it; the caller owns it. */
+  lifecycle: JobLifecycle;
   logger: Logger;
   /** Where finished videos are read from; the caller owns it too. */
   storage: OutputStorage;
@@ -34,7 +37,7 @@ export interface AppDeps {
 }
 
 /** The render API as an Express 5 app (not listening; see server.ts). */
-export function createApp({ config, backend, logger, storage, drain }: AppDeps): express.Express {
+export function createApp({ config, backend, lifecycle, logger, storage, drain }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Behind a proxy the client address comes from X-Forwarded-For; only loopback proxies are trusted.
@@ -54,8 +57,8 @@ export function createApp({ config, backend, logger, storage, drain }: AppDeps):
   app.get('/api/metrics', metricsRequestHandler({ token: config.metricsToken }));
   app.use('/api/admin', adminSummaryRouter({ adminToken: config.adminToken, summary }));
   app.use('/api/jobs', authenticateClient(keys));
-  app.use('/api/jobs', jobsRouter({ config, backend, limits }));
-  app.use('/api/jobs', jobActionsRouter({ config, backend, limits }));
+  app.use('/api/jobs', jobsRouter({ config, backend, lifecycle, limits }));
+  app.use('/api/jobs', jobActionsRouter({ config, backend, lifecycle, limits }));
   app.use('/api/jobs', jobOutputRouter({ backend, config, storage }));
   app.use('/admin', adminPageRouter({ config, summary, backend }));
   app.use(notFound);

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { startJobs } from '../jobs';
 import { createEmbeddedBackend } from '../queue/embedded';
 import { loadConfig } from '../shared/config';
 import { createLocalStorage } from '../storage/local';
@@ -18,8 +19,18 @@ test('closing the API refuses new connections but lets an in-flight submission f
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-drain-api-'));
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RENDER_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const backend = await createEmbeddedBackend(config, logger);
+  const jobs = startJobs({ backend, config, logger });
   try {
-    const api = await listenApi({ config, backend, logger, storage: createLocalStorage(config.outputDir), host: '127.0.0.1', port: 0 });
+    const { lifecycle } = jobs;
+    const api = await listenApi({
+      config,
+      backend,
+      lifecycle,
+      logger,
+      storage: createLocalStorage(config.outputDir),
+      host: '127.0.0.1',
+      port: 0,
+    });
     const { port } = new URL(api.url);
     const body = JSON.stringify({ title: 'in flight', slides: [{ title: 'one', duration: 1 }], config: { width: 160, height: 120 } });
     // An in-flight request: headers received by the server, body not yet sent.
@@ -50,6 +61,7 @@ test('closing the API refuses new connections but lets an in-flight submission f
     assert.equal(await answered, 202, 'the in-flight submission was served');
     await closed;
   } finally {
+    await jobs.close();
     await backend.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -60,7 +72,9 @@ test('/readyz answers 503 while draining, and /healthz stays 200', { timeout: 30
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RENDER_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const backend = await createEmbeddedBackend(config, logger);
   const drain = { draining: false };
-  const server = http.createServer(createApp({ config, backend, logger, storage: createLocalStorage(config.outputDir), drain }));
+  const jobs = startJobs({ backend, config, logger });
+  const { lifecycle } = jobs;
+  const server = http.createServer(createApp({ config, backend, lifecycle, logger, storage: createLocalStorage(config.outputDir), drain }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   try {
@@ -73,6 +87,7 @@ test('/readyz answers 503 while draining, and /healthz stays 200', { timeout: 30
   } finally {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
+    await jobs.close();
     await backend.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -2,10 +2,7 @@
 import { runMain } from '../process/lifecycle';
 import { startService, type RunningService } from '../process/service';
 import type { Config } from '../shared/config';
-import { createOutputStorage } from '../storage';
-import type { OutputStorage } from '../storage/contract';
 import type { Logger } from '../telemetry/logger';
-import { instrumentStorage } from '../telemetry/storage-telemetry';
 import { assertApiExposureAllowed } from './protected-mode';
 import { listenApi } from './server';
 
@@ -14,19 +11,21 @@ export interface RunningApi extends RunningService {
   url: string;
 }
 
-/** Opens the backend and serves the API until `close()`. */
+/**
+ * Opens the backend and serves the API until `close()`. The API changes statuses too (cancel), so
+ * it runs the lifecycle layer's outbox dispatcher like a worker does.
+ */
 export async function startApi(config: Readonly<Config>, logger: Logger): Promise<RunningApi> {
   // Protected mode refuses before the backend, storage or worker start.
   assertApiExposureAllowed(config, logger);
-  // The video storage is the first part, so it closes last (after the API stops serving downloads).
-  let storage: OutputStorage | undefined;
-  const running = await startService(config, logger, [
-    async () => (storage = instrumentStorage(createOutputStorage(config.storage))),
-    (backend) => listenApi({ config, backend, logger, storage: storage!, host: config.host, port: config.port }),
-  ]);
-  const url = running.parts[1].url;
-  logger.info({ url, backend: running.backend.kind }, `render API listening on ${url}`);
-  return { ...running, url };
+  const running = await startService(config, logger, async ({ backend, storage, jobs }, parts) => {
+    const api = await parts.add(() =>
+      listenApi({ config, backend, lifecycle: jobs.lifecycle, logger, storage, host: config.host, port: config.port }),
+    );
+    return { url: api.url };
+  });
+  logger.info({ url: running.url, backend: running.backend.kind }, `render API listening on ${running.url}`);
+  return running;
 }
 
 if (require.main === module) runMain('render-api', startApi);

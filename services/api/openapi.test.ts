@@ -65,7 +65,13 @@ describe('OpenAPI description', () => {
   afterAll(() => api.close());
 
   test('every route the app serves is documented with its method', () => {
-    const app = createApp({ config: loadConfig({}), backend: {} as never, storage: {} as never, logger: pino({ level: 'silent' }) });
+    const app = createApp({
+      config: loadConfig({}),
+      backend: {} as never,
+      lifecycle: {} as never,
+      storage: {} as never,
+      logger: pino({ level: 'silent' }),
+    });
     const documented = new Set(
       Object.entries(doc.paths).flatMap(([p, ops]) =>
         Object.keys(ops)

@@ -3,14 +3,17 @@ import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import IORedis from 'ioredis';
+import { statusChange } from '../shared/job';
 import { createBullmqBackend } from './bullmq';
 import { createdIndexMember, RedisKeys } from './bullmq/keys';
+import type { GiveUpReport } from './contract';
 import { startPrivateRedis } from '../../test/support/private-redis';
 import { aborted, deferred, freshQueue, jobRecord, killHard, quietLogger, redisTestUrl, startCrashWorker, waitFor } from './test-support';
 
 const T = { timeout: 60_000 };
 const tuning = { lockDurationMs: 2000, stalledIntervalMs: 1000 };
-const opts = { concurrency: 1, heartbeatMs: 200 };
+/** The backend alone: a give-up report has no lifecycle to go to here. */
+const opts = { concurrency: 1, heartbeatMs: 200, onGaveUp: async () => {} };
 
 test('two backends on one queue share records, share the work, and cancel across them', T, async () => {
   const q = await freshQueue('bullmq', tuning);
@@ -59,7 +62,8 @@ test('kill -9 of a worker mid-job: stalled recovery hands the job to another wor
     const survivor = deferred<number>();
     await api.startWorker(async (job) => {
       survivor.resolve(job.attempt);
-      await api.store.update(job.id, { status: 'completed', attempts: job.attempt });
+      await api.store.transition(job.id, statusChange('start'), { attempts: job.attempt });
+      await api.store.transition(job.id, statusChange('complete'), {});
       return { kind: 'completed' };
     }, opts);
     assert.equal(await survivor.promise, 2);
@@ -71,7 +75,7 @@ test('kill -9 of a worker mid-job: stalled recovery hands the job to another wor
   }
 });
 
-test('a job whose workers keep dying is failed with WORKER_LOST once BullMQ gives up, not left processing', T, async () => {
+test('a job whose workers keep dying is reported as given up (stalled) once BullMQ gives up, and never run again', T, async () => {
   const q = await freshQueue('bullmq', { ...tuning, maxStalledCount: 0 });
   const crash = startCrashWorker({
     CRASH_KIND: 'bullmq',
@@ -84,20 +88,20 @@ test('a job whose workers keep dying is failed with WORKER_LOST once BullMQ give
     await api.store.create(jobRecord('lost1'));
     await api.enqueue('lost1', {});
     assert.deepEqual(await crash.started, { started: 'lost1', attempt: 1 });
-    await api.store.update('lost1', { status: 'processing', attempts: 1 });
     await killHard(crash.child);
 
     let ran = false;
-    await api.startWorker(async () => {
-      ran = true;
-      return { kind: 'completed' };
-    }, opts);
-    await waitFor('the abandoned job to be marked failed', async () => (await api.store.get('lost1'))?.status === 'failed');
-    const job = await api.store.get('lost1');
-    assert.equal(job?.error?.code, 'WORKER_LOST');
-    assert.equal(job?.error?.category, 'resource');
-    assert.equal(job?.error?.retryable, false);
-    assert.ok(job?.finishedAt);
+    const reports: GiveUpReport[] = [];
+    await api.startWorker(
+      async () => {
+        ran = true;
+        return { kind: 'completed' };
+      },
+      { ...opts, onGaveUp: async (report) => void reports.push(report) },
+    );
+    await waitFor('the give-up report', () => reports.length > 0);
+    assert.deepEqual(reports[0], { id: 'lost1', generation: 0, reason: 'stalled', detail: 'job stalled more than allowable limit' });
+    assert.equal((await api.store.get('lost1'))?.status, 'queued', 'the backend reports; it never writes the record itself');
     assert.equal(ran, false, 'BullMQ failed the job instead of handing it to the survivor');
   } finally {
     await killHard(crash.child);
@@ -151,7 +155,8 @@ test('records written by the previous key layout (deck inline, generation-less e
     const ran = deferred<number>();
     const worker = await b.startWorker(async (job) => {
       ran.resolve(job.generation);
-      await b.store.update(job.id, { status: 'completed' });
+      await b.store.transition(job.id, statusChange('start'), {});
+      await b.store.transition(job.id, statusChange('complete'), {});
       return { kind: 'completed' };
     }, opts);
     assert.equal(await ran.promise, 0);

@@ -6,10 +6,17 @@ import { BadRequestError } from '../shared/errors/bad-request-error';
 import { aborted, deferred, freshQueue, jobRecord, quietLogger, waitFor, type BackendKind } from './test-support';
 import { factsOfJobs } from '../shared/stats';
 import { reconcileOnce } from './reconciler';
-import type { JobStatus } from '../shared/job';
+import { statusChange, type JobStatus, type TransitionName } from '../shared/job';
 
 const T = { timeout: 30_000 };
 const heartbeatMs = 200;
+/** These tests drive the backends alone: a give-up report has no lifecycle to go to. */
+const onGaveUp = async () => {};
+
+/** Runs the store's status changes `names` on `id` in order (test set-up through the status machine). */
+async function moveThrough(b: QueueBackend, id: string, ...names: TransitionName[]): Promise<void> {
+  for (const name of names) assert.ok(await b.store.transition(id, statusChange(name), {}), `${id}: ${name}`);
+}
 
 async function withQueue(
   kind: BackendKind,
@@ -25,27 +32,25 @@ async function withQueue(
 
 for (const kind of ['embedded', 'bullmq'] as const) {
   describe(`queue contract: ${kind}`, () => {
-    test('stores, reads and patches job records; onlyIf guards the current status', T, async () => {
+    test('stores, reads and patches job records; a transition applies only from its statuses', T, async () => {
       await withQueue(kind, async (b) => {
         await b.store.create(jobRecord('a1'));
         assert.equal((await b.store.get('a1'))?.status, 'queued');
         assert.equal(await b.store.get('missing'), null);
         await assert.rejects(b.store.create(jobRecord('a1')));
 
-        const processing = await b.store.update('a1', { status: 'processing', attempts: 1, stage: undefined }, ['queued']);
+        const processing = await b.store.transition('a1', statusChange('start'), { attempts: 1, stage: undefined });
         assert.equal(processing?.status, 'processing');
         assert.equal(processing?.stage, null, 'undefined in a patch leaves the field alone');
-        assert.equal(await b.store.update('a1', { status: 'completed' }, ['queued', 'retrying']), null);
-        assert.equal((await b.store.get('a1'))?.status, 'processing', 'a refused update writes nothing');
+        assert.equal(await b.store.transition('a1', statusChange('abandon'), { progress: 0.5 }), null, 'abandon applies only to queued');
+        assert.equal((await b.store.get('a1'))?.progress, 0, 'a refused transition writes nothing');
+        assert.equal(await b.store.update('a1', { progress: 0.25 }, ['queued']), null, 'onlyIf guards a plain update too');
+        assert.equal((await b.store.update('a1', { progress: 0.25 }, ['processing']))?.progress, 0.25);
 
-        const cancelled = await b.store.update('a1', { status: 'cancelled', finishedAt: new Date().toISOString() });
+        const cancelled = await b.store.transition('a1', statusChange('cancel'), { finishedAt: new Date().toISOString() });
         assert.equal(cancelled?.status, 'cancelled');
-        assert.equal(
-          await b.store.update('a1', { status: 'completed' }, ['processing']),
-          null,
-          'a late worker cannot overwrite a cancellation',
-        );
-        assert.equal(await b.store.update('missing', { status: 'failed' }), null);
+        assert.equal(await b.store.transition('a1', statusChange('complete'), {}), null, 'a late worker cannot overwrite a cancellation');
+        assert.equal(await b.store.transition('missing', statusChange('fail'), {}), null);
         assert.deepEqual(
           (await b.store.list({ status: 'cancelled', limit: 10 })).jobs.map((j) => j.id),
           ['a1'],
@@ -58,8 +63,8 @@ for (const kind of ['embedded', 'bullmq'] as const) {
       await withQueue(kind, async (b) => {
         const base = Date.parse('2025-01-01T00:00:00Z');
         for (let i = 0; i < 7; i++) await b.store.create(jobRecord(`j${i}`, new Date(base + Math.floor(i / 2) * 1000)));
-        await b.store.update('j2', { status: 'failed' });
-        await b.store.update('j5', { status: 'failed' });
+        await moveThrough(b, 'j2', 'abandon');
+        await moveThrough(b, 'j5', 'abandon');
 
         const seen: string[] = [];
         let cursor: string | undefined;
@@ -101,10 +106,10 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         const worker = await b.startWorker(
           async (job) => {
             got.resolve(job);
-            await b.store.update(job.id, { status: 'completed' });
+            await moveThrough(b, job.id, 'start', 'complete');
             return { kind: 'completed' };
           },
-          { concurrency: 1, heartbeatMs },
+          { concurrency: 1, heartbeatMs, onGaveUp },
         );
         const job = await got.promise;
         assert.equal(job.id, 'run1');
@@ -135,7 +140,7 @@ for (const kind of ['embedded', 'bullmq'] as const) {
             await release.promise;
             return { kind: 'completed' };
           },
-          { concurrency: 1, heartbeatMs },
+          { concurrency: 1, heartbeatMs, onGaveUp },
         );
         await waitFor('the retry to be delayed', async () => (await b.counts()).delayed === 1);
         await second.promise;
@@ -175,7 +180,7 @@ for (const kind of ['embedded', 'bullmq'] as const) {
             reason.resolve(await aborted(signal));
             return { kind: 'cancelled' };
           },
-          { concurrency: 1, heartbeatMs },
+          { concurrency: 1, heartbeatMs, onGaveUp },
         );
         await started.promise;
         assert.equal(await b.cancel('c1'), 'signalled-running');
@@ -196,7 +201,7 @@ for (const kind of ['embedded', 'bullmq'] as const) {
             reasons.push(await aborted(signal));
             return { kind: 'completed' }; // ignored after a shutdown abort
           },
-          { concurrency: 1, heartbeatMs },
+          { concurrency: 1, heartbeatMs, onGaveUp },
         );
         await started.promise;
         await first.close();
@@ -207,7 +212,7 @@ for (const kind of ['embedded', 'bullmq'] as const) {
             resumed.resolve(job.attempt);
             return { kind: 'completed' };
           },
-          { concurrency: 1, heartbeatMs },
+          { concurrency: 1, heartbeatMs, onGaveUp },
         );
         assert.equal(await resumed.promise, 1);
         await second.close();
@@ -227,7 +232,7 @@ for (const kind of ['embedded', 'bullmq'] as const) {
             await Promise.race([both.promise, aborted(signal)]);
             return { kind: 'completed' };
           },
-          { concurrency: 2, heartbeatMs },
+          { concurrency: 2, heartbeatMs, onGaveUp },
         );
         await both.promise;
         assert.ok(worker.lastHeartbeatAt() !== null);
@@ -256,7 +261,7 @@ for (const kind of ['embedded', 'bullmq'] as const) {
             outcomes.push(signal.aborted ? `aborted:${String(signal.reason)}` : 'finished');
             return { kind: 'completed' };
           },
-          { concurrency: 1, heartbeatMs },
+          { concurrency: 1, heartbeatMs, onGaveUp },
         );
         await started.promise;
         const closing = worker.close({ drainMs: 20_000 });
@@ -287,7 +292,7 @@ for (const kind of ['embedded', 'bullmq'] as const) {
             second.resolve();
             return { kind: 'completed' };
           },
-          { concurrency: 2, heartbeatMs },
+          { concurrency: 2, heartbeatMs, onGaveUp },
         );
         await firstStarted.promise;
         assert.equal(await b.cancel('g1'), 'signalled-running');
@@ -305,13 +310,13 @@ for (const kind of ['embedded', 'bullmq'] as const) {
     test('update with an owner writes only while that attempt owns the record (fencing)', T, async () => {
       await withQueue(kind, async (b) => {
         await b.store.create(jobRecord('f1'));
-        await b.store.update('f1', { status: 'processing', attemptId: 'first' });
-        await b.store.update('f1', { status: 'processing', attemptId: 'second' }, ['processing']);
-        assert.equal(await b.store.update('f1', { status: 'completed' }, ['processing'], 'first'), null, 'the superseded attempt loses');
+        await b.store.transition('f1', statusChange('start'), { attemptId: 'first' });
+        await b.store.transition('f1', statusChange('start'), { attemptId: 'second' });
+        assert.equal(await b.store.transition('f1', statusChange('complete'), {}, 'first'), null, 'the superseded attempt loses');
         assert.equal(await b.store.patchState('f1', { progress: 0.5 }, ['processing'], 'first'), false);
         assert.equal(await b.store.patchState('f1', { progress: 0.6 }, ['processing'], 'second'), true);
         assert.equal((await b.store.get('f1'))?.progress, 0.6);
-        const won = await b.store.update('f1', { status: 'completed' }, ['processing'], 'second');
+        const won = await b.store.transition('f1', statusChange('complete'), {}, 'second');
         assert.equal(won?.status, 'completed');
         assert.equal(won?.request.slides.length, 1, 'the deck comes back with the record');
         assert.deepEqual(await b.store.idsInStatus(['completed'], 10), ['f1']);
@@ -351,9 +356,10 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         for (let i = 0; i < 60; i++) {
           const status = statuses[i % statuses.length]!;
           const rec = jobRecord(`s${String(i).padStart(2, '0')}`, new Date(base + i * 1000));
-          await b.store.create({ ...rec, title: `job ${i}` });
           const finished = status === 'completed' || status === 'failed';
-          await b.store.update(rec.id, {
+          await b.store.create({
+            ...rec,
+            title: `job ${i}`,
             status,
             durationSeconds: finished ? ((i * 37) % 23) + 0.5 : null,
             queueWaitSeconds: i % 4 === 0 ? null : (i % 7) / 2,
@@ -382,10 +388,10 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         const worker = await b.startWorker(
           async (job) => {
             ran.push(job.id);
-            await b.store.update(job.id, { status: 'completed' });
+            await moveThrough(b, job.id, 'start', 'complete');
             return { kind: 'completed' };
           },
-          { concurrency: 1, heartbeatMs },
+          { concurrency: 1, heartbeatMs, onGaveUp },
         );
         await waitFor('both ran', () => ran.length === 2);
         assert.deepEqual([...ran].sort(), ['fine-1', 'lost-1']);

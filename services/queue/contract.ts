@@ -8,9 +8,12 @@
  *   delayed), recovers work interrupted by a crash (embedded: on start; bullmq: stalled-job
  *   checks), delivers cancellation to whichever process runs the job, and reports queue figures.
  * - The worker's handler decides what an attempt's outcome means (complete, retry after a delay,
- *   fail, cancelled) and writes the job record's status; the backend only schedules accordingly.
+ *   fail, cancelled) and has the lifecycle service (services/jobs) write the job record's status;
+ *   the backend only schedules accordingly. When the backend itself stops running a job (BullMQ:
+ *   stalled past its limit; either: a handler that threw), it never writes the record: it reports
+ *   the give-up to `WorkerOptions.onGaveUp`, and the lifecycle service fails the job.
  */
-import type { JobRecord, JobStatus } from '../shared/job';
+import type { JobRecord, JobStatus, StatusChange } from '../shared/job';
 import type { JobFacts } from '../shared/stats';
 import type { QueueCounts, WorkerInfo } from '../shared/queue-state';
 
@@ -32,20 +35,30 @@ export interface JobPage {
   nextCursor: string | null;
 }
 
-/** Fields a status change may write; `id`, `request` and `createdAt` never change. */
-export type JobPatch = Partial<Omit<JobRecord, 'id' | 'request' | 'createdAt'>>;
+/**
+ * Fields a write may change; `id`, `request` and `createdAt` never change, and the status only
+ * through `JobStore.transition` (a `StatusChange` from the status machine in services/shared/job.ts).
+ */
+export type JobPatch = Partial<Omit<JobRecord, 'id' | 'request' | 'createdAt' | 'status'>> & { status?: never };
 
 /** Durable job records: the one source of truth every API replica reads. */
 export interface JobStore {
   create(job: JobRecord): Promise<void>;
   get(id: string): Promise<JobRecord | null>;
   /**
-   * Applies `patch` and returns the new record. When `onlyIf` is given, writes only if the
-   * current status is one of them (returns null otherwise), so a late worker cannot overwrite
-   * a cancellation. When `owner` is given, writes only if the record's `attemptId` is `owner`: the
-   * fence that lets exactly one of two attempts of the same job complete it.
+   * Applies `patch` (never a status) and returns the new record. When `onlyIf` is given, writes
+   * only if the current status is one of them (returns null otherwise). When `owner` is given,
+   * writes only if the record's `attemptId` is `owner`: the fence that lets exactly one of two
+   * attempts of the same job write it.
    */
   update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null>;
+  /**
+   * The one status write: moves the job to `change.to` with `patch`, atomically, only if its
+   * current status is one of `change.from` (and, with `owner`, this attempt owns it); returns the
+   * new record, or null when the guard refused (a late worker cannot overwrite a cancellation).
+   * Only the lifecycle service (services/jobs) calls it.
+   */
+  transition(id: string, change: StatusChange, patch: JobPatch, owner?: string): Promise<JobRecord | null>;
   /**
    * `update` without reading back the deck: for the small, frequent writes (progress, stage) that do
    * not need the record. Resolves true when the write landed.
@@ -136,6 +149,35 @@ export type AbortReason = 'cancelled' | 'shutdown';
  */
 export type JobHandler = (job: QueuedJob, signal: AbortSignal) => Promise<AttemptOutcome>;
 
+/** Why a backend stopped running a job's entry without the handler's verdict. */
+export type GiveUpReason =
+  /** Its attempts kept stalling (the worker running it died) more often than the backend allows. */
+  | 'stalled'
+  /** The handler threw instead of returning an outcome (a bug: handlers must not throw). */
+  | 'handler-threw'
+  /** The queue failed the entry for a reason of its own (its words are in `detail`). */
+  | 'failed-by-queue';
+
+/** A backend's report that it will not run this generation of the job again. */
+export interface GiveUpReport {
+  id: string;
+  generation: number;
+  reason: GiveUpReason;
+  /** The backend's own words (BullMQ's failed reason, the thrown message), for the job's error. */
+  detail: string;
+}
+
+/** How a worker consumes. */
+export interface WorkerOptions {
+  concurrency: number;
+  heartbeatMs: number;
+  /**
+   * Where the backend reports a job it gave up on (may be called more than once for one job, from
+   * several processes; the status machine lets only the first one fail it). Must not reject.
+   */
+  onGaveUp: (report: GiveUpReport) => Promise<void>;
+}
+
 /** How a worker closes: `drainMs` lets running attempts finish for that long before they are aborted. */
 export interface CloseOptions {
   drainMs?: number;
@@ -180,7 +222,7 @@ export interface QueueBackend {
   /** Resolves when the backend answers; rejects with the reason otherwise (readiness). */
   ping(): Promise<void>;
   /** Starts consuming with `concurrency` parallel jobs. */
-  startWorker(handler: JobHandler, options: { concurrency: number; heartbeatMs: number }): Promise<WorkerHandle>;
+  startWorker(handler: JobHandler, options: WorkerOptions): Promise<WorkerHandle>;
   /** Workers that heartbeated recently. */
   workers(): Promise<WorkerInfo[]>;
   close(): Promise<void>;

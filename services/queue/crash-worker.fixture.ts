@@ -21,7 +21,11 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify({ started: job.id, attempt: job.attempt })}\n`);
       return new Promise(() => {});
     },
-    { concurrency: 1, heartbeatMs: 500 },
+    {
+      concurrency: 1,
+      heartbeatMs: 500,
+      onGaveUp: async (report) => void process.stdout.write(`${JSON.stringify({ gaveUp: report })}\n`),
+    },
   );
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 }

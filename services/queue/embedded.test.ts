@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { deferred, freshQueue, jobRecord, killHard, startCrashWorker, waitFor, aborted } from './test-support';
 
 const T = { timeout: 60_000 };
-const opts = { concurrency: 1, heartbeatMs: 200 };
+/** The backend alone: a give-up report has no lifecycle to go to here. */
+const opts = { concurrency: 1, heartbeatMs: 200, onGaveUp: async () => {} };
 
 test(
   'a job interrupted by closing the backend resumes from the same file, still on attempt 1 (a shutdown costs no attempt)',

@@ -1,10 +1,18 @@
 /** Record helpers both queue backends share, so a patch means the same thing in SQLite and in Redis. */
 import type { JobPatch } from './contract';
-import type { JobRecord, JobStatus } from '../shared/job';
+import type { JobRecord, JobStatus, StatusChange } from '../shared/job';
 import { BadRequestError } from '../shared/errors/bad-request-error';
 
+/** What a store writes: a patch plus, for a transition, the new status (services/shared/job.ts decides which). */
+export type RecordWrite = Omit<JobPatch, 'status'> & { status?: JobStatus };
+
+/** The write of a status change: `patch` with the change's target status. */
+export function transitionWrite(change: StatusChange, patch: JobPatch): RecordWrite {
+  return { ...patch, status: change.to };
+}
+
 /** The record with `patch` applied; keys set to `undefined` are ignored, and `id`/`request`/`createdAt` never change. */
-export function applyJobPatch(job: JobRecord, patch: JobPatch): JobRecord {
+export function applyJobPatch(job: JobRecord, patch: RecordWrite): JobRecord {
   const next: Record<string, unknown> = { ...job };
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined || key === 'id' || key === 'request' || key === 'createdAt') continue;

@@ -1,5 +1,6 @@
 /** The store's ownership, idempotency and retention methods, against both real backends (SQLite file; Redis at REDIS_TEST_URL). */
 import { describe, test } from 'vitest';
+import { statusChange } from '../shared/job';
 import assert from 'node:assert/strict';
 import type { QueueBackend } from './contract';
 import { freshQueue, jobRecord, type BackendKind } from './test-support';
@@ -25,8 +26,9 @@ for (const kind of ['embedded', 'bullmq'] as const) {
           await b.store.create({ ...jobRecord(`c${i}`, new Date(base + i * 1000)), client });
         }
         await b.store.create(jobRecord('legacy', new Date(base + 10_000)));
-        await b.store.update('c0', { status: 'completed', finishedAt: new Date(base + 500).toISOString() });
-        await b.store.update('c2', { status: 'processing' });
+        await b.store.transition('c0', statusChange('start'), {});
+        await b.store.transition('c0', statusChange('complete'), { finishedAt: new Date(base + 500).toISOString() });
+        await b.store.transition('c2', statusChange('start'), {});
         const ids = async (client: string, status?: 'queued') => {
           const out: string[] = [];
           let cursor: string | undefined;
@@ -68,15 +70,31 @@ for (const kind of ['embedded', 'bullmq'] as const) {
         const day = 86_400_000;
         const now = Date.parse('2025-03-10T00:00:00Z');
         const at = (ms: number) => new Date(ms).toISOString();
-        await b.store.create({ ...jobRecord('old-done', new Date(now - 10 * day)), client: 'alice' });
-        await b.store.update('old-done', { status: 'completed', finishedAt: at(now - 9 * day) });
-        await b.store.create({ ...jobRecord('old-failed', new Date(now - 10 * day)), client: 'alice' });
-        await b.store.update('old-failed', { status: 'failed', finishedAt: at(now - 8 * day) });
-        await b.store.create({ ...jobRecord('old-but-recent-finish', new Date(now - 10 * day)), client: 'alice' });
-        await b.store.update('old-but-recent-finish', { status: 'cancelled', finishedAt: at(now - 1 * day) });
+        await b.store.create({
+          ...jobRecord('old-done', new Date(now - 10 * day)),
+          client: 'alice',
+          status: 'completed',
+          finishedAt: at(now - 9 * day),
+        });
+        await b.store.create({
+          ...jobRecord('old-failed', new Date(now - 10 * day)),
+          client: 'alice',
+          status: 'failed',
+          finishedAt: at(now - 8 * day),
+        });
+        await b.store.create({
+          ...jobRecord('old-but-recent-finish', new Date(now - 10 * day)),
+          client: 'alice',
+          status: 'cancelled',
+          finishedAt: at(now - 1 * day),
+        });
         await b.store.create({ ...jobRecord('old-queued', new Date(now - 10 * day)), client: 'alice' });
-        await b.store.create({ ...jobRecord('new-done', new Date(now - 2 * day)), client: 'alice' });
-        await b.store.update('new-done', { status: 'completed', finishedAt: at(now - 2 * day) });
+        await b.store.create({
+          ...jobRecord('new-done', new Date(now - 2 * day)),
+          client: 'alice',
+          status: 'completed',
+          finishedAt: at(now - 2 * day),
+        });
         const deleted = await b.store.deleteFinishedBefore(now - 7 * day, 100);
         assert.deepEqual(deleted.map((j) => j.id).sort(), ['old-done', 'old-failed']);
         assert.equal(await b.store.get('old-done'), null);

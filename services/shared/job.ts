@@ -6,8 +6,90 @@ export const JOB_STATUSES = ['queued', 'processing', 'retrying', 'completed', 'f
 /** A job's lifecycle status. */
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-/** Statuses after which nothing runs unless a user retries the job. */
-export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+/** The status every job starts in. */
+export const INITIAL_STATUS = 'queued' satisfies JobStatus;
+
+/** The webhook events a job sends; each final status has its own. */
+export const JOB_EVENTS = ['render.started', 'render.completed', 'render.failed', 'render.cancelled'] as const;
+/** One webhook event. */
+export type JobEvent = (typeof JOB_EVENTS)[number];
+
+/** One allowed status change: from which statuses, to which, and what it tells the world. */
+export interface Transition {
+  /** Statuses the job may be in for the change to apply (empty: the record is being created). */
+  readonly from: readonly JobStatus[];
+  readonly to: JobStatus;
+  /** The webhook event the change sends, or null. */
+  readonly event: JobEvent | null;
+  /** Counted in `render_jobs_total{status=to}` (a resumed start or a hand-back is not a new status of the job). */
+  readonly counted: boolean;
+}
+
+/**
+ * The status machine: every status change a job can make, by name. This table is the only place that
+ * says which status may move where; the lifecycle service (services/jobs) is the only writer, and
+ * the stores apply a change only while the record is in one of its `from` statuses.
+ */
+export const TRANSITIONS = {
+  /** A validated request is stored and queued. */
+  submit: { from: [], to: 'queued', event: null, counted: true },
+  /** The record was stored but the queue refused the entry: failed visibly instead of queued for ever. */
+  abandon: { from: ['queued'], to: 'failed', event: 'render.failed', counted: true },
+  /** An attempt starts; from `processing` when the previous attempt's worker died mid-job. */
+  start: { from: ['queued', 'retrying', 'processing'], to: 'processing', event: 'render.started', counted: false },
+  /** The attempt published its video. */
+  complete: { from: ['processing'], to: 'completed', event: 'render.completed', counted: true },
+  /** A retryable failure with attempts left: the queue runs it again after a delay. */
+  retryLater: { from: ['processing'], to: 'retrying', event: null, counted: true },
+  /** A permanent failure, or a retryable one with no attempt left. */
+  fail: { from: ['processing'], to: 'failed', event: 'render.failed', counted: true },
+  /** The worker shut down mid-attempt: the job goes back to the queue and the start is not counted. */
+  handBack: { from: ['processing'], to: 'queued', event: null, counted: false },
+  /** The queue (or the runner) stopped trying because the job's workers kept dying. */
+  giveUp: { from: ['queued', 'processing', 'retrying'], to: 'failed', event: 'render.failed', counted: true },
+  /** A user cancelled the job. */
+  cancel: { from: ['queued', 'processing', 'retrying'], to: 'cancelled', event: 'render.cancelled', counted: true },
+  /** A user retried a failed or cancelled job: a new generation, queued again. */
+  retry: { from: ['failed', 'cancelled'], to: 'queued', event: null, counted: true },
+} as const satisfies Record<string, Transition>;
+
+/** The name of one allowed status change. */
+export type TransitionName = keyof typeof TRANSITIONS;
+/** Every transition name, in table order. */
+export const TRANSITION_NAMES = Object.keys(TRANSITIONS) as TransitionName[];
+
+/** True when a job in `status` may make the change `name`. */
+export function canTransition(name: TransitionName, status: JobStatus): boolean {
+  return (TRANSITIONS[name].from as readonly JobStatus[]).includes(status);
+}
+
+/** The statuses a job in `status` can move to. */
+export function nextStatuses(status: JobStatus): JobStatus[] {
+  return [...new Set(TRANSITION_NAMES.filter((n) => canTransition(n, status)).map((n) => TRANSITIONS[n].to))];
+}
+
+declare const statusChangeBrand: unique symbol;
+/**
+ * A status write the stores accept: built only by `statusChange` from the table, so no store write
+ * can set a status the machine does not allow (a `JobPatch` cannot carry a status at all).
+ */
+export interface StatusChange {
+  readonly [statusChangeBrand]: true;
+  readonly name: TransitionName;
+  readonly from: readonly JobStatus[];
+  readonly to: JobStatus;
+}
+
+/** The guarded write of transition `name`: the store applies it only while the job is in one of its `from` statuses. */
+export function statusChange(name: TransitionName): StatusChange {
+  const { from, to } = TRANSITIONS[name];
+  return { name, from, to } as unknown as StatusChange;
+}
+
+/** Statuses after which nothing runs unless a user retries the job: exactly those no transition but a user's retry leaves. */
+export const FINAL_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter((s) =>
+  TRANSITION_NAMES.every((n) => n === 'retry' || !canTransition(n, s)),
+);
 
 /** Pipeline stages, in the order the worker runs them. */
 export const STAGES = ['fetch', 'tts', 'encode', 'store'] as const;
@@ -107,8 +189,8 @@ export function jobClient(job: Pick<JobRecord, 'client'>): string {
   return job.client ?? ANONYMOUS_CLIENT;
 }
 
-/** Statuses that count against a client's cap on active jobs. */
-export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'processing', 'retrying'];
+/** Statuses that count against a client's cap on active jobs: every status that is not final. */
+export const ACTIVE_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter((s) => !FINAL_STATUSES.includes(s));
 
 /** True once a job will not run again on its own. */
 export function isFinal(status: JobStatus): boolean {
@@ -121,7 +203,7 @@ export function newJobRecord(id: string, request: RenderRequest, maxAttempts: nu
   return {
     id,
     title: request.title,
-    status: 'queued',
+    status: INITIAL_STATUS,
     stage: null,
     progress: 0,
     attempts: 0,

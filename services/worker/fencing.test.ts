@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { startJobs } from '../jobs';
 import { createEmbeddedBackend } from '../queue/embedded';
 import { newJobRecord } from '../shared/job';
 import { createLocalStorage } from '../storage/local';
@@ -17,11 +18,18 @@ import { deck, quietLogger, testConfig } from './test-support';
 test('two concurrent attempts of one job: exactly one completes it and only its file remains', { timeout: 120_000 }, async () => {
   const { config, cleanup } = testConfig();
   const backend = await createEmbeddedBackend(config, quietLogger);
+  const jobs = startJobs({ backend, config, logger: quietLogger });
   try {
     const id = randomUUID();
     const request = deck({ slides: [{ title: 'fenced', content: 'two attempts', duration: 4, transition: 'none' }] });
     await backend.store.create(newJobRecord(id, request, 3));
-    const handler = createJobHandler({ backend, config, logger: quietLogger, storage: createLocalStorage(config.outputDir) });
+    const handler = createJobHandler({
+      backend,
+      config,
+      logger: quietLogger,
+      storage: createLocalStorage(config.outputDir),
+      lifecycle: jobs.lifecycle,
+    });
     const job = { id, carrier: {}, enqueuedAt: Date.now(), generation: 0 };
     const first = handler({ ...job, attempt: 1 }, new AbortController().signal);
     // The second starts once the first owns the record, as a second worker would after a lost lock.
@@ -42,6 +50,7 @@ test('two concurrent attempts of one job: exactly one completes it and only its 
       'the loser removed its own object and nothing else',
     );
   } finally {
+    await jobs.close();
     await backend.close();
     cleanup();
   }

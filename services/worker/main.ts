@@ -5,10 +5,7 @@
 import { runMain } from '../process/lifecycle';
 import { startService, type RunningService } from '../process/service';
 import type { Config } from '../shared/config';
-import { createOutputStorage } from '../storage';
-import type { OutputStorage } from '../storage/contract';
 import type { Logger } from '../telemetry/logger';
-import { instrumentStorage } from '../telemetry/storage-telemetry';
 import { listenMetricsServer } from './metrics-server';
 import { startWorkerRuntime } from './runtime';
 
@@ -19,26 +16,23 @@ export interface RunningWorker extends RunningService {
 
 /** Opens the backend, starts the worker, then its metrics/health server; `close()` stops them in reverse. */
 export async function startWorkerProcess(config: Readonly<Config>, logger: Logger): Promise<RunningWorker> {
-  let runtime: Awaited<ReturnType<typeof startWorkerRuntime>> | undefined;
-  // The video storage is the first part, so it closes last (after running jobs are handed back).
-  let storage: OutputStorage | undefined;
-  const running = await startService(config, logger, [
-    async () => (storage = instrumentStorage(createOutputStorage(config.storage))),
-    async (backend) =>
-      (runtime = await startWorkerRuntime({ config, backend, logger, storage: storage!, drainMs: config.drainSeconds * 1000 })),
-    async (backend) => {
-      const server = await listenMetricsServer(config, runtime!, backend.kind, logger);
+  return startService(config, logger, async ({ backend, storage, jobs }, parts) => {
+    const runtime = await parts.add(() =>
+      startWorkerRuntime({ config, backend, logger, storage, jobs, drainMs: config.drainSeconds * 1000 }),
+    );
+    const server = await parts.add(async () => {
+      const metrics = await listenMetricsServer(config, runtime, backend.kind, logger);
       // Closed first: the worker drains (RENDER_DRAIN_SECONDS) while /metrics and /healthz still answer.
       return {
-        port: server.port,
+        port: metrics.port,
         close: async () => {
-          await runtime!.close();
-          await server.close();
+          await runtime.close();
+          await metrics.close();
         },
       };
-    },
-  ]);
-  return { ...running, metricsPort: running.parts[2].port };
+    });
+    return { metricsPort: server.port };
+  });
 }
 
 if (require.main === module) runMain('render-o11y-worker', startWorkerProcess);

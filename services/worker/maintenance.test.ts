@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { installTestTelemetry } from '../../instrumentation/testing';
+import { startJobs } from '../jobs';
 import { createEmbeddedBackend } from '../queue/embedded';
 import { newJobRecord } from '../shared/job';
 import { createLocalStorage } from '../storage/local';
@@ -28,7 +29,8 @@ test('below RENDER_MIN_FREE_BYTES a taken job stays queued (not failed) until ca
   // More free bytes than any disk has: every volume is "low".
   const { config, cleanup } = testConfig({ RENDER_MIN_FREE_BYTES: String(2 ** 52), RENDER_HEARTBEAT_MS: '200' });
   const backend = await createEmbeddedBackend(config, quietLogger);
-  const worker = await startWorkerRuntime({ backend, config, logger: quietLogger, storage: createLocalStorage(config.outputDir) });
+  const jobs = startJobs({ backend, config, logger: quietLogger });
+  const worker = await startWorkerRuntime({ backend, config, logger: quietLogger, storage: createLocalStorage(config.outputDir), jobs });
   try {
     const id = randomUUID();
     await backend.store.create(newJobRecord(id, deck({ slides: [{ title: 'a', duration: 1 }] }), config.maxAttempts));
@@ -43,12 +45,12 @@ test('below RENDER_MIN_FREE_BYTES a taken job stays queued (not failed) until ca
     const volumes = exposition?.dataPoints.map((p) => p.attributes.volume).sort();
     assert.deepEqual(volumes, ['data', 'scratch']);
     assert.ok(exposition?.dataPoints.every((p) => Number(p.value) > 0));
-    await backend.store.update(id, { status: 'cancelled', finishedAt: new Date().toISOString() });
-    await backend.cancel(id);
+    await jobs.lifecycle.cancel(id);
     await until(async () => (await backend.counts()).active === 0);
     assert.equal((await backend.store.get(id))?.status, 'cancelled');
   } finally {
     await worker.close();
+    await jobs.close();
     await backend.close();
     cleanup();
   }
@@ -64,8 +66,8 @@ test('the retention sweep deletes expired jobs and their videos, and nothing els
     const make = async (id: string, finishedHoursAgo: number) => {
       const output = path.join(config.outputDir, `${id}.mp4`);
       writeFileSync(output, 'video');
-      await backend.store.create(newJobRecord(id, deck({ slides: [{ title: 'a' }] }), 1, new Date(now - 48 * 3_600_000)));
-      await backend.store.update(id, {
+      await backend.store.create({
+        ...newJobRecord(id, deck({ slides: [{ title: 'a' }] }), 1, new Date(now - 48 * 3_600_000)),
         status: 'completed',
         outputPath: output,
         finishedAt: new Date(now - finishedHoursAgo * 3_600_000).toISOString(),

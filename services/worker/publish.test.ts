@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { startJobs } from '../jobs';
 import { createEmbeddedBackend } from '../queue/embedded';
 import { newJobRecord } from '../shared/job';
 import { createLocalStorage } from '../storage/local';
@@ -15,7 +16,8 @@ test('only the attempt that wins the final update publishes; a losing attempt de
   const { config, dir, cleanup } = testConfig();
   const backend = await createEmbeddedBackend(config, quietLogger);
   const storage = createLocalStorage(config.outputDir);
-  const deps = { store: backend.store, storage, logger: quietLogger };
+  const jobs = startJobs({ backend, config, logger: quietLogger });
+  const deps = { lifecycle: jobs.lifecycle, storage, logger: quietLogger };
   const put = async (key: string) => {
     const file = path.join(dir, `${key}.src`);
     writeFileSync(file, key);
@@ -29,10 +31,17 @@ test('only the attempt that wins the final update publishes; a losing attempt de
     const second = storage.keyFor(id, 2);
     await put(first);
     await put(second);
-    const won = await publishOutput(deps, { jobId: id, attempt: 2 }, second, { status: 'completed', output });
+    // Attempt 2 started last, so it owns the record (its fence token); attempt 1 has an older token.
+    const owner2 = { jobId: id, attempt: 2, attemptId: 'attempt-2' };
+    await backend.store.update(id, { attemptId: owner2.attemptId });
+    const won = await publishOutput(deps, owner2, { outputKey: second, output, durationSeconds: 1 });
     assert.equal(won?.status, 'completed');
     assert.equal(won?.outputKey, second);
-    const lost = await publishOutput(deps, { jobId: id, attempt: 1 }, first, { status: 'completed', output });
+    const lost = await publishOutput(
+      deps,
+      { jobId: id, attempt: 1, attemptId: 'attempt-1' },
+      { outputKey: first, output, durationSeconds: 1 },
+    );
     assert.equal(lost, null);
     assert.deepEqual(readdirSync(config.outputDir), [second], "the loser's object is gone, the winner's untouched");
     assert.equal((await backend.store.get(id))?.outputKey, second);
@@ -42,10 +51,12 @@ test('only the attempt that wins the final update publishes; a losing attempt de
     await backend.store.create({ ...newJobRecord(cancelled, deck({ slides: [{ title: 'b' }] }), 3), status: 'cancelled' });
     const late = storage.keyFor(cancelled, 1);
     await put(late);
-    assert.equal(await publishOutput(deps, { jobId: cancelled, attempt: 1 }, late, { status: 'completed', output }), null);
+    const owner = { jobId: cancelled, attempt: 1, attemptId: 'attempt-1' };
+    assert.equal(await publishOutput(deps, owner, { outputKey: late, output, durationSeconds: 1 }), null);
     assert.equal(await storage.stat(late), null);
     assert.equal((await backend.store.get(cancelled))?.outputKey ?? null, null);
   } finally {
+    await jobs.close();
     await backend.close();
     cleanup();
   }

@@ -10,7 +10,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { createEmbeddedBackend } from '../queue/embedded';
 import { newJobRecord, type JobRecord } from '../shared/job';
 import { createLocalStorage } from '../storage/local';
-import { OutboundClient, type ResolvedAddress } from './outbound-client';
+import { OutboundClient, type ResolvedAddress } from '../shared/outbound-client';
 import { startWorkerRuntime } from './runtime';
 import { deck, listenCanary, quietLogger, testConfig } from './test-support';
 

@@ -6,13 +6,14 @@ import type { IncomingMessage } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { startJobs, type JobLifecycle } from '../jobs';
 import { createEmbeddedBackend } from '../queue/embedded';
 import type { QueueBackend, WorkerHandle } from '../queue/contract';
 import { newJobRecord, type JobRecord } from '../shared/job';
 import type { Config } from '../shared/config';
 import { startWorkerRuntime } from './runtime';
 import { createLocalStorage } from '../storage/local';
-import { verifySignature } from './webhook-signature';
+import { verifySignature } from '../jobs/webhook-signature';
 import { deck, quietLogger, serveHttp, testConfig } from './test-support';
 
 // Scratch dirs go under <dataDir>/scratch/<host>.<pid>/; temp files of the test helpers under this dir.
@@ -21,6 +22,7 @@ process.env.TMPDIR = tmp;
 
 interface Harness {
   backend: QueueBackend;
+  lifecycle: JobLifecycle;
   worker: WorkerHandle;
   config: Readonly<Config>;
   webhooks: Promise<boolean>[];
@@ -35,16 +37,11 @@ async function harness(env: NodeJS.ProcessEnv = {}): Promise<Harness> {
   const { config, cleanup } = testConfig({ RENDER_MAX_ATTEMPTS: '2', RENDER_HEARTBEAT_MS: '200', WEBHOOK_SECRET: 'shh', ...env });
   const backend = await createEmbeddedBackend(config, quietLogger);
   const webhooks: Promise<boolean>[] = [];
-  const worker = await startWorkerRuntime({
-    backend,
-    config,
-    logger: quietLogger,
-    storage: createLocalStorage(config.outputDir),
-    webhook: { baseDelayMs: 10 },
-    onWebhook: (d) => webhooks.push(d),
-  });
+  const jobs = startJobs({ backend, config, logger: quietLogger, webhook: { baseDelayMs: 10 }, onEvent: (d) => webhooks.push(d) });
+  const worker = await startWorkerRuntime({ backend, config, logger: quietLogger, storage: createLocalStorage(config.outputDir), jobs });
   return {
     backend,
+    lifecycle: jobs.lifecycle,
     worker,
     config,
     webhooks,
@@ -73,6 +70,7 @@ async function harness(env: NodeJS.ProcessEnv = {}): Promise<Harness> {
     async close() {
       await worker.close();
       await Promise.all(webhooks);
+      await jobs.close();
       await backend.close();
       cleanup();
     },
@@ -207,8 +205,7 @@ test('cancelling a job during encode stops FFmpeg and keeps it cancelled', { tim
   try {
     const id = await h.submit(LONG);
     await h.waitFor(id, (j) => j.stage === 'encode' && ffmpegChildren().length > 0);
-    await h.backend.store.update(id, { status: 'cancelled', finishedAt: new Date().toISOString() }, ['processing']);
-    assert.equal(await h.backend.cancel(id), 'signalled-running');
+    assert.equal((await h.lifecycle.cancel(id))?.status, 'cancelled');
     for (let i = 0; i < 60 && ffmpegChildren().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(ffmpegChildren(), []);
     // The cancelled attempt has ended once the worker holds no job: only then is the record final.

@@ -1,51 +1,43 @@
 /**
- * The attempt runner: the JobHandler every backend calls. It owns the job record's status during an
- * attempt (processing → completed | retrying | failed), the job's metrics, its CONSUMER span and
- * webhooks. It never throws: whatever happens becomes an AttemptOutcome.
+ * The attempt runner: the JobHandler every backend calls. It decides what an attempt's outcome is
+ * and has the lifecycle service (services/jobs) make each status change (processing → completed |
+ * retrying | failed, or back to queued on shutdown); it owns the attempt's own metrics and its
+ * CONSUMER span. It never throws: whatever happens becomes an AttemptOutcome.
  */
-import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Span } from '@opentelemetry/api';
+import type { AttemptOwner, JobLifecycle } from '../jobs';
 import type { AttemptOutcome, JobHandler, QueueBackend, QueuedJob } from '../queue/contract';
 import { backoffDelayMs } from '../shared/backoff';
 import type { Config } from '../shared/config';
 import { classifyError } from '../shared/errors/classify';
 import { JobCancelledError } from '../shared/errors/job-cancelled-error';
-import { WorkerLostError } from '../shared/errors/worker-lost-error';
-import type { JobRecord } from '../shared/job';
+import { jobClient, type JobRecord } from '../shared/job';
+import type { OutboundClient } from '../shared/outbound-client';
 import { trackActiveJob } from '../telemetry/active-jobs';
-import { ATTR, EVENTS } from '../telemetry/attributes';
+import { ATTR } from '../telemetry/attributes';
 import type { Logger } from '../telemetry/logger';
-import { recordEncode, recordError, recordInProgress, recordJobStatus, recordQueueWait, recordRenderDuration } from '../telemetry/metrics';
-import { markSpanCancelled, markSpanError, withConsumerSpan } from '../telemetry/tracing';
+import { recordEncode, recordInProgress, recordQueueWait } from '../telemetry/metrics';
+import { markSpanCancelled, withConsumerSpan } from '../telemetry/tracing';
 import { runPipeline } from './pipeline';
 import { ProgressWriter } from './progress-writer';
-import { type OutboundClient, outboundFor } from './outbound-client';
 import { volumes, waitForFreeSpace } from './storage-space';
 import { makeScratchDir } from './scratch';
 import { publishOutput } from './publish';
-import { sendWebhook, type WebhookEvent, type WebhookOptions } from './webhook';
-import type { OutboxDispatcher } from './webhook-outbox';
 import type { OutputStorage } from '../storage/contract';
-import { presignedOutputUrl } from '../storage/job-output';
 
-/** What the runner needs; `webhook` overrides delivery settings (tests shorten the retries). */
+/** What the runner needs. */
 export interface JobHandlerDeps {
   backend: QueueBackend;
   config: Readonly<Config>;
   logger: Logger;
   /** Where finished videos go; the caller opens and closes it. */
   storage: OutputStorage;
-  webhook?: Partial<WebhookOptions>;
-  /** The outbound HTTP client for assets and webhooks; the config's shared one when absent (tests bring a resolver). */
+  /** Every status change goes through it. */
+  lifecycle: JobLifecycle;
+  /** The outbound HTTP client for assets; the config's shared one when absent (tests bring a resolver). */
   outbound?: OutboundClient;
-  /** Receives each webhook delivery promise, so tests can wait for them. */
-  onWebhook?: (delivery: Promise<boolean>) => void;
-  /** The durable outbox webhooks go through (the worker runtime provides it); without one they are sent directly. */
-  outbox?: OutboxDispatcher;
 }
-
-const RUNNABLE = ['queued', 'retrying', 'processing'] as const;
 
 /** Builds the JobHandler the queue backend runs for each attempt. */
 export function createJobHandler(deps: JobHandlerDeps): JobHandler {
@@ -91,42 +83,33 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
       [ATTR.RENDER_JOB_QUALITY]: req.config.quality,
       [ATTR.RENDER_QUEUE_WAIT_SECONDS]: queueWait,
     });
-    // This attempt's fence token: from here on only writes carrying it land, so when two attempts of
-    // one job run at once (a lost lock), the one that started last owns the record and the other loses.
-    const attemptId = randomUUID();
-    const started = await store.update(
-      job.id,
-      {
-        status: 'processing',
-        attemptId,
-        attempts: job.attempt,
-        startedAt: new Date(startedMs).toISOString(),
-        queueWaitSeconds: queueWait,
-        stage: null,
-        progress: 0,
-      },
-      RUNNABLE,
-    );
+    // The start gives this attempt its fence token: from here on only writes carrying it land, so when two
+    // attempts of one job run at once (a lost lock), the one that started last owns the record and the other loses.
+    const started = await deps.lifecycle.start({
+      jobId: job.id,
+      attempt: job.attempt,
+      startedAt: new Date(startedMs),
+      queueWaitSeconds: queueWait,
+    });
     if (!started) return cancelled(span, logger);
+    const { owner } = started;
     recordQueueWait(queueWait);
     recordInProgress(1);
     const untrack = trackActiveJob(
       req.slides.reduce((sum, slide) => sum + slide.duration, 0),
       startedMs,
     );
-    logger.info({ queue_wait_seconds: queueWait }, 'attempt started');
-    webhook(deps, started, 'render.started', logger);
     const elapsed = () => (Date.now() - startedMs) / 1000;
     let scratchDir: string | undefined;
     // Small and throttled (a few times a second): only the mutable state is written, never the deck.
-    const progress = new ProgressWriter(
-      async (value) => void (await store.patchState(job.id, { progress: value }, ['processing'], attemptId)),
-    );
+    const progress = new ProgressWriter(async (value) => void (await deps.lifecycle.progress(owner, { progress: value })));
     try {
       scratchDir = await makeScratchDir(deps.config.dataDir);
       const result = await runPipeline(
         {
           jobId: job.id,
+          // Whose pieces this render may reuse (the piece cache's scope).
+          client: jobClient(existing),
           attempt: job.attempt,
           storage: deps.storage,
           request: req,
@@ -139,7 +122,7 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
         {
           onStage: async (stage) => {
             progress.flush();
-            await store.patchState(job.id, { stage }, ['processing'], attemptId);
+            await deps.lifecycle.progress(owner, { stage });
             logger.debug({ stage }, 'stage started');
           },
           onProgress: (stage, fraction) => progress.report(stage, fraction),
@@ -147,36 +130,19 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
       );
       progress.stop();
       // Only the attempt that wins the final status update publishes its object; a loser deletes its own.
-      const done = await publishOutput(
-        { store, storage: deps.storage, logger },
-        { jobId: job.id, attempt: job.attempt, attemptId },
-        result.outputKey,
-        {
-          status: 'completed',
-          progress: 1,
-          finishedAt: new Date().toISOString(),
-          durationSeconds: elapsed(),
-          output: result.output,
-          error: null,
-        },
-      );
-      if (!done) return cancelled(span, logger);
-      recordJobStatus('completed');
-      recordRenderDuration('completed', elapsed());
-      recordEncode(result.speed, result.output.durationSeconds);
-      span.setAttributes({
-        [ATTR.RENDER_JOB_STATUS]: 'completed',
-        [ATTR.RENDER_OUTPUT_BYTES]: result.output.bytes,
-        [ATTR.RENDER_OUTPUT_DURATION_SECONDS]: result.output.durationSeconds,
+      const done = await publishOutput({ lifecycle: deps.lifecycle, storage: deps.storage, logger }, owner, {
+        outputKey: result.outputKey,
+        output: result.output,
+        durationSeconds: elapsed(),
       });
-      logger.info({ duration_seconds: elapsed(), bytes: result.output.bytes }, 'job completed');
-      webhook(deps, await withDownloadUrl(deps, done, logger), 'render.completed', logger);
+      if (!done) return cancelled(span, logger);
+      recordEncode(result.speed, result.output.durationSeconds);
       return { kind: 'completed' };
     } catch (err) {
       progress.stop();
       // Partial files go before the failure is recorded: a job seen failed (disk full…) has left nothing behind.
       if (scratchDir) await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
-      return await onFailure(deps, job, existing, attemptId, err, signal, span, logger, elapsed());
+      return await onFailure(deps, owner, existing, err, signal, span, logger, elapsed());
     } finally {
       untrack();
       recordInProgress(-1);
@@ -187,9 +153,8 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
 
 async function onFailure(
   deps: JobHandlerDeps,
-  job: QueuedJob,
+  owner: AttemptOwner,
   record: JobRecord,
-  attemptId: string,
   thrown: unknown,
   signal: AbortSignal,
   span: Span,
@@ -199,53 +164,34 @@ async function onFailure(
   if (signal.aborted && signal.reason === 'shutdown') {
     // The backend hands the entry back without counting this start; the record says so too. Not a
     // failure anywhere: no error, no failed/retrying metric, no webhook.
-    logger.info('attempt interrupted by worker shutdown; the job goes back to the queue');
     span.setAttribute(ATTR.RENDER_JOB_STATUS, 'interrupted');
-    await deps.backend.store
-      .update(job.id, { status: 'queued', attempts: job.attempt - 1, stage: null, attemptId: null }, ['processing'], attemptId)
+    await deps.lifecycle
+      .handBack(owner)
       .catch((err) => logger.warn({ err }, 'could not mark the interrupted job queued; it stays processing until resumed'));
     return { kind: 'retry', delayMs: 0 };
   }
   const err = classifyError(thrown);
   if (signal.aborted || err instanceof JobCancelledError) return cancelled(span, logger);
-  const retry = err.retryable && job.attempt < record.maxAttempts;
-  const delayMs = backoffDelayMs(deps.config.backoffMs, job.attempt);
-  markSpanError(span, err);
-  const patch = retry
-    ? { status: 'retrying' as const, error: err.toJobError() }
-    : { status: 'failed' as const, error: err.toJobError(), finishedAt: new Date().toISOString(), durationSeconds: seconds };
-  const updated = await deps.backend.store.update(job.id, patch, ['processing'], attemptId);
-  if (!updated) return cancelled(span, logger);
-  recordError(err.category, retry);
-  recordJobStatus(patch.status);
-  span.setAttribute(ATTR.RENDER_JOB_STATUS, patch.status);
-  logger.warn({ code: err.code, category: err.category, retryable: err.retryable, retry }, `attempt failed: ${err.message}`);
-  if (retry) {
-    span.addEvent(EVENTS.JOB_RETRY_SCHEDULED, { [ATTR.RENDER_RETRY_DELAY_MS]: delayMs });
-    return { kind: 'retry', delayMs };
+  if (err.retryable && owner.attempt < record.maxAttempts) {
+    const delayMs = backoffDelayMs(deps.config.backoffMs, owner.attempt);
+    return (await deps.lifecycle.retryLater(owner, err, delayMs)) ? { kind: 'retry', delayMs } : cancelled(span, logger);
   }
-  recordRenderDuration('failed', seconds);
-  webhook(deps, updated, 'render.failed', logger);
-  return { kind: 'failed' };
+  return (await deps.lifecycle.fail(owner, err, seconds)) ? { kind: 'failed' } : cancelled(span, logger);
 }
 
 /**
  * An entry resumed more times than the job has attempts: each crash of the process running it counted
- * as one, so this job keeps killing its workers. Fail it instead of crashing forever.
+ * as one, so this job keeps killing its workers. Give up on it instead of crashing forever.
  */
 async function giveUpAfterCrashes(deps: JobHandlerDeps, job: QueuedJob, record: JobRecord): Promise<AttemptOutcome> {
-  const err = new WorkerLostError(`attempt ${job.attempt} of at most ${record.maxAttempts}: the process running it died every time`);
-  const failed = await deps.backend.store.update(
-    job.id,
-    { status: 'failed', error: err.toJobError(), finishedAt: new Date().toISOString(), attempts: record.maxAttempts, attemptId: null },
-    RUNNABLE,
-  );
-  if (!failed) return { kind: 'cancelled' };
-  recordError(err.category, false);
-  recordJobStatus('failed');
-  deps.logger.error({ job_id: job.id, attempt: job.attempt }, 'job failed: its worker died on every attempt');
-  webhook(deps, failed, 'render.failed', deps.logger);
-  return { kind: 'failed' };
+  const failed = await deps.lifecycle.giveUp({
+    id: job.id,
+    generation: job.generation,
+    reason: 'stalled',
+    detail: `attempt ${job.attempt} of at most ${record.maxAttempts}: the process running it died every time`,
+    attempts: record.maxAttempts,
+  });
+  return failed ? { kind: 'failed' } : { kind: 'cancelled' };
 }
 
 function cancelled(span: Span, logger: Logger): AttemptOutcome {
@@ -253,33 +199,4 @@ function cancelled(span: Span, logger: Logger): AttemptOutcome {
   span.setAttribute(ATTR.RENDER_JOB_STATUS, 'cancelled');
   logger.info('attempt stopped: the job was cancelled');
   return { kind: 'cancelled' };
-}
-
-/**
- * The record as the completion webhook shows it: with object storage, `output.url` is a presigned
- * URL (valid RENDER_OUTPUT_URL_TTL) so receivers download straight from the store; otherwise, or
- * if signing fails, the API's download URL as stored.
- */
-async function withDownloadUrl(deps: JobHandlerDeps, job: JobRecord, logger: Logger): Promise<JobRecord> {
-  if (!job.output || !job.request.webhookUrl) return job;
-  try {
-    const url = await presignedOutputUrl(deps.storage, job, deps.config.outputUrlTtlSeconds);
-    return url ? { ...job, output: { ...job.output, url } } : job;
-  } catch (err) {
-    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not sign the output URL for the webhook');
-    return job;
-  }
-}
-
-function webhook(deps: JobHandlerDeps, job: JobRecord, event: WebhookEvent, logger: Logger): void {
-  if (!job.request.webhookUrl) return;
-  const delivery = deps.outbox
-    ? deps.outbox.publish(job, event)
-    : sendWebhook(job, event, {
-        secret: deps.config.webhookSecret,
-        outbound: deps.outbound ?? outboundFor(deps.config),
-        ...deps.webhook,
-        logger,
-      }).then((result) => result === 'delivered');
-  deps.onWebhook?.(delivery);
 }

@@ -10,17 +10,24 @@ import type { Logger } from '../telemetry/logger';
 import { observeHeartbeat, observeStorageFree, setMemoryLimit } from '../telemetry/metrics';
 import { startRetention } from './retention';
 import { freeBytes, volumes } from './storage-space';
+import { startJobs, type Jobs, type JobsOptions } from '../jobs';
 import { createJobHandler, type JobHandlerDeps } from './runner';
 import { sweepStale } from './scratch';
 import { waitForStorage } from './storage-wait';
-import { outboundFor } from './outbound-client';
-import { OutboxDispatcher } from './webhook-outbox';
 
-/** What startWorkerRuntime needs; extra runner options pass through (tests shorten webhook retries). */
-export interface WorkerRuntimeOptions extends JobHandlerDeps {
+/** What startWorkerRuntime needs; extra runner options pass through. */
+export interface WorkerRuntimeOptions extends Omit<JobHandlerDeps, 'lifecycle'> {
   backend: QueueBackend;
   config: Readonly<Config>;
   logger: Logger;
+  /**
+   * The process's lifecycle layer (the entry points share one between API and worker); when absent
+   * the runtime starts its own with `webhook`/`onWebhook` (tests shorten retries and await deliveries)
+   * and stops it on close.
+   */
+  jobs?: Jobs;
+  webhook?: JobsOptions['webhook'];
+  onWebhook?: JobsOptions['onEvent'];
   /** Reconciler interval (tests shorten it). */
   reconcileMs?: number;
   /** Drain time of a `close()` that does not say (entry points pass RENDER_DRAIN_SECONDS; tests 0). */
@@ -37,19 +44,13 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   await sweepStale(config.dataDir, config.outputDir, logger).catch((err) => logger.warn({ err }, 'start-up sweep failed'));
   await waitForStorage(options.storage, logger);
   // Deliveries left pending by a previous process (shutdown, crash) go out as soon as this one starts.
-  const outbox =
-    options.outbox ??
-    new OutboxDispatcher({
-      outbox: backend.outbox,
-      logger,
-      secret: config.webhookSecret,
-      // Deliveries go through the outbound client: refused addresses stay refused for webhooks too.
-      webhook: { outbound: options.outbound ?? outboundFor(config), ...options.webhook },
-    });
-  outbox.start();
-  const handle = await backend.startWorker(createJobHandler({ ...options, outbox }), {
+  const ownJobs = options.jobs ? undefined : startJobs({ ...options, onEvent: options.onWebhook });
+  const { lifecycle } = options.jobs ?? ownJobs!;
+  const handle = await backend.startWorker(createJobHandler({ ...options, lifecycle }), {
     concurrency: config.concurrency,
     heartbeatMs: config.heartbeatMs,
+    // A job the queue gave up on (its workers kept dying) is failed by the lifecycle, with its webhook.
+    onGaveUp: lifecycle.onGaveUp,
   });
   setMemoryLimit(config.memoryLimitBytes);
   const stopObserving = observeHeartbeat(() => handle.lastHeartbeatAt());
@@ -67,7 +68,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         stopReconciler();
         stopRetention();
         await handle.close({ drainMs: closeOptions.drainMs ?? options.drainMs ?? 0 });
-        await outbox.stop();
+        await ownJobs?.close();
         stopObserving();
         stopStorage();
         logger.info({ worker_id: handle.id }, 'worker stopped');

@@ -5,10 +5,10 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { instrumentationConfig } from '../../instrumentation/instrumentations';
 import { installTestTelemetry } from '../../instrumentation/testing';
 import { withSpan } from '../telemetry/tracing';
-import { OutboundClient } from './outbound-client';
+import { OutboundClient } from '../shared/outbound-client';
 import { fetchAsset } from './stages/fetch';
 import { deck, quietLogger, stageContext, serveHttp } from './test-support';
-import { deliverWebhook } from './webhook';
+import { deliverWebhook } from '../jobs/webhook';
 
 const telemetry = installTestTelemetry();
 const undici = new UndiciInstrumentation(instrumentationConfig()['@opentelemetry/instrumentation-undici'] as never);

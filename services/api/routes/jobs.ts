@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import type { JobLifecycle } from '../../jobs';
 import type { QueueBackend } from '../../queue/contract';
 import type { Config } from '../../shared/config';
 import { JOB_STATUSES, jobClient, newJobRecord, toPublicJob, type JobRecord } from '../../shared/job';
@@ -8,7 +9,6 @@ import { parseRenderRequest } from '../../shared/request';
 import { refusedUrlFields } from '../../shared/request-urls';
 import { BadRequestError, JobNotFoundError, UrlNotAllowedError, ValidationFailedError } from '../../shared/errors';
 import { clientOf } from '../client-auth';
-import { persistAndEnqueue } from '../enqueue';
 import { queueCall } from '../queue-call';
 import type { SubmitLimits } from '../submit-limits';
 import { voiceProblem } from '../voices';
@@ -17,6 +17,8 @@ import { voiceProblem } from '../voices';
 export interface JobRouteDeps {
   config: Readonly<Config>;
   backend: QueueBackend;
+  /** Every status change (submit, cancel, retry) goes through it. */
+  lifecycle: JobLifecycle;
   limits?: SubmitLimits;
 }
 
@@ -47,7 +49,7 @@ export function invalidQuery(error: z.ZodError): BadRequestError {
 }
 
 /** Submit, list and read jobs. */
-export function jobsRouter({ config, backend, limits }: JobRouteDeps): Router {
+export function jobsRouter({ config, backend, lifecycle, limits }: JobRouteDeps): Router {
   const router = Router();
 
   router.post('/', async (req: Request, res) => {
@@ -81,9 +83,9 @@ export function jobsRouter({ config, backend, limits }: JobRouteDeps): Router {
     try {
       await limits?.checkRoom(client);
       const record = { ...newJobRecord(id, parsed.request, config.maxAttempts), client };
-      const job = await persistAndEnqueue(backend, { kind: 'create', job: record });
+      const job = await queueCall(() => lifecycle.submit(record));
       res.locals.jobId = id;
-      res.status(202).location(`/api/jobs/${id}`).json(toPublicJob(job!));
+      res.status(202).location(`/api/jobs/${id}`).json(toPublicJob(job));
     } catch (err) {
       // The key must not keep naming a job that was never created, or the client's retry would find nothing.
       if (idempotencyKey !== undefined) await backend.store.releaseIdempotencyKey(client, idempotencyKey, id).catch(() => undefined);

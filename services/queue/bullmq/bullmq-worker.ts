@@ -2,12 +2,9 @@
 import os from 'node:os';
 import { DelayedError, QueueEvents, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AbortReason, AttemptOutcome, CloseOptions, JobHandler, WorkerHandle } from '../contract';
+import type { AbortReason, AttemptOutcome, CloseOptions, GiveUpReport, JobHandler, WorkerHandle, WorkerOptions } from '../contract';
 import type { Logger } from '../../telemetry/logger';
-import { idOfBullmqJobId, type RedisKeys } from './keys';
-import type { JobStore } from '../contract';
-import { WorkerLostError } from '../../shared/errors/worker-lost-error';
-import { recordError, recordJobStatus } from '../../telemetry/metrics';
+import { generationOfBullmqJobId, idOfBullmqJobId, type RedisKeys } from './keys';
 import { withTimeout } from '../../shared/timeout';
 import { closeRedis, connectRedis } from './redis';
 import { removeHeartbeat, writeHeartbeat } from './heartbeats';
@@ -26,6 +23,9 @@ export interface BullmqJobData {
 
 /** How often a running attempt's durable cancel flag is checked (pub/sub is the fast path; this one survives a missed message). */
 const CANCEL_CHECK_MS = 1000;
+/** BullMQ's failed reason for a job that stalled more than `maxStalledCount` times. */
+export const STALLED_REASON = 'job stalled more than allowable limit';
+
 /** Bounded retries of a Redis move (retry scheduling, hand-back) across a short Redis outage. */
 const MOVE_RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15_000];
 
@@ -44,7 +44,6 @@ export interface BullmqWorkerDeps {
   keys: RedisKeys;
   logger: Logger;
   tuning: StallTuning;
-  store: JobStore;
 }
 
 /** A running BullMQ worker with heartbeats and cross-process cancellation. */
@@ -64,7 +63,7 @@ export class BullmqWorkerHandle implements WorkerHandle {
   constructor(
     private readonly deps: BullmqWorkerDeps,
     private readonly handler: JobHandler,
-    private readonly options: { concurrency: number; heartbeatMs: number },
+    private readonly options: WorkerOptions,
     /** Called once closed, so the backend forgets the handle. */
     private readonly onClosed: () => void = () => {},
   ) {
@@ -79,33 +78,30 @@ export class BullmqWorkerHandle implements WorkerHandle {
       autorun: false,
     });
     this.worker.on('error', (err) => deps.logger.warn({ err }, 'bullmq worker error'));
-    this.worker.on('failed', (job, err) => deps.logger.error({ err, job_id: job?.data.id }, 'bullmq failed a job'));
-    // A job stalled past maxStalledCount is failed inside Redis by whichever worker checks; only the
-    // queue's event stream tells, so every worker listens and the first record update wins.
+    // A job stalled past maxStalledCount is failed by the worker that next takes it (this event, here),
+    // or by another process (the queue's event stream, below): both report, the status machine lets one win.
+    this.worker.on('failed', (job, err) => {
+      if (job) void this.onGaveUp(job.id ?? '', err.message);
+    });
     this.eventsConn = connectRedis(deps.redisUrl, true, deps.logger, 'queue-events');
     this.events = new QueueEvents(deps.queueName, { connection: this.eventsConn, autorun: false });
     this.events.on('failed', ({ jobId, failedReason }) => void this.onGaveUp(jobId, failedReason));
     this.events.on('error', (err) => deps.logger.warn({ err }, 'bullmq queue events error'));
   }
 
-  /** Marks the record of a job BullMQ gave up on as failed, so it never stays `processing` forever. */
-  private async onGaveUp(jobId: string, reason: string): Promise<void> {
+  /** Reports a job BullMQ failed (it never runs that entry again) so the lifecycle fails its record. */
+  private async onGaveUp(jobId: string, failedReason: string): Promise<void> {
     const id = idOfBullmqJobId(jobId);
     if (!id) return;
-    const err = new WorkerLostError(reason);
-    try {
-      const failed = await this.deps.store.update(id, { status: 'failed', error: err.toJobError(), finishedAt: new Date().toISOString() }, [
-        'queued',
-        'processing',
-        'retrying',
-      ]);
-      if (!failed) return;
-      recordJobStatus('failed');
-      recordError(err.category, false);
-      this.deps.logger.error({ job_id: id, reason }, 'the queue gave up on the job: marked failed');
-    } catch (e) {
-      this.deps.logger.warn({ err: e, job_id: id }, 'could not mark an abandoned job failed');
-    }
+    const reason = failedReason === STALLED_REASON ? 'stalled' : 'failed-by-queue';
+    this.deps.logger.warn({ job_id: id, reason: failedReason }, 'the queue gave up on the job');
+    await this.report({ id, generation: generationOfBullmqJobId(jobId), reason, detail: failedReason });
+  }
+
+  private async report(report: GiveUpReport): Promise<void> {
+    await this.options
+      .onGaveUp(report)
+      .catch((err: unknown) => this.deps.logger.error({ err, job_id: report.id }, 'give-up report failed'));
   }
 
   /** Subscribes to cancels, starts heartbeats and begins consuming. */
@@ -190,8 +186,9 @@ export class BullmqWorkerHandle implements WorkerHandle {
     // A crash (stalled job) counts as an attempt; a start interrupted by a clean shutdown does not.
     const attemptNo = Math.max(1, job.attemptsStarted - interrupted);
     const attempt = this.handler({ id, attempt: attemptNo, carrier, enqueuedAt, generation }, controller.signal).catch(
-      (err): AttemptOutcome => {
+      async (err): Promise<AttemptOutcome> => {
         this.deps.logger.error({ err, job_id: id }, 'job handler threw; the job is dropped (handlers must not throw)');
+        await this.report({ id, generation, reason: 'handler-threw', detail: err instanceof Error ? err.message : String(err) });
         return { kind: 'failed' };
       },
     );

@@ -1,7 +1,7 @@
 /** The BullMQ backend: Redis holds the queue, the job records and worker heartbeats, shared by every process. */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { CancelResult, JobHandler, QueueBackend, QueueCounts, WorkerHandle, WorkerInfo } from '../contract';
+import type { CancelResult, JobHandler, QueueBackend, QueueCounts, WorkerHandle, WorkerInfo, WorkerOptions } from '../contract';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../telemetry/logger';
 import { bullmqJobId, RedisKeys } from './keys';
@@ -125,7 +125,7 @@ export class BullmqBackend implements QueueBackend {
     await withTimeout(this.client.ping(), this.pingTimeoutMs, 'redis ping');
   }
 
-  async startWorker(handler: JobHandler, options: { concurrency: number; heartbeatMs: number }): Promise<WorkerHandle> {
+  async startWorker(handler: JobHandler, options: WorkerOptions): Promise<WorkerHandle> {
     if (this.closed) throw new Error('queue backend is closed');
     const deps = {
       redisUrl: this.redisUrl,
@@ -134,7 +134,6 @@ export class BullmqBackend implements QueueBackend {
       keys: this.keys,
       logger: this.logger,
       tuning: this.tuning,
-      store: this.store,
     };
     const worker: BullmqWorkerHandle = new BullmqWorkerHandle(deps, handler, options, () => this.workerSet.delete(worker));
     this.workerSet.add(worker);

@@ -102,6 +102,12 @@ export function bullmqJobId(id: string, generation = 0): string {
   return generation > 0 ? `${base}~g${generation}` : base;
 }
 
+/** The record generation a BullMQ job id made by `bullmqJobId` names (0 without a suffix). */
+export function generationOfBullmqJobId(jobId: string): number {
+  const match = /~g(\d+)$/.exec(jobId);
+  return match ? Number(match[1]) : 0;
+}
+
 /** Our id back from a BullMQ job id made by `bullmqJobId`; null for ids that are not ours. */
 export function idOfBullmqJobId(jobId: string): string | null {
   if (!jobId.startsWith('r-')) return null;

@@ -4,8 +4,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { JobPage, JobPatch, JobStore, ListOptions } from '../contract';
-import { ACTIVE_STATUSES, jobClient, type JobRecord, type JobStatus } from '../../shared/job';
-import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed } from '../job-patch';
+import { ACTIVE_STATUSES, jobClient, type JobRecord, type JobStatus, type StatusChange } from '../../shared/job';
+import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed, transitionWrite, type RecordWrite } from '../job-patch';
 import { createdIndexFloor, createdIndexMember, idOfMember, type RedisKeys } from './keys';
 import { factsOfJobs, type JobFacts } from '../../shared/stats';
 
@@ -86,6 +86,14 @@ export class RedisJobStore implements JobStore {
   }
 
   async update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null> {
+    return this.write(id, patch, onlyIf, owner);
+  }
+
+  async transition(id: string, change: StatusChange, patch: JobPatch, owner?: string): Promise<JobRecord | null> {
+    return this.write(id, transitionWrite(change, patch), change.from, owner);
+  }
+
+  private async write(id: string, patch: RecordWrite, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null> {
     const next = await this.swap(id, patch, onlyIf, owner);
     if (!next) return null;
     // Records written before decks moved out keep theirs inline; newer ones never carry it here.
@@ -97,7 +105,7 @@ export class RedisJobStore implements JobStore {
   }
 
   /** Optimistic compare-and-set of the small record: writes only if nobody changed it since we read it; otherwise re-reads. */
-  private async swap(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null> {
+  private async swap(id: string, patch: RecordWrite, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null> {
     for (let i = 0; i < MAX_SWAP_TRIES; i++) {
       const raw = await this.redis.get(this.keys.job(id));
       if (raw === null) return null;

@@ -18,7 +18,7 @@ test('waiting entries are picked up without waiting for a timer tick', T, async 
         started.push(job.id);
         return { kind: 'completed' };
       },
-      { concurrency: 1, heartbeatMs: 10_000 },
+      { concurrency: 1, heartbeatMs: 10_000, onGaveUp: async () => {} },
     );
     for (let turn = 0; turn < 1000 && (await b.counts()).waiting + (await b.counts()).active > 0; turn++)
       await new Promise((r) => setImmediate(r));
@@ -50,7 +50,7 @@ test('a cancel from another process reaches a worker that keeps finishing other 
         if (!stop) await runner.enqueue(`short-${++short}`, {});
         return { kind: 'completed' };
       },
-      { concurrency: 2, heartbeatMs: 10_000 },
+      { concurrency: 2, heartbeatMs: 10_000, onGaveUp: async () => {} },
     );
     await started.promise;
     await runner.enqueue('short-0', {});

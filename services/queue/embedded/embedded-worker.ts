@@ -1,6 +1,6 @@
 /** The in-process consumer of the embedded backend: a wake-up loop running up to `concurrency` handlers. */
 import os from 'node:os';
-import type { AbortReason, AttemptOutcome, CloseOptions, JobHandler, WorkerHandle } from '../contract';
+import type { AbortReason, AttemptOutcome, CloseOptions, JobHandler, WorkerHandle, WorkerOptions } from '../contract';
 import type { Logger } from '../../telemetry/logger';
 import type { Db } from './database';
 import type { ClaimedEntry, SqliteQueue } from './sqlite-queue';
@@ -8,12 +8,6 @@ import { newWorkerId } from '../worker-id';
 
 /** Longest sleep between checks: catches entries written by another process and cancel flags. */
 const MAX_IDLE_MS = 1000;
-
-/** Options of one embedded worker. */
-export interface EmbeddedWorkerOptions {
-  concurrency: number;
-  heartbeatMs: number;
-}
 
 /** Runs handlers for due entries; `wake()` makes it look now instead of at its next tick. */
 export class EmbeddedWorker implements WorkerHandle {
@@ -32,7 +26,7 @@ export class EmbeddedWorker implements WorkerHandle {
     private readonly db: Db,
     private readonly queue: SqliteQueue,
     private readonly handler: JobHandler,
-    private readonly options: EmbeddedWorkerOptions,
+    private readonly options: WorkerOptions,
     private readonly logger: Logger,
     /** Called once closed, so the backend stops waking a stopped loop. */
     private readonly onClosed: () => void = () => {},
@@ -162,8 +156,13 @@ export class EmbeddedWorker implements WorkerHandle {
         controller.signal,
       );
     } catch (err) {
+      // The entry is dropped; the report lets the lifecycle fail the record instead of leaving it processing.
       this.logger.error({ err, job_id: entry.id }, 'job handler threw; the entry is dropped (handlers must not throw)');
       outcome = { kind: 'failed' };
+      const detail = err instanceof Error ? err.message : String(err);
+      await this.options
+        .onGaveUp({ id: entry.id, generation: entry.generation, reason: 'handler-threw', detail })
+        .catch((e: unknown) => this.logger.error({ err: e, job_id: entry.id }, 'give-up report failed'));
     }
     this.safely('settle', () => {
       // After a shutdown abort the outcome is ignored: the entry goes back without costing an attempt.

@@ -1,5 +1,5 @@
 /** The embedded backend: SQLite file, in-process workers; what `make start` runs. */
-import type { CancelResult, JobHandler, QueueBackend, QueueCounts, WorkerHandle, WorkerInfo } from '../contract';
+import type { CancelResult, JobHandler, QueueBackend, QueueCounts, WorkerHandle, WorkerInfo, WorkerOptions } from '../contract';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../telemetry/logger';
 import { openDatabase, type Db } from './database';
@@ -59,7 +59,7 @@ export class EmbeddedBackend implements QueueBackend {
     this.db.prepare('SELECT 1').get();
   }
 
-  async startWorker(handler: JobHandler, options: { concurrency: number; heartbeatMs: number }): Promise<WorkerHandle> {
+  async startWorker(handler: JobHandler, options: WorkerOptions): Promise<WorkerHandle> {
     if (this.closed) throw new Error('queue backend is closed');
     const worker: EmbeddedWorker = new EmbeddedWorker(this.db, this.queue, handler, options, this.logger, () =>
       this.workerSet.delete(worker),

@@ -4,9 +4,9 @@
  * status or progress change never rewrites it.
  */
 import type { JobPage, JobPatch, JobStore, ListOptions } from '../contract';
-import { ACTIVE_STATUSES, ANONYMOUS_CLIENT, type JobRecord, type JobStatus } from '../../shared/job';
+import { ACTIVE_STATUSES, ANONYMOUS_CLIENT, type JobRecord, type JobStatus, type StatusChange } from '../../shared/job';
 import type { RenderRequest } from '../../shared/request';
-import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed } from '../job-patch';
+import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed, transitionWrite, type RecordWrite } from '../job-patch';
 import type { Db } from './database';
 import { emptyTotals, ERROR_SAMPLES_PER_CATEGORY, type DurationStats, type JobFacts } from '../../shared/stats';
 import type { ErrorCategory } from '../../shared/errors/categories';
@@ -86,7 +86,7 @@ export class SqliteJobStore implements JobStore {
       }
       return rows.map(toRecord);
     });
-    this.updateTx = db.transaction((id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): JobRecord | null => {
+    this.updateTx = db.transaction((id: string, patch: RecordWrite, onlyIf?: readonly JobStatus[], owner?: string): JobRecord | null => {
       const row = smallStmt.get(id);
       if (!row) return null;
       // The deck is not read on the write path: patches never change it.
@@ -114,6 +114,14 @@ export class SqliteJobStore implements JobStore {
   }
 
   async update(id: string, patch: JobPatch, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null> {
+    return this.write(id, patch, onlyIf, owner);
+  }
+
+  async transition(id: string, change: StatusChange, patch: JobPatch, owner?: string): Promise<JobRecord | null> {
+    return this.write(id, transitionWrite(change, patch), change.from, owner);
+  }
+
+  private async write(id: string, patch: RecordWrite, onlyIf?: readonly JobStatus[], owner?: string): Promise<JobRecord | null> {
     // IMMEDIATE takes the write lock before the read, so no other connection can interleave a write.
     const small = this.updateTx.immediate(id, patch, onlyIf, owner);
     if (!small) return null;

@@ -7,7 +7,7 @@ import type { Config } from '../../shared/config';
 import type { RenderRequest, Slide } from '../../shared/request';
 import type { Logger } from '../../telemetry/logger';
 import type { OutputStorage } from '../../storage/contract';
-import type { OutboundClient } from '../outbound-client';
+import type { OutboundClient } from '../../shared/outbound-client';
 import type { PieceRef } from '../pieces/piece-cache';
 import { StageTimeoutError } from '../../shared/errors/stage-timeout-error';
 import { JobCancelledError } from '../../shared/errors/job-cancelled-error';

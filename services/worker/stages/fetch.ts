@@ -1,6 +1,6 @@
 /**
  * The fetch stage: downloads each slide's image and audio into the scratch dir through the one
- * outbound client (services/worker/outbound-client.ts: refused addresses, connect timeout,
+ * outbound client (services/shared/outbound-client.ts: refused addresses, connect timeout,
  * re-checked redirects), a few at a time. Each download has its own time limit and size cap and
  * all of a job's downloads share a budget of bytes and wall time; bodies are streamed so the caps
  * hold without buffering. Every downloaded file is then inspected (asset-check.ts) before use.
@@ -20,7 +20,7 @@ import { redactUrl } from '../../shared/url-policy';
 import { ATTR } from '../../telemetry/attributes';
 import { serverAttributes, withSpan } from '../../telemetry/tracing';
 import { inspectAsset } from '../asset-check';
-import { discardBody, type OutboundClient, type OutboundResponse, outboundFor, RedirectError } from '../outbound-client';
+import { discardBody, type OutboundClient, type OutboundResponse, outboundFor, RedirectError } from '../../shared/outbound-client';
 import { throwIfAborted, withStageTimeout, type SlideWork, type StageContext } from './context';
 
 /** Which slide field an asset came from. */

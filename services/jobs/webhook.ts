@@ -8,17 +8,17 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { backoffDelayMs, retryAfterMs } from '../shared/backoff';
 import { UrlNotAllowedError } from '../shared/errors/url-not-allowed-error';
-import { toPublicJob, type JobRecord } from '../shared/job';
+import { toPublicJob, type JobEvent, type JobRecord } from '../shared/job';
 import { redactUrl } from '../shared/url-policy';
 import { ATTR } from '../telemetry/attributes';
 import type { Logger } from '../telemetry/logger';
 import { recordWebhook } from '../telemetry/metrics';
 import { serverAttributes, withSpan } from '../telemetry/tracing';
-import { discardBody, OutboundClient } from './outbound-client';
+import { discardBody, OutboundClient } from '../shared/outbound-client';
 import { signatureHeader } from './webhook-signature';
 
-/** Events a job's webhook receives. */
-export type WebhookEvent = 'render.started' | 'render.completed' | 'render.failed';
+/** Events a job's webhook receives (the status machine's, services/shared/job.ts). */
+export type WebhookEvent = JobEvent;
 
 /** Delivery settings; defaults suit production, tests shorten them. */
 export interface WebhookOptions {

@@ -38,8 +38,14 @@ function snapshot(job: JobRecord): string {
   return JSON.stringify({ ...job, request: { ...job.request, slides: job.request.slides.map(() => ({})) } });
 }
 
+/** Where the lifecycle sends a job's events. */
+export interface JobEventPublisher {
+  /** Records `event` for `job` and starts delivering it; resolves with the first round's outcome, never rejects. */
+  publish(job: JobRecord, event: WebhookEvent): Promise<boolean>;
+}
+
 /** Persists events and delivers them; `stop()` ends polling and waits briefly for deliveries in flight. */
-export class OutboxDispatcher {
+export class OutboxDispatcher implements JobEventPublisher {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Entries being delivered now, by event id, so a stop can hand their leases back. */

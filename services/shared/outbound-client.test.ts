@@ -8,10 +8,10 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type net from 'node:net';
-import { UrlNotAllowedError } from '../shared/errors/url-not-allowed-error';
-import { refusedAddressReason } from '../shared/url-policy';
+import { UrlNotAllowedError } from './errors/url-not-allowed-error';
+import { refusedAddressReason } from './url-policy';
 import { OutboundClient, type ResolvedAddress } from './outbound-client';
-import { type Canary, listenCanary } from './test-support';
+import { type Canary, listenCanary } from '../worker/test-support';
 
 /** Counts every client socket Node creates (net.connect/tls.connect) while `fn` runs. */
 async function socketsCreatedDuring(fn: () => Promise<void>): Promise<number> {

@@ -1,13 +1,13 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { newJobRecord } from '../shared/job';
-import { OutboundClient } from './outbound-client';
+import { OutboundClient } from '../shared/outbound-client';
 import { sendWebhook } from './webhook';
 import { verifySignature } from './webhook-signature';
 
 // The receivers listen on loopback, which only an opted-in client may reach.
 const outbound = new OutboundClient({ allowPrivate: true, connectTimeoutMs: 2000 });
-import { deck, quietLogger, serveHttp } from './test-support';
+import { deck, quietLogger, serveHttp } from '../worker/test-support';
 
 test('retries after an error status and signs the exact body', { timeout: 20_000 }, async () => {
   const calls: { body: string; signature: string | undefined }[] = [];

@@ -9,8 +9,8 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Agent, buildConnector, request } from 'undici';
-import { UrlNotAllowedError } from '../shared/errors/url-not-allowed-error';
-import { isLocalhostName, refusedAddressReason } from '../shared/url-policy';
+import { UrlNotAllowedError } from './errors/url-not-allowed-error';
+import { isLocalhostName, refusedAddressReason } from './url-policy';
 
 /** One address a name resolves to. */
 export interface ResolvedAddress {
