@@ -5,7 +5,9 @@
  * truncated or corrupt object is deleted and reported as a miss, so it is rebuilt and never
  * shipped. Writes are atomic (the store's contract). The cache is bounded by bytes
  * (RENDER_PIECE_CACHE_BYTES): after each render the least recently used pieces of the whole cache
- * go until it fits; 0 turns it off (and empties what an earlier run left). A failing cache never
+ * go until it fits; 0 turns it off (this worker then neither reads, writes nor evicts: a fleet whose
+ * other workers keep the cache on keeps it whole, and pieces an earlier run left go with their
+ * jobs' deletion or retention). A failing cache never
  * fails a render: a lookup that errs is a miss, a write that errs is skipped.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -66,7 +68,6 @@ export function unframePiece(stored: Buffer): Buffer | null {
 }
 
 let evicting: Promise<void> | undefined;
-let emptiedWhileOff = false;
 
 /** The cache for a render of `client`'s job on `storage`. */
 export function pieceCacheFor(storage: OutputStorage, settings: PieceCacheSettings, client: string, logger?: Logger): PieceCache {
@@ -123,12 +124,9 @@ export function pieceCacheFor(storage: OutputStorage, settings: PieceCacheSettin
       }
     },
     async evict() {
-      if (!enabled && emptiedWhileOff) return;
+      if (!enabled) return;
       // One pass at a time per process; passes of several workers racing only evict a little more.
       evicting ??= evictTo(storage, settings.maxBytes, settings.minFreeBytes ?? 0)
-        .then(() => {
-          if (!enabled) emptiedWhileOff = true;
-        })
         .catch((err: unknown) => warn('eviction failed', err))
         .finally(() => {
           evicting = undefined;
