@@ -127,6 +127,7 @@ export function pieceCacheFor(storage: OutputStorage, settings: PieceCacheSettin
       if (!enabled) return;
       // One pass at a time per process; passes of several workers racing only evict a little more.
       evicting ??= evictTo(storage, settings.maxBytes, settings.minFreeBytes ?? 0)
+        .then(() => undefined)
         .catch((err: unknown) => warn('eviction failed', err))
         .finally(() => {
           evicting = undefined;
