@@ -67,7 +67,7 @@ async function rig(kind: BackendKind, options: { refuseEnqueue?: boolean } = {})
   const pending: Promise<boolean>[] = [];
   const jobs = startJobs({
     backend,
-    config: { webhookSecret: SECRET, outputUrlTtlSeconds: 60, fetch: { allowPrivateUrls: true, connectTimeoutMs: 2000 } },
+    config: { webhookSecret: SECRET, outputUrlTtlSeconds: 60, fetch: { allowPrivateUrls: true, connectTimeoutMs: 10_000 } },
     logger,
     onEvent: (d) => pending.push(d),
   });

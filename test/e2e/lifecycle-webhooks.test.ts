@@ -68,6 +68,12 @@ const longDeck = (hook: string) => ({
   webhookUrl: hook,
 });
 
+/** Never finishes within a test (as in drain-crash): the encode is still running whenever the test kills it. */
+const endlessDeck = (hook: string) => ({
+  ...longDeck(hook),
+  config: { width: 1920, height: 1080, fps: 30, quality: 'high' },
+});
+
 /** Waits for the one delivery of `event` for `jobId` and checks it is signed with an outbox event id. */
 async function delivered(hook: { seen: Seen[] }, jobId: string, event: string, status: string): Promise<Seen> {
   await waitFor(`${event} for ${jobId}`, () => hook.seen.some((s) => s.jobId === jobId && s.event === event), 60_000);
@@ -177,18 +183,40 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
   });
 
   test('a worker killed until BullMQ gives up (stall limit): the job ends failed and render.failed is delivered', {
-    timeout: 420_000,
+    timeout: 600_000,
   }, async () => {
-    const job = await submitJob(api!.url, longDeck(hook.url));
-    let worker = await start({ entry: 'services/worker/main.ts', dataDir, env });
+    const job = await submitJob(api!.url, endlessDeck(hook.url));
+    // Telemetry on: the workers' /metrics tell which one holds the job (render_jobs_in_progress).
+    const startWorker = () => start({ entry: 'services/worker/main.ts', dataDir, env, telemetry: true });
+    const running = async (w: RunningService) =>
+      /^render_jobs_in_progress(\{[^}]*\})? 1$/m.test(await (await fetch(`${w.url}/metrics`)).text());
+    // A spare worker is always up, so a kill costs one stall detection, not a process start as well.
+    // Killed as soon as an attempt runs: a deck renders in seconds, an attempt must not get to finish.
+    const workers: RunningService[] = [await startWorker()];
+    let spare = startWorker();
     try {
       // Each kill is one stall; the sixth exceeds maxStalledCount (5) and the next worker to take the job fails it.
       for (let attempt = 1; attempt <= 6; attempt++) {
-        await attemptRunning(api!.url, job.id, attempt, 90_000);
-        await killHard(worker);
-        worker = await start({ entry: 'services/worker/main.ts', dataDir, env });
+        let victim: RunningService | undefined;
+        await waitFor(
+          `attempt ${attempt} running`,
+          async () => {
+            const j = await getJob(api!.url, job.id);
+            if (j.status !== 'processing' && j.status !== 'queued') throw new Error(`job ended ${j.status}`);
+            if (j.status !== 'processing' || j.attempts !== attempt) return false;
+            // Only this job is in flight, so the worker with a job in progress is the one running it.
+            victim = (await Promise.all(workers.map(async (w) => ((await running(w)) ? w : undefined)))).find(Boolean);
+            return victim !== undefined;
+          },
+          180_000,
+          50,
+        );
+        await killHard(victim!);
+        workers.splice(workers.indexOf(victim!), 1);
+        workers.push(await spare);
+        spare = startWorker();
       }
-      const final = await waitForStatus(api!.url, job.id, ['failed', 'completed', 'cancelled'], 90_000);
+      const final = await waitForStatus(api!.url, job.id, ['failed', 'completed', 'cancelled'], 120_000);
       assert.equal(final.status, 'failed');
       assert.equal(final.error?.code, 'WORKER_LOST');
       assert.match(String(final.error?.message), /job stalled more than allowable limit/, "BullMQ's stall give-up, not the runner's");
@@ -197,7 +225,13 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
       const started = hook.seen.filter((s) => s.jobId === job.id && s.event === 'render.started');
       assert.equal(started.length, 6, 'one render.started per attempt');
     } finally {
-      await worker.stop();
+      await Promise.all([
+        ...workers.map((w) => w.stop()),
+        spare.then(
+          (w) => w.stop(),
+          () => undefined,
+        ),
+      ]);
     }
   });
 
