@@ -3,7 +3,8 @@
  * `completed`, polling every 50 ms) vs one naive FFmpeg command that draws the same slides with
  * the same drawtext filters on every frame and encodes them in one pass at the same preset and CRF
  * (lavfi `color` per slide, 0.5 s fades, `concat` filter, silent AAC, +faststart, default threads).
- * Rounds are interleaved, the side that goes first alternating. The naive output is also the
+ * Rounds are interleaved, the side that goes first alternating. The service runs with the piece
+ * cache off (RENDER_PIECE_CACHE_BYTES=0): every render is a cold one (bench/piece-cache.ts measures reuse). The naive output is also the
  * quality reference: SSIM of the service's video against it, and the size ratio.
  * Run: `node --import tsx bench/pipeline.ts [pairs] [1080p|720p|narrated]`.
  */
@@ -164,7 +165,8 @@ export function startRenderService(otlpUrl?: string): Promise<RunningService> {
   return startService({
     entry: 'services/main.ts',
     telemetry: true,
-    env: otlpUrl ? { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl } : {},
+    // Every render here is a cold one: the piece cache would turn the same deck's second render into a join.
+    env: { RENDER_PIECE_CACHE_BYTES: '0', ...(otlpUrl ? { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl } : {}) },
     readyTimeoutMs: 60_000,
   });
 }

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, startService, type RunningService } from '../test/support/service';
+import { measurePieceCache, startCachedService, type PieceCacheResult } from './piece-cache';
 import { measurePipeline, type DeckName, type PipelineResult } from './pipeline';
 import { meets, ratioChart, ratioText, resultsMarkdown, type RatioLine, type Section } from './results';
 import { startCountingSink } from './span-sink';
@@ -35,6 +36,7 @@ const PLAN = QUICK
       cliRequests: 15_000,
       renderPairs: 40,
       pipelinePairs: 5,
+      pieceRounds: 3,
       otherDecks: ['720p', 'narrated'] as DeckName[],
       otherPairs: 3,
     };
@@ -129,6 +131,15 @@ async function main(): Promise<void> {
       note(`pipeline ${deck}: ${PLAN.otherPairs} pairs …`);
       others.push(await measurePipeline(renderOn, deck, PLAN.otherPairs, true));
     }
+    note(`piece cache: ${PLAN.pieceRounds} rounds of a 20-slide 1080p deck (cold, unchanged, one slide changed) …`);
+    const cached = await start(startCachedService());
+    const pieces = await measurePieceCache(cached, PLAN.pieceRounds ?? 3);
+    const pieceLines: RatioLine[] = [
+      { name: 'piece cache, unchanged deck vs cold', ratio: pieces.unchangedRatio, target: 0.15, higherIsBetter: false },
+      { name: 'piece cache, one slide changed vs cold', ratio: pieces.editedRatio, target: 0.25, higherIsBetter: false },
+    ];
+    for (const l of pieceLines) console.log(ratioText(l));
+    if (!pieceLines.every(meets)) process.exitCode = 1;
     const references: RatioLine[] = [
       {
         name: 'CLI mix, full tracing (always_on)',
@@ -156,7 +167,7 @@ async function main(): Promise<void> {
       const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
       otherOutput.push(`### ${file}`, '', '```', `${r.stdout}${r.stderr}`.trim(), '```', '');
     }
-    writeResults([...targets, ...references], rps, cli, renders, pipeline, others, costPerMinute, otherOutput);
+    writeResults([...targets, ...pieceLines, ...references], rps, cli, renders, pipeline, others, pieces, costPerMinute, otherOutput);
   } finally {
     for (const s of services) {
       await s.stop();
@@ -173,6 +184,7 @@ function writeResults(
   renders: Paired,
   pipeline: PipelineResult,
   others: PipelineResult[],
+  pieces: PieceCacheResult,
   costPerMinute: number,
   otherOutput: string[],
 ): void {
@@ -218,6 +230,17 @@ function writeResults(
     },
     pipelineSection(pipeline),
     ...others.map(pipelineSection),
+    {
+      title: 'Piece cache: a 20-slide 1080p deck rendered again',
+      what: "Twenty 10 s text slides with fades, 1080p30, `medium`, on the embedded service with the piece cache on (its default size, local storage), timed as a client sees it. Each round renders a deck of its own cold (its pieces are new to the cache), then the same deck again, then with one slide's title changed; ratios against that round's cold render, median of the rounds.",
+      rows: [
+        { label: 'cold', unit: 's', values: pieces.rounds.map((r) => r.cold) },
+        { label: 'unchanged', unit: 's', values: pieces.rounds.map((r) => r.unchanged) },
+        { label: 'one slide changed', unit: 's', values: pieces.rounds.map((r) => r.edited) },
+        { label: 'unchanged / cold', unit: '', values: pieces.rounds.map((r) => r.unchanged / r.cold) },
+        { label: 'one slide changed / cold', unit: '', values: pieces.rounds.map((r) => r.edited / r.cold) },
+      ],
+    },
   ];
   const extra = [
     '## Cost per rendered minute',

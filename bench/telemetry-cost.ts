@@ -54,7 +54,8 @@ export interface Paired {
 
 /** Environment every bench service gets: OTLP export to the bench's sink; jobs not limited by the submission caps. */
 export function benchEnv(otlpUrl: string): Record<string, string> {
-  return { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, LOG_LEVEL: 'warn' };
+  // The piece cache off: these benches render the same deck again and again, and measure renders that encode.
+  return { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, LOG_LEVEL: 'warn', RENDER_PIECE_CACHE_BYTES: '0' };
 }
 
 /** Seconds a job took from submission to completion by its own record. */

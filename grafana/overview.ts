@@ -8,6 +8,7 @@ import { alertPanels, traceTablePanel } from './overview/alerts';
 import { errorPanels, stagePanels } from './overview/errors';
 import { glancePanels } from './overview/glance';
 import { durationPanels, jobCountPanels, rateAndThroughputPanels } from './overview/jobs';
+import { pieceCachePanels } from './overview/pieces';
 import { processPanels } from './overview/process';
 import { queuePanels } from './overview/queue';
 
@@ -48,6 +49,7 @@ export function overviewDashboard(): Dashboard {
   section(b, 'Queue', queuePanels());
   section(b, 'Errors', errorPanels());
   section(b, 'Pipeline stages', stagePanels());
+  section(b, 'Piece cache', pieceCachePanels());
   section(b, 'Processes', processPanels());
   section(b, 'Alerts and traces', [...alertPanels(), traceTablePanel()]);
   return b.build();

@@ -184,6 +184,16 @@ const envSchema = z.object({
     shown: "the machine's cores",
     doc: 'FFmpeg runs one encode starts at once (fewer when that many 1080p encodes would not fit in half the memory limit)',
   }),
+  // Bytes the render piece cache may hold (0: off); 2 GiB by default.
+  RENDER_PIECE_CACHE_BYTES: v(int(0, Number.MAX_SAFE_INTEGER).default(2 * 1024 * 1024 * 1024), {
+    shown: '`2147483648`',
+    doc: "bytes the render piece cache may hold under the storage's cache prefix (`0`: off); least recently used pieces go first",
+  }),
+  // Whose pieces a render may reuse: its own client's (default), or every client's (one trusted team).
+  RENDER_PIECE_CACHE_SCOPE: v(z.enum(['client', 'shared']).default('client'), {
+    shown: '`client`',
+    doc: "`client`: a client's render pieces are reused only by that client; `shared`: by every client (one trusted team)",
+  }),
   // Applied by instrumentation/read-sampler.ts (which cannot import this module); validated here so a bad value stops start-up.
   RENDER_TRACE_READ_RATIO: v(z.coerce.number().min(0).max(1).default(0.05), {
     shown: '`0.05`',
@@ -346,6 +356,7 @@ const configSchema = envSchema.transform((e, ctx) => {
     timeouts: { tts: e.RENDER_TTS_TIMEOUT_MS, encode: e.RENDER_ENCODE_TIMEOUT_MS, store: e.RENDER_STORE_TIMEOUT_MS },
     /** FFmpeg runs one encode may start at once (RENDER_ENCODE_PARALLELISM, default: this machine's cores). */
     encodeParallelism: e.RENDER_ENCODE_PARALLELISM ?? os.availableParallelism(),
+    pieceCache: Object.freeze({ maxBytes: e.RENDER_PIECE_CACHE_BYTES, scope: e.RENDER_PIECE_CACHE_SCOPE }),
     /** Share of status-poll, job-list and admin-page traces recorded at the head (RENDER_TRACE_READ_RATIO). */
     traceReadRatio: e.RENDER_TRACE_READ_RATIO,
     heartbeatMs: e.RENDER_HEARTBEAT_MS,
@@ -390,7 +401,10 @@ export type TimeoutsConfig = Config['timeouts'];
 /** What opening a queue backend reads. */
 export type QueueConfig = Pick<Config, 'redisUrl' | 'queueName' | 'dataDir'>;
 /** What the pipeline stages read (StageContext.config). */
-export type StageConfig = Pick<Config, 'fetch' | 'media' | 'timeouts' | 'encodeParallelism' | 'memoryLimitBytes' | 'publicUrl'>;
+export type StageConfig = Pick<
+  Config,
+  'fetch' | 'media' | 'timeouts' | 'encodeParallelism' | 'memoryLimitBytes' | 'publicUrl' | 'pieceCache' | 'minFreeBytes'
+>;
 /** What a worker's metrics/health server reads. */
 export type MetricsServerConfig = Pick<Config, 'host' | 'metricsPort' | 'metricsToken' | 'heartbeatMs'>;
 /** What the admin page reads besides auth. */

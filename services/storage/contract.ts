@@ -13,6 +13,9 @@
  *   attempt deletes its own object and nothing else.
  * - `deleteJob` removes every object of a job (all its attempts), for job deletion and retention.
  *
+ * - `pieces` is the render piece cache's corner of the same storage (`pieces/` in the folder or
+ *   under the bucket's prefix), so every worker that shares the videos' storage shares the pieces.
+ *
  * Failures are RenderErrors in category `storage`: OutputNotFoundError (404) for a missing object,
  * StorageUnavailableError (503, retryable) when the backend did not answer or asked us to slow down,
  * StorageError otherwise (retryable unless the backend said retrying cannot help).
@@ -70,6 +73,34 @@ export const STORAGE_OPERATIONS = ['put', 'stat', 'read', 'delete', 'delete_job'
 /** One storage operation. */
 export type StorageOperation = (typeof STORAGE_OPERATIONS)[number];
 
+/** One object of the piece cache, as a listing shows it. */
+export interface StoredPiece {
+  /** Its name under the cache (`pieces/<scope>/…`, see piece-names.ts). */
+  name: string;
+  bytes: number;
+  /** When it was written or last read: the LRU order (file mtime; the object's LastModified on S3). */
+  lastUsed: Date;
+}
+
+/**
+ * The piece cache's objects. Whole-object reads and writes (pieces are small: a GOP, a still, a
+ * WAV); a write is atomic (temp file and rename; one PUT), so a crash never leaves half a piece
+ * under a name. Bytes are checked by the cache, not here.
+ */
+export interface PieceStore {
+  /** The object, or null when nothing is stored under `name`. */
+  get(name: string): Promise<Buffer | null>;
+  put(name: string, body: Buffer): Promise<void>;
+  /** Marks `name` used now (its LRU position); a missing object is not an error. */
+  touch(name: string): Promise<void>;
+  /** Every object whose name starts with `prefix`. */
+  list(prefix: string): Promise<StoredPiece[]>;
+  /** Deletes `name`; deleting what is not there succeeds. */
+  delete(name: string): Promise<void>;
+  /** Free bytes of the disk the pieces are on (local folder), or null where that is not ours to watch (S3). */
+  freeBytes(): Promise<number | null>;
+}
+
 /** The storage contract every adapter implements. */
 export interface OutputStorage {
   readonly kind: 'local' | 's3';
@@ -100,5 +131,7 @@ export interface OutputStorage {
   presignGet(key: string, options: PresignOptions): Promise<string | null>;
   /** Resolves when the backend answers (bucket reachable, directory writable); rejects with the reason. */
   ping(): Promise<void>;
+  /** The piece cache's objects on this same storage. */
+  readonly pieces: PieceStore;
   close(): Promise<void>;
 }

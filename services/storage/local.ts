@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { classifyError } from '../shared/errors/classify';
 import { OutputNotFoundError, RenderError, StorageError } from '../shared/errors';
-import type { ByteRange, ObjectInfo, ObjectLocation, ObjectRead, OutputStorage, PutOptions } from './contract';
+import type { ByteRange, ObjectInfo, ObjectLocation, ObjectRead, OutputStorage, PieceStore, PutOptions } from './contract';
+import { localPieceStore } from './local-pieces';
 import { assertKey, attemptKey, isValidKey, jobKeyPrefix } from './keys';
 
 /** Opens the local adapter on `dir` (created on first write). */
@@ -22,9 +23,11 @@ class LocalStorage implements OutputStorage {
   readonly kind = 'local' as const;
   readonly endpoint = null;
   readonly description: string;
+  readonly pieces: PieceStore;
 
   constructor(private readonly dir: string) {
     this.description = `file://${dir}`;
+    this.pieces = localPieceStore(dir);
   }
 
   keyFor(jobId: string, attempt: number): string {

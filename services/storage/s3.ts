@@ -21,7 +21,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { OutputNotFoundError, RenderError, StorageError, StorageUnavailableError } from '../shared/errors';
 import type { S3StorageConfig } from '../shared/storage-config';
-import type { ByteRange, ObjectInfo, ObjectLocation, ObjectRead, OutputStorage, PresignOptions, PutOptions } from './contract';
+import type { ByteRange, ObjectInfo, ObjectLocation, ObjectRead, OutputStorage, PieceStore, PresignOptions, PutOptions } from './contract';
+import { s3PieceStore } from './s3-pieces';
 import { assertKey, attemptKey, jobKeyPrefix } from './keys';
 
 /** Multipart part size: S3's minimum is 5 MiB; 8 MiB keeps memory at queueSize × partSize = 16 MiB per upload. */
@@ -66,6 +67,7 @@ class S3Storage implements OutputStorage {
   private readonly signer: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
+  readonly pieces: PieceStore;
 
   constructor(config: S3StorageConfig, options: S3Options) {
     this.bucket = config.bucket;
@@ -77,6 +79,7 @@ class S3Storage implements OutputStorage {
       region: config.region ?? (config.endpoint ? 'us-east-1' : null),
       host: config.endpoint ? new URL(config.endpoint).host : null,
     };
+    this.pieces = s3PieceStore(this.client, this.bucket, this.prefix);
   }
 
   keyFor(jobId: string, attempt: number): string {

@@ -55,6 +55,12 @@ export const ATTR = Object.freeze({
   RENDER_QUEUE_WAIT_SECONDS: 'render.queue.wait_seconds',
   RENDER_STAGE: 'render.stage',
   RENDER_SLIDE_INDEX: 'render.slide.index',
+  /** The encode span: pieces the join uses (static pieces, WAVs, fades), how many came from the piece cache, and FFmpeg piece runs. */
+  RENDER_PIECES_TOTAL: 'render.pieces.total',
+  RENDER_PIECES_REUSED: 'render.pieces.reused',
+  RENDER_PIECES_ENCODER_RUNS: 'render.pieces.encoder_runs',
+  /** True when the joined AAC audio track came from the piece cache. */
+  RENDER_PIECES_TRACK_REUSED: 'render.pieces.track_reused',
   RENDER_ASSET_KIND: 'render.asset.kind',
   RENDER_ASSET_BYTES: 'render.asset.bytes',
   RENDER_ERROR_CATEGORY: 'render.error.category',
@@ -89,4 +95,6 @@ export const METRIC_LABELS = Object.freeze({
   VOLUME: 'volume',
   /** The API key's client name: as many values as configured keys (one, `anonymous`, without keys). */
   CLIENT: 'client',
+  KIND: 'kind',
+  RESULT: 'result',
 });

@@ -17,6 +17,8 @@ import {
   recordError,
   recordHttpServerRequest,
   recordProgressUpdate,
+  recordPieceCacheSize,
+  recordPieceLookup,
   setMemoryLimit,
   recordInProgress,
   recordJobStatus,
@@ -92,6 +94,12 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
     recordHttpServerRequest('GET', undefined, 404, 0.001);
     recordProgressUpdate();
     recordProgressUpdate();
+    recordPieceLookup('static', 'hit');
+    recordPieceLookup('static', 'hit');
+    recordPieceLookup('fade', 'miss');
+    recordPieceLookup('audio', 'corrupt');
+    recordPieceCacheSize(4096, 1024);
+    recordPieceCacheSize(3072, 512);
     setMemoryLimit(512 * 1024 * 1024);
     // One job 20 minutes into a 10-second video (overdue after 5m + 100s), one just started.
     trackActiveJob(10, Date.now() - 20 * 60_000);
@@ -116,6 +124,11 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
     assert.equal(scalar(METRIC_NAMES.outputSeconds), 14.5);
     assert.equal(scalar(METRIC_NAMES.cpuSeconds, { stage: 'encode' }), 1.75);
     assert.equal(scalar(METRIC_NAMES.cpuSeconds, { stage: 'tts' }), 0.25);
+    assert.equal(scalar(METRIC_NAMES.pieceCacheRequests, { kind: 'static', result: 'hit' }), 2);
+    assert.equal(scalar(METRIC_NAMES.pieceCacheRequests, { kind: 'fade', result: 'miss' }), 1);
+    assert.equal(scalar(METRIC_NAMES.pieceCacheRequests, { kind: 'audio', result: 'corrupt' }), 1);
+    assert.equal(scalar(METRIC_NAMES.pieceCacheEvicted), 1536);
+    assert.equal(scalar(METRIC_NAMES.pieceCacheBytes), 3072, 'the last pass is what the cache holds');
     assert.equal(scalar(METRIC_NAMES.encodedSeconds), 60);
     assert.equal(scalar(METRIC_NAMES.webhooks, { event: 'job.completed', outcome: 'delivered' }), 1);
     assert.equal(scalar(METRIC_NAMES.webhooks, { event: 'job.failed', outcome: 'failed' }), 1);

@@ -78,6 +78,9 @@ export const METRIC_NAMES = Object.freeze({
   jobsOverdue: 'render_jobs_overdue',
   progressUpdates: 'render_job_progress_updates_total',
   rejectedDecks: 'render_rejected_decks_total',
+  pieceCacheRequests: 'render_piece_cache_requests_total',
+  pieceCacheBytes: 'render_piece_cache_bytes',
+  pieceCacheEvicted: 'render_piece_cache_evicted_bytes_total',
 });
 
 /** Queue figures as a backend reports them. */
@@ -186,6 +189,20 @@ function create(meter: Meter) {
       unit: '{update}',
       description: 'Progress writes of running jobs (FFmpeg progress, stage changes): work that moves.',
     }),
+    pieceCacheRequests: meter.createCounter('render_piece_cache_requests', {
+      unit: '{request}',
+      description:
+        'Piece cache lookups of the encode and tts stages, by piece kind and result (hit; miss; corrupt: a stored piece that failed its checksum, discarded and rebuilt).',
+    }),
+    pieceCacheEvicted: meter.createCounter('render_piece_cache_evicted_bytes', {
+      unit: 'By',
+      description:
+        'Bytes of pieces this worker evicted from the piece cache to keep it under RENDER_PIECE_CACHE_BYTES (least recently used first).',
+    }),
+    pieceCacheBytes: meter.createObservableGauge('render_piece_cache_bytes', {
+      unit: 'By',
+      description: "Bytes the piece cache held at this worker's last eviction pass (the whole cache on the shared storage, every scope).",
+    }),
     buildInfo: meter.createObservableGauge('render_build_info', {
       unit: '1',
       description: 'Always 1; the labels name the service, FFmpeg and Node.js versions this process runs.',
@@ -236,6 +253,7 @@ function create(meter: Meter) {
         // no memory sample this time
       }
       result.observe(instruments.jobsOverdue, overdueJobs());
+      if (pieceCacheHeld !== undefined) result.observe(instruments.pieceCacheBytes, pieceCacheHeld);
       const info = buildInfo();
       if (info) result.observe(instruments.buildInfo, 1, { ...info });
     },
@@ -246,6 +264,7 @@ function create(meter: Meter) {
       instruments.memoryLimit,
       instruments.oomKills,
       instruments.jobsOverdue,
+      instruments.pieceCacheBytes,
       instruments.buildInfo,
     ],
   );
@@ -253,6 +272,7 @@ function create(meter: Meter) {
 }
 
 let configuredMemoryLimit: number | undefined;
+let pieceCacheHeld: number | undefined;
 
 /** The configured memory limit (RENDER_MEMORY_LIMIT_BYTES); undefined falls back to the cgroup's. */
 export function setMemoryLimit(bytes: number | undefined): void {
@@ -364,6 +384,17 @@ export function recordChildCpu(stage: Stage, seconds: number): void {
 /** Adds the seconds of video one encode stage produced. */
 export function recordOutputSeconds(seconds: number): void {
   if (seconds > 0 && Number.isFinite(seconds)) instruments().encodedSeconds.add(seconds);
+}
+
+/** Counts one piece cache lookup of a piece of `kind`. */
+export function recordPieceLookup(kind: string, result: 'hit' | 'miss' | 'corrupt'): void {
+  instruments().pieceCacheRequests.add(1, { [METRIC_LABELS.KIND]: kind, [METRIC_LABELS.RESULT]: result });
+}
+
+/** Records an eviction pass: what the cache holds after it and the bytes it evicted. */
+export function recordPieceCacheSize(heldBytes: number, evictedBytes: number): void {
+  pieceCacheHeld = heldBytes;
+  if (evictedBytes > 0) instruments().pieceCacheEvicted.add(evictedBytes);
 }
 
 /** Counts a webhook delivery attempt's outcome. */

@@ -108,6 +108,8 @@ export function instrumentStorage(storage: OutputStorage): OutputStorage {
     deleteJob: (jobId) => run('delete_job', null, () => storage.deleteJob(jobId)),
     presignGet: (key: string, options: PresignOptions) => run('presign', key, () => storage.presignGet(key, options)),
     ping: () => run('ping', null, () => storage.ping()),
+    // The piece cache records its own telemetry (hits, misses, bytes) in the worker.
+    pieces: storage.pieces,
     close: () => storage.close(),
   };
 

@@ -47,6 +47,6 @@ export async function runPipeline(ctx: StageContext, hooks: PipelineHooks): Prom
     return spoken;
   });
   const encoded = await step(ctx, hooks, 'encode', () => encodeStage(ctx, work, (f) => hooks.onProgress('encode', f)));
-  const stored = await step(ctx, hooks, 'store', () => storeStage(ctx, encoded.file));
+  const stored = await step(ctx, hooks, 'store', () => storeStage(ctx, encoded.file, encoded.checked));
   return { ...stored, speed: encoded.speed };
 }

@@ -1,5 +1,6 @@
 /**
- * Retention: finished jobs (completed, failed, cancelled) are deleted, record and video, once they
+ * Retention: finished jobs (completed, failed, cancelled) are deleted, record, video and the render
+ * pieces no remaining job of their client uses, once they
  * finished longer than RENDER_RETENTION ago (`0` keeps them forever). Every worker runs the sweep
  * on its maintenance tick; sweeps racing on the same job are harmless (the store deletes a record
  * once, and removing a video twice is a no-op).
@@ -26,7 +27,7 @@ export async function sweepExpiredJobs(
   for (;;) {
     const batch = await backend.store.deleteFinishedBefore(now - retentionMs, BATCH);
     // Every stored object of the job (each attempt's), on whichever storage holds them.
-    await Promise.all(batch.map((job) => deleteJobOutput(storage, job.id)));
+    await Promise.all(batch.map((job) => deleteJobOutput(storage, job)));
     total += batch.length;
     if (batch.length < BATCH) break;
   }

@@ -129,7 +129,8 @@ test('a job runs to completed with its output stored, signed webhooks sent and s
     // Stored under this attempt's own key in the local folder; the record names the key, not a path.
     assert.match(job.outputKey ?? '', new RegExp(`^${id}\\.a1-[0-9a-f]{12}\\.mp4$`));
     assert.equal(job.outputPath, null);
-    assert.deepEqual(readdirSync(h.config.outputDir), [job.outputKey]);
+    // The video, and the piece cache's folder next to it.
+    assert.deepEqual(readdirSync(h.config.outputDir).sort(), [job.outputKey, 'pieces'].sort());
     assert.ok((job.output?.durationSeconds ?? 0) >= 2);
     await Promise.all(h.webhooks);
     assert.deepEqual(

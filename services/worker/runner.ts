@@ -12,7 +12,7 @@ import { backoffDelayMs } from '../shared/backoff';
 import type { Config } from '../shared/config';
 import { classifyError } from '../shared/errors/classify';
 import { JobCancelledError } from '../shared/errors';
-import type { JobRecord } from '../shared/job';
+import { jobClient, type JobRecord } from '../shared/job';
 import type { OutboundClient } from '../shared/outbound-client';
 import { trackActiveJob } from '../telemetry/active-jobs';
 import { ATTR } from '../telemetry/attributes';
@@ -108,6 +108,8 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
       const result = await runPipeline(
         {
           jobId: job.id,
+          // Whose pieces this render may reuse (the piece cache's scope).
+          client: jobClient(existing),
           attempt: job.attempt,
           storage: deps.storage,
           request: req,

@@ -18,7 +18,7 @@ import { verifySignature } from '../../services/jobs/webhook-signature';
 import { startService, type RunningService, type ServiceOptions } from '../support/service';
 import { waitFor } from '../support/ports';
 import { getJob, submitJob, waitForStatus } from '../support/jobs';
-import { descendants, ffmpegUnder } from './process-tree';
+import { descendants } from './process-tree';
 
 const SECRET = 'lifecycle-e2e-secret';
 
@@ -186,8 +186,12 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
     timeout: 600_000,
   }, async () => {
     const job = await submitJob(api!.url, endlessDeck(hook.url));
-    const startWorker = () => start({ entry: 'services/worker/main.ts', dataDir, env });
+    // Telemetry on: the workers' /metrics tell which one holds the job (render_jobs_in_progress).
+    const startWorker = () => start({ entry: 'services/worker/main.ts', dataDir, env, telemetry: true });
+    const running = async (w: RunningService) =>
+      /^render_jobs_in_progress(\{[^}]*\})? 1$/m.test(await (await fetch(`${w.url}/metrics`)).text());
     // A spare worker is always up, so a kill costs one stall detection, not a process start as well.
+    // Killed as soon as an attempt runs: a deck renders in seconds, an attempt must not get to finish.
     const workers: RunningService[] = [await startWorker()];
     let spare = startWorker();
     try {
@@ -195,20 +199,21 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
       for (let attempt = 1; attempt <= 6; attempt++) {
         let victim: RunningService | undefined;
         await waitFor(
-          `attempt ${attempt} encoding`,
+          `attempt ${attempt} running`,
           async () => {
             const j = await getJob(api!.url, job.id);
             if (j.status !== 'processing' && j.status !== 'queued') throw new Error(`job ended ${j.status}`);
-            // Only this job is in flight, so the worker with an FFmpeg child is the one running it.
-            victim = workers.find((w) => ffmpegUnder(w.child.pid!).length > 0);
-            return j.status === 'processing' && j.attempts === attempt && victim !== undefined;
+            if (j.status !== 'processing' || j.attempts !== attempt) return false;
+            // Only this job is in flight, so the worker with a job in progress is the one running it.
+            victim = (await Promise.all(workers.map(async (w) => ((await running(w)) ? w : undefined)))).find(Boolean);
+            return victim !== undefined;
           },
           180_000,
-          200,
+          50,
         );
-        workers.push(await spare);
         await killHard(victim!);
         workers.splice(workers.indexOf(victim!), 1);
+        workers.push(await spare);
         spare = startWorker();
       }
       const final = await waitForStatus(api!.url, job.id, ['failed', 'completed', 'cancelled'], 120_000);

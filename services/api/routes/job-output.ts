@@ -53,7 +53,7 @@ export function jobOutputRouter({ backend, config, storage }: JobOutputDeps): Ro
       throw new JobStateError('JOB_NOT_COMPLETED', `job ${id} is ${job.status}; only a completed job's video can be deleted`);
     }
     // Objects first: a record that still names a deleted object answers 404, never a dangling success.
-    await deleteJobOutput(storage, id);
+    await deleteJobOutput(storage, job);
     const updated = await queueCall(() => backend.store.update(id, { output: null, outputKey: null, outputPath: null }, ['completed']));
     if (!updated) throw new JobStateError('JOB_NOT_COMPLETED', `job ${id} changed status while its video was being deleted`);
     res.status(204).end();

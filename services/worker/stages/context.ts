@@ -8,6 +8,7 @@ import type { RenderRequest, Slide } from '../../shared/request';
 import type { Logger } from '../../telemetry/logger';
 import type { OutputStorage } from '../../storage/contract';
 import type { OutboundClient } from '../../shared/outbound-client';
+import type { PieceRef } from '../pieces/piece-cache';
 import { JobCancelledError, StageTimeoutError } from '../../shared/errors';
 
 /** Local files a slide ends up with after fetch and tts. */
@@ -17,11 +18,15 @@ export interface SlideAssets {
   /** The demuxer the fetch stage's probe chose from the allowlist; FFmpeg is forced to it (media-input.ts). */
   imageDemuxer?: string;
   audioDemuxer?: string;
+  /** The piece-cache key of `audioPath` when the tts stage spoke it (the cache keeps the job's list of pieces). */
+  audioPiece?: PieceRef;
 }
 
 /** Shared inputs of every stage of one attempt. */
 export interface StageContext {
   jobId: string;
+  /** The job's client: whose pieces this render may reuse (RENDER_PIECE_CACHE_SCOPE); `anonymous` when absent. */
+  client?: string;
   /** 1-based attempt number; the store stage names this attempt's object after it. */
   attempt: number;
   /** Where finished videos go (local directory or object storage). */

@@ -2,8 +2,9 @@
  * How many FFmpeg runs the encode stage starts at once, and how many threads each may use: up to
  * RENDER_ENCODE_PARALLELISM runs, fewer when that many encodes of this frame size would not fit in
  * half of the memory the worker may use (RENDER_MEMORY_LIMIT_BYTES, else its cgroup limit, else the
- * machine's), and x264's default thread count (1.5 per core) shared out between them so parallel
- * runs do not oversubscribe the CPU.
+ * machine's), each with a fixed number of x264 threads (PIECE_THREADS): x264's output depends on
+ * its thread count, and a piece must come out byte for byte the same on every machine for the
+ * piece cache to reuse it (a core count is not part of a piece's key).
  */
 import os from 'node:os';
 import { cgroupLimit } from '../../telemetry/process-memory';
@@ -21,16 +22,20 @@ export function memoryLimitBytes(configured?: number): number {
   return Math.min(configured ?? cgroupLimit() ?? os.totalmem(), os.totalmem());
 }
 
+/**
+ * x264 threads of every piece run. Two: pieces are short (a GOP, a fade), so more frame threads
+ * mostly wait on each other, and the runs in parallel (one per core) fill the machine.
+ */
+export const PIECE_THREADS = 2;
+
 /** Parallel FFmpeg runs and threads per run for frames of `width`×`height`. */
 export function encodeSlots(
   parallelism: number,
   width: number,
   height: number,
   memory = memoryLimitBytes(),
-  cores = os.availableParallelism(),
 ): { runs: number; threads: number } {
   const fit = Math.floor((memory * MEMORY_SHARE) / encodeBytes(width, height));
   const runs = Math.max(1, Math.min(parallelism, fit));
-  // x264's own default is 1.5 threads per core; shared out between the runs, so parallel runs stay within it.
-  return { runs, threads: Math.max(1, Math.round((1.5 * cores) / runs)) };
+  return { runs, threads: PIECE_THREADS };
 }

@@ -128,57 +128,72 @@ export async function drawFilters(scratchDir: string, item: SlideWork, index: nu
   return filters;
 }
 
+/** Which of a slide's pieces one picture run writes (the others are already at hand, from the piece cache). */
+export interface PictureOutputs {
+  video: boolean;
+  still: boolean;
+  audio: boolean;
+}
+
+/** Every piece a picture run can write. */
+export const ALL_OUTPUTS: Readonly<PictureOutputs> = Object.freeze({ video: true, still: true, audio: true });
+
 /**
- * Writes the slide's text files and returns the arguments of its picture run: draws the slide once
- * and writes the static piece, the still (when a fade needs it) and the slide's WAV.
+ * The arguments of a picture run writing `want` of the slide's pieces: the static piece, the still
+ * and the slide's WAV, the slide drawn once for the first two. `draw` is drawFilters' result. The
+ * same function with one output wanted is the command a piece's key hashes (pieces/piece-key.ts),
+ * and a run writing several makes each one byte for byte as its own run would.
  */
-export async function pictureArgs(
-  scratchDir: string,
+export function pictureArgs(
   item: SlideWork,
   plan: SegmentPlan,
   pieces: SlidePieces,
   cfg: RenderConfig,
   threads: number,
-): Promise<string[]> {
+  draw: string[],
+  want: PictureOutputs = ALL_OUTPUTS,
+): string[] {
   const { width: W, height: H, fps } = cfg;
-  // Only the first frame is used: an image is decoded once, whatever it is.
-  const filters = ['trim=end_frame=1', ...(await drawFilters(scratchDir, item, plan.index, cfg))];
-  filters.push('format=yuv420p');
-  const needsStill = pieces.fadeIn > 0 || pieces.fadeOut > 0;
-  const graph = needsStill
-    ? `[0:v]${filters.join(',')},split=2[still][s];[s]${repeat(pieces.gop, fps)}[v]`
-    : `[0:v]${filters.join(',')},${repeat(pieces.gop, fps)}[v]`;
-  const audioFilter = `aformat=sample_rates=${AUDIO_RATE}:channel_layouts=stereo,apad=whole_dur=${plan.seconds},atrim=end=${plan.seconds}`;
-  const videoInput = item.assets.imagePath
-    ? mediaInputArgs(path.basename(item.assets.imagePath), item.assets.imageDemuxer)
-    : ['-f', 'lavfi', '-i', `color=c=${BACKGROUND}:s=${W}x${H}:r=${fps}:d=1`];
-  const audioInput = item.assets.audioPath
-    ? mediaInputArgs(path.basename(item.assets.audioPath), item.assets.audioDemuxer, ['-vn'])
-    : ['-f', 'lavfi', '-i', `anullsrc=r=${AUDIO_RATE}:cl=stereo`];
-  return [
-    ...COMMON_FLAGS,
-    ...videoInput,
-    ...audioInput,
-    '-filter_complex',
-    `${graph};[1:a]${audioFilter}[a]`,
-    '-map',
-    '[v]',
-    ...x264(cfg, threads),
-    // One GOP: a single keyframe, the rest predicted from it.
-    '-g',
-    String(pieces.gop),
-    plan.video,
-    ...(needsStill ? ['-map', '[still]', '-frames:v', '1', '-c:v', 'rawvideo', '-f', 'nut', plan.still] : []),
-    '-map',
-    '[a]',
-    '-c:a',
-    'pcm_s16le',
-    '-ar',
-    String(AUDIO_RATE),
-    '-ac',
-    '2',
-    plan.audio,
-  ];
+  const needsStill = want.still && (pieces.fadeIn > 0 || pieces.fadeOut > 0);
+  const inputs: string[] = [];
+  const graphs: string[] = [];
+  const outputs: string[] = [];
+  if (want.video || needsStill) {
+    const v = 0;
+    inputs.push(
+      ...(item.assets.imagePath
+        ? mediaInputArgs(path.basename(item.assets.imagePath), item.assets.imageDemuxer)
+        : ['-f', 'lavfi', '-i', `color=c=${BACKGROUND}:s=${W}x${H}:r=${fps}:d=1`]),
+    );
+    // Only the first frame is used: an image is decoded once, whatever it is.
+    const filters = ['trim=end_frame=1', ...draw, 'format=yuv420p'].join(',');
+    const loop = repeat(pieces.gop, fps);
+    if (want.video && needsStill) graphs.push(`[${v}:v]${filters},split=2[still][s];[s]${loop}[v]`);
+    else if (want.video) graphs.push(`[${v}:v]${filters},${loop}[v]`);
+    else graphs.push(`[${v}:v]${filters}[still]`);
+    if (want.video)
+      // One GOP: a single keyframe, the rest predicted from it.
+      outputs.push('-map', '[v]', ...x264(cfg, threads), '-g', String(pieces.gop), plan.video);
+    if (needsStill) outputs.push('-map', '[still]', '-frames:v', '1', '-c:v', 'rawvideo', '-f', 'nut', plan.still);
+  }
+  if (want.audio) {
+    const a = inputs.filter((x) => x === '-i').length;
+    inputs.push(
+      ...(item.assets.audioPath
+        ? mediaInputArgs(path.basename(item.assets.audioPath), item.assets.audioDemuxer, ['-vn'])
+        : ['-f', 'lavfi', '-i', `anullsrc=r=${AUDIO_RATE}:cl=stereo`]),
+    );
+    graphs.push(
+      `[${a}:a]aformat=sample_rates=${AUDIO_RATE}:channel_layouts=stereo,apad=whole_dur=${plan.seconds},atrim=end=${plan.seconds}[a]`,
+    );
+    outputs.push('-map', '[a]', '-c:a', 'pcm_s16le', '-ar', String(AUDIO_RATE), '-ac', '2', plan.audio);
+  }
+  return [...COMMON_FLAGS, ...inputs, '-filter_complex', graphs.join(';'), ...outputs];
+}
+
+/** The text files drawFilters writes for slide `index` (those of them that exist). */
+export function textFiles(index: number): string[] {
+  return [`slide-${index}-title.txt`, `slide-${index}-content.txt`];
 }
 
 /** One fade of a fade run: `frames` frames of `plan`'s still fading in from or out to black. */

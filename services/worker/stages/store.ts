@@ -10,6 +10,7 @@ import type { JobOutput } from '../../shared/job';
 import { classifyError } from '../../shared/errors/classify';
 import { ATTR } from '../../telemetry/attributes';
 import { probeMedia } from '../probe';
+import type { CheckedOutput } from './output-check';
 import { throwIfAborted, withStageTimeout, type StageContext } from './context';
 
 /** The MIME type every stored video has. */
@@ -27,13 +28,18 @@ export function outputUrl(jobId: string, publicUrl?: string): string {
   return `${publicUrl ? publicUrl.replace(/\/+$/, '') : ''}/api/jobs/${encodeURIComponent(jobId)}/output`;
 }
 
-/** Verifies `encodedFile`, uploads it under this attempt's key and describes it. */
-export async function storeStage(ctx: StageContext, encodedFile: string): Promise<StoreResult> {
+/**
+ * Verifies `encodedFile`, uploads it under this attempt's key and describes it. `checked` is the
+ * encode stage's own probe of the same file (output-check.ts): given, the file is not probed twice.
+ */
+export async function storeStage(ctx: StageContext, encodedFile: string, checked?: CheckedOutput): Promise<StoreResult> {
   return withStageTimeout('store', ctx.config.timeouts.store, ctx.signal, async (signal) => {
     const key = ctx.storage.keyFor(ctx.jobId, ctx.attempt);
     let uploaded = false;
     try {
-      const probe = await probeMedia(encodedFile, signal);
+      const probe = checked
+        ? { durationSeconds: Math.max(checked.videoSeconds, checked.audioSeconds), width: null, height: null }
+        : await probeMedia(encodedFile, signal);
       throwIfAborted(signal);
       const info = await ctx.storage.put(key, encodedFile, { contentType: VIDEO_CONTENT_TYPE, signal });
       uploaded = true;
