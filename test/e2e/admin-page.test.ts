@@ -93,7 +93,12 @@ describe('/admin/metrics in Chromium', { timeout: 240_000 }, () => {
     assertSameFigures(f, json);
     assert.equal(json.totals.completed, 2);
     assert.equal(json.totals.failed, 1);
-    assert.equal(f['service-state'], 'ok', 'the embedded worker heartbeats');
+    // The worker heartbeats, but one of three finished jobs failed through the service (a network
+    // error, not the client's input): the SLO burns, so the page says degraded, as the alert would.
+    assert.ok(Number(f['worker-last-seen']) < 30, 'the embedded worker heartbeats');
+    assert.equal(json.slo.burning, true);
+    assert.equal(f['service-state'], 'degraded');
+    assert.match((await page.locator('[data-testid=slo-burning]').textContent()) ?? '', /14\.4× 1h\/5m/);
     assert.equal(
       await page.locator('[data-testid=error-row][data-category=network] [data-testid=error-count]').getAttribute('data-value'),
       '1',
