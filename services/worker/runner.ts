@@ -24,6 +24,7 @@ import { type OutboundClient, outboundFor } from './outbound-client';
 import { volumes, waitForFreeSpace } from './storage-space';
 import { makeScratchDir } from './scratch';
 import { publishOutput } from './publish';
+import { failedToolOutput } from './tool-output';
 import { sendWebhook, type WebhookEvent, type WebhookOptions } from './webhook';
 import type { OutboxDispatcher } from './webhook-outbox';
 import type { OutputStorage } from '../storage/contract';
@@ -71,6 +72,14 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
   // An entry of an older generation (the job was cancelled and retried meanwhile): it settles only itself.
   if ((existing.generation ?? 0) !== job.generation) return { kind: 'cancelled' };
   if (job.attempt > existing.maxAttempts) return await giveUpAfterCrashes(deps, job, existing);
+  // Still `processing` at the start of an attempt: the process running the previous one died mid-attempt
+  // (a shutdown puts the record back to `queued`). The dead process could not say so; this one does,
+  // and the logs alert WorkerLostMidAttempt counts these lines.
+  if (existing.status === 'processing')
+    deps.logger.warn(
+      { job_id: job.id, attempt: job.attempt, previous_attempt: existing.attempts },
+      'worker lost mid-attempt: the previous attempt never finished, running the job again',
+    );
   // Not started while a volume is nearly full: the job stays queued (visible as such) and starts once there is room.
   const room = await waitForFreeSpace(volumes(deps.config), deps.config.minFreeBytes, signal, (low) =>
     deps.logger.warn({ job_id: job.id, volumes: low }, 'job not started: free space below RENDER_MIN_FREE_BYTES'),
@@ -220,6 +229,14 @@ async function onFailure(
   recordJobStatus(patch.status);
   span.setAttribute(ATTR.RENDER_JOB_STATUS, patch.status);
   logger.warn({ code: err.code, category: err.category, retryable: err.retryable, retry }, `attempt failed: ${err.message}`);
+  // Inside the attempt's span, so the record carries its trace and span ids: the trace of a failed
+  // job leads straight to what the tool said.
+  const tool = failedToolOutput(err);
+  if (tool)
+    logger.error(
+      { code: err.code, tool: tool.tool, stderr_lines: tool.lines.length },
+      `${tool.tool} failed; the last lines of its stderr:\n${tool.lines.join('\n')}`,
+    );
   if (retry) {
     span.addEvent(EVENTS.JOB_RETRY_SCHEDULED, { [ATTR.RENDER_RETRY_DELAY_MS]: delayMs });
     return { kind: 'retry', delayMs };

@@ -7,7 +7,11 @@ export class TtsError extends RenderError {
   readonly httpStatus = 500;
   readonly retryable = false;
 
-  constructor(message: string, options?: RenderErrorOptions) {
+  /** espeak-ng's stderr tail when it ran and failed (the runner logs its last lines). */
+  readonly stderrTail: string;
+
+  constructor(message: string, options?: RenderErrorOptions & { stderrTail?: string }) {
     super(message, options);
+    this.stderrTail = options?.stderrTail ?? '';
   }
 }
