@@ -48,6 +48,9 @@ export interface JobHandlerDeps {
 
 const RUNNABLE = ['queued', 'retrying', 'processing'] as const;
 
+/** The start of the line a process writes when it finds a job's previous attempt died mid-way; the Loki alert WorkerLostMidAttempt matches it. */
+export const WORKER_LOST_LINE = 'worker lost mid-attempt';
+
 /** Builds the JobHandler the queue backend runs for each attempt. */
 export function createJobHandler(deps: JobHandlerDeps): JobHandler {
   return async (job, signal) => {
@@ -78,7 +81,7 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
   if (existing.status === 'processing')
     deps.logger.warn(
       { job_id: job.id, attempt: job.attempt, previous_attempt: existing.attempts },
-      'worker lost mid-attempt: the previous attempt never finished, running the job again',
+      `${WORKER_LOST_LINE}: the previous attempt never finished, running the job again`,
     );
   // Not started while a volume is nearly full: the job stays queued (visible as such) and starts once there is room.
   const room = await waitForFreeSpace(volumes(deps.config), deps.config.minFreeBytes, signal, (low) =>
