@@ -5,8 +5,8 @@
  * LOG_LEVEL=info (the services' default, one record per request; the other benches run at warn, where
  * the CLI mix writes no line at all). Log export may cost at most 0.02 of either ratio.
  *
- * CLI mix: four disabled APIs paired round by round with two APIs exporting logs and two not, in turn,
- * each pair loaded side by side (cliMix). Real renders: one disabled embedded service paired in turn
+ * CLI mix: disabled APIs paired round by round with APIs exporting logs and APIs not, in turn, each
+ * pair loaded side by side (cliMix; two pairs of each in a full run, one in the quick run). Real renders: one disabled embedded service paired in turn
  * with one exporting logs and one not, each pair's two renders at the same moment.
  *
  * `scripts/node --import tsx bench/log-export-cost.ts [--quick]`
@@ -17,7 +17,9 @@ import { startService, type RunningService } from '../test/support/service';
 import { median } from './stats';
 
 const QUICK = process.argv.includes('--quick');
-const PLAN = QUICK ? { cliCycles: 4, cliRequests: 4000, renderRounds: 6 } : { cliCycles: 8, cliRequests: 6000, renderRounds: 12 };
+const PLAN = QUICK
+  ? { apiPairs: 1, cliCycles: 4, cliRequests: 3000, renderRounds: 4 }
+  : { apiPairs: 2, cliCycles: 8, cliRequests: 6000, renderRounds: 12 };
 const INFO = { LOG_LEVEL: 'info', OTEL_BLRP_SCHEDULE_DELAY: '1000' };
 const LOGS_ON = { ...INFO, OTEL_LOGS_EXPORTER: 'otlp' };
 const LOGS_OFF = { ...INFO, OTEL_LOGS_EXPORTER: 'none' };
@@ -52,22 +54,22 @@ async function main(): Promise<void> {
     const otlp = sink.url;
     // Long ready timeouts: on a shared, loaded machine a start can take over a minute.
     const embedded = (telemetry: boolean, env: Record<string, string>) =>
-      startService({ entry: 'services/main.ts', telemetry, env: { ...benchEnv(otlp), ...env }, readyTimeoutMs: 180_000 });
+      startService({ entry: 'services/main.ts', telemetry, env: { ...benchEnv(otlp), ...env }, readyTimeoutMs: 600_000 });
     const startApi = (telemetry: boolean, _otlp: string, env: Record<string, string>) =>
-      startService({ entry: 'services/api/main.ts', telemetry, env: { ...benchEnv(otlp), ...env }, readyTimeoutMs: 180_000 });
+      startService({ entry: 'services/api/main.ts', telemetry, env: { ...benchEnv(otlp), ...env }, readyTimeoutMs: 600_000 });
     // One at a time: eleven processes starting at once on a shared 2-core machine outlast any ready timeout.
     const renderOff = await start(embedded(false, INFO));
     const renderLogs = await start(embedded(true, LOGS_ON));
     const renderNoLogs = await start(embedded(true, LOGS_OFF));
     const apis: RunningService[] = [];
-    for (const env of [LOGS_ON, LOGS_OFF, LOGS_ON, LOGS_OFF])
+    for (const env of Array.from({ length: PLAN.apiPairs }, () => [LOGS_ON, LOGS_OFF]).flat())
       apis.push(await start(startApi(false, otlp, INFO)), await start(startApi(true, otlp, env)));
     const off = apis.filter((_, i) => i % 2 === 0);
     const on = apis.filter((_, i) => i % 2 === 1);
-    note(`CLI mix: 4 pairs (logs on, off, on, off), ${PLAN.cliCycles} cycles of ${PLAN.cliRequests} requests per process …`);
+    note(`CLI mix: ${2 * PLAN.apiPairs} pairs (logs on, off, …), ${PLAN.cliCycles} cycles of ${PLAN.cliRequests} requests per process …`);
     const runs = await cliMix({ off, on }, PLAN.cliCycles, PLAN.cliRequests);
-    // cliMix's rounds run pair 0..3 in each cycle: even pairs export logs, odd ones do not.
-    const pick = (xs: typeof runs.on, logs: boolean) => xs.filter((_, i) => (i % 4) % 2 === (logs ? 0 : 1));
+    // cliMix's rounds run its pairs in order each cycle: even pairs export logs, odd ones do not.
+    const pick = (xs: typeof runs.on, logs: boolean) => xs.filter((_, i) => i % 2 === (logs ? 0 : 1));
     const cliLogs = paired(pick(runs.on, true), pick(runs.off, true));
     const cliNoLogs = paired(pick(runs.on, false), pick(runs.off, false));
 
