@@ -50,8 +50,12 @@ test('compose runs the pinned Loki with expand-env, its own -health check, rules
   assert.equal(loki.mem_limit, '512m');
   // Ingestion bounded well below the container's memory: the collector queues and retries the rest.
   assert.ok(config.limits_config.ingestion_burst_size_mb <= 16);
-  // The collector sends to Loki's OTLP endpoint in compose.
-  assert.equal(compose.services['otel-collector'].environment.LOKI_OTLP_ENDPOINT, 'http://loki:3100/otlp');
+  // The collector sends to Loki's OTLP endpoint in compose (its config's default), Grafana reads from Loki.
+  assert.match(
+    readFileSync(path.join(ROOT, 'otel-collector', 'config.yaml'), 'utf8'),
+    /\$\{env:OTELCOL_LOKI_OTLP_URL:-http:\/\/loki:3100\/otlp\}/,
+  );
+  assert.equal(compose.services.grafana.environment.RENDER_LOKI_URL, 'http://loki:3100');
 });
 
 test('the ruler sends to the same Alertmanager as Prometheus', () => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/stack-bin.sh PART — prints the absolute path of a stack part's binary, building it first
 # when the cache lacks it. PART: otelcol, prometheus, promtool, toxiproxy-server (tempo, grafana and
-# loki are refused with the reason: README, "Stack parts").
+# loki are refused with the reason, exit 3, unless STACK_TEMPO_BIN / STACK_GRAFANA_BIN /
+# STACK_LOKI_BIN names a binary had elsewhere: README, "Stack parts").
 #
 # Binaries are built with the ordinary go client from their Go modules at the versions of
 # stack/versions.env, once per version, into a cache outside the repository:
@@ -24,10 +25,34 @@ say() { echo "stack-bin: $*" >&2; }
 hash_of() { cat "$@" | sha256sum | cut -c1-12; }
 
 refuse() {
+  # A binary had elsewhere may be named instead (README, "Stack parts"): STACK_TEMPO_BIN, ...
+  local var
+  var="STACK_$(printf '%s' "$part" | tr 'a-z-' 'A-Z_')_BIN"
+  if [ -n "${!var:-}" ]; then
+    if [ -x "${!var}" ]; then
+      echo "$(cd "$(dirname "${!var}")" && pwd)/$(basename "${!var}")"
+      exit 0
+    fi
+    say "$part: $var=${!var} is not an executable file"
+    exit 1
+  fi
   say "$part $1 cannot be built here: $2"
   say "see README.md, \"Stack parts\" (the compose stack runs its image)"
   exit 3
 }
+
+# --summary: one line naming the version of every part make test and make stack run (each built
+# first if missing); Alertmanager is Debian's.
+if [ "$part" = --summary ]; then
+  line="stack parts:"
+  for p in otelcol prometheus promtool toxiproxy-server; do
+    bin="$("$0" "$p")"
+    line="$line $p $(basename "$(dirname "$bin")" | sed "s/^$p-//; s/-[0-9a-f]\{12\}\$//"),"
+  done
+  am="$(prometheus-alertmanager --version 2>&1 | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -n1)"
+  echo "$line alertmanager ${am:-missing} (Debian's); the collector built from otel-collector/builder-config.yaml"
+  exit 0
+fi
 
 case "$part" in
   otelcol)
@@ -35,7 +60,11 @@ case "$part" in
     key="otelcol-$version-$(hash_of "$repo/otel-collector/builder-config.yaml")" ;;
   prometheus | promtool)
     version="$PROMETHEUS_VERSION"; bin="$part"
-    key="$part-$version-$(hash_of "$repo/stack/tools/prometheus/go.mod" "$repo/stack/tools/prometheus/go.sum")" ;;
+    # Prometheus's own build tag: without the service-discovery plugins (AWS, Azure, GCE,
+    # Kubernetes, ...), which nothing here uses and which are most of its cold build time and memory
+    # (the AWS EC2 package alone needs about 3 GB to compile); static and file discovery stay.
+    tags=remove_all_sd
+    key="$part-$version-$( (cat "$repo/stack/tools/prometheus/go.mod" "$repo/stack/tools/prometheus/go.sum"; echo "$tags") | sha256sum | cut -c1-12)" ;;
   toxiproxy-server)
     version="$TOXIPROXY_VERSION"; bin=toxiproxy-server
     key="toxiproxy-server-$version" ;;
@@ -99,7 +128,7 @@ build() {
       mv "$tmp/dist/otelcol" "$tmp/otelcol"
       rm -rf "$tmp/dist" ;;
     prometheus | promtool)
-      (cd "$repo/stack/tools/prometheus" && go build -p "$jobs" -o "$tmp/$bin" \
+      (cd "$repo/stack/tools/prometheus" && go build -p "$jobs" -tags "$tags" -o "$tmp/$bin" \
         -ldflags="$ldflags -X github.com/prometheus/common/version.Version=$version -X github.com/prometheus/common/version.Branch=HEAD" \
         "github.com/prometheus/prometheus/cmd/$part") ;;
     toxiproxy-server)
