@@ -110,6 +110,8 @@ const IMAGE_TOOLS: Record<string, string[]> = {
   redis: ['redis-cli', 'redis-server'],
   'render-o11y-otelcol': ['/otelcol'],
   'grafana/tempo': ['/tempo'],
+  // Distroless: the binary only (its -health flag checks /ready).
+  'grafana/loki': ['/usr/bin/loki'],
   'prom/prometheus': ['/bin/sh', 'wget', '/bin/prometheus'],
   'prom/alertmanager': ['/bin/sh', 'wget', '/bin/alertmanager'],
   'grafana/grafana': ['wget'],
