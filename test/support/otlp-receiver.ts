@@ -9,6 +9,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 
 /** What one POST looked like on the wire. */
 export interface OtlpRequest {
@@ -38,7 +39,9 @@ export async function startOtlpSink(keep = false): Promise<OtlpSink> {
     req.on('end', () => {
       requests++;
       if (keep) {
-        const body = Buffer.concat(chunks);
+        // The collector's exporters gzip by default (as Loki and Tempo accept); SDK exporters send plain bodies.
+        const raw = Buffer.concat(chunks);
+        const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
         const contentType = req.headers['content-type'] ?? '';
         received.push({ path: req.url ?? '', contentType, headers: req.headers, body });
         if (contentType.startsWith('application/json')) {
