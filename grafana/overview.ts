@@ -7,6 +7,7 @@ import { datasourceVariable, environmentVariable, instanceVariable, runbookBaseV
 import { alertPanels, traceTablePanel } from './overview/alerts';
 import { errorPanels, stagePanels } from './overview/errors';
 import { glancePanels } from './overview/glance';
+import { logPanels } from './overview/logs';
 import { durationPanels, jobCountPanels, rateAndThroughputPanels } from './overview/jobs';
 import { pieceCachePanels } from './overview/pieces';
 import { processPanels } from './overview/process';
@@ -25,7 +26,7 @@ export function overviewDashboard(): Dashboard {
   const b = new DashboardBuilder('Render overview')
     .uid(OVERVIEW_UID)
     .description(
-      'At a glance (alerts, error budget, burn rate, API, queue, workers), then jobs, queue, errors, stages, processes, alerts and traces of render-o11y.',
+      'At a glance (alerts, error budget, burn rate, API, queue, workers), then jobs, queue, errors, stages, processes, alerts and traces, and warning and error logs of render-o11y.',
     )
     .tags([DASHBOARD_TAG, 'render'])
     .editable()
@@ -52,5 +53,6 @@ export function overviewDashboard(): Dashboard {
   section(b, 'Piece cache', pieceCachePanels());
   section(b, 'Processes', processPanels());
   section(b, 'Alerts and traces', [...alertPanels(), traceTablePanel()]);
+  section(b, 'Logs', logPanels());
   return b.build();
 }

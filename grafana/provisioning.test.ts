@@ -87,12 +87,43 @@ test('the dashboard provider loads the directory the generator writes (as mounte
   assert.equal(providers.length, 1);
   const compose = YAML.parse(readFileSync(path.join(__dirname, '..', 'docker-compose.yml'), 'utf8'));
   const mounts: string[] = compose.services.grafana.volumes;
+  // The folder is a variable (Grafana expands $VAR in provisioning): compose sets it to the mount.
+  const variable = /^\$\{?(\w+)\}?$/.exec(providers[0].options.path)?.[1];
+  assert.ok(variable, 'the dashboards folder differs per layout: a $VAR');
+  const folder = compose.services.grafana.environment[variable];
   assert.ok(
-    mounts.some((m) => m.startsWith(`./grafana/dashboards:${providers[0].options.path}`)),
-    `no mount for ${providers[0].options.path}`,
+    mounts.some((m) => m.startsWith(`./grafana/dashboards:${folder}`)),
+    `no mount for ${folder}`,
   );
   assert.ok(
     mounts.some((m) => m.startsWith('./grafana/provisioning:/etc/grafana/provisioning')),
     'provisioning not mounted',
   );
+});
+
+test('Loki (uid loki) links trace_id to Tempo; Tempo links a span to its trace logs in Loki and searches Loki', { timeout: 10_000 }, () => {
+  const loki = byUid.get('loki');
+  assert.equal(loki?.type, 'loki');
+  const tempo = byUid.get('tempo')!;
+  const derived = loki.jsonData?.derivedFields as {
+    name: string;
+    matcherType: string;
+    matcherRegex: string;
+    datasourceUid: string;
+    url: string;
+  }[];
+  const traceLink = derived.find((f) => f.name === 'trace_id');
+  assert.ok(traceLink, 'no trace_id derived field');
+  // OTLP records carry trace_id as structured metadata: matched by field name, not a regex over the line.
+  assert.equal(traceLink.matcherType, 'label');
+  assert.equal(traceLink.matcherRegex, 'trace_id');
+  assert.equal(traceLink.datasourceUid, tempo.uid);
+  assert.equal(traceLink.url, '$${__value.raw}', 'a single $ would be eaten by provisioning env expansion');
+  const toLogs = tempo.jsonData?.tracesToLogsV2 as Record<string, unknown>;
+  assert.equal(toLogs.datasourceUid, loki.uid);
+  assert.equal(toLogs.filterByTraceID, true);
+  assert.match(String(toLogs.query), /trace_id="\$\$\{__trace\.traceId\}"/);
+  assert.match(String(toLogs.spanStartTimeShift), /^-\d+m$/);
+  assert.match(String(toLogs.spanEndTimeShift), /^\d+m$/);
+  assert.equal(tempo.jsonData?.lokiSearch?.datasourceUid, loki.uid);
 });

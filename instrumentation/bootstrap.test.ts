@@ -4,7 +4,14 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, it } from 'vitest';
-import { receivedSpans, spanAttribute, startOtlpSink, type OtlpSink } from '../test/support/otlp-receiver';
+import {
+  logAttribute,
+  receivedLogRecords,
+  receivedSpans,
+  spanAttribute,
+  startOtlpSink,
+  type OtlpSink,
+} from '../test/support/otlp-receiver';
 import { freePort, waitFor } from '../test/support/ports';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -19,6 +26,9 @@ interface Report {
   tcpServers: number;
   exportFailures: number;
   spansDropped: number;
+  logExportFailures: number;
+  logRecordsDropped: number;
+  loggedMs: number;
   rss: number;
   exposition: string | null;
 }
@@ -41,7 +51,7 @@ function startProbe(env: Record<string, string>, args: string[]): Probe {
     ['--import', 'tsx', '--import', './instrumentation/register.ts', 'test/support/telemetry-probe.ts', ...args],
     {
       cwd: ROOT,
-      env: { ...process.env, OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'none', ...env },
+      env: { ...process.env, OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -306,5 +316,142 @@ describe('instrumentation bootstrap (child processes)', { timeout: 90_000 }, () 
     } finally {
       await sink.close();
     }
+  });
+
+  it('pino lines go out as OTLP log records (http/protobuf by default, to /v1/logs) from the export thread', async () => {
+    const sink = await startOtlpSink(true);
+    try {
+      const p = startProbe({ OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_BLRP_SCHEDULE_DELAY: '50' }, [
+        'serve',
+        '0',
+        '5',
+      ]);
+      const logBodies = () => Buffer.concat(sink.received.filter((r) => r.path === '/v1/logs').map((r) => r.body));
+      await waitFor(
+        'the probe lines at the receiver',
+        () => [0, 1, 2, 3, 4].every((i) => logBodies().includes(`probe line ${i}`)),
+        20_000,
+        50,
+      );
+      p.child.kill('SIGTERM');
+      assert.equal((await p.exited).code, 0, p.output());
+      for (const r of sink.received) {
+        assert.equal(r.path, '/v1/logs', 'no trace request with OTEL_TRACES_EXPORTER=none');
+        assert.equal(r.contentType, 'application/x-protobuf');
+      }
+      // stdout/stderr keeps the JSON lines as before.
+      assert.match(p.output(), /"msg":"probe line 4"/);
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('http/json log records carry the span ids, severity, the job id and the resource identity', async () => {
+    const sink = await startOtlpSink(true);
+    try {
+      const p = startProbe(
+        {
+          OTEL_LOGS_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json',
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+          OTEL_BLRP_SCHEDULE_DELAY: '50',
+        },
+        ['serve', '0', '3'],
+      );
+      await waitFor('three records', () => receivedLogRecords(sink).length >= 3, 20_000, 50);
+      p.child.kill('SIGTERM');
+      assert.equal((await p.exited).code, 0, p.output());
+      const records = receivedLogRecords(sink);
+      assert.deepEqual(records.map((r) => r.body?.stringValue).sort(), ['probe line 0', 'probe line 1', 'probe line 2']);
+      const traceIds = new Set<string>();
+      for (const r of records) {
+        assert.equal(r.severityText, 'warn');
+        assert.equal(r.severityNumber, 13);
+        assert.match(r.traceId ?? '', /^[0-9a-f]{32}$/);
+        assert.match(r.spanId ?? '', /^[0-9a-f]{16}$/);
+        traceIds.add(r.traceId!);
+        assert.equal(logAttribute(r, 'job_id'), `job-${r.body?.stringValue?.slice('probe line '.length)}`);
+        assert.equal(r.resource['service.name'], 'render-o11y');
+        assert.ok(r.resource['service.instance.id']);
+        // The ids are the record's own fields, not duplicated as attributes.
+        assert.equal(logAttribute(r, 'trace_id'), undefined);
+      }
+      assert.equal(traceIds.size, 3, 'each line carries the span it was written in');
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('OTEL_LOGS_EXPORTER=none: no log record reaches the collector', async () => {
+    const sink = await startOtlpSink(true);
+    try {
+      const p = startProbe({ OTEL_LOGS_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_BLRP_SCHEDULE_DELAY: '50' }, [
+        'serve',
+        '0',
+        '20',
+      ]);
+      await waitFor('five probe reports', () => p.reports.length >= 5, 20_000, 50);
+      p.child.kill('SIGTERM');
+      assert.equal((await p.exited).code, 0, p.output());
+      assert.equal(sink.requests(), 0);
+      assert.match(p.output(), /"msg":"probe line 19"/, 'stdout JSON is unaffected');
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('a log collector that never answers: logging does not wait, bounded queue, drops counted, SIGTERM exits within 5 s', async () => {
+    const collector = await silentCollector();
+    try {
+      const p = startProbe(
+        {
+          OTEL_LOGS_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+          OTEL_BLRP_SCHEDULE_DELAY: '50',
+          OTEL_BLRP_MAX_QUEUE_SIZE: '100',
+          OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '50',
+          OTEL_EXPORTER_OTLP_TIMEOUT: '30000',
+        },
+        ['serve', '0', '5000'],
+      );
+      // 5000 lines at once into a queue of 100 (plus the batches in flight): the rest are refused and counted.
+      await waitFor('log queue overflow counted', () => (p.reports.at(-1)?.logRecordsDropped ?? 0) >= 5000 - 100 - 4 * 50, 30_000, 100);
+      await waitFor('the collector got a request', () => collector.requests() > 0, 10_000, 50);
+      const report = p.reports.at(-1)!;
+      // Writing the lines never waited on the export: 5000 lines with a hung collector take what they take without one.
+      assert.ok(report.loggedMs < 10_000, `logging 5000 lines took ${report.loggedMs} ms`);
+      const stopAt = Date.now();
+      p.child.kill('SIGTERM');
+      const exit = await p.exited;
+      const took = Date.now() - stopAt;
+      assert.equal(exit.code, 0, p.output());
+      assert.ok(took < 5000, `shutdown took ${took} ms with a hung collector`);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('a log collector refusing connections: failed log exports and their records are counted', async () => {
+    const closed = await freePort();
+    const p = startProbe(
+      {
+        OTEL_LOGS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closed}`,
+        OTEL_BLRP_SCHEDULE_DELAY: '50',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
+      },
+      ['serve', '0', '5'],
+    );
+    await waitFor(
+      'log export failure counted',
+      () => {
+        const last = p.reports.at(-1);
+        return last !== undefined && last.logExportFailures >= 1 && last.logRecordsDropped >= 5 && last.spansDropped === 0;
+      },
+      30_000,
+      100,
+    );
+    p.child.kill('SIGTERM');
+    assert.equal((await p.exited).code, 0, p.output());
   });
 });

@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { getNodeAutoInstrumentations, type InstrumentationConfigMap } from '@opentelemetry/auto-instrumentations-node';
 import type { Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
 import { stockHttpServerSpans } from './env';
 import { headDecisionFromEnv } from './read-sampler';
@@ -88,16 +89,27 @@ export function instrumentationConfig(leanServer = true): InstrumentationConfigM
     '@opentelemetry/instrumentation-fs': { enabled: false },
     '@opentelemetry/instrumentation-dns': { enabled: false },
     '@opentelemetry/instrumentation-net': { enabled: false },
-    // Our logger's mixin already adds trace_id/span_id.
+    // Never from the auto list: createInstrumentations makes its own, for log sending only.
     '@opentelemetry/instrumentation-pino': { enabled: false },
   };
 }
 
 /**
- * Creates (and thereby enables) only the selected instrumentations. Incoming HTTP gets our lean
- * server spans whenever `http` is selected, unless RENDER_HTTP_SERVER_SPANS=stock asks for the stock ones.
+ * The pino instrumentation for OTLP log sending only: it adds an in-process stream next to the
+ * logger's own destination (stdout is written as before) that turns each record into an
+ * OpenTelemetry log record, emitted in the caller's context so it carries the active span's ids. Our
+ * logger's mixin already writes trace_id/span_id into the JSON line, so correlation stays off here.
  */
-export function createInstrumentations(env: NodeJS.ProcessEnv = process.env): Instrumentation[] {
+export function pinoLogSending(): Instrumentation {
+  return new PinoInstrumentation({ disableLogCorrelation: true, disableLogSending: false });
+}
+
+/**
+ * Creates (and thereby enables) only the selected instrumentations. Incoming HTTP gets our lean
+ * server spans whenever `http` is selected, unless RENDER_HTTP_SERVER_SPANS=stock asks for the stock
+ * ones; pino's records go to the logs SDK when `logSending` (an OTLP or console log exporter is set).
+ */
+export function createInstrumentations(env: NodeJS.ProcessEnv = process.env, logSending = false): Instrumentation[] {
   const key = 'OTEL_NODE_ENABLED_INSTRUMENTATIONS';
   const userValue = env[key];
   if (!userValue) env[key] = ENABLED_INSTRUMENTATIONS.join(',');
@@ -113,6 +125,7 @@ export function createInstrumentations(env: NodeJS.ProcessEnv = process.env): In
           headDecision: headDecisionFromEnv(env),
         }),
       );
+    if (logSending) selected.push(pinoLogSending());
     return selected;
   } finally {
     // Restored so the allow-list does not leak into the environment of child processes.

@@ -3,14 +3,23 @@
  * the receiver as the same bytes, at the same path, with the same content type, and the standard
  * OTEL_EXPORTER_OTLP_* settings must still apply, read by the library inside the thread.
  */
-import { SpanKind } from '@opentelemetry/api';
+import { SeverityNumber, SpanKind } from '@opentelemetry/api';
+import { OTLPLogExporter as StockJsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as StockProtobufLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import {
+  InMemoryLogRecordExporter,
+  type LogRecordExporter,
+  LoggerProvider,
+  type ReadableLogRecord,
+  SimpleLogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as StockJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as StockProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type OtlpRequest, startOtlpSink } from '../test/support/otlp-receiver';
-import { ThreadedOtlpExporter } from './threaded-exporter';
+import { ExportThread, ThreadedOtlpExporter, ThreadedOtlpLogExporter } from './threaded-exporter';
 
 /** A few ended spans: a traced submission's server span and its PRODUCER child, with attributes and an event. */
 async function someSpans(): Promise<ReadableSpan[]> {
@@ -33,12 +42,25 @@ async function someSpans(): Promise<ReadableSpan[]> {
   return spans;
 }
 
-function exportWith(exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> {
-  return new Promise((resolve) => exporter.export(spans, resolve));
+/** A warning and an error record, with attributes, as the pino instrumentation emits them. */
+async function someLogRecords(): Promise<ReadableLogRecord[]> {
+  const memory = new InMemoryLogRecordExporter();
+  const provider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
+  const logger = provider.getLogger('threaded-exporter-test');
+  logger.emit({ severityNumber: SeverityNumber.WARN, severityText: 'warn', body: 'attempt failed', attributes: { job_id: 'job-1' } });
+  logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: 'error', body: 'ffmpeg failed; the last lines of its stderr' });
+  await provider.forceFlush();
+  const records = memory.getFinishedLogRecords();
+  expect(records).toHaveLength(2);
+  return records;
+}
+
+function exportWith<T>(exporter: { export(items: T[], cb: (r: ExportResult) => void): void }, items: T[]): Promise<ExportResult> {
+  return new Promise((resolve) => exporter.export(items, resolve));
 }
 
 const saved = { ...process.env };
-const started: SpanExporter[] = [];
+const started: (SpanExporter | LogRecordExporter)[] = [];
 function threaded(protocol: 'http/protobuf' | 'http/json', timeoutMillis = 5000): ThreadedOtlpExporter {
   const exporter = new ThreadedOtlpExporter({ protocol, config: { concurrencyLimit: 4, timeoutMillis } });
   started.push(exporter);
@@ -129,6 +151,71 @@ describe('ThreadedOtlpExporter', () => {
       const late = await exportWith(exporter, spans);
       expect(late.code).toBe(ExportResultCode.FAILED);
       expect(sink.received).toHaveLength(4);
+    } finally {
+      await sink.close();
+    }
+  });
+});
+
+/** The same log records exported by a stock log exporter (the oracle), then by ours, to one receiver. */
+async function stockThenOursLogs(
+  stock: () => LogRecordExporter,
+  protocol: 'http/protobuf' | 'http/json',
+): Promise<[OtlpRequest, OtlpRequest]> {
+  const sink = await startOtlpSink(true);
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
+  try {
+    const records = await someLogRecords();
+    const oracle = stock();
+    expect((await exportWith(oracle, records)).code).toBe(ExportResultCode.SUCCESS);
+    await oracle.shutdown();
+    const ours = new ThreadedOtlpLogExporter({ protocol, config: { concurrencyLimit: 4, timeoutMillis: 5000 } });
+    started.push(ours);
+    expect((await exportWith(ours, records)).code).toBe(ExportResultCode.SUCCESS);
+    expect(sink.received).toHaveLength(2);
+    return [sink.received[0], sink.received[1]];
+  } finally {
+    await sink.close();
+  }
+}
+
+describe('ThreadedOtlpLogExporter', () => {
+  it('sends what the stock http/protobuf log exporter sends: same bytes, path and content type', async () => {
+    const [oracle, ours] = await stockThenOursLogs(() => new StockProtobufLogExporter(), 'http/protobuf');
+    expect(ours.path).toBe('/v1/logs');
+    expect(ours.path).toBe(oracle.path);
+    expect(ours.contentType).toBe('application/x-protobuf');
+    expect(ours.body.equals(oracle.body)).toBe(true);
+  });
+
+  it('sends what the stock http/json log exporter sends', async () => {
+    const [oracle, ours] = await stockThenOursLogs(() => new StockJsonLogExporter(), 'http/json');
+    expect(ours.contentType).toBe('application/json');
+    expect(JSON.parse(ours.body.toString())).toEqual(JSON.parse(oracle.body.toString()));
+  });
+
+  it('one thread carries both signals, each to its own path with its own protocol; it ends with its last exporter', async () => {
+    const sink = await startOtlpSink(true);
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
+    process.env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT = `${sink.url}/custom/logs`;
+    try {
+      const config = { concurrencyLimit: 4, timeoutMillis: 5000 };
+      const thread = new ExportThread({ traces: { protocol: 'http/protobuf', config }, logs: { protocol: 'http/json', config } });
+      const spans = new ThreadedOtlpExporter(thread.options.traces!, thread);
+      const logs = new ThreadedOtlpLogExporter(thread.options.logs!, thread);
+      expect((await exportWith(spans, await someSpans())).code).toBe(ExportResultCode.SUCCESS);
+      expect((await exportWith(logs, await someLogRecords())).code).toBe(ExportResultCode.SUCCESS);
+      expect(sink.received.map((r) => [r.path, r.contentType])).toEqual([
+        ['/v1/traces', 'application/x-protobuf'],
+        ['/custom/logs', 'application/json'],
+      ]);
+      await spans.shutdown();
+      // The span exporter is done; the thread still serves the log exporter.
+      expect((await exportWith(logs, await someLogRecords())).code).toBe(ExportResultCode.SUCCESS);
+      expect((await exportWith(spans, await someSpans())).code).toBe(ExportResultCode.FAILED);
+      await logs.shutdown();
+      expect((await exportWith(logs, await someLogRecords())).code).toBe(ExportResultCode.FAILED);
+      expect(sink.received).toHaveLength(3);
     } finally {
       await sink.close();
     }

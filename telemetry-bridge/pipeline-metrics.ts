@@ -1,6 +1,6 @@
 /**
- * The telemetry pipeline's own counters: failed exports and dropped spans. The span processor in
- * `instrumentation/` records them and must not import the app, so they are declared here, in the
+ * The telemetry pipeline's own counters: failed exports, dropped spans and dropped log records. The
+ * span and log processors in `instrumentation/` record them and must not import the app, so they are declared here, in the
  * neutral bridge, on `@opentelemetry/api` only; `services/telemetry/metrics.ts` re-exports them
  * and lists their Prometheus names with every other metric.
  */
@@ -13,6 +13,7 @@ export type TelemetrySignal = 'traces' | 'metrics' | 'logs';
 interface PipelineInstruments {
   exportFailures: Counter;
   spansDropped: Counter;
+  logRecordsDropped: Counter;
 }
 
 let current: PipelineInstruments | undefined;
@@ -32,21 +33,32 @@ function instruments(): PipelineInstruments {
         unit: '{span}',
         description: 'Spans dropped because the export queue was full or the export failed.',
       }),
+      logRecordsDropped: meter.createCounter('telemetry_log_records_dropped', {
+        unit: '{log_record}',
+        description: 'OTLP log records dropped because the export queue was full or the export failed (stdout keeps every line).',
+      }),
     };
     boundProvider = provider;
   }
   return current;
 }
 
-/** Counts a failed telemetry export, and the spans it dropped. */
-export function recordTelemetryExportFailure(signal: TelemetrySignal, droppedSpans = 0): void {
+/** Counts a failed telemetry export, and the spans or log records (by its signal) it dropped. */
+export function recordTelemetryExportFailure(signal: TelemetrySignal, dropped = 0): void {
   const i = instruments();
   // `signal` is one of the fixed-set metric label keys (services/telemetry/attributes.ts METRIC_LABELS).
   i.exportFailures.add(1, { signal });
-  if (droppedSpans > 0) i.spansDropped.add(droppedSpans);
+  if (dropped <= 0) return;
+  if (signal === 'traces') i.spansDropped.add(dropped);
+  else if (signal === 'logs') i.logRecordsDropped.add(dropped);
 }
 
 /** Counts spans dropped before export (queue full). */
 export function recordSpansDropped(count: number): void {
   if (count > 0) instruments().spansDropped.add(count);
+}
+
+/** Counts log records dropped before export (queue full). */
+export function recordLogRecordsDropped(count: number): void {
+  if (count > 0) instruments().logRecordsDropped.add(count);
 }

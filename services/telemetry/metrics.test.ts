@@ -24,6 +24,7 @@ import {
   recordJobStatus,
   recordQueueWait,
   recordRenderDuration,
+  recordLogRecordsDropped,
   recordSpansDropped,
   recordStageDuration,
   recordStorageOperation,
@@ -86,6 +87,8 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
     recordStorageOperation('read', 'not_found', 0.004);
     recordTelemetryExportFailure('traces', 7);
     recordSpansDropped(3);
+    recordTelemetryExportFailure('logs', 5);
+    recordLogRecordsDropped(2);
     observeQueue(async () => ({ waiting: 4, active: 1, delayed: 2, oldestWaitingAgeSeconds: 9, workersAlive: 3 }));
     observeHeartbeat(() => 1_700_000_000_000);
     recordHttpServerRequest('GET', '/api/jobs/:id', 200, 0.02);
@@ -134,6 +137,8 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
     assert.equal(scalar(METRIC_NAMES.webhooks, { event: 'job.failed', outcome: 'failed' }), 1);
     assert.equal(scalar(METRIC_NAMES.telemetryExportFailures, { signal: 'traces' }), 1);
     assert.equal(scalar(METRIC_NAMES.telemetrySpansDropped), 10);
+    assert.equal(scalar(METRIC_NAMES.telemetryExportFailures, { signal: 'logs' }), 1);
+    assert.equal(scalar(METRIC_NAMES.telemetryLogRecordsDropped), 7, 'a failed log export counts its records, not as spans');
   });
 
   it('histograms carry their declared buckets, cumulative counts, sum and count', () => {

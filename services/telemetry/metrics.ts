@@ -30,7 +30,7 @@ import { METRIC_LABELS } from './attributes';
 import { buildInfo } from './build-info';
 import { cgroupLimit, cgroupOomKills, memoryUsage } from './process-memory';
 
-export { recordSpansDropped, recordTelemetryExportFailure } from '../../telemetry-bridge/pipeline-metrics';
+export { recordLogRecordsDropped, recordSpansDropped, recordTelemetryExportFailure } from '../../telemetry-bridge/pipeline-metrics';
 
 /** Histogram buckets, in seconds unless said otherwise. */
 export const BUCKETS = Object.freeze({
@@ -70,6 +70,7 @@ export const METRIC_NAMES = Object.freeze({
   storageOperation: 'render_storage_operation_duration_seconds',
   telemetryExportFailures: 'telemetry_export_failures_total',
   telemetrySpansDropped: 'telemetry_spans_dropped_total',
+  telemetryLogRecordsDropped: 'telemetry_log_records_dropped_total',
   httpServerDuration: 'http_server_request_duration_seconds',
   buildInfo: 'render_build_info',
   memoryUsage: 'render_memory_usage_bytes',

@@ -24,6 +24,7 @@ import { ProgressWriter } from './progress-writer';
 import { volumes, waitForFreeSpace } from './storage-space';
 import { makeScratchDir } from './scratch';
 import { publishOutput } from './publish';
+import { failedToolOutput } from './tool-output';
 import type { OutputStorage } from '../storage/contract';
 
 /** What the runner needs. */
@@ -38,6 +39,9 @@ export interface JobHandlerDeps {
   /** The outbound HTTP client for assets; the config's shared one when absent (tests bring a resolver). */
   outbound?: OutboundClient;
 }
+
+/** The start of the line a process writes when it finds a job's previous attempt died mid-way; the Loki alert WorkerLostMidAttempt matches it. */
+export const WORKER_LOST_LINE = 'worker lost mid-attempt';
 
 /** Builds the JobHandler the queue backend runs for each attempt. */
 export function createJobHandler(deps: JobHandlerDeps): JobHandler {
@@ -63,6 +67,14 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
   // An entry of an older generation (the job was cancelled and retried meanwhile): it settles only itself.
   if ((existing.generation ?? 0) !== job.generation) return { kind: 'cancelled' };
   if (job.attempt > existing.maxAttempts) return await giveUpAfterCrashes(deps, job, existing);
+  // Still `processing` at the start of an attempt: the process running the previous one died mid-attempt
+  // (a shutdown puts the record back to `queued`). The dead process could not say so; this one does,
+  // and the logs alert WorkerLostMidAttempt counts these lines.
+  if (existing.status === 'processing')
+    deps.logger.warn(
+      { job_id: job.id, attempt: job.attempt, previous_attempt: existing.attempts },
+      `${WORKER_LOST_LINE}: the previous attempt never finished, running the job again`,
+    );
   // Not started while a volume is nearly full: the job stays queued (visible as such) and starts once there is room.
   const room = await waitForFreeSpace(volumes(deps.config), deps.config.minFreeBytes, signal, (low) =>
     deps.logger.warn({ job_id: job.id, volumes: low }, 'job not started: free space below RENDER_MIN_FREE_BYTES'),
@@ -172,6 +184,14 @@ async function onFailure(
   }
   const err = classifyError(thrown);
   if (signal.aborted || err instanceof JobCancelledError) return cancelled(span, logger);
+  // Inside the attempt's span, so the record carries its trace and span ids: the trace of a failed
+  // job leads straight to what the tool said.
+  const tool = failedToolOutput(err);
+  if (tool)
+    logger.error(
+      { code: err.code, tool: tool.tool, stderr_lines: tool.lines.length },
+      `${tool.tool} failed; the last lines of its stderr:\n${tool.lines.join('\n')}`,
+    );
   if (err.retryable && owner.attempt < record.maxAttempts) {
     const delayMs = backoffDelayMs(deps.config.backoffMs, owner.attempt);
     return (await deps.lifecycle.retryLater(owner, err, delayMs)) ? { kind: 'retry', delayMs } : cancelled(span, logger);

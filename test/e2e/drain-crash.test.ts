@@ -15,6 +15,17 @@ import { waitFor } from '../support/ports';
 import { getJob, submitJob, waitForStatus, type ApiJob } from '../support/jobs';
 import { alive, storedRecord } from '../support/records';
 import { ffmpegUnder } from './process-tree';
+import { WORKER_LOST_LINE } from '../../services/worker/runner';
+
+/** The JSON lines a service wrote saying it found `jobId`'s previous attempt dead. */
+function workerLostLines(svc: RunningService, jobId: string): Record<string, unknown>[] {
+  return svc
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes(WORKER_LOST_LINE))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.job_id === jobId && l.level === 40);
+}
 
 /** Long enough to still be encoding when the test acts, short enough to finish in a test. */
 const mediumDeck = (title: string) => ({
@@ -100,6 +111,7 @@ describe('drain, crash recovery and cancel/retry on the embedded default', { tim
         restarted = await startService({ dataDir });
         await encoding(restarted, job.id);
         assert.equal((await getJob(restarted.url, job.id)).attempts, 1, 'resumed as attempt 1');
+        assert.deepEqual(workerLostLines(restarted, job.id), [], 'a drained attempt is no lost worker');
         assert.equal((await fetch(`${restarted.url}/api/jobs/${job.id}`, { method: 'DELETE' })).status, 200);
       } finally {
         await svc.stop();
@@ -122,6 +134,8 @@ describe('drain, crash recovery and cancel/retry on the embedded default', { tim
         assert.equal(done.status, 'completed', JSON.stringify(done.error));
         assert.equal(done.attempts, 2, 'the crash counted as an attempt');
         assert.deepEqual(ffmpeg.filter(alive), [], 'the orphaned FFmpeg was killed');
+        // The killed process could not say it died; the one that ran the job next does (the Loki alert WorkerLostMidAttempt counts it).
+        assert.ok(workerLostLines(restarted, job.id).length === 1, restarted.output());
         assert.equal((await fetch(`${restarted.url}/api/jobs/${job.id}/output`)).status, 200);
       } finally {
         await svc.stop();

@@ -1,7 +1,8 @@
 /**
- * Tracing on with no collector at all (the OTLP endpoint is a closed loopback port): jobs still
- * complete, failed exports are counted, memory stays bounded over many jobs, and SIGTERM still
- * ends the process promptly.
+ * Span and log export on with no collector at all (the OTLP endpoint is a closed loopback port):
+ * jobs still complete, failed exports are counted, spans and log records are counted as dropped
+ * instead of queued without bound, memory stays bounded over many jobs, and SIGTERM still ends the
+ * process promptly.
  */
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -30,6 +31,11 @@ describe('no collector reachable', { timeout: 300_000 }, () => {
     svc = await startService({
       env: {
         OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_LOGS_EXPORTER: 'otlp',
+        // Every request and attempt writes a record: the log queue fills well within the run.
+        LOG_LEVEL: 'info',
+        OTEL_BLRP_MAX_QUEUE_SIZE: '64',
+        OTEL_BLRP_SCHEDULE_DELAY: '100',
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
         OTEL_BSP_SCHEDULE_DELAY: '100',
         OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
@@ -42,7 +48,7 @@ describe('no collector reachable', { timeout: 300_000 }, () => {
     svc?.cleanup();
   });
 
-  it(`${JOBS} jobs complete, failed exports are counted and RSS stays bounded`, { timeout: 240_000 }, async () => {
+  it(`${JOBS} jobs complete, failed span and log exports are counted and RSS stays bounded`, { timeout: 240_000 }, async () => {
     await renderBatch(svc!.url, 5);
     const warmRss = await metric(svc!.url, 'system_memory_usage{type="rss"}');
     await renderBatch(svc!.url, JOBS - 5);
@@ -58,6 +64,13 @@ describe('no collector reachable', { timeout: 300_000 }, () => {
       200,
     );
     assert.ok((await metric(svc!.url, 'telemetry_spans_dropped_total')) >= 1, 'their spans are counted as dropped');
+    await waitFor(
+      'failed log exports counted',
+      async () => (await metric(svc!.url, 'telemetry_export_failures_total{signal="logs"}')) >= 1,
+      20_000,
+      200,
+    );
+    assert.ok((await metric(svc!.url, 'telemetry_log_records_dropped_total')) >= 1, 'their log records are counted as dropped');
     assert.equal(await metric(svc!.url, 'render_jobs_total{status="completed"}'), JOBS);
   });
 

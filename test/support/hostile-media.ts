@@ -48,3 +48,51 @@ export function hlsPlaylist(segmentUrl: string): string {
 export function concatList(file: string): string {
   return `ffconcat version 1.0\nfile '${file}'\n`;
 }
+
+/**
+ * A valid 64-channel PCM WAV (ffprobe reads it, so the asset check accepts it) with no channel
+ * layout: FFmpeg cannot build a downmix to the output's stereo and fails the encode, exiting
+ * non-zero ("Rematrix is needed between 64 channels and stereo…", "Conversion failed!").
+ */
+export function unmixableWav(seconds = 0.25): Buffer {
+  const channels = 64;
+  const rate = 8000;
+  const data = Buffer.alloc(Math.round(seconds * rate) * channels * 2);
+  const fmt = Buffer.alloc(16);
+  fmt.writeUInt16LE(1, 0); // PCM
+  fmt.writeUInt16LE(channels, 2);
+  fmt.writeUInt32LE(rate, 4);
+  fmt.writeUInt32LE(rate * channels * 2, 8);
+  fmt.writeUInt16LE(channels * 2, 12);
+  fmt.writeUInt16LE(16, 14);
+  const size = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n);
+    return b;
+  };
+  return Buffer.concat([
+    Buffer.from('RIFF'),
+    size(4 + 8 + fmt.length + 8 + data.length),
+    Buffer.from('WAVEfmt '),
+    size(fmt.length),
+    fmt,
+    Buffer.from('data'),
+    size(data.length),
+    data,
+  ]);
+}
+
+/** Serves `body` as `type` on a loopback port for every GET; resolves with its base URL and a close function. */
+export async function serveFile(body: Buffer, type: string): Promise<{ url: string; close(): Promise<void> }> {
+  const http = await import('node:http');
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': type, 'content-length': body.length });
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}

@@ -9,6 +9,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 
 /** What one POST looked like on the wire. */
 export interface OtlpRequest {
@@ -38,7 +39,9 @@ export async function startOtlpSink(keep = false): Promise<OtlpSink> {
     req.on('end', () => {
       requests++;
       if (keep) {
-        const body = Buffer.concat(chunks);
+        // The collector's exporters gzip by default (as Loki and Tempo accept); SDK exporters send plain bodies.
+        const raw = Buffer.concat(chunks);
+        const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
         const contentType = req.headers['content-type'] ?? '';
         received.push({ path: req.url ?? '', contentType, headers: req.headers, body });
         if (contentType.startsWith('application/json')) {
@@ -97,6 +100,37 @@ export function receivedSpans(sink: OtlpSink): OtlpSpan[] {
 /** A string or int attribute of a received span. */
 export function spanAttribute(span: OtlpSpan, key: string): string | number | undefined {
   const v = span.attributes.find((a) => a.key === key)?.value;
+  if (!v) return undefined;
+  return (v.stringValue as string | undefined) ?? (v.intValue !== undefined ? Number(v.intValue) : undefined);
+}
+
+/** One log record in the OTLP/JSON shape (the fields tests read), with its resource's attributes. */
+export interface OtlpLogRecord {
+  traceId?: string;
+  spanId?: string;
+  severityNumber?: number;
+  severityText?: string;
+  body?: { stringValue?: string };
+  attributes: { key: string; value: Record<string, unknown> }[];
+  resource: Record<string, string>;
+}
+
+/** Flattens received http/json payloads into log records. */
+export function receivedLogRecords(sink: OtlpSink): OtlpLogRecord[] {
+  const records: OtlpLogRecord[] = [];
+  for (const body of sink.bodies as { resourceLogs?: any[] }[]) {
+    for (const rl of body.resourceLogs ?? []) {
+      const resource: Record<string, string> = {};
+      for (const a of rl.resource?.attributes ?? []) resource[a.key] = String(a.value?.stringValue ?? a.value?.intValue ?? '');
+      for (const sl of rl.scopeLogs ?? []) for (const r of sl.logRecords ?? []) records.push({ attributes: [], ...r, resource });
+    }
+  }
+  return records;
+}
+
+/** A string or int attribute of a received log record. */
+export function logAttribute(record: OtlpLogRecord, key: string): string | number | undefined {
+  const v = record.attributes.find((a) => a.key === key)?.value;
   if (!v) return undefined;
   return (v.stringValue as string | undefined) ?? (v.intValue !== undefined ? Number(v.intValue) : undefined);
 }

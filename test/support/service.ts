@@ -71,6 +71,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     LOG_LEVEL: 'warn',
     OTEL_SDK_DISABLED: (options.telemetry ?? TELEMETRY_BY_DEFAULT) ? 'false' : 'true',
     OTEL_TRACES_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
     // Tests serve assets and webhooks on loopback, which production refuses: they opt in.
     RENDER_ALLOW_PRIVATE_URLS: 'true',
     // Tests and benches submit in bursts from one client; the limits' own tests set them low again.

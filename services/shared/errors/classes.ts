@@ -226,8 +226,12 @@ export class OutputMismatchError extends createError('OUTPUT_MISMATCH') {}
 
 /** espeak-ng could not speak a narration (unknown voice, non-zero exit). */
 export class TtsError extends RenderError {
-  constructor(message: string, options?: RenderErrorOptions) {
+  /** espeak-ng's stderr tail when it ran and failed (the runner logs its last lines). */
+  readonly stderrTail: string;
+
+  constructor(message: string, options?: RenderErrorOptions & { stderrTail?: string }) {
     super('TTS_FAILED', message, options);
+    this.stderrTail = options?.stderrTail ?? '';
   }
 }
 

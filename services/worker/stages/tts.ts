@@ -78,6 +78,7 @@ export async function speak(ctx: StageContext, text: string, index: number): Pro
     if (result.exitCode !== 0) {
       throw new TtsError(
         `espeak-ng failed for slide ${index} with voice ${voice} (exit ${result.exitCode ?? result.signal}): ${result.stderrTail.trim().slice(-300)}`,
+        { stderrTail: result.stderrTail },
       );
     }
     span.setAttribute('render.tts.voice', voice);
