@@ -79,7 +79,8 @@ test('traces reach Tempo only scrubbed and tail-sampled; span metrics see every 
   assert.ok(procs.indexOf('attributes/scrub') < procs.indexOf('tail_sampling'));
   for (const [name, p] of pipelines.filter(([n]) => signal(n) === 'traces')) {
     assert.ok(p.processors?.includes('attributes/scrub'), `${name}: not scrubbed`);
-    if (p.exporters.includes('span_metrics')) assert.ok(!p.processors?.includes('tail_sampling'), 'span metrics must count unsampled spans');
+    if (p.exporters.includes('span_metrics'))
+      assert.ok(!p.processors?.includes('tail_sampling'), 'span metrics must count unsampled spans');
   }
   const policies = config.processors.tail_sampling.policies as { type: string; status_code?: { status_codes: string[] } }[];
   assert.ok(
