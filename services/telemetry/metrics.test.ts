@@ -19,6 +19,7 @@ import {
   recordProgressUpdate,
   recordPieceCacheSize,
   recordPieceLookup,
+  recordRejectedDeck,
   setMemoryLimit,
   recordInProgress,
   recordJobStatus,
@@ -103,6 +104,7 @@ describe('metrics module through the SDK and our serializer', { timeout: 30_000 
     recordPieceLookup('audio', 'corrupt');
     recordPieceCacheSize(4096, 1024);
     recordPieceCacheSize(3072, 512);
+    recordRejectedDeck('alice');
     setMemoryLimit(512 * 1024 * 1024);
     // One job 20 minutes into a 10-second video (overdue after 5m + 100s), one just started.
     trackActiveJob(10, Date.now() - 20 * 60_000);
