@@ -229,7 +229,8 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
       assert.equal(final.attempts, 6, 'failed before RENDER_MAX_ATTEMPTS (7) ran out');
       await delivered(hook, job.id, 'render.failed', 'failed');
       const started = hook.seen.filter((s) => s.jobId === job.id && s.event === 'render.started');
-      assert.equal(started.length, 6, 'one render.started per attempt');
+      // At least once: a worker killed mid-delivery leaves its event in the outbox, re-sent with the same id.
+      assert.equal(new Set(started.map((s) => s.eventId)).size, 6, 'one render.started event per attempt');
     } finally {
       await Promise.all([
         ...workers.map((w) => w.stop()),
