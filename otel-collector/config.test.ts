@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'vitest';
 import YAML from 'yaml';
+import { expandVariables } from '../stack/config-env';
 
 interface Pipeline {
   receivers: string[];
@@ -10,7 +11,8 @@ interface Pipeline {
   exporters: string[];
 }
 
-const config = YAML.parse(readFileSync(path.join(__dirname, 'config.yaml'), 'utf8'));
+// As the compose collector reads it: every ${env:…} reference at its default.
+const config = YAML.parse(expandVariables(readFileSync(path.join(__dirname, 'config.yaml'), 'utf8')));
 const pipelines = Object.entries(config.service.pipelines as Record<string, Pipeline>);
 const connectors = Object.keys(config.connectors ?? {});
 const signal = (name: string) => name.split('/')[0];

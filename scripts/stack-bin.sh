@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/stack-bin.sh PART — prints the absolute path of a stack part's binary, building it first
 # when the cache lacks it. PART: otelcol, prometheus, promtool, toxiproxy-server (tempo, grafana and
-# loki are refused with the reason: README, "Stack parts").
+# loki are refused with the reason, exit 3, unless STACK_TEMPO_BIN / STACK_GRAFANA_BIN /
+# STACK_LOKI_BIN names a binary had elsewhere: README, "Stack parts").
 #
 # Binaries are built with the ordinary go client from their Go modules at the versions of
 # stack/versions.env, once per version, into a cache outside the repository:
@@ -24,10 +25,34 @@ say() { echo "stack-bin: $*" >&2; }
 hash_of() { cat "$@" | sha256sum | cut -c1-12; }
 
 refuse() {
+  # A binary had elsewhere may be named instead (README, "Stack parts"): STACK_TEMPO_BIN, ...
+  local var
+  var="STACK_$(printf '%s' "$part" | tr 'a-z-' 'A-Z_')_BIN"
+  if [ -n "${!var:-}" ]; then
+    if [ -x "${!var}" ]; then
+      echo "$(cd "$(dirname "${!var}")" && pwd)/$(basename "${!var}")"
+      exit 0
+    fi
+    say "$part: $var=${!var} is not an executable file"
+    exit 1
+  fi
   say "$part $1 cannot be built here: $2"
   say "see README.md, \"Stack parts\" (the compose stack runs its image)"
   exit 3
 }
+
+# --summary: one line naming the version of every part make test and make stack run (each built
+# first if missing); Alertmanager is Debian's.
+if [ "$part" = --summary ]; then
+  line="stack parts:"
+  for p in otelcol prometheus promtool toxiproxy-server; do
+    bin="$("$0" "$p")"
+    line="$line $p $(basename "$(dirname "$bin")" | sed "s/^$p-//; s/-[0-9a-f]\{12\}\$//"),"
+  done
+  am="$(prometheus-alertmanager --version 2>&1 | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -n1)"
+  echo "$line alertmanager ${am:-missing} (Debian's); the collector built from otel-collector/builder-config.yaml"
+  exit 0
+fi
 
 case "$part" in
   otelcol)
