@@ -241,6 +241,8 @@ export async function startGrafana(o: GrafanaOptions): Promise<RunningPart<{ htt
       GF_USERS_ALLOW_SIGN_UP: 'false',
       GF_ANALYTICS_REPORTING_ENABLED: 'false',
       GF_ANALYTICS_CHECK_FOR_UPDATES: 'false',
+      GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: 'false',
+      GF_NEWS_NEWS_FEED_ENABLED: 'false',
       GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH: path.join(REPO_ROOT, 'grafana', 'dashboards', 'render-overview.json'),
       RENDER_PROMETHEUS_URL: url(o.ports.prometheus),
       RENDER_TEMPO_URL: url(o.ports.tempo.http),
