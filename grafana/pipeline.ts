@@ -19,9 +19,12 @@ export function otelcol(name: string, extra = ''): string {
   return `otelcol_${name}{job="otel-collector"${extra ? `, ${extra}` : ''}}`;
 }
 
-/** The collector's `otel.signal` attribute of processor counters, for spans. */
-const TRACES = 'otel_signal="traces"';
-const METRICS = 'otel_signal="metrics"';
+/**
+ * The collector's `otel.signal` attribute of processor counters. Prometheus 3 scrapes the collector
+ * with UTF-8 names allowed, so the label keeps its dot (`otel_signal` only on a legacy scrape).
+ */
+const TRACES = '"otel.signal"="traces"';
+const METRICS = '"otel.signal"="metrics"';
 
 const perSec = (counter: string, by: string) => `sum by (${by}) (rate(${otelcol(counter)}[$__rate_interval]))`;
 
@@ -159,21 +162,27 @@ export function pipelineDashboard(): Dashboard {
     )
     .withPanel(
       timeseries(
-        'Late span age (p95, max bucket)',
-        's',
+        'Late spans after the sampling decision',
+        'ops',
         [
+          // With the decision cache, a job's worker spans (minutes after its decision) follow the
+          // cached decision and are counted here; the late-span age is only recorded for a trace
+          // still in memory.
+          prom(`sum by (sampled) (rate(${otelcol('processor_tail_sampling_early_releases_from_cache_decision')}[$__rate_interval]))`, {
+            legend: 'released by the cached decision, sampled={{sampled}}',
+          }),
           prom(
             `histogram_quantile(0.95, sum by (le) (rate(${otelcol('processor_tail_sampling_sampling_late_span_age_bucket')}[$__rate_interval])))`,
-            { legend: 'p95 late span age' },
+            { legend: 'p95 late span age (trace in memory)', refId: 'B' },
           ),
           prom(`sum(rate(${otelcol('processor_tail_sampling_sampling_trace_dropped_too_early')}[$__rate_interval]))`, {
             legend: 'traces dropped too early /s',
-            refId: 'B',
+            refId: 'C',
           }),
         ],
         { w: 8, h: 8 },
       ).description(
-        "How long after its trace's decision a span arrived (a job's worker spans arrive minutes late and follow the cached decision), and traces evicted before a decision (num_traces too small).",
+        "Spans that arrived after their trace's decision and followed it (a job's worker spans arrive minutes late), their age when the trace was still in memory, and traces evicted before a decision (num_traces too small).",
       ),
     )
     .withPanel(
