@@ -49,10 +49,13 @@ describe('ENOSPC on a real small filesystem (tmpfs)', { timeout: 240_000 }, () =
       try {
         await onTmpfs(small, size, async () => {
           // The free-space gate (RENDER_MIN_FREE_BYTES) would keep the job queued on so small a disk; this
-          // test is about a disk that fills up during the job, so the gate is off.
+          // test is about a disk that fills up during the job, so the gate is off. So is the piece cache,
+          // which lives on the outputs volume: with no free-space margin its whole pieces would hold the
+          // room the next video needs (it gives space back only above RENDER_MIN_FREE_BYTES; evicting on
+          // ENOSPC itself is not built yet).
           const svc = await startService({
             dataDir,
-            env: { RENDER_MAX_ATTEMPTS: '2', RENDER_BACKOFF_MS: '200', RENDER_MIN_FREE_BYTES: '0' },
+            env: { RENDER_MAX_ATTEMPTS: '2', RENDER_BACKOFF_MS: '200', RENDER_MIN_FREE_BYTES: '0', RENDER_PIECE_CACHE_BYTES: '0' },
           });
           try {
             const job = await submitJob(svc.url, bigDeck);
