@@ -13,7 +13,8 @@ export function pieceCachePanels(): cog.Builder<Panel>[] {
       'percentunit',
       [
         prom(
-          `sum by (kind) (rate(${sel(M.pieceCacheRequests, 'result="hit"')}[$__rate_interval])) / sum by (kind) (rate(${sel(M.pieceCacheRequests)}[$__rate_interval]))`,
+          // `or 0 * …`: a kind looked up but never hit is 0%, not "No data" (no hit series exists for it).
+          `(sum by (kind) (rate(${sel(M.pieceCacheRequests, 'result="hit"')}[$__rate_interval])) or 0 * sum by (kind) (rate(${sel(M.pieceCacheRequests)}[$__rate_interval]))) / sum by (kind) (rate(${sel(M.pieceCacheRequests)}[$__rate_interval]))`,
           { legend: '{{kind}}' },
         ),
       ],

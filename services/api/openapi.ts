@@ -25,7 +25,7 @@ function errorHeaders(status: number): Json | undefined {
 
 /** One error response: the codes of one status it may carry; `html` codes are answered as the admin page's HTML. */
 function errorResponse(status: number, codes: readonly ErrorCode[], html: readonly ErrorCode[]): Json {
-  const all = [...codes, ...html];
+  const all = [...new Set([...codes, ...html])];
   const docs = all.map((c) => `\`${c}\`: ${ERRORS[c].doc}.`).join(' ');
   const content: Json = {};
   if (codes.length > 0) {
@@ -491,7 +491,9 @@ export function openApiDocument(version: string): Json {
           },
           responses: {
             303: { description: 'Signed in: to the admin page.', headers: { Location: { $ref: '#/components/headers/AdminLocation' } } },
-            ...errorResponses(BODY_CODES, ['UNAUTHORIZED', 'CROSS_SITE_POST']),
+            // A body the app's JSON parser refuses is answered as JSON (before the admin router); one the
+            // login form's own parser refuses, as the admin page's HTML error page: both are documented.
+            ...errorResponses(BODY_CODES, [...BODY_CODES, 'UNAUTHORIZED', 'CROSS_SITE_POST']),
           },
         },
       },
@@ -502,7 +504,7 @@ export function openApiDocument(version: string): Json {
           security: open,
           responses: {
             303: { description: 'Signed out: to the admin page.', headers: { Location: { $ref: '#/components/headers/AdminLocation' } } },
-            ...errorResponses(BODY_CODES, ['CROSS_SITE_POST']),
+            ...errorResponses(BODY_CODES, [...BODY_CODES, 'CROSS_SITE_POST']),
           },
         },
       },

@@ -517,6 +517,9 @@ const MUST_HAVE_DATA: Record<string, string[]> = {
     'Versions',
     'Success rate vs SLO',
     'Firing alerts (Prometheus)',
+    'Piece cache hit ratio by kind',
+    'Piece cache lookups',
+    'Piece cache bytes',
   ],
   'telemetry-pipeline.json': [
     'Spans accepted / refused by receivers',
