@@ -16,7 +16,7 @@ help:
 	@echo "make start   install what is missing, then run the service on its embedded default (port 3000)"
 	@echo "make test    install what is missing, start Redis, run every test, stop Redis"
 	@echo "make build   compile to JavaScript in dist/ (what the Docker image runs)"
-	@echo "make stack   the service + Prometheus + Alertmanager on loopback, without Docker"
+	@echo "make stack   the service + the collector, Prometheus, Alertmanager (and what else builds here) on loopback, without Docker"
 	@echo "make bench   performance ratios (instrumented vs OTEL_SDK_DISABLED=true)"
 
 setup:
@@ -28,6 +28,7 @@ start:
 
 test:
 	@scripts/setup.sh test
+	@scripts/stack-bin.sh --summary
 	$(NODE) node_modules/typescript/bin/tsc --noEmit -p .
 	$(NODE) node_modules/@biomejs/biome/bin/biome check .
 	scripts/with-redis.sh $(VITEST) --coverage

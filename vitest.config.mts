@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // `process.exit` behave as in production), with hook timeouts long enough for end-to-end setup.
 export default defineConfig({
   test: {
-    include: ['{services,instrumentation,telemetry-bridge,prometheus,grafana,otel-collector,test,bench,scripts}/**/*.test.ts'],
+    include: ['{services,instrumentation,telemetry-bridge,prometheus,grafana,otel-collector,stack,test,bench,scripts}/**/*.test.ts'],
     pool: 'forks',
     fileParallelism: false,
     testTimeout: 60_000,

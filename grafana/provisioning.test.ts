@@ -87,9 +87,13 @@ test('the dashboard provider loads the directory the generator writes (as mounte
   assert.equal(providers.length, 1);
   const compose = YAML.parse(readFileSync(path.join(__dirname, '..', 'docker-compose.yml'), 'utf8'));
   const mounts: string[] = compose.services.grafana.volumes;
+  // The folder is a variable (Grafana expands $VAR in provisioning): compose sets it to the mount.
+  const variable = /^\$\{?(\w+)\}?$/.exec(providers[0].options.path)?.[1];
+  assert.ok(variable, 'the dashboards folder differs per layout: a $VAR');
+  const folder = compose.services.grafana.environment[variable];
   assert.ok(
-    mounts.some((m) => m.startsWith(`./grafana/dashboards:${providers[0].options.path}`)),
-    `no mount for ${providers[0].options.path}`,
+    mounts.some((m) => m.startsWith(`./grafana/dashboards:${folder}`)),
+    `no mount for ${folder}`,
   );
   assert.ok(
     mounts.some((m) => m.startsWith('./grafana/provisioning:/etc/grafana/provisioning')),

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'vitest';
 import YAML from 'yaml';
+import { expandVariables } from '../stack/config-env';
 
 interface Pipeline {
   receivers: string[];
@@ -10,7 +11,8 @@ interface Pipeline {
   exporters: string[];
 }
 
-const config = YAML.parse(readFileSync(path.join(__dirname, 'config.yaml'), 'utf8'));
+// As the compose collector reads it: every ${env:…} reference at its default.
+const config = YAML.parse(expandVariables(readFileSync(path.join(__dirname, 'config.yaml'), 'utf8')));
 const pipelines = Object.entries(config.service.pipelines as Record<string, Pipeline>);
 const connectors = Object.keys(config.connectors ?? {});
 const signal = (name: string) => name.split('/')[0];
@@ -54,7 +56,7 @@ test('memory_limiter comes first in every pipeline and batch is in every pipelin
 });
 
 test('spanmetrics and servicegraph turn traces into metrics that reach Prometheus', { timeout: 10_000 }, () => {
-  for (const c of ['spanmetrics', 'servicegraph']) {
+  for (const c of ['span_metrics', 'service_graph']) {
     assert.ok(
       pipelines.some(([n, p]) => signal(n) === 'traces' && p.exporters.includes(c)),
       `${c} must be an exporter of a traces pipeline`,
@@ -64,7 +66,7 @@ test('spanmetrics and servicegraph turn traces into metrics that reach Prometheu
       `${c} must be a receiver of a metrics pipeline`,
     );
   }
-  assert.equal(config.connectors.spanmetrics.exemplars.enabled, true);
+  assert.equal(config.connectors.span_metrics.exemplars.enabled, true);
   const metricsOut = pipelines.filter(([n]) => signal(n) === 'metrics').flatMap(([, p]) => p.exporters);
   const toProm = metricsOut.map((e) => config.exporters[e]).filter((e) => /\/api\/v1\/(otlp|write)/.test(String(e?.endpoint)));
   assert.ok(toProm.length > 0, 'no metrics exporter targets Prometheus');
@@ -77,7 +79,8 @@ test('traces reach Tempo only scrubbed and tail-sampled; span metrics see every 
   assert.ok(procs.indexOf('attributes/scrub') < procs.indexOf('tail_sampling'));
   for (const [name, p] of pipelines.filter(([n]) => signal(n) === 'traces')) {
     assert.ok(p.processors?.includes('attributes/scrub'), `${name}: not scrubbed`);
-    if (p.exporters.includes('spanmetrics')) assert.ok(!p.processors?.includes('tail_sampling'), 'span metrics must count unsampled spans');
+    if (p.exporters.includes('span_metrics'))
+      assert.ok(!p.processors?.includes('tail_sampling'), 'span metrics must count unsampled spans');
   }
   const policies = config.processors.tail_sampling.policies as { type: string; status_code?: { status_codes: string[] } }[];
   assert.ok(
@@ -144,9 +147,9 @@ test('tail sampling keeps every job trace whole, keeps errors, and does not samp
 });
 
 test('the service graph pairs the queue edge and span metrics expire', { timeout: 10_000 }, () => {
-  const ttl = String(config.connectors.servicegraph.store.ttl);
+  const ttl = String(config.connectors.service_graph.store.ttl);
   assert.match(ttl, /^\d+m$/);
   assert.ok(Number.parseInt(ttl, 10) >= 10, 'the API→worker edge spans the queue wait: minutes, not seconds');
-  assert.ok(config.connectors.spanmetrics.metrics_expiration, 'metrics_expiration must be set');
-  assert.ok(config.connectors.servicegraph.virtual_node_peer_attributes.includes('server.address'));
+  assert.ok(config.connectors.span_metrics.metrics_expiration, 'metrics_expiration must be set');
+  assert.ok(config.connectors.service_graph.virtual_node_peer_attributes.includes('server.address'));
 });

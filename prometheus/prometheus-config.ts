@@ -70,22 +70,37 @@ export interface LoopbackPorts {
   api: number;
   prometheus: number;
   alertmanager: number;
+  /** The collector's own metrics port (8888 under make stack); scraped when given. */
+  collector?: number;
+  /** Tempo's HTTP port (its /metrics); scraped when given. */
+  tempo?: number;
 }
 
-/** Options for the loopback variant; `dir` holds the token file, rule paths are absolute. */
-export function loopbackOptions(ports: LoopbackPorts, credentialsFile: string, ruleFiles: string[]): PrometheusConfigOptions {
+/**
+ * Options for the loopback variant; `dir` holds the token file, rule paths are absolute. `otlp`
+ * turns on the OTLP receiver's settings, which only Prometheus 3 (the pinned one stack/launch.ts
+ * runs) accepts; Debian's 2.x refuses them.
+ */
+export function loopbackOptions(
+  ports: LoopbackPorts,
+  credentialsFile: string,
+  ruleFiles: string[],
+  extra: { otlp?: boolean } = {},
+): PrometheusConfigOptions {
   return {
     targets: {
       api: [`127.0.0.1:${ports.api}`],
       workers: [],
-      collector: [],
+      collector: ports.collector ? [`127.0.0.1:${ports.collector}`] : [],
       alertmanager: [`127.0.0.1:${ports.alertmanager}`],
       prometheus: [`127.0.0.1:${ports.prometheus}`],
+      tempo: ports.tempo ? [`127.0.0.1:${ports.tempo}`] : [],
     },
     credentialsFile,
     ruleFiles,
     scrapeInterval: '15s',
     evaluationInterval: '15s',
+    otlp: extra.otlp,
   };
 }
 

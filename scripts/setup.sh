@@ -61,3 +61,14 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   PATH="$(dirname "$PROJECT_NODE"):$PATH" "$PROJECT_NODE" "$npm_cli" ci --no-audit --no-fund
   echo "$want" > "$stamp"
 fi
+# The stack's parts, built once per version from their Go modules (stack/versions.env) into the cache
+# outside the repository by scripts/stack-bin.sh, which says what it builds and how long it took;
+# nothing is printed when they are already there. Tempo, Grafana and Loki cannot be built here
+# (README, "Stack parts"); Alertmanager is Debian's (above).
+if [ "$want_test" = test ] || [ "$want_test" = stack ]; then
+  parts=(otelcol prometheus promtool)
+  if [ "$want_test" = test ]; then parts+=(toxiproxy-server); fi
+  for part in "${parts[@]}"; do
+    scripts/stack-bin.sh "$part" >/dev/null
+  done
+fi

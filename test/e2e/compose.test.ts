@@ -6,6 +6,7 @@ import path from 'node:path';
 import { test } from 'vitest';
 import YAML from 'yaml';
 import { loadConfig } from '../../services/shared/config';
+import { expandVariables } from '../../stack/config-env';
 import { REPO_ROOT } from '../support/service';
 
 const composeFile = path.join(REPO_ROOT, 'docker-compose.yml');
@@ -89,11 +90,45 @@ test('state lives in named volumes, memory is limited, start order waits on heal
         assert.ok(services[dep].healthcheck, `${name} waits for ${dep} health, which has no healthcheck`);
     }
   }
-  for (const name of ['api', 'worker-1', 'worker-2', 'redis', 'tempo', 'prometheus', 'alertmanager', 'grafana']) {
+  // Tempo 2.x has none: its distroless image holds nothing that could probe /ready.
+  for (const name of ['api', 'worker-1', 'worker-2', 'redis', 'prometheus', 'alertmanager', 'grafana']) {
     assert.ok(services[name]?.healthcheck, `${name}: no healthcheck`);
   }
   assert.equal(services.api.depends_on.redis.condition, 'service_healthy');
   assert.equal(services.grafana.depends_on.prometheus.condition, 'service_healthy');
+});
+
+/**
+ * What each pinned image can run, from its Dockerfile: prom/* are busybox-based (sh, wget), Grafana's
+ * default image is Alpine (busybox wget), Tempo's and our collector's are distroless (only their own
+ * binary: no shell, no chown, no wget).
+ */
+const IMAGE_TOOLS: Record<string, string[]> = {
+  'render-o11y': ['node'],
+  'minio/minio': ['mc', 'minio'],
+  'minio/mc': ['/bin/sh', 'mc'],
+  redis: ['redis-cli', 'redis-server'],
+  'render-o11y-otelcol': ['/otelcol'],
+  'grafana/tempo': ['/tempo'],
+  'prom/prometheus': ['/bin/sh', 'wget', '/bin/prometheus'],
+  'prom/alertmanager': ['/bin/sh', 'wget', '/bin/alertmanager'],
+  'grafana/grafana': ['wget'],
+};
+
+test('every healthcheck and entrypoint runs a tool its pinned image has', { timeout: 10_000 }, () => {
+  for (const [name, s] of Object.entries(services)) {
+    const repo = String(s.image).split(':')[0];
+    const tools = IMAGE_TOOLS[repo];
+    assert.ok(tools, `${name}: what ${s.image} can run is not known here`);
+    const check = s.healthcheck?.test as string[] | undefined;
+    if (check) {
+      assert.equal(check[0], 'CMD', `${name}: a CMD-SHELL healthcheck needs a shell`);
+      assert.ok(tools.includes(check[1]), `${name}: healthcheck runs ${check[1]}, which ${s.image} lacks`);
+    }
+    const entry = s.entrypoint as string[] | undefined;
+    if (entry) assert.ok(tools.includes(entry[0]), `${name}: entrypoint ${entry[0]} is not in ${s.image}`);
+  }
+  assert.equal(services['tempo-init'], undefined, 'the Tempo image has no chown: a fresh named volume takes the image folder owner');
 });
 
 test('render services get the collector, Redis and the environment; roles run the compiled entry points on node', {
@@ -148,7 +183,7 @@ test('stack hygiene: 30-day SLO retention, external URLs, CPU limits, rotated lo
 });
 
 test('Tempo runs local-blocks (TraceQL metrics) and is scraped; its own span metrics stay off', { timeout: 10_000 }, () => {
-  const tempo = YAML.parse(readFileSync(path.join(REPO_ROOT, 'tempo', 'tempo.yaml'), 'utf8'));
+  const tempo = YAML.parse(expandVariables(readFileSync(path.join(REPO_ROOT, 'tempo', 'tempo.yaml'), 'utf8')));
   assert.deepEqual(tempo.overrides.defaults.metrics_generator.processors, ['local-blocks']);
   const scrape = YAML.parse(readFileSync(path.join(REPO_ROOT, 'prometheus', 'prometheus.yml'), 'utf8'));
   assert.ok(
@@ -187,7 +222,7 @@ test('the Dockerfile runs as non-root with the render toolchain and a healthchec
 });
 
 test('Tempo keeps traces on local storage with a stated retention', { timeout: 10_000 }, () => {
-  const tempo = YAML.parse(readFileSync(path.join(REPO_ROOT, 'tempo', 'tempo.yaml'), 'utf8'));
+  const tempo = YAML.parse(expandVariables(readFileSync(path.join(REPO_ROOT, 'tempo', 'tempo.yaml'), 'utf8')));
   assert.equal(tempo.storage.trace.backend, 'local');
   assert.match(tempo.compactor.compaction.block_retention, /^\d+h$/);
   assert.equal(tempo.distributor.receivers.otlp.protocols.grpc.endpoint, '0.0.0.0:4317');
