@@ -11,13 +11,20 @@ import { datasourceVariable, runbookBaseVariable } from './lib/variables';
 export const PIPELINE_UID = 'telemetry-pipeline';
 
 /**
- * Collector self-metrics. The OTel-SDK-based internal telemetry of recent collectors appends
- * `_total` to counters while older (OpenCensus) ones did not; matching both keeps the dashboard
- * right across an image upgrade.
+ * A collector self-metric, as the pinned collector's Prometheus reader names it: without type or
+ * unit suffixes (a counter has no `_total`, the late-span-age histogram no `_seconds`).
+ * test/e2e/stack.test.ts checks every name against the live collector's /metrics.
  */
-export function otelcol(counter: string): string {
-  return `{__name__=~"otelcol_${counter}(_total)?", job="otel-collector"}`;
+export function otelcol(name: string, extra = ''): string {
+  return `otelcol_${name}{job="otel-collector"${extra ? `, ${extra}` : ''}}`;
 }
+
+/**
+ * The collector's `otel.signal` attribute of processor counters. Prometheus 3 scrapes the collector
+ * with UTF-8 names allowed, so the label keeps its dot (`otel_signal` only on a legacy scrape).
+ */
+const TRACES = '"otel.signal"="traces"';
+const METRICS = '"otel.signal"="metrics"';
 
 const perSec = (counter: string, by: string) => `sum by (${by}) (rate(${otelcol(counter)}[$__rate_interval]))`;
 
@@ -83,15 +90,20 @@ export function pipelineDashboard(): Dashboard {
     )
     .withPanel(
       timeseries(
-        'Metric points accepted / sent / failed',
+        'Metric points into the pipeline / sent / failed',
         'ops',
         [
-          prom(perSec('receiver_accepted_metric_points', 'receiver'), { legend: 'accepted {{receiver}}' }),
+          // No receiver takes metric points from outside (the services are scraped) and the
+          // collector counts nothing for connectors, so what enters the metrics pipeline is what
+          // its first processor takes in.
+          prom(`sum by (processor) (rate(${otelcol('processor_incoming_items', METRICS)}[$__rate_interval]))`, {
+            legend: 'into {{processor}}',
+          }),
           prom(perSec('exporter_sent_metric_points', 'exporter'), { legend: 'sent {{exporter}}', refId: 'B' }),
           prom(perSec('exporter_send_failed_metric_points', 'exporter'), { legend: 'failed {{exporter}}', refId: 'C' }),
         ],
         { w: 8, h: 8 },
-      ).description('Span-derived metrics (spanmetrics, servicegraph) on their way to Prometheus.'),
+      ).description('Span-derived metrics (span metrics, service graph) from the connectors on their way to Prometheus.'),
     )
     .withPanel(
       thresholdLines(
@@ -117,17 +129,24 @@ export function pipelineDashboard(): Dashboard {
     )
     .withPanel(
       timeseries(
-        'Items dropped or refused by processors',
+        'Spans dropped or refused by processors',
         'ops',
         [
-          prom(`sum by (processor) (rate(${otelcol('processor_dropped_spans')}[$__rate_interval]))`, { legend: 'dropped {{processor}}' }),
-          prom(`sum by (processor) (rate(${otelcol('processor_refused_spans')}[$__rate_interval]))`, {
+          // The collector no longer has per-processor dropped/refused counters: what a processor
+          // took in and did not pass on is what it dropped or refused (0 for the scrubbing ones).
+          prom(
+            `sum by (processor) (rate(${otelcol('processor_incoming_items', TRACES)}[$__rate_interval]) - rate(${otelcol('processor_outgoing_items', TRACES)}[$__rate_interval]))`,
+            { legend: 'in − out {{processor}}' },
+          ),
+          prom(`sum by (processor) (rate(${otelcol('processor_memory_limiter_refused_spans')}[$__rate_interval]))`, {
             legend: 'refused {{processor}}',
             refId: 'B',
           }),
         ],
         { w: 8, h: 8 },
-      ).description('memory_limiter refusals and processor drops.'),
+      ).description(
+        'Spans each processor took in but did not pass on (memory_limiter refusals, drops), and memory_limiter refusals on their own (absent until the first).',
+      ),
     )
     .withPanel(
       timeseries(
@@ -143,21 +162,27 @@ export function pipelineDashboard(): Dashboard {
     )
     .withPanel(
       timeseries(
-        'Late span age (p95, max bucket)',
-        's',
+        'Late spans after the sampling decision',
+        'ops',
         [
+          // With the decision cache, a job's worker spans (minutes after its decision) follow the
+          // cached decision and are counted here; the late-span age is only recorded for a trace
+          // still in memory.
+          prom(`sum by (sampled) (rate(${otelcol('processor_tail_sampling_early_releases_from_cache_decision')}[$__rate_interval]))`, {
+            legend: 'released by the cached decision, sampled={{sampled}}',
+          }),
           prom(
-            `histogram_quantile(0.95, sum by (le) (rate({__name__=~"otelcol_processor_tail_sampling_sampling_late_span_age(_seconds)?_bucket", job="otel-collector"}[$__rate_interval])))`,
-            { legend: 'p95 late span age' },
+            `histogram_quantile(0.95, sum by (le) (rate(${otelcol('processor_tail_sampling_sampling_late_span_age_bucket')}[$__rate_interval])))`,
+            { legend: 'p95 late span age (trace in memory)', refId: 'B' },
           ),
           prom(`sum(rate(${otelcol('processor_tail_sampling_sampling_trace_dropped_too_early')}[$__rate_interval]))`, {
             legend: 'traces dropped too early /s',
-            refId: 'B',
+            refId: 'C',
           }),
         ],
         { w: 8, h: 8 },
       ).description(
-        "How long after its trace's decision a span arrived (a job's worker spans arrive minutes late and follow the cached decision), and traces evicted before a decision (num_traces too small).",
+        "Spans that arrived after their trace's decision and followed it (a job's worker spans arrive minutes late), their age when the trace was still in memory, and traces evicted before a decision (num_traces too small).",
       ),
     )
     .withPanel(
@@ -191,7 +216,7 @@ export function pipelineDashboard(): Dashboard {
         'Tempo spans received',
         'ops',
         [
-          prom('sum(rate({__name__=~"tempo_distributor_spans_received(_total)?", job="tempo"}[$__rate_interval]))', {
+          prom('sum(rate(tempo_distributor_spans_received_total{job="tempo"}[$__rate_interval]))', {
             legend: 'spans/s into Tempo',
           }),
         ],
@@ -200,7 +225,8 @@ export function pipelineDashboard(): Dashboard {
     )
     .withRow(new RowBuilder('Prometheus and Alertmanager'))
     .withPanel(
-      stat('Targets down', 'short', [prom('count(up == 0)', { instant: true, legend: 'down' })], { w: 6, h: 6 })
+      // `or vector(0)`: with every target up, count() of nothing is no data, not 0.
+      stat('Targets down', 'short', [prom('count(up == 0) or vector(0)', { instant: true, legend: 'down' })], { w: 6, h: 6 })
         .thresholds(
           thresholds([
             [null, 'green'],

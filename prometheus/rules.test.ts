@@ -1,6 +1,7 @@
 /**
- * The alerting configuration checked by the real tools: promtool (config, rules, unit tests) and
- * amtool, plus the conventions every alert follows and the runbook each one links to.
+ * The alerting configuration checked by the real tools: promtool (config, rules, unit tests) of the
+ * pinned Prometheus (stack/versions.env, built by scripts/stack-bin.sh, the release compose runs)
+ * and amtool, plus the conventions every alert follows and the runbook each one links to.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,28 +12,40 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import YAML from 'yaml';
 import { ALERTMANAGER_FILE, loopbackAlertmanagerConfig } from './alertmanager-config';
 import { COMPOSE_FILE, composeText } from './generate';
-import { COMPOSE_OPTIONS, loopbackOptions, prometheusConfig, RULE_FILES } from './prometheus-config';
+import { stackBin } from '../stack/launch';
+import { COMPOSE_OPTIONS, loopbackOptions, OTLP_PROMOTED_RESOURCE_ATTRIBUTES, prometheusConfig, RULE_FILES } from './prometheus-config';
 import { alertRules, ALERTS_FILE, RECORDING_FILE, RUNBOOKS_DIR, runbookUrl } from './runbooks';
+import { readVersions } from '../stack/versions';
 
 const TESTS_DIR = path.join(__dirname, 'tests');
 const EMPTY_TOKEN = path.join(__dirname, 'secrets', 'metrics-token.empty');
 
 /** Runs a tool, asserts it succeeded and returns stdout followed by stderr. */
 function run(cmd: string, args: string[], stdoutOnly = false): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
+  // promtool 3's unit tests of the multi-day SLO windows take over a minute on a loaded 2-core machine.
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000 });
   assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
   return stdoutOnly ? r.stdout : `${r.stdout}${r.stderr}`;
 }
 
 let dir: string;
+let promtool = '';
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-rules-'));
+  promtool = stackBin('promtool');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('promtool', { timeout: 120_000 }, () => {
+describe('promtool', { timeout: 360_000 }, () => {
+  test('the promtool is the pinned release', () => {
+    assert.match(
+      run(promtool, ['--version']),
+      new RegExp(`promtool, version ${readVersions().PROMETHEUS_VERSION.replaceAll('.', '\\.')} `),
+    );
+  });
+
   test('check rules accepts both rule files', () => {
-    const out = run('promtool', ['check', 'rules', RECORDING_FILE, ALERTS_FILE]);
+    const out = run(promtool, ['check', 'rules', RECORDING_FILE, ALERTS_FILE]);
     assert.match(out, /SUCCESS: \d+ rules found/);
   });
 
@@ -41,27 +54,32 @@ describe('promtool', { timeout: 120_000 }, () => {
       .filter((f) => f.endsWith('.yml'))
       .map((f) => path.join(TESTS_DIR, f));
     assert.ok(files.length >= 3);
-    run('promtool', ['test', 'rules', ...files]);
+    run(promtool, ['test', 'rules', ...files]);
   });
 
-  test('check config accepts the committed compose prometheus.yml (token file present, empty)', () => {
+  test('check config accepts the committed compose prometheus.yml, OTLP receiver settings included (token file present, empty)', () => {
     cpSync(path.join(__dirname, 'rules'), path.join(dir, 'rules'), { recursive: true });
-    // The compose stack runs Prometheus 3; Debian's promtool 2.x here does not know its `otlp`
-    // block, so that block alone is removed (and checked below) before the rest is validated.
-    const doc = YAML.parse(readFileSync(COMPOSE_FILE, 'utf8').replaceAll(COMPOSE_OPTIONS.credentialsFile, EMPTY_TOKEN));
-    assert.deepEqual(doc.otlp, { promote_resource_attributes: ['deployment.environment.name', 'service.namespace', 'service.version'] });
-    delete doc.otlp;
-    const text = YAML.stringify(doc);
+    const text = readFileSync(COMPOSE_FILE, 'utf8').replaceAll(COMPOSE_OPTIONS.credentialsFile, EMPTY_TOKEN);
+    assert.deepEqual(YAML.parse(text).otlp, { promote_resource_attributes: OTLP_PROMOTED_RESOURCE_ATTRIBUTES });
     writeFileSync(path.join(dir, 'prometheus.yml'), text);
-    const out = run('promtool', ['check', 'config', path.join(dir, 'prometheus.yml')]);
+    const out = run(promtool, ['check', 'config', path.join(dir, 'prometheus.yml')]);
     assert.match(out, /SUCCESS: 2 rule files found/);
+  });
+
+  test('check config rejects a misspelt OTLP setting (the pinned release knows the block)', () => {
+    const doc = YAML.parse(readFileSync(COMPOSE_FILE, 'utf8').replace(/^rule_files:\n( {2}- .*\n)+/m, ''));
+    doc.scrape_configs = [];
+    doc.otlp = { promote_resource_attribute: ['service.version'] };
+    writeFileSync(path.join(dir, 'misspelt.yml'), YAML.stringify(doc));
+    const r = spawnSync(promtool, ['check', 'config', path.join(dir, 'misspelt.yml')], { encoding: 'utf8', timeout: 60_000 });
+    assert.notEqual(r.status, 0);
+    assert.match(`${r.stdout}${r.stderr}`, /promote_resource_attribute/);
   });
 
   test('check config rejects a missing token file, which is why an empty one is the default', () => {
     const doc = YAML.parse(readFileSync(COMPOSE_FILE, 'utf8').replace(/^rule_files:\n( {2}- .*\n)+/m, ''));
-    delete doc.otlp;
     writeFileSync(path.join(dir, 'missing.yml'), YAML.stringify(doc));
-    const r = spawnSync('promtool', ['check', 'config', path.join(dir, 'missing.yml')], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(promtool, ['check', 'config', path.join(dir, 'missing.yml')], { encoding: 'utf8', timeout: 60_000 });
     assert.notEqual(r.status, 0);
     assert.match(`${r.stdout}${r.stderr}`, /metrics-token/);
   });
@@ -72,7 +90,7 @@ describe('promtool', { timeout: 120_000 }, () => {
     const rules = RULE_FILES.map((f) => path.join(__dirname, f));
     const config = prometheusConfig(loopbackOptions({ api: 3000, prometheus: 9090, alertmanager: 9093 }, token, rules));
     writeFileSync(path.join(dir, 'stack.yml'), YAML.stringify(config));
-    run('promtool', ['check', 'config', path.join(dir, 'stack.yml')]);
+    run(promtool, ['check', 'config', path.join(dir, 'stack.yml')]);
     const jobs = (config.scrape_configs as { job_name: string }[]).map((j) => j.job_name);
     assert.deepEqual(jobs, ['render-api', 'alertmanager', 'prometheus']);
   });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'vitest';
 import YAML from 'yaml';
+import { stackBin } from '../stack/launch';
 import { ALERTS_FILE, RECORDING_FILE } from './runbooks';
 import { durationSeconds, scaleDuration, scaleRuleFile } from './time-scale';
 
@@ -41,7 +42,7 @@ test('scaled rule files keep every expression but shrink ranges and for, and pro
       recording.find((r: any) => r.record === 'render:errors:rate1h').expr,
       'sum by (category) (rate(render_errors_total[180000ms]))',
     );
-    const r = spawnSync('promtool', ['check', 'rules', ...files.map((f) => f.out)], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(stackBin('promtool'), ['check', 'rules', ...files.map((f) => f.out)], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stdout + r.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });

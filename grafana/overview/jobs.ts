@@ -73,7 +73,7 @@ export function rateAndThroughputPanels(): cog.Builder<Panel>[] {
 }
 
 /** Span metrics of worker attempts (consumer spans `process <queue>`), as Prometheus names them after OTLP ingestion. */
-const ATTEMPT_SPANS = 'traces_span_metrics_duration_milliseconds_bucket{span_kind="SPAN_KIND_CONSUMER", span_name=~"process .*"}';
+export const ATTEMPT_SPANS = 'traces_span_metrics_duration_milliseconds_bucket{span_kind="SPAN_KIND_CONSUMER", span_name=~"process .*"}';
 
 /** Render duration: mean and percentiles, with exemplars that open the job's trace. */
 export function durationPanels(): cog.Builder<Panel>[] {

@@ -79,13 +79,20 @@ export interface OtlpSpan {
   /** OTLP numbering: 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
   kind: number;
   attributes: { key: string; value: Record<string, unknown> }[];
+  events?: { name: string; attributes?: { key: string; value: Record<string, unknown> }[] }[];
+  status?: { code?: number | string };
   service: string;
 }
 
 /** Flattens received http/json payloads into spans tagged with their resource's service.name. */
 export function receivedSpans(sink: OtlpSink): OtlpSpan[] {
+  return spansOf(sink.bodies);
+}
+
+/** Flattens OTLP/JSON trace payloads into spans tagged with their resource's service.name. */
+export function spansOf(bodies: unknown[]): OtlpSpan[] {
   const spans: OtlpSpan[] = [];
-  for (const body of sink.bodies as { resourceSpans?: any[] }[]) {
+  for (const body of bodies as { resourceSpans?: any[] }[]) {
     for (const rs of body.resourceSpans ?? []) {
       const service = rs.resource?.attributes?.find((a: any) => a.key === 'service.name')?.value?.stringValue ?? '';
       for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) spans.push({ ...s, service });
@@ -96,7 +103,7 @@ export function receivedSpans(sink: OtlpSink): OtlpSpan[] {
 
 /** A string or int attribute of a received span. */
 export function spanAttribute(span: OtlpSpan, key: string): string | number | undefined {
-  const v = span.attributes.find((a) => a.key === key)?.value;
+  const v = (span.attributes ?? []).find((a) => a.key === key)?.value;
   if (!v) return undefined;
   return (v.stringValue as string | undefined) ?? (v.intValue !== undefined ? Number(v.intValue) : undefined);
 }

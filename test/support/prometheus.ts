@@ -42,7 +42,11 @@ export async function startPrometheus(
       ...extraArgs,
     ],
   });
-  const { url, stop } = server;
+  return { ...prometheusClient(server.url), output: server.output, stop: server.stop };
+}
+
+/** The query side of a Prometheus at `url` (one started here or by stack/launch.ts). */
+export function prometheusClient(url: string): Pick<RunningPrometheus, 'url' | 'query' | 'api'> {
   const api = async (p: string) => {
     const res = await fetch(`${url}${p}`);
     const body = (await res.json()) as { status: string; data: any; error?: string };
@@ -56,8 +60,6 @@ export async function startPrometheus(
       const data = await api(`/api/v1/query?query=${encodeURIComponent(expr)}`);
       return data.result as Sample[];
     },
-    output: server.output,
-    stop,
   };
 }
 

@@ -38,6 +38,8 @@ export interface ServiceOptions {
   compiled?: boolean;
   /** CPUs the process may run on (`taskset -c` list, e.g. "1"), for benches that keep the load generator off the service's core. */
   cpus?: string;
+  /** The port to serve on (API, or the worker's metrics server); a free one when unset. */
+  port?: number;
 }
 
 /** A started service. */
@@ -60,7 +62,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const entry = options.entry ?? 'services/main.ts';
   const ownDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'render-o11y-test-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const isWorker = entry === 'services/worker/main.ts';
   const env: Record<string, string | undefined> = {
     ...process.env,
