@@ -325,9 +325,10 @@ for (const kind of ['embedded', 'bullmq'] as const) {
 
     test('the webhook outbox keeps entries until removed and leases them to one taker at a time', T, async () => {
       await withQueue(kind, async (b) => {
-        const now = Date.now();
         await b.outbox.add({ eventId: 'e1', jobId: 'j1', event: 'render.completed', payload: '{"x":1}' });
         await b.outbox.add({ eventId: 'e2', jobId: 'j1', event: 'render.started', payload: '{"x":2}' });
+        // Read after the adds: an entry is due from the moment it was added, however slow the machine.
+        const now = Date.now();
         assert.equal(await b.outbox.size(), 2);
         const one = await b.outbox.takeOne('e1', now + 10, 60_000);
         assert.deepEqual(one, { eventId: 'e1', jobId: 'j1', event: 'render.completed', payload: '{"x":1}', attempts: 0 });
