@@ -1,16 +1,7 @@
-import net from 'node:net';
+import { freeLoopbackPort } from '../../stack/ports';
 
-/** Asks the kernel for a free loopback port (racy in theory, fine for one test run on one machine). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** Asks the kernel for a free loopback port (racy in theory, fine for one test run on one machine): the stack's own helper. */
+export const freePort = freeLoopbackPort;
 
 /** Polls `check` until it resolves true or `timeoutMs` passes; throws with `what` on time-out. */
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000, everyMs = 100): Promise<void> {
