@@ -88,7 +88,8 @@ describe('OTLP logs from the service', { timeout: 180_000 }, () => {
   it('every record has a severity and the resource identity; job records carry trace, span and job ids', async () => {
     await waitFor(
       'the completed job records',
-      () => records().some((r) => logAttribute(r, 'job_id') === completed.id && /job completed/.test(r.body?.stringValue ?? '')),
+      () =>
+        records().some((r) => logAttribute(r, 'job_id') === completed.id && /^job complete: completed$/.test(r.body?.stringValue ?? '')),
       20_000,
       200,
     );
@@ -98,7 +99,9 @@ describe('OTLP logs from the service', { timeout: 180_000 }, () => {
       assert.equal(r.resource['service.name'], 'render-o11y');
       assert.match(r.resource['service.instance.id'] ?? '', /^[0-9a-f-]{36}$/);
     }
-    const done = all.find((r) => logAttribute(r, 'job_id') === completed.id && /job completed/.test(r.body?.stringValue ?? ''))!;
+    const done = all.find(
+      (r) => logAttribute(r, 'job_id') === completed.id && /^job complete: completed$/.test(r.body?.stringValue ?? ''),
+    )!;
     assert.equal(done.traceId, completed.traceId);
     assert.match(done.spanId ?? '', /^[0-9a-f]{16}$/);
     // The request log of the submission: inside the SERVER span, with the job id the route set.
@@ -117,8 +120,8 @@ describe('OTLP logs from the service', { timeout: 180_000 }, () => {
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((l) => l.job_id === failed.id && String(l.msg).startsWith('attempt failed'));
-    assert.ok(line, 'the attempt-failed JSON line on stdout');
+      .find((l) => l.job_id === failed.id && l.msg === 'job fail: failed');
+    assert.ok(line, "the lifecycle's 'job fail: failed' JSON line on stdout");
     assert.equal(line.trace_id, failed.traceId);
   });
 });
