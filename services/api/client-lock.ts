@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { QueueBackend } from '../queue/contract';
 import { QueueUnavailableError } from '../shared/errors';
+import { queueCall } from './queue-call';
 
 /** A lock is dropped after this even if its holder died mid-submission (a submission takes milliseconds). */
 const LOCK_TTL_MS = 10_000;
@@ -30,7 +31,8 @@ export function clientLock(backend: QueueBackend): ClientLock {
     const token = randomUUID();
     const deadline = Date.now() + WAIT_MS;
     for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
-      if ((await shared.redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) === 'OK') break;
+      // Redis down is a 503 QUEUE_UNAVAILABLE like every other queue call, not a 500.
+      if ((await queueCall(() => shared.redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX'))) === 'OK') break;
       if (Date.now() > deadline) throw new QueueUnavailableError();
       await new Promise((r) => setTimeout(r, wait));
     }
