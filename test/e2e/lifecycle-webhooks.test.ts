@@ -1,12 +1,10 @@
 /**
  * Every final status sends its webhook, whichever process makes the change, in both layouts: a job
  * whose worker keeps dying ends `failed` with a delivered `render.failed` (embedded: the runner
- * gives up after RENDER_MAX_ATTEMPTS), and a cancelled job's `render.cancelled` is delivered (sent by
- * the API process itself in the Redis layout). Every delivery is signed and carries the outbox's
- * event id. BullMQ's own stall give-up (RENDER_MAX_ATTEMPTS=7 above its stall limit, 5) is shown
- * with real worker processes killed six times in services/jobs/give-up.test.ts; its version here,
- * through the API and worker entry points, hung at the third attempt on the integrated tree and is
- * out until that is understood (CHANGELOG).
+ * gives up after RENDER_MAX_ATTEMPTS; Redis: BullMQ's stall limit, 5, is reached first with
+ * RENDER_MAX_ATTEMPTS=7 and the worker reports the give-up through the queue contract), and a
+ * cancelled job's `render.cancelled` is delivered (sent by the API process itself in the Redis
+ * layout). Every delivery is signed and carries the outbox's event id.
  */
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
@@ -74,6 +72,12 @@ const longDeck = (hook: string) => ({
   slides: [{ title: 'long', content: 'a long slide', duration: 600, transition: 'none' }],
   config: { width: 320, height: 240, fps: 10, quality: 'low' },
   webhookUrl: hook,
+});
+
+/** Never finishes: its image never arrives (RENDER_FETCH_TIMEOUT_MS is raised), so every attempt runs until killed. */
+const hangingDeck = (hook: string) => ({
+  ...longDeck(hook),
+  slides: [{ title: 'waits', imageUrl: hook.replace(/\/hook$/, '/hang.png'), duration: 5, transition: 'none' }],
 });
 
 /** Waits for the one delivery of `event` for `jobId` and checks it is signed with an outbox event id. */
@@ -183,6 +187,80 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
     await api?.stop();
     await hook.close();
     rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('a worker killed until BullMQ gives up (stall limit): the job ends failed and render.failed is delivered', {
+    timeout: 900_000,
+  }, async () => {
+    const job = await submitJob(api!.url, hangingDeck(hook.url));
+    // Telemetry on: the workers' /metrics tell which one holds the job (render_jobs_in_progress).
+    const startWorker = () => start({ entry: 'services/worker/main.ts', dataDir, env, telemetry: true });
+    const running = async (w: RunningService) =>
+      /^render_jobs_in_progress(\{[^}]*\})? 1$/m.test(await (await fetch(`${w.url}/metrics`)).text());
+    // A spare worker is always up, so a kill costs one stall detection, not a process start as well.
+    const workers: RunningService[] = [await startWorker()];
+    let spare = startWorker();
+    const killedAttempts: number[] = [];
+    try {
+      // Each kill is one stall; the sixth exceeds maxStalledCount (5) and the next worker to take the
+      // job fails it. Each round waits for an attempt newer than the last one killed (not for an exact
+      // number: a start that a kill cut short may or may not have counted), or for the give-up.
+      for (;;) {
+        let victim: RunningService | undefined;
+        let attempt = 0;
+        let last: unknown;
+        try {
+          await waitFor(
+            `an attempt after ${killedAttempts.at(-1) ?? 0} running, or the give-up`,
+            async () => {
+              const j = await getJob(api!.url, job.id);
+              last = j;
+              if (j.status === 'failed') return true;
+              if (j.status !== 'processing' || j.attempts <= (killedAttempts.at(-1) ?? 0)) return false;
+              // Only this job is in flight, so the worker with a job in progress is the one running it.
+              victim = (await Promise.all(workers.map(async (w) => ((await running(w)) ? w : undefined)))).find(Boolean);
+              attempt = j.attempts;
+              return victim !== undefined;
+            },
+            180_000,
+            50,
+          );
+        } catch (err) {
+          const tails = workers.map((w) => w.output().split('\n').slice(-15).join('\n')).join('\n---\n');
+          throw new Error(`${String(err)}\nkilled at attempts ${killedAttempts.join(', ')}; record ${JSON.stringify(last)}\n${tails}`);
+        }
+        if (!victim) break;
+        assert.ok(
+          killedAttempts.length < 6,
+          `BullMQ gave up after its stall limit: still running after kills at ${killedAttempts.join(', ')}`,
+        );
+        await killHard(victim);
+        killedAttempts.push(attempt);
+        workers.splice(workers.indexOf(victim), 1);
+        workers.push(await spare);
+        spare = startWorker();
+      }
+      const final = await getJob(api!.url, job.id);
+      assert.equal(final.status, 'failed');
+      assert.equal(final.error?.code, 'WORKER_LOST', JSON.stringify(final.error));
+      assert.match(String(final.error?.message), /job stalled more than allowable limit/, "BullMQ's stall give-up, not the runner's");
+      assert.equal(killedAttempts.length, 6, `six stalls (kills at attempts ${killedAttempts.join(', ')})`);
+      assert.ok(final.attempts < 7, `failed before RENDER_MAX_ATTEMPTS (7) ran out: ${final.attempts}`);
+      await delivered(hook, job.id, 'render.failed', 'failed');
+      const started = hook.seen.filter((s) => s.jobId === job.id && s.event === 'render.started');
+      // At most one per attempt. Not exactly one: this test kills a worker the moment its record says
+      // processing, which can be before that attempt's render.started reached the outbox (the status
+      // write and the outbox write are two writes; making them one is open work, see the CHANGELOG).
+      assert.ok(new Set(started.map((s) => s.eventId)).size <= 6, 'no more than one render.started event per attempt');
+    } finally {
+      await Promise.all([
+        ...workers.map((w) => w.stop()),
+        spare.then(
+          (w) => w.stop(),
+          () => undefined,
+        ),
+      ]);
+    }
   });
 
   test('a cancelled job sends render.cancelled, delivered by the API process (no worker runs)', { timeout: 60_000 }, async () => {
