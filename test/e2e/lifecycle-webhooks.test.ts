@@ -194,11 +194,17 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
   }, async () => {
     const job = await submitJob(api!.url, hangingDeck(hook.url));
     // Telemetry on: the workers' /metrics tell which one holds the job (render_jobs_in_progress).
-    const startWorker = () => start({ entry: 'services/worker/main.ts', dataDir, env, telemetry: true });
+    // Every started worker is in `workers` (the spare too: it takes jobs as soon as it is up, so it may be the one running the job).
+    const workers: RunningService[] = [];
+    const startWorker = async () => {
+      const w = await start({ entry: 'services/worker/main.ts', dataDir, env, telemetry: true });
+      workers.push(w);
+      return w;
+    };
     const running = async (w: RunningService) =>
       /^render_jobs_in_progress(\{[^}]*\})? 1$/m.test(await (await fetch(`${w.url}/metrics`)).text());
     // A spare worker is always up, so a kill costs one stall detection, not a process start as well.
-    const workers: RunningService[] = [await startWorker()];
+    await startWorker();
     let spare = startWorker();
     const killedAttempts: number[] = [];
     try {
@@ -237,7 +243,7 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
         await killHard(victim);
         killedAttempts.push(attempt);
         workers.splice(workers.indexOf(victim), 1);
-        workers.push(await spare);
+        await spare;
         spare = startWorker();
       }
       const final = await getJob(api!.url, job.id);
@@ -253,13 +259,8 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
       // write and the outbox write are two writes; making them one is open work, see the CHANGELOG).
       assert.ok(new Set(started.map((s) => s.eventId)).size <= 6, 'no more than one render.started event per attempt');
     } finally {
-      await Promise.all([
-        ...workers.map((w) => w.stop()),
-        spare.then(
-          (w) => w.stop(),
-          () => undefined,
-        ),
-      ]);
+      await spare.catch(() => undefined);
+      await Promise.all(workers.map((w) => w.stop()));
     }
   });
 
