@@ -79,8 +79,11 @@ async function main(): Promise<void> {
       load.push((await timed(redis, () => store.summaryFactsFromRecords(since))).wall);
     }
     // The upgrade step on the same records: aggregates dropped, built again from the records.
+    const memory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+    const withAggregates = await memory();
     const sumKeys = await redis.keys(`render-o11y:bench:sum:*`);
     for (let i = 0; i < sumKeys.length; i += 1000) await redis.del(...sumKeys.slice(i, i + 1000));
+    const withoutAggregates = await memory();
     const fresh = new RedisJobStore(redis, keys);
     let counted = 0;
     const build = await timed(redis, async () => {
@@ -101,6 +104,10 @@ async function main(): Promise<void> {
     console.log(`  ratio load / aggregates:    ${(m.load / m.wall).toFixed(1)}x`);
     console.log(
       `  layout-4 build from records: ${counted} records in ${(build.wall / 1000).toFixed(1)} s (node CPU ${(build.cpu / 1000).toFixed(1)} s, Redis CPU ${(build.redisCpu / 1000).toFixed(1)} s)`,
+    );
+    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+    console.log(
+      `  Redis memory: ${mib(withAggregates)} MiB, of which the aggregates ${mib(withAggregates - withoutAggregates)} MiB (${sumKeys.length} keys)`,
     );
     const ok = m.wall < TARGET_MS;
     console.log(

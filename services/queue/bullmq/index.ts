@@ -76,7 +76,7 @@ export class BullmqBackend implements QueueBackend {
           'Redis holds a newer key layout than this release; upgrade render-o11y',
         );
       }
-      const counted = await this.store.buildSummaryAggregates();
+      const counted = await this.store.ensureSummaryAggregates();
       if (counted > 0) this.logger.info({ counted }, 'summary aggregates built from the existing job records');
     } catch (err) {
       this.logger.debug({ err }, 'key-layout check skipped (Redis unreachable)');

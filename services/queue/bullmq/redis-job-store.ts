@@ -83,6 +83,7 @@ const MAX_SWAP_TRIES = 20;
 /** `JobStore` over Redis, shared by every API replica and worker. */
 export class RedisJobStore implements JobStore {
   private aggregatesBuilt = false;
+  private building: Promise<number> | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -160,7 +161,18 @@ export class RedisJobStore implements JobStore {
    */
   async summaryFacts(sinceMs: number): Promise<JobFacts> {
     this.aggregatesBuilt ||= (await this.redis.exists(this.keys.summaryBuilt())) === 1;
-    return this.aggregatesBuilt ? aggregateFacts(this.redis, this.keys, sinceMs) : this.summaryFactsFromRecords(sinceMs);
+    if (this.aggregatesBuilt) return aggregateFacts(this.redis, this.keys, sinceMs);
+    // Not built yet (this process started while Redis was down, or another is building): build, answer meanwhile from the records.
+    this.ensureSummaryAggregates().catch(() => undefined);
+    return this.summaryFactsFromRecords(sinceMs);
+  }
+
+  /** `buildSummaryAggregates` once per process at a time (start-up and the summary may both ask). */
+  ensureSummaryAggregates(): Promise<number> {
+    this.building ??= this.buildSummaryAggregates().finally(() => {
+      this.building = undefined;
+    });
+    return this.building;
   }
 
   /** The summary's figures from every record of the range: the answer before the aggregates, kept as their oracle. */

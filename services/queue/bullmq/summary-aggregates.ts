@@ -76,7 +76,10 @@ local out = {}
 for i, k in ipairs(cjson.decode(ARGV[2])) do
   local lo, hi = nil, top
   local found = nil
+  local steps = 0
   while found == nil do
+    steps = steps + 1
+    if steps > 5000 then return redis.error_reply('summary percentile selection did not converge') end
     local nxt = min_gt(lo)
     if nxt >= hi or count_le(nxt) >= k then
       found = math.min(nxt, hi)
