@@ -122,7 +122,7 @@ test('Redis summary aggregates answer what every record of the range adds up to 
   }
 });
 
-test('upgrade to layout 4: records written without aggregates are counted by the build step', T, async () => {
+test('upgrade to layout 4: records written without aggregates are counted by the build step, beside live writes', T, async () => {
   const rnd = random(4);
   const q = await freshQueue('bullmq');
   const redis = new IORedis(redisTestUrl(), { maxRetriesPerRequest: 1 });
@@ -138,7 +138,23 @@ test('upgrade to layout 4: records written without aggregates are counted by the
     const before = await aggregateFacts(redis, keys, 0);
     assert.equal(before.completed.count, 0, 'the aggregates are really empty before the upgrade');
 
+    // The new release starts (its build begins) while records keep changing under it.
     const upgraded = (await q.open()).store as RedisJobStore;
+    await Promise.all(
+      Array.from({ length: 150 }, async (_, i) => {
+        const id = `r${Math.floor(rnd() * 300)}`;
+        const current = await upgraded.get(id);
+        const names = current ? TRANSITION_NAMES.filter((n) => canTransition(n, current.status)) : [];
+        if (!current || names.length === 0) return;
+        const change = statusChange(names[i % names.length]!);
+        const created = Date.parse(current.createdAt);
+        await upgraded.transition(
+          id,
+          change,
+          fields(rnd, created, change.to !== 'queued' && change.to !== 'processing', change.to === 'failed'),
+        );
+      }),
+    );
     await waitFor('the build step to finish', async () => (await redis.exists(keys.summaryBuilt())) === 1);
     assert.equal(await redis.get(keys.layout()), '4');
     for (const since of sincesToCheck(rnd)) {
