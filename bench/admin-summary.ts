@@ -6,40 +6,18 @@
  * the ratio old / new is printed so a slower machine still shows the gain.
  * Run: `node --import tsx bench/admin-summary.ts [jobs] [rounds]`.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../services/queue/embedded/database';
 import { SqliteJobStore } from '../services/queue/embedded/sqlite-job-store';
-import { ERROR_CATEGORIES } from '../services/shared/errors/categories';
-import { newJobRecord, type JobRecord } from '../services/shared/job';
-import { renderRequestSchema } from '../services/shared/request';
 import { factsOfJobs } from '../services/shared/stats';
+import { median, sameFigures, seededJob } from './summary-jobs';
 
 const JOBS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 7);
 const TARGET_MS = 100;
 const DAY_MS = 86_400_000;
-
-function seeded(i: number, now: number): JobRecord {
-  const request = renderRequestSchema.parse({
-    title: `bench deck ${i}`,
-    slides: [{ title: 'one', content: 'x'.repeat(200), duration: 1 }],
-  });
-  const created = new Date(now - Math.floor((((i * 7919) % JOBS) / JOBS) * 29 * DAY_MS));
-  const job = newJobRecord(randomUUID(), request, 3, created);
-  const finishedAt = new Date(created.getTime() + 5000 + (i % 50) * 1000).toISOString();
-  if (i % 10 === 0) {
-    const category = ERROR_CATEGORIES[i % ERROR_CATEGORIES.length]!;
-    const error = { code: 'BENCH', category, message: `bench failure ${i}`, retryable: false };
-    return { ...job, status: 'failed', attempts: 3, finishedAt, durationSeconds: 2 + (i % 7), error };
-  }
-  if (i % 97 === 0) return job;
-  return { ...job, status: 'completed', attempts: 1, finishedAt, durationSeconds: 5 + (i % 50), queueWaitSeconds: 0.2 };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'render-bench-summary-'));
@@ -48,16 +26,14 @@ async function main(): Promise<void> {
   try {
     const now = Date.now();
     const seed = db.transaction(() => {
-      for (let i = 0; i < JOBS; i++) void store.create(seeded(i, now));
+      for (let i = 0; i < JOBS; i++) void store.create(seededJob(i, JOBS, now));
     });
     seed();
     const since = now - 30 * DAY_MS;
     // Warm-up, and the two ways must agree before their times mean anything.
     const fromSql = await store.summaryFacts(since);
     const fromJobs = factsOfJobs(await store.createdSince(since));
-    // Sums in another order differ in the last bits (SQLite's AVG vs a JavaScript loop): compare at 9 digits.
-    const same = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(9)) : v));
-    if (same(fromSql) !== same(fromJobs)) throw new Error('the SQL aggregates disagree with the job-by-job figures');
+    if (sameFigures(fromSql) !== sameFigures(fromJobs)) throw new Error('the SQL aggregates disagree with the job-by-job figures');
     const sql: number[] = [];
     const sqlCpu: number[] = [];
     const load: number[] = [];

@@ -47,6 +47,7 @@ const OTHER_BENCHES = [
   'bench/api-cost-breakdown.ts',
   'bench/metrics-scrape.ts',
   'bench/admin-summary.ts',
+  'bench/admin-summary-redis.ts',
 ];
 
 const note = (...args: unknown[]) => console.error(...args);

@@ -28,8 +28,10 @@ export function jobActionsRouter({ config, backend, lifecycle, limits }: JobRout
     const notRetryable = () =>
       new JobStateError('JOB_NOT_RETRYABLE', `job ${id} is ${current.status}; only failed or cancelled jobs can be retried`);
     if (!canTransition('retry', current.status)) throw notRetryable();
-    await limits?.checkRoom(clientOf(res));
-    const job = await queueCall(() => lifecycle.retry(id, config.maxAttempts));
+    // A retried job is active again: it takes a place under the client's cap through the same
+    // per-client lock as a submission, so retries and submissions together never pass the cap.
+    const retry = () => queueCall(() => lifecycle.retry(id, config.maxAttempts));
+    const job = limits ? await limits.withRoom(clientOf(res), retry) : await retry();
     if (!job) throw notRetryable();
     res.locals.jobId = id;
     res.status(202).location(`/api/jobs/${id}`).json(toPublicJob(job));

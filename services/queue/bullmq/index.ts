@@ -19,8 +19,11 @@ export type BullmqOptions = Partial<StallTuning> & { pingTimeoutMs?: number };
  * Version 2: decks under their own keys, generations in BullMQ job ids, durable cancel flags, the webhook outbox.
  * Version 3: an idempotency key's value is a JSON claim (job id, request fingerprint, claim time); a
  * bare job id left by version 2 still reads, as a claim without a fingerprint.
+ * Version 4: the admin summary's aggregates per day and hour (summary-entries.ts), kept by every
+ * record write; the records already there are put in once (`buildSummaryAggregates`), and until then
+ * the summary reads the records as before.
  */
-export const REDIS_LAYOUT_VERSION = 3;
+export const REDIS_LAYOUT_VERSION = 4;
 
 /** A cancel flag outlives any attempt it could concern (the encode timeout is at most 6 h). */
 const CANCEL_FLAG_TTL_S = 24 * 3600;
@@ -73,6 +76,8 @@ export class BullmqBackend implements QueueBackend {
           'Redis holds a newer key layout than this release; upgrade render-o11y',
         );
       }
+      const counted = await this.store.ensureSummaryAggregates();
+      if (counted > 0) this.logger.info({ counted }, 'summary aggregates built from the existing job records');
     } catch (err) {
       this.logger.debug({ err }, 'key-layout check skipped (Redis unreachable)');
     }

@@ -34,6 +34,39 @@ export class RedisKeys {
     return `${this.base}:layout`;
   }
 
+  /**
+   * One time bucket of the summary aggregates (`level` d: a UTC day, h: an hour; `n` counts them
+   * from the epoch): a hash of sums (`dur:<status>`, `wait`) beside the sorted sets below.
+   */
+  summaryBucket(level: 'd' | 'h', n: number): string {
+    return `${this.base}:sum:${level}${n}`;
+  }
+
+  /** Durations of the bucket's jobs that ended in `status` (score: seconds; member: `createdIndexMember`). */
+  summaryDurations(level: 'd' | 'h', n: number, status: 'completed' | 'failed'): string {
+    return `${this.summaryBucket(level, n)}:dur:${status}`;
+  }
+
+  /** Queue waits of the bucket's jobs (score: seconds). */
+  summaryWaits(level: 'd' | 'h', n: number): string {
+    return `${this.summaryBucket(level, n)}:wait`;
+  }
+
+  /** The bucket's failed jobs of one error category (score: when they failed, epoch ms). */
+  summaryErrors(level: 'd' | 'h', n: number, category: string): string {
+    return `${this.summaryBucket(level, n)}:err:${category}`;
+  }
+
+  /** Day buckets that ever held a job (member and score: the day number). */
+  summaryDays(): string {
+    return `${this.base}:sum:days`;
+  }
+
+  /** Set once the aggregates hold every record written before them (the layout-4 upgrade step). */
+  summaryBuilt(): string {
+    return `${this.base}:sum:built`;
+  }
+
   /** Webhook deliveries waiting to be sent: event ids scored by when they are due. */
   outbox(): string {
     return `${this.base}:outbox`;

@@ -8,10 +8,14 @@ import { ACTIVE_STATUSES, jobClient, type JobRecord, type JobStatus, type Status
 import { applyJobPatch, decodeCursor, encodeCursor, epochMs, statusAllowed, transitionWrite, type RecordWrite } from '../job-patch';
 import { createdIndexFloor, createdIndexMember, idOfMember, type RedisKeys } from './keys';
 import { factsOfJobs, type JobFacts } from '../../shared/stats';
+import { APPLY_SUMMARY, summaryOps } from './summary-entries';
+import { aggregateFacts } from './summary-aggregates';
 
-// KEYS: job, all-jobs index, status index, deck, client index. ARGV: small json, member, deck json.
-const CREATE = `
+// KEYS: job, all-jobs index, status index, deck, client index, then the summary ops' keys.
+// ARGV: small json, member, deck json, summary ops.
+const CREATE = `${APPLY_SUMMARY}
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  apply_summary(ARGV[4])
   redis.call('SET', KEYS[4], ARGV[3])
   redis.call('ZADD', KEYS[2], 0, ARGV[2])
   redis.call('ZADD', KEYS[3], 0, ARGV[2])
@@ -20,9 +24,11 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
 end
 return 0`;
 
-// KEYS: job, all index, status index, client index, deck. ARGV: expected json, member. Deletes only an unchanged record.
-const DELETE = `
+// KEYS: job, all index, status index, client index, deck, then the summary ops' keys. ARGV: expected
+// json, member, summary ops. Deletes only an unchanged record.
+const DELETE = `${APPLY_SUMMARY}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+apply_summary(ARGV[3])
 redis.call('DEL', KEYS[1], KEYS[5])
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
@@ -53,14 +59,22 @@ function decodeClaim(value: string): IdempotencyClaim {
   return { jobId: parsed.jobId, fingerprint: parsed.fingerprint ?? null, claimedAtMs: parsed.claimedAt ?? 0 };
 }
 
-// Compare-and-set. KEYS: job, old status index, new status index. ARGV: expected json, new json, member.
-const SWAP = `
+// Compare-and-set. KEYS: job, old status index, new status index, then the summary ops' keys.
+// ARGV: expected json, new json, member, summary ops.
+const SWAP = `${APPLY_SUMMARY}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
+apply_summary(ARGV[4])
 if KEYS[2] ~= KEYS[3] then
   redis.call('ZREM', KEYS[2], ARGV[3])
   redis.call('ZADD', KEYS[3], 0, ARGV[3])
 end
+return 1`;
+
+// Puts one record into the summary aggregates if it is unchanged. KEYS: job, then the ops' keys. ARGV: expected json, ops.
+const COUNT_ONE = `${APPLY_SUMMARY}
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+apply_summary(ARGV[2])
 return 1`;
 
 const MGET_CHUNK = 500;
@@ -68,6 +82,9 @@ const MAX_SWAP_TRIES = 20;
 
 /** `JobStore` over Redis, shared by every API replica and worker. */
 export class RedisJobStore implements JobStore {
+  private aggregatesBuilt = false;
+  private building: Promise<number> | undefined;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -77,17 +94,20 @@ export class RedisJobStore implements JobStore {
     const member = createdIndexMember(epochMs(job.createdAt), job.id);
     // The deck goes to its own key, written once: status and progress writes then move only the small record.
     const { request, ...small } = job;
+    const sum = summaryOps(this.keys, null, job, 6);
     const created = await this.redis.eval(
       CREATE,
-      5,
+      5 + sum.keys.length,
       this.keys.job(job.id),
       this.keys.allJobs(),
       this.keys.byStatus(job.status),
       this.keys.deck(job.id),
       this.keys.byClient(jobClient(job)),
+      ...sum.keys,
       JSON.stringify(small),
       member,
       JSON.stringify(request),
+      sum.ops,
     );
     if (created !== 1) throw new Error(`job ${job.id} already exists`);
   }
@@ -127,16 +147,36 @@ export class RedisJobStore implements JobStore {
       const next = applyJobPatch(current, patch);
       const member = createdIndexMember(epochMs(current.createdAt), id);
       const keys = [this.keys.job(id), this.keys.byStatus(current.status), this.keys.byStatus(next.status)];
-      if ((await this.redis.eval(SWAP, 3, ...keys, raw, JSON.stringify(next), member)) === 1) return next;
+      const sum = summaryOps(this.keys, current, next, keys.length + 1);
+      keys.push(...sum.keys);
+      if ((await this.redis.eval(SWAP, keys.length, ...keys, raw, JSON.stringify(next), member, sum.ops)) === 1) return next;
     }
     throw new Error(`job ${id} changed concurrently ${MAX_SWAP_TRIES} times; update abandoned`);
   }
 
   /**
-   * The summary's figures from the small records only (decks stay in Redis): still one read per job of
-   * the range. TODO(issue 12): Redis counters / an incremental summary, so this stops growing with the range.
+   * The summary's figures from the per-day and per-hour aggregates kept with every write
+   * (summary-aggregates.ts): counts, sums and sorted sets, plus the records of at most one part-hour.
+   * Until this Redis's aggregates are built (the layout-4 upgrade step), from the records.
    */
   async summaryFacts(sinceMs: number): Promise<JobFacts> {
+    this.aggregatesBuilt ||= (await this.redis.exists(this.keys.summaryBuilt())) === 1;
+    if (this.aggregatesBuilt) return aggregateFacts(this.redis, this.keys, sinceMs);
+    // Not built yet (this process started while Redis was down, or another is building): build, answer meanwhile from the records.
+    this.ensureSummaryAggregates().catch(() => undefined);
+    return this.summaryFactsFromRecords(sinceMs);
+  }
+
+  /** `buildSummaryAggregates` once per process at a time (start-up and the summary may both ask). */
+  ensureSummaryAggregates(): Promise<number> {
+    this.building ??= this.buildSummaryAggregates().finally(() => {
+      this.building = undefined;
+    });
+    return this.building;
+  }
+
+  /** The summary's figures from every record of the range: the answer before the aggregates, kept as their oracle. */
+  async summaryFactsFromRecords(sinceMs: number): Promise<JobFacts> {
     const members = await this.redis.zrange(this.keys.allJobs(), '+', createdIndexFloor(sinceMs), 'BYLEX', 'REV');
     const jobs: JobRecord[] = [];
     for (let i = 0; i < members.length; i += MGET_CHUNK) {
@@ -144,6 +184,37 @@ export class RedisJobStore implements JobStore {
       for (const raw of values) if (raw !== null) jobs.push(JSON.parse(raw) as JobRecord);
     }
     return factsOfJobs(jobs);
+  }
+
+  /**
+   * The layout-4 upgrade step: puts every record written before the aggregates into them, once per
+   * Redis (then marks them built). Each record is counted in a compare-and-set script, and a put is
+   * idempotent, so it is safe beside live writes and beside another process doing the same.
+   * Returns how many records it counted (0 when already built).
+   */
+  async buildSummaryAggregates(): Promise<number> {
+    if ((await this.redis.exists(this.keys.summaryBuilt())) === 1) return 0;
+    let counted = 0;
+    let min = '-';
+    for (;;) {
+      const members = await this.redis.zrange(this.keys.allJobs(), min, '+', 'BYLEX', 'LIMIT', 0, MGET_CHUNK);
+      if (members.length === 0) break;
+      for (const member of members) if (await this.countRecord(idOfMember(member))) counted++;
+      min = `(${members[members.length - 1]}`;
+    }
+    await this.redis.set(this.keys.summaryBuilt(), new Date().toISOString());
+    this.aggregatesBuilt = true;
+    return counted;
+  }
+
+  private async countRecord(id: string): Promise<boolean> {
+    for (let i = 0; i < MAX_SWAP_TRIES; i++) {
+      const raw = await this.redis.get(this.keys.job(id));
+      if (raw === null) return false;
+      const sum = summaryOps(this.keys, null, JSON.parse(raw) as JobRecord, 2);
+      if ((await this.redis.eval(COUNT_ONE, 1 + sum.keys.length, this.keys.job(id), ...sum.keys, raw, sum.ops)) === 1) return true;
+    }
+    throw new Error(`job ${id} changed concurrently ${MAX_SWAP_TRIES} times; not counted in the summary aggregates`);
   }
 
   async idsInStatus(statuses: readonly JobStatus[], limit: number): Promise<string[]> {
@@ -239,7 +310,9 @@ export class RedisJobStore implements JobStore {
             this.keys.byClient(jobClient(job)),
             this.keys.deck(id),
           ];
-          if ((await this.redis.eval(DELETE, 5, ...keys, raw, member)) === 1) deleted.push(job);
+          const sum = summaryOps(this.keys, job, null, keys.length + 1);
+          keys.push(...sum.keys);
+          if ((await this.redis.eval(DELETE, keys.length, ...keys, raw, member, sum.ops)) === 1) deleted.push(job);
         }
         min = `(${members[members.length - 1]}`;
       }
