@@ -21,13 +21,14 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { verifySignature } from '../../services/jobs/webhook-signature';
+import { markdownTable } from '../../scripts/readme-tables';
 import { freePortPlan, type RunningPart, startCollector, startToxiproxy } from '../../stack/launch';
 import { getJob, submitJob, tinyDeck, type ApiJob } from '../support/jobs';
 import { freePort, waitFor } from '../support/ports';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
 import { startS3Emulator, type S3Emulator } from '../support/s3-emulator';
 import { REPO_ROOT, startService, type RunningService } from '../support/service';
-import { type Toxic, ToxiproxyClient, type ToxicType } from '../support/toxiproxy';
+import { type Toxic, ToxiproxyClient } from '../support/toxiproxy';
 
 const SECRET = 'faults-e2e-secret';
 /** How long each toxic stays on: the fault being survived, not a wait for an event. */
@@ -47,23 +48,32 @@ const COMPONENT_NAMES: Record<Component, string> = {
   webhook: 'Webhook receiver',
 };
 
-/** Each toxic as applied (on both directions), and how the table names it. */
-const TOXICS: Record<ToxicType, { toxic: Toxic; label: string }> = {
+/** The faults, each one toxic as applied (on both directions), and how the table names it. */
+const FAULTS = {
   latency: { toxic: { type: 'latency', attributes: { latency: 150, jitter: 0 } }, label: 'latency: +150 ms each way' },
   bandwidth: { toxic: { type: 'bandwidth', attributes: { rate: 16 } }, label: 'bandwidth: 16 KB/s each way' },
-  timeout: { toxic: { type: 'timeout', attributes: { timeout: 0 } }, label: 'black hole (timeout): data dropped' },
-  reset_peer: { toxic: { type: 'reset_peer', attributes: { timeout: 0 } }, label: 'connection reset (reset_peer)' },
-  slow_close: { toxic: { type: 'slow_close', attributes: { delay: 2000 } }, label: 'slow close: 2 s' },
-};
-const TOXIC_ORDER: ToxicType[] = ['latency', 'bandwidth', 'timeout', 'reset_peer', 'slow_close'];
+  'black-hole': {
+    toxic: { type: 'timeout', attributes: { timeout: 0 } },
+    label: 'black hole (`timeout` 0): nothing passes, nothing closes',
+  },
+  'black-hole-close': {
+    toxic: { type: 'timeout', attributes: { timeout: 1000 } },
+    label: 'black hole, then closed (`timeout` 1000 ms): data dropped',
+  },
+  reset: { toxic: { type: 'reset_peer', attributes: { timeout: 0 } }, label: 'connection reset (`reset_peer` 0)' },
+  'slow-close': { toxic: { type: 'slow_close', attributes: { delay: 2000 } }, label: 'slow close (`slow_close` 2000 ms)' },
+} satisfies Record<string, { toxic: Toxic; label: string }>;
+type Fault = keyof typeof FAULTS;
+const FAULT_ORDER = Object.keys(FAULTS) as Fault[];
 
 /** The truth /readyz must tell: not ready exactly while the queue backend or the video storage cannot be reached. */
-const expectedReady = (c: Component, t: ToxicType): number => ((c === 'redis' || c === 'storage') && (t === 'timeout' || t === 'reset_peer') ? 503 : 200);
+const UNREACHABLE: readonly Fault[] = ['black-hole', 'black-hole-close', 'reset'];
+const expectedReady = (c: Component, f: Fault): number => ((c === 'redis' || c === 'storage') && UNREACHABLE.includes(f) ? 503 : 200);
 
 /** One row of the outcome table: deterministic counts and categories only, no timings. */
 interface Outcome {
   component: Component;
-  toxic: ToxicType;
+  fault: Fault;
   jobs: number;
   completed: number;
   /** Failed jobs by error category. */
@@ -75,8 +85,8 @@ interface Outcome {
   /** Finished jobs whose every event (render.started and the final one) was delivered, of the finished jobs. */
   webhooksDelivered: number;
   finished: number;
-  /** Jobs that ended after the fault began (not in the table: it depends on timing; asserted to be at least one). */
-  endedAfterFault: number;
+  /** Jobs running while the fault was on (not in the table: it depends on timing; asserted to be at least one). */
+  inFlight: number;
 }
 
 const failedText = (f: Record<string, number>) => {
@@ -84,20 +94,38 @@ const failedText = (f: Record<string, number>) => {
   return entries.length === 0 ? '0' : entries.map(([cat, n]) => `${n} (${cat})`).join(', ');
 };
 const verdict = (o: Outcome) =>
-  [o.stuck === 0 ? 'none stuck' : `${o.stuck} STUCK`, o.completedTwice === 0 ? 'none duplicated' : `${o.completedTwice} DUPLICATED`].join(', ');
+  [o.stuck === 0 ? 'none stuck' : `${o.stuck} STUCK`, o.completedTwice === 0 ? 'none duplicated' : `${o.completedTwice} DUPLICATED`].join(
+    ', ',
+  );
 
-/** The Markdown table docs/RELIABILITY.md holds between its markers. */
+/** The Markdown table docs/RELIABILITY.md holds between its markers, padded as Biome formats Markdown tables. */
 function renderTable(rows: Outcome[]): string {
-  const lines = [
-    '| Component | Fault | Jobs | Completed | Failed (category) | Stuck | Completed twice | `/readyz` during the fault | Jobs with every webhook delivered | Verdict |',
-    '| --- | --- | ---: | ---: | --- | ---: | ---: | --- | --- | --- |',
-  ];
-  for (const o of rows) {
-    lines.push(
-      `| ${COMPONENT_NAMES[o.component]} | ${TOXICS[o.toxic].label} | ${o.jobs} | ${o.completed} | ${failedText(o.failed)} | ${o.stuck} | ${o.completedTwice} | ${o.readyDuring.join(', ')} | ${o.webhooksDelivered}/${o.finished} | ${verdict(o)} |`,
-    );
-  }
-  return lines.join('\n');
+  return markdownTable(
+    [
+      'Component',
+      'Fault',
+      'Jobs',
+      'Completed',
+      'Failed (category)',
+      'Stuck',
+      'Completed twice',
+      '`/readyz` during the fault',
+      'Jobs with every webhook delivered',
+      'Verdict',
+    ],
+    rows.map((o) => [
+      COMPONENT_NAMES[o.component],
+      FAULTS[o.fault].label,
+      String(o.jobs),
+      String(o.completed),
+      failedText(o.failed),
+      String(o.stuck),
+      String(o.completedTwice),
+      o.readyDuring.join(', '),
+      `${o.webhooksDelivered}/${o.finished}`,
+      verdict(o),
+    ]),
+  );
 }
 
 const DOC = path.join(REPO_ROOT, 'docs', 'RELIABILITY.md');
@@ -234,15 +262,15 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
   });
 
   /** Runs one case and returns its row (also when jobs get stuck: that is an outcome, asserted afterwards). */
-  async function runCase(component: Component, type: ToxicType): Promise<Outcome> {
+  async function runCase(component: Component, fault: Fault): Promise<Outcome> {
     const jobs: ApiJob[] = [];
     for (let i = 0; i < JOBS_PER_CASE; i++) {
-      jobs.push(await submitJob(api!.url, tinyDeck(`${component} ${type} ${i}`, 1, 1, { webhookUrl: hookUrl })));
+      jobs.push(await submitJob(api!.url, tinyDeck(`${component} ${fault} ${i}`, 1, 1, { webhookUrl: hookUrl })));
     }
     const before = Date.now();
-    const names = [`${type}-up`, `${type}-down`];
-    await proxy.addToxic(component, names[0]!, TOXICS[type].toxic, 'upstream');
-    await proxy.addToxic(component, names[1]!, TOXICS[type].toxic, 'downstream');
+    const names = [`${fault}-up`, `${fault}-down`];
+    await proxy.addToxic(component, names[0]!, FAULTS[fault].toxic, 'upstream');
+    await proxy.addToxic(component, names[1]!, FAULTS[fault].toxic, 'downstream');
     const readyDuring = new Set<string>();
     try {
       while (Date.now() - before < FAULT_MS) {
@@ -257,7 +285,7 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
     const removedAt = Date.now();
     const final = new Map<string, ApiJob>();
     await waitFor(
-      `the ${component} ${type} jobs to end`,
+      `the ${component} ${fault} jobs to end`,
       async () => {
         for (const j of jobs) {
           if (final.has(j.id)) continue;
@@ -273,9 +301,7 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
     const events = (j: ApiJob) => ['render.started', `render.${j.status}`];
     const deliveredFor = (j: ApiJob) => events(j).every((e) => hook!.seen.some((s) => s.jobId === j.id && s.event === e && s.signed));
     // A delivery cut by the fault is retried after the delivery timeout (10 s) and the outbox's backoff.
-    await waitFor(`the webhooks of the ${component} ${type} jobs`, () => finished.every(deliveredFor), 60_000, 250).catch(
-      () => undefined,
-    );
+    await waitFor(`the webhooks of the ${component} ${fault} jobs`, () => finished.every(deliveredFor), 60_000, 250).catch(() => undefined);
     // Readiness comes back with the dependency.
     await waitFor('/readyz 200 after the fault', async () => (await readyStatus(api!)) === '200', 30_000, 250);
     const completed = finished.filter((j) => j.status === 'completed');
@@ -284,12 +310,15 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
       const key = j.status === 'failed' ? (j.error?.category ?? 'no category') : j.status;
       failed[key] = (failed[key] ?? 0) + 1;
     }
-    const completionEvents = (id: string) => new Set(hook!.seen.filter((s) => s.jobId === id && s.event === 'render.completed').map((s) => s.eventId)).size;
-    // The fault met work in flight: some job ended only after it began (its last steps ran under it or waited it out).
-    const endedAfterFault = finished.filter((j) => j.finishedAt && Date.parse(String(j.finishedAt)) >= before).length;
+    const completionEvents = (id: string) =>
+      new Set(hook!.seen.filter((s) => s.jobId === id && s.event === 'render.completed').map((s) => s.eventId)).size;
+    // The fault met work in flight: a job running while it was on (its steps ran under it or waited it out).
+    const inFlight = finished.filter(
+      (j) => j.startedAt && j.finishedAt && Date.parse(String(j.startedAt)) <= removedAt && Date.parse(String(j.finishedAt)) >= before,
+    ).length;
     const outcome: Outcome = {
       component,
-      toxic: type,
+      fault,
       jobs: jobs.length,
       completed: completed.length,
       failed,
@@ -298,30 +327,32 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
       readyDuring: [...readyDuring].sort(),
       webhooksDelivered: finished.filter(deliveredFor).length,
       finished: finished.length,
-      endedAfterFault,
+      inFlight,
     };
-    process.stderr.write(`faults: ${component} ${type}: ${JSON.stringify(outcome)} (ended ${Date.now() - removedAt} ms after the toxic)\n`);
+    process.stderr.write(
+      `faults: ${component} ${fault}: ${JSON.stringify(outcome)} (settled ${Date.now() - removedAt} ms after the toxic was removed)\n`,
+    );
     return outcome;
   }
 
   let metricBase = 0;
   for (const component of COMPONENTS) {
-    for (const type of TOXIC_ORDER) {
-      test(`${component} × ${type}: every job completed once or failed with a category, none stuck, /readyz truthful, webhooks delivered`, {
+    for (const fault of FAULT_ORDER) {
+      test(`${component} × ${fault}: every job completed once or failed with a category, none stuck, /readyz truthful, webhooks delivered`, {
         timeout: 180_000,
       }, async () => {
         if (rows.length === 0) metricBase = await completedCount(worker!);
-        const o = await runCase(component, type);
+        const o = await runCase(component, fault);
         rows.push(o);
         // The worker's own count of completions agrees with the jobs' records: nothing completed twice unseen.
         const counted = await completedCount(worker!);
         const completedSoFar = rows.reduce((n, r) => n + r.completed, 0);
         assert.equal(counted - metricBase, completedSoFar, 'render_jobs_total{status="completed"} counts each completion once');
-        assert.ok(o.endedAfterFault >= 1, `the fault met jobs in flight: ${JSON.stringify(o)}`);
+        assert.ok(o.inFlight >= 1, `the fault met jobs in flight: ${JSON.stringify(o)}`);
         assert.equal(o.stuck, 0, `stuck jobs: ${JSON.stringify(o)}`);
         assert.equal(o.completedTwice, 0, `jobs completed twice: ${JSON.stringify(o)}`);
         for (const cat of Object.keys(o.failed)) assert.notEqual(cat, 'no category', 'a failed job says why');
-        assert.deepEqual(o.readyDuring, [String(expectedReady(component, type))], '/readyz tells the truth during the fault');
+        assert.deepEqual(o.readyDuring, [String(expectedReady(component, fault))], '/readyz tells the truth during the fault');
         assert.equal(o.webhooksDelivered, o.finished, 'every webhook delivered at least once');
         assert.equal(worker!.child.exitCode, null, 'the worker rides out the fault');
         assert.equal(api!.child.exitCode, null, 'the API rides out the fault');
@@ -330,7 +361,7 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
   }
 
   test('the outcome table matches the one in docs/RELIABILITY.md (UPDATE_RELIABILITY=1 rewrites it)', () => {
-    assert.equal(rows.length, COMPONENTS.length * TOXIC_ORDER.length, 'every case ran');
+    assert.equal(rows.length, COMPONENTS.length * FAULT_ORDER.length, 'every case ran');
     const table = renderTable(rows);
     const doc = readFileSync(DOC, 'utf8');
     const from = doc.indexOf(START_MARK);
@@ -342,6 +373,6 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
     } else {
       assert.equal(committed, table, 'the committed fault table differs from this run (UPDATE_RELIABILITY=1 rewrites it after review)');
     }
-    for (const o of rows) assert.equal(verdict(o), 'none stuck, none duplicated', `${o.component} × ${o.toxic}`);
+    for (const o of rows) assert.equal(verdict(o), 'none stuck, none duplicated', `${o.component} × ${o.fault}`);
   });
 });
