@@ -82,6 +82,8 @@ interface Outcome {
   completedTwice: number;
   /** Every /readyz status seen after READY_SETTLE_MS of the fault ('no answer' when it did not answer in 3 s). */
   readyDuring: string[];
+  /** Every /healthz status seen during the fault (not in the table: always 200 or the case fails). */
+  liveDuring: string[];
   /** Finished jobs whose every event (render.started and the final one) was delivered, of the finished jobs. */
   webhooksDelivered: number;
   finished: number;
@@ -176,9 +178,12 @@ async function completedCount(worker: RunningService): Promise<number> {
   return Number(/^render_jobs_total\{status="completed"[^}]*\} (\d+)/m.exec(metrics)?.[1] ?? 0);
 }
 
-async function readyStatus(api: RunningService): Promise<string> {
+const readyStatus = (api: RunningService) => probe(`${api.url}/readyz`);
+
+/** The status of GET `url` within 3 s, or 'no answer'. */
+async function probe(url: string): Promise<string> {
   try {
-    const res = await fetch(`${api.url}/readyz`, { signal: AbortSignal.timeout(3000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
     await res.arrayBuffer();
     return String(res.status);
   } catch {
@@ -272,11 +277,13 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
     await proxy.addToxic(component, names[0]!, FAULTS[fault].toxic, 'upstream');
     await proxy.addToxic(component, names[1]!, FAULTS[fault].toxic, 'downstream');
     const readyDuring = new Set<string>();
+    const liveDuring = new Set<string>();
     try {
       while (Date.now() - before < FAULT_MS) {
         const at = Date.now() - before;
-        const status = await readyStatus(api!);
+        const [status, live] = await Promise.all([readyStatus(api!), probe(`${api!.url}/healthz`)]);
         if (at >= READY_SETTLE_MS && Date.now() - before <= FAULT_MS) readyDuring.add(status);
+        liveDuring.add(live);
         await new Promise((r) => setTimeout(r, 250));
       }
     } finally {
@@ -325,6 +332,7 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
       stuck: jobs.length - finished.length,
       completedTwice: jobs.filter((j) => completionEvents(j.id) > 1).length,
       readyDuring: [...readyDuring].sort(),
+      liveDuring: [...liveDuring].sort(),
       webhooksDelivered: finished.filter(deliveredFor).length,
       finished: finished.length,
       inFlight,
@@ -353,6 +361,7 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
         assert.equal(o.completedTwice, 0, `jobs completed twice: ${JSON.stringify(o)}`);
         for (const cat of Object.keys(o.failed)) assert.notEqual(cat, 'no category', 'a failed job says why');
         assert.deepEqual(o.readyDuring, [String(expectedReady(component, fault))], '/readyz tells the truth during the fault');
+        assert.deepEqual(o.liveDuring, ['200'], 'the API stays alive (/healthz) through the fault');
         assert.equal(o.webhooksDelivered, o.finished, 'every webhook delivered at least once');
         assert.equal(worker!.child.exitCode, null, 'the worker rides out the fault');
         assert.equal(api!.child.exitCode, null, 'the API rides out the fault');
