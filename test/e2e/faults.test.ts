@@ -319,9 +319,10 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
     }
     const completionEvents = (id: string) =>
       new Set(hook!.seen.filter((s) => s.jobId === id && s.event === 'render.completed').map((s) => s.eventId)).size;
-    // The fault met work in flight: a job running while it was on (its steps ran under it or waited it out).
+    // The fault met work in flight: a job ended after it began, and its last attempt started before
+    // it ended or an earlier attempt (submitted just before the fault, so run during it) was given up.
     const inFlight = finished.filter(
-      (j) => j.startedAt && j.finishedAt && Date.parse(String(j.startedAt)) <= removedAt && Date.parse(String(j.finishedAt)) >= before,
+      (j) => j.finishedAt && Date.parse(String(j.finishedAt)) >= before && (Date.parse(String(j.startedAt)) <= removedAt || j.attempts > 1),
     ).length;
     const outcome: Outcome = {
       component,
