@@ -31,7 +31,7 @@ import { REPO_ROOT, startService, type RunningService } from '../support/service
 import { type Toxic, ToxiproxyClient } from '../support/toxiproxy';
 
 const SECRET = 'faults-e2e-secret';
-/** How long each toxic stays on: the fault being survived, not a wait for an event. */
+/** How long each toxic stays on unless its fault says: the fault being survived, not a wait for an event. */
 const FAULT_MS = 4000;
 /** /readyz answers after this much of the fault count (its own checks wait up to 1 s, plus a poll in flight). */
 const READY_SETTLE_MS = 1500;
@@ -60,14 +60,20 @@ const FAULTS = {
     toxic: { type: 'timeout', attributes: { timeout: 1000 } },
     label: 'black hole, then closed (`timeout` 1000 ms): data dropped',
   },
+  // Longer than BullMQ's job lock (10 s): the worker cannot renew it, so the job counts as stalled once Redis answers again.
+  'long-black-hole': {
+    toxic: { type: 'timeout', attributes: { timeout: 0 } },
+    label: 'black hole for 12 s (`timeout` 0), longer than the job lock',
+    ms: 12_000,
+  },
   reset: { toxic: { type: 'reset_peer', attributes: { timeout: 0 } }, label: 'connection reset (`reset_peer` 0)' },
   'slow-close': { toxic: { type: 'slow_close', attributes: { delay: 2000 } }, label: 'slow close (`slow_close` 2000 ms)' },
-} satisfies Record<string, { toxic: Toxic; label: string }>;
+} satisfies Record<string, { toxic: Toxic; label: string; ms?: number }>;
 type Fault = keyof typeof FAULTS;
 const FAULT_ORDER = Object.keys(FAULTS) as Fault[];
 
 /** The truth /readyz must tell: not ready exactly while the queue backend or the video storage cannot be reached. */
-const UNREACHABLE: readonly Fault[] = ['black-hole', 'black-hole-close', 'reset'];
+const UNREACHABLE: readonly Fault[] = ['black-hole', 'black-hole-close', 'long-black-hole', 'reset'];
 const expectedReady = (c: Component, f: Fault): number => ((c === 'redis' || c === 'storage') && UNREACHABLE.includes(f) ? 503 : 200);
 
 /** One row of the outcome table: deterministic counts and categories only, no timings. */
@@ -279,10 +285,11 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
     const readyDuring = new Set<string>();
     const liveDuring = new Set<string>();
     try {
-      while (Date.now() - before < FAULT_MS) {
+      const faultMs = (FAULTS[fault] as { ms?: number }).ms ?? FAULT_MS;
+      while (Date.now() - before < faultMs) {
         const at = Date.now() - before;
         const [status, live] = await Promise.all([readyStatus(api!), probe(`${api!.url}/healthz`)]);
-        if (at >= READY_SETTLE_MS && Date.now() - before <= FAULT_MS) readyDuring.add(status);
+        if (at >= READY_SETTLE_MS && Date.now() - before <= faultMs) readyDuring.add(status);
         liveDuring.add(live);
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -339,7 +346,7 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
       inFlight,
     };
     process.stderr.write(
-      `faults: ${component} ${fault}: ${JSON.stringify(outcome)} (settled ${Date.now() - removedAt} ms after the toxic was removed)\n`,
+      `faults: ${component} ${fault}: ${JSON.stringify(outcome)}, attempts ${finished.map((j) => j.attempts).join(',')} (settled ${Date.now() - removedAt} ms after the toxic was removed)\n`,
     );
     return outcome;
   }
