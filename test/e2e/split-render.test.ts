@@ -1,0 +1,117 @@
+/**
+ * One job across many workers (Redis layout): an API and two workers share a real Redis and a data
+ * dir (the piece cache); a deck at the split threshold is handed out as chunks. Both workers run
+ * chunks of the one job (their spans are in the job's trace), the job completes once with one
+ * attempt, and its video has the frames of a cold single-process render of the same deck.
+ */
+import { afterAll, beforeAll, describe, test } from 'vitest';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { receivedSpans, spanAttribute, startOtlpSink, type OtlpSink } from '../support/otlp-receiver';
+import { submitJob, waitForStatus } from '../support/jobs';
+import { waitFor } from '../support/ports';
+import { startService, type RunningService } from '../support/service';
+
+const redisUrl = process.env.REDIS_TEST_URL;
+
+/** 8 slides, 4 chunks of 2: fades inside a chunk and across chunks, narration on some slides. */
+const deck = {
+  title: 'split deck',
+  slides: Array.from({ length: 8 }, (_, i) => ({
+    title: `Slide ${i + 1}`,
+    content: `part ${i + 1} of the split deck`,
+    duration: 2,
+    transition: i % 3 === 0 ? 'none' : 'fade',
+    ...(i % 2 === 0 ? { narration: `slide ${i + 1}` } : {}),
+  })),
+  config: { width: 320, height: 240, fps: 12, quality: 'low', voice: 'en-us' },
+};
+
+describe('a deck split across two workers over Redis', { timeout: 300_000 }, () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-split-'));
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-split-videos-'));
+  let sink: OtlpSink;
+  let api: RunningService | undefined;
+  let reference: RunningService | undefined;
+  const workers: RunningService[] = [];
+
+  beforeAll(async () => {
+    assert.ok(redisUrl, 'REDIS_TEST_URL is not set: run through scripts/with-redis.sh (make test does)');
+    sink = await startOtlpSink(true);
+    const env = {
+      REDIS_URL: redisUrl,
+      RENDER_QUEUE_NAME: `split-${randomUUID().slice(0, 8)}`,
+      RENDER_CONCURRENCY: '1',
+      RENDER_ENCODE_PARALLELISM: '1',
+      RENDER_HEARTBEAT_MS: '1000',
+      RENDER_SPLIT_MIN_SLIDES: '4',
+      RENDER_SPLIT_CHUNK_SLIDES: '2',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    };
+    api = await startService({ entry: 'services/api/main.ts', dataDir, env, telemetry: true });
+    for (let i = 0; i < 2; i++) workers.push(await startService({ entry: 'services/worker/main.ts', dataDir, env, telemetry: true }));
+    // The reference: one process, no Redis, no piece cache (every piece encoded there, cold).
+    reference = await startService({ env: { RENDER_PIECE_CACHE_BYTES: '0' }, telemetry: false });
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all([...workers.map((w) => w.stop()), api?.stop(), reference?.stop()]);
+    reference?.cleanup();
+    await sink?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  async function frames(baseUrl: string, id: string): Promise<string> {
+    const file = path.join(scratch, `${id}.mp4`);
+    writeFileSync(file, Buffer.from(await (await fetch(`${baseUrl}/api/jobs/${id}/output`)).arrayBuffer()));
+    return execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'framemd5', '-'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
+  }
+
+  test('both workers run chunks of the one job, in its trace; the video matches a single-process render frame for frame', {
+    timeout: 240_000,
+  }, async () => {
+    const submitted = await submitJob(api!.url, deck);
+    const single = await submitJob(reference!.url, deck);
+    const done = await waitForStatus(api!.url, submitted.id, ['completed', 'failed', 'cancelled'], 200_000);
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.equal(done.attempts, 1, 'the chunks and the join are one attempt');
+    const traceId = String(done.traceId);
+    const chunkSpans = () => receivedSpans(sink).filter((s) => s.name === 'render chunk' && s.traceId === traceId);
+    const joined = () => receivedSpans(sink).find((s) => s.name === 'ffmpeg encode' && s.traceId === traceId);
+    await waitFor('the chunk spans and the join', () => chunkSpans().length >= 4 && joined() !== undefined, 20_000);
+    const firsts = chunkSpans().map((s) => Number(spanAttribute(s, 'render.chunk.first_slide')));
+    assert.deepEqual(
+      [...new Set(firsts)].sort((a, b) => a - b),
+      [0, 2, 4, 6],
+      'one chunk per two slides',
+    );
+    const ranBy = new Set(chunkSpans().map((s) => String(spanAttribute(s, 'render.chunk.worker'))));
+    const pids = workers.map((w) => `:${w.child.pid}`);
+    assert.equal(ranBy.size, 2, `chunks ran on ${[...ranBy].join(', ')}`);
+    for (const pid of pids)
+      assert.ok(
+        [...ranBy].some((w) => w.endsWith(pid)),
+        `worker ${pid} ran a chunk`,
+      );
+    // The join found the chunks' pieces: only the transitions across two chunks were left to encode.
+    const encode = joined()!;
+    const total = Number(spanAttribute(encode, 'render.pieces.total'));
+    const reused = Number(spanAttribute(encode, 'render.pieces.reused'));
+    assert.ok(reused > 0 && reused < total, `${reused} of ${total} pieces reused`);
+    assert.ok(Number(spanAttribute(encode, 'render.pieces.encoder_runs')) <= 3, 'at most the three chunk boundaries encoded by the join');
+
+    const cold = await waitForStatus(reference!.url, single.id, ['completed', 'failed'], 120_000);
+    assert.equal(cold.status, 'completed', JSON.stringify(cold.error));
+    assert.equal(await frames(api!.url, done.id), await frames(reference!.url, cold.id));
+  });
+});
