@@ -2,7 +2,9 @@
  * One job across many workers (Redis layout): an API and two workers share a real Redis and a data
  * dir (the piece cache); a deck at the split threshold is handed out as chunks. Both workers run
  * chunks of the one job (their spans are in the job's trace), the job completes once with one
- * attempt, and its video has the frames of a cold single-process render of the same deck.
+ * attempt, and its video has the frames of a cold single-process render of the same deck. A worker
+ * killed with SIGKILL in the middle of a chunk loses only that chunk: the job completes once, on its
+ * first attempt, with the same frames.
  */
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
@@ -15,6 +17,7 @@ import { receivedSpans, spanAttribute, startOtlpSink, type OtlpSink } from '../s
 import { submitJob, waitForStatus } from '../support/jobs';
 import { waitFor } from '../support/ports';
 import { startService, type RunningService } from '../support/service';
+import { ffmpegUnder } from './process-tree';
 
 const redisUrl = process.env.REDIS_TEST_URL;
 
@@ -31,6 +34,18 @@ const deck = {
   config: { width: 320, height: 240, fps: 12, quality: 'low', voice: 'en-us' },
 };
 
+/** 12 larger slides (6 chunks), so a chunk's encode lasts long enough to be interrupted. */
+const longDeck = {
+  title: 'split deck, killed worker',
+  slides: Array.from({ length: 12 }, (_, i) => ({
+    title: `Slide ${i + 1}`,
+    content: `part ${i + 1}`,
+    duration: 2,
+    transition: i % 2 === 0 ? 'fade' : 'none',
+  })),
+  config: { width: 1280, height: 720, fps: 25, quality: 'high' },
+};
+
 describe('a deck split across two workers over Redis', { timeout: 300_000 }, () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-split-'));
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-split-videos-'));
@@ -38,6 +53,7 @@ describe('a deck split across two workers over Redis', { timeout: 300_000 }, () 
   let api: RunningService | undefined;
   let reference: RunningService | undefined;
   const workers: RunningService[] = [];
+  const orphans: number[] = [];
 
   beforeAll(async () => {
     assert.ok(redisUrl, 'REDIS_TEST_URL is not set: run through scripts/with-redis.sh (make test does)');
@@ -50,6 +66,8 @@ describe('a deck split across two workers over Redis', { timeout: 300_000 }, () 
       RENDER_HEARTBEAT_MS: '1000',
       RENDER_SPLIT_MIN_SLIDES: '4',
       RENDER_SPLIT_CHUNK_SLIDES: '2',
+      // The kill test reads the workers' info lines (the split, each chunk, the completion).
+      LOG_LEVEL: 'info',
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
@@ -62,6 +80,14 @@ describe('a deck split across two workers over Redis', { timeout: 300_000 }, () 
   }, 180_000);
   afterAll(async () => {
     await Promise.all([...workers.map((w) => w.stop()), api?.stop(), reference?.stop()]);
+    // ffmpeg children of the SIGKILLed worker were reparented; none may outlive the test.
+    for (const pid of orphans) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     reference?.cleanup();
     await sink?.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -110,6 +136,53 @@ describe('a deck split across two workers over Redis', { timeout: 300_000 }, () 
     assert.ok(reused > 0 && reused < total, `${reused} of ${total} pieces reused`);
     assert.ok(Number(spanAttribute(encode, 'render.pieces.encoder_runs')) <= 3, 'at most the three chunk boundaries encoded by the join');
 
+    const cold = await waitForStatus(reference!.url, single.id, ['completed', 'failed'], 120_000);
+    assert.equal(cold.status, 'completed', JSON.stringify(cold.error));
+    assert.equal(await frames(api!.url, done.id), await frames(reference!.url, cold.id));
+  });
+
+  test('kill -9 of a worker in the middle of a chunk: the job still completes once, on attempt 1, with the same frames', {
+    timeout: 240_000,
+  }, async () => {
+    const submitted = await submitJob(api!.url, longDeck);
+    const single = await submitJob(reference!.url, longDeck);
+    const chunksDone = () => workers.reduce((n, w) => n + (w.output().match(/chunk encoded/g)?.length ?? 0), 0);
+    const before = chunksDone();
+    const splitLines = () => workers.reduce((n, w) => n + (w.output().match(/deck split into chunks/g)?.length ?? 0), 0);
+    const splitsBefore = splitLines();
+    let victim: RunningService | undefined;
+    await waitFor(
+      'a worker in the middle of a chunk',
+      async () => {
+        if (chunksDone() - before >= 4) throw new Error('the chunks ran out before one could be interrupted');
+        // The job's own run stops once it has split the deck: until every chunk is done, an ffmpeg under a worker is a chunk's.
+        victim = splitLines() > splitsBefore ? workers.find((w) => ffmpegUnder(w.child.pid!).length > 0) : undefined;
+        return victim !== undefined;
+      },
+      90_000,
+      20,
+    );
+    orphans.push(...ffmpegUnder(victim!.child.pid!));
+    victim!.child.kill('SIGKILL');
+    assert.equal(await victim!.stop(), null);
+    const done = await waitForStatus(api!.url, submitted.id, ['completed', 'failed', 'cancelled'], 180_000);
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.equal(done.attempts, 1, 'only the chunk was lost, not the attempt');
+    const completions = workers
+      .flatMap((w) => w.output().split('\n'))
+      .filter((line) => line.includes(done.id) && line.includes('"transition":"complete"'));
+    assert.equal(completions.length, 1, 'completed once');
+    // The chunk the victim was encoding ran again on the survivor: every chunk was encoded by someone.
+    const encodedChunks = workers
+      .flatMap((w) => w.output().split('\n'))
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; job_id?: string; chunk_first_slide?: number })
+      .filter((entry) => entry.msg === 'chunk encoded' && entry.job_id === done.id)
+      .map((entry) => Number(entry.chunk_first_slide));
+    assert.deepEqual(
+      [...new Set(encodedChunks)].sort((a, b) => a - b),
+      [0, 2, 4, 6, 8, 10],
+    );
     const cold = await waitForStatus(reference!.url, single.id, ['completed', 'failed'], 120_000);
     assert.equal(cold.status, 'completed', JSON.stringify(cold.error));
     assert.equal(await frames(api!.url, done.id), await frames(reference!.url, cold.id));
