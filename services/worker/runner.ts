@@ -73,9 +73,13 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
   // Still `processing` at the start of an attempt: the process running the previous one died mid-attempt
   // (a shutdown puts the record back to `queued`). The dead process could not say so; this one does,
   // and the logs alert WorkerLostMidAttempt counts these lines.
-  // The run after a split job's chunks goes on with the attempt that split it (same fence, no new start).
+  // The run after a split job's chunks goes on with the attempt that split it (same fence, no new start);
+  // a run after a crash of that one has a higher attempt number and starts afresh.
   const resumed =
-    job.resumedAttempt !== undefined && existing.status === 'processing' && existing.attemptId === job.resumedAttempt
+    job.resumedAttempt !== undefined &&
+    existing.status === 'processing' &&
+    existing.attemptId === job.resumedAttempt &&
+    existing.attempts === job.attempt
       ? job.resumedAttempt
       : null;
   if (existing.status === 'processing' && !resumed)

@@ -34,17 +34,17 @@ const deck = {
   config: { width: 320, height: 240, fps: 12, quality: 'low', voice: 'en-us' },
 };
 
-/** 12 larger slides (6 chunks), so a chunk's encode lasts long enough to be interrupted. */
-const longDeck = {
-  title: 'split deck, killed worker',
+/** 12 larger slides (6 chunks), so a chunk's encode lasts long enough to be interrupted; `tag` keeps each test's pieces its own. */
+const longDeck = (tag: string) => ({
+  title: `split deck, ${tag}`,
   slides: Array.from({ length: 12 }, (_, i) => ({
     title: `Slide ${i + 1}`,
-    content: `part ${i + 1}`,
+    content: `part ${i + 1}, ${tag}`,
     duration: 2,
     transition: i % 2 === 0 ? 'fade' : 'none',
   })),
   config: { width: 1280, height: 720, fps: 25, quality: 'high' },
-};
+});
 
 describe('a deck split across two workers over Redis', { timeout: 300_000 }, () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-split-'));
@@ -141,11 +141,30 @@ describe('a deck split across two workers over Redis', { timeout: 300_000 }, () 
     assert.equal(await frames(api!.url, done.id), await frames(reference!.url, cold.id));
   });
 
+  test('cancel while the chunks run: the job is cancelled, its chunks stop, the workers go on', { timeout: 120_000 }, async () => {
+    const submitted = await submitJob(api!.url, longDeck('cancelled'));
+    const linesOf = (msg: string) =>
+      workers.flatMap((w) => w.output().split('\n')).filter((line) => line.includes(submitted.id) && line.includes(`"msg":"${msg}"`))
+        .length;
+    await waitFor('the deck split into chunks', () => linesOf('deck split into chunks') === 1, 60_000, 20);
+    const cancel = await fetch(`${api!.url}/api/jobs/${submitted.id}`, { method: 'DELETE' });
+    assert.equal(cancel.status, 200, await cancel.text());
+    const done = await waitForStatus(api!.url, submitted.id, ['cancelled', 'completed', 'failed'], 30_000);
+    assert.equal(done.status, 'cancelled');
+    // Chunks not yet taken are gone and running ones abort: the workers soon run no FFmpeg, and far fewer than 6 chunks finished.
+    await waitFor('no chunk still encoding', () => workers.every((w) => ffmpegUnder(w.child.pid!).length === 0), 20_000, 50);
+    const encoded = linesOf('chunk encoded');
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(linesOf('chunk encoded'), encoded, 'no chunk of the cancelled job runs afterwards');
+    assert.ok(encoded < 6, `${encoded} of 6 chunks encoded before the cancel took effect`);
+    assert.equal((await waitForStatus(api!.url, submitted.id, ['cancelled'], 1000)).status, 'cancelled');
+  });
+
   test('kill -9 of a worker in the middle of a chunk: the job still completes once, on attempt 1, with the same frames', {
     timeout: 240_000,
   }, async () => {
-    const submitted = await submitJob(api!.url, longDeck);
-    const single = await submitJob(reference!.url, longDeck);
+    const submitted = await submitJob(api!.url, longDeck('killed worker'));
+    const single = await submitJob(reference!.url, longDeck('killed worker'));
     const chunksDone = () => workers.reduce((n, w) => n + (w.output().match(/chunk encoded/g)?.length ?? 0), 0);
     const before = chunksDone();
     const splitLines = () => workers.reduce((n, w) => n + (w.output().match(/deck split into chunks/g)?.length ?? 0), 0);

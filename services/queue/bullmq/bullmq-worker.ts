@@ -163,7 +163,7 @@ export class BullmqWorkerHandle implements WorkerHandle {
     void this.chunkWorker?.run().catch((err) => this.deps.logger.error({ err }, 'bullmq chunk worker stopped'));
   }
 
-  /** Runs one chunk; a shutdown hands it back untried, a cancel or a failure ends this try (BullMQ retries it). */
+  /** Runs one chunk; a shutdown hands it back untried, a cancel ends it, a failure ends this try (BullMQ retries it). */
   private async runChunk(handler: ChunkHandler, job: Job<QueuedChunk>, token?: string): Promise<void> {
     const controller = new AbortController();
     const key = job.id ?? '';
@@ -172,6 +172,8 @@ export class BullmqWorkerHandle implements WorkerHandle {
     try {
       await done;
     } catch (err) {
+      // A cancelled job's chunk is done with: nothing to retry, and its job's entry goes on to settle.
+      if (controller.signal.reason === 'cancelled') return;
       if (controller.signal.reason !== 'shutdown') throw err;
       await this.retryMove('chunk hand-back', job.data.id, () => job.moveToDelayed(Date.now(), token));
       throw new DelayedError();
