@@ -259,6 +259,9 @@ export class BullmqWorkerHandle implements WorkerHandle {
     const { id, carrier, enqueuedAt } = job.data;
     const generation = job.data.generation ?? 0;
     const interrupted = job.data.interrupted ?? 0;
+    // A split entry runs again only once its chunks have settled; after a crash between adding them and
+    // waiting for them, it goes back to waiting (the crash still counts when it resumes).
+    if (job.data.split !== undefined && (await job.moveToWaitingChildren(token ?? ''))) throw new WaitingChildrenError();
     const controller = new AbortController();
     // A crash (stalled job) counts as an attempt; a start interrupted by a clean shutdown does not.
     const attemptNo = Math.max(1, job.attemptsStarted - interrupted);
