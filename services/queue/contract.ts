@@ -169,6 +169,8 @@ export interface QueuedChunk extends ChunkSpec {
   generation: number;
   /** The record's fence token of the attempt that split it (a chunk of another attempt does nothing). */
   attemptId: string;
+  /** When the chunk was queued, epoch ms (its span records the wait); absent when unknown. */
+  enqueuedAt?: number;
 }
 
 /**

@@ -69,6 +69,9 @@ export function createChunkHandler(deps: ChunkHandlerDeps): ChunkHandler {
       [ATTR.RENDER_CHUNK_FIRST]: chunk.first,
       [ATTR.RENDER_CHUNK_SLIDES]: chunk.count,
       [ATTR.RENDER_CHUNK_WORKER]: worker,
+      ...(chunk.enqueuedAt === undefined
+        ? {}
+        : { [ATTR.RENDER_CHUNK_QUEUE_WAIT_SECONDS]: Math.max(0, (Date.now() - chunk.enqueuedAt) / 1000) }),
     };
     await withCarriedSpan('render chunk', chunk.carrier, attributes, async (span) => {
       const scratchDir = await makeScratchDir(deps.config.dataDir);

@@ -121,6 +121,10 @@ describe('a deck split across two workers over Redis', { timeout: 300_000 }, () 
       [0, 2, 4, 6],
       'one chunk per two slides',
     );
+    // A double attribute (spanAttribute reads strings and ints).
+    const waited = (span: ReturnType<typeof chunkSpans>[number]) =>
+      span.attributes.find((a) => a.key === 'render.chunk.queue_wait_seconds')?.value.doubleValue;
+    for (const span of chunkSpans()) assert.ok(Number(waited(span)) >= 0, 'each chunk says how long it waited');
     const ranBy = new Set(chunkSpans().map((s) => String(spanAttribute(s, 'render.chunk.worker'))));
     const pids = workers.map((w) => `:${w.child.pid}`);
     assert.equal(ranBy.size, 2, `chunks ran on ${[...ranBy].join(', ')}`);

@@ -167,7 +167,7 @@ export class BullmqWorkerHandle implements WorkerHandle {
   private async runChunk(handler: ChunkHandler, job: Job<QueuedChunk>, token?: string): Promise<void> {
     const controller = new AbortController();
     const key = job.id ?? '';
-    const done = handler(job.data, controller.signal);
+    const done = handler({ ...job.data, enqueuedAt: job.timestamp }, controller.signal);
     this.chunksRunning.set(key, { controller, id: job.data.id, generation: job.data.generation, done: done.catch(() => undefined) });
     try {
       await done;
