@@ -1,7 +1,7 @@
 /**
  * The chunk runner: the ChunkHandler a backend that splits jobs (Redis layout) calls for one chunk
- * of a split job. It fetches and speaks only its own slides (the rest of the deck stays out of its
- * scratch dir), encodes their pieces into the piece cache (stages/encode-chunk.ts) and returns; it
+ * of a split job. It fetches and speaks only its own slides and the next one (the rest of the deck
+ * stays out of its scratch dir), encodes their pieces into the piece cache (stages/encode-chunk.ts) and returns; it
  * never writes the job's record: the status, attempts, progress and webhooks stay the job's own
  * attempt's. A chunk of a job that was cancelled, retried or taken over meanwhile does nothing.
  * Its span joins the job's trace (the carrier the splitting attempt handed over), from any worker.
@@ -32,12 +32,15 @@ export interface ChunkHandlerDeps {
   outbound?: OutboundClient;
 }
 
-/** The deck as a chunk sees it: slides outside the chunk keep their place and text but lose what would be fetched or spoken. */
+/**
+ * The deck as a chunk sees it: its slides, and the next chunk's first slide (whose still its last
+ * transition reads); the others keep their place and text but lose what would be fetched or spoken.
+ */
 export function chunkRequest(request: RenderRequest, chunk: { first: number; count: number }): RenderRequest {
   return {
     ...request,
     slides: request.slides.map((slide, i) =>
-      i >= chunk.first && i < chunk.first + chunk.count
+      i >= chunk.first && i <= chunk.first + chunk.count
         ? slide
         : { ...slide, imageUrl: undefined, audioUrl: undefined, narration: undefined },
     ),

@@ -1,7 +1,7 @@
 /**
  * A split attempt through the runner and the chunk runner, in one process over a backend that says
  * it splits: the attempt stops after tts with its chunks, each chunk puts its slides' pieces in the
- * cache without touching the record, and the resumed run is the same attempt (no second start, one
+ * cache without touching the record (every piece but the audio track between them), and the resumed run is the same attempt (no second start, one
  * `render.started`), joins the cached pieces and completes. A chunk of another attempt does nothing.
  */
 import { test } from 'vitest';
@@ -74,9 +74,9 @@ test('a split attempt: chunks fill the piece cache, the same attempt resumes and
     await chunkHandler({ ...first.chunks[0], id, generation: 0, attemptId: 'another attempt' }, signal);
     assert.equal(pieces().length, before, 'a chunk of another attempt encodes nothing');
     for (const chunk of first.chunks) await chunkHandler({ ...chunk, id, generation: 0, attemptId: first.attemptId }, signal);
-    // 4 static pieces, 4 stills, 2 WAVs (the three silent ones are one piece), and the 4 fades inside a chunk:
-    // fade-in of 0, transitions 0→1 and 2→3, fade-out of 3 (1→2 crosses chunks: the join makes it).
-    assert.equal(pieces().length - before, 14);
+    // 4 static pieces, 4 stills, 2 WAVs (the three silent ones are one piece), and all 5 fades: fade-in of 0,
+    // transitions 0→1, 1→2 (made by the first chunk, which draws slide 2's still too) and 2→3, fade-out of 3.
+    assert.equal(pieces().length - before, 15);
     const unchanged = await backend.store.get(id);
     assert.deepEqual(
       [unchanged?.status, unchanged?.attempts, unchanged?.attemptId],

@@ -1,9 +1,11 @@
 /**
  * One chunk of a split job (Redis layout): the pieces of a run of slides, encoded into the piece
  * cache with exactly the commands the job's own encode stage would run (same frame plan from every
- * slide's length, same keys), so the job's join, on whichever worker, finds them there. Fades that
- * join two slides of the same chunk are made here too; a transition across two chunks is left to
- * the join, which makes whatever the cache lacks. A piece the cache already holds is not made again.
+ * slide's length, same keys), so the job's join, on whichever worker, finds them there. A chunk
+ * makes every fade that starts on one of its slides, the transition into the next chunk's first
+ * slide too (for which it draws that slide's still: the caller fetched that slide as well), so the
+ * join has only the audio track and the stream copy left. A piece the cache already holds is not
+ * made again; whatever a chunk failed to make, the join makes.
  */
 import path from 'node:path';
 import { ANONYMOUS_CLIENT } from '../../shared/job';
@@ -50,7 +52,9 @@ export async function encodeChunk(
     const inChunk = (i: number) => i >= chunk.first && i < chunk.first + chunk.count;
     const at = (name: string) => path.join(ctx.scratchDir, name);
     const mine = plans.filter((p) => inChunk(p.index));
-    const myFades = runs.flatMap((run, i) => (run.parts.every((part) => inChunk(part.plan.index)) ? [{ run, ref: keys.fades[i] }] : []));
+    const myFades = runs.flatMap((run, i) => (inChunk(run.parts[0].plan.index) ? [{ run, ref: keys.fades[i] }] : []));
+    // The next chunk's first slide, when a transition of this chunk reads its still.
+    const borrowed = myFades.flatMap((f) => f.run.parts.filter((part) => !inChunk(part.plan.index)).map((part) => part.plan));
     let encoded = 0;
     let reused = 0;
     const restore = async (ref: PieceRef | null, file: string) => {
@@ -93,6 +97,25 @@ export async function encodeChunk(
             if (want.still && k.still) saved.push(cache.save(k.still, at(plan.still)));
             encoded += saved.length;
             await Promise.all(saved);
+          })(),
+        );
+      }
+      for (const plan of borrowed) {
+        const still = keys.slides[plan.index].still;
+        pictures.set(
+          plan.index,
+          (async () => {
+            if (!still || (await restore(still, plan.still))) return;
+            const want = { video: false, audio: false, still: true };
+            await limit(() =>
+              withSpan('ffmpeg slide still', { [ATTR.RENDER_SLIDE_INDEX]: plan.index }, async (s) => {
+                throwIfAborted(taskSignal);
+                const args = await pictureArgs(work[plan.index], plan, pieces[plan.index], cfg, slots.threads, draws[plan.index], want);
+                await runFfmpeg(ctx.scratchDir, args, taskSignal, s);
+              }),
+            );
+            await cache.save(still, at(plan.still));
+            encoded++;
           })(),
         );
       }
