@@ -4,6 +4,7 @@
  * size by two workers each pinned to its own core, split at the defaults (40 slides, chunks of 10).
  * Each render uses a deck of its own (the slides' text carries the round), so no piece is reused;
  * wall time as a client sees it; the ratio is two workers / one, median of the rounds.
+ * `BENCH_SPLIT_CHUNK_SLIDES` overrides the chunk size (default 10, the service's default).
  * Target: ≤ 0.6. Needs Redis: `REDIS_URL=redis://127.0.0.1:6379 node --import tsx bench/split-render.ts [rounds]`
  * (or run it through scripts/with-redis.sh, which sets REDIS_TEST_URL).
  */
@@ -38,7 +39,7 @@ async function fleet(redisUrl: string, cores: string[], split: boolean): Promise
     RENDER_CONCURRENCY: '1',
     RENDER_ENCODE_PARALLELISM: '1',
     RENDER_SPLIT_MIN_SLIDES: split ? '40' : '100000',
-    RENDER_SPLIT_CHUNK_SLIDES: '10',
+    RENDER_SPLIT_CHUNK_SLIDES: process.env.BENCH_SPLIT_CHUNK_SLIDES ?? '10',
     OTEL_TRACES_EXPORTER: 'none',
   };
   const api = await startService({ entry: 'services/api/main.ts', dataDir, env, telemetry: false });
