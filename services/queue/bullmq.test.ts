@@ -232,3 +232,68 @@ test('a retry scheduled while Redis is briefly down is retried, not failed: the 
     await redis.destroy();
   }
 });
+
+test(
+  'a split attempt: its chunks run on the chunk queue (a failed one retried alone, none counted), then the same attempt resumes',
+  T,
+  async () => {
+    const q = await freshQueue('bullmq', tuning);
+    try {
+      const backend = await q.open();
+      assert.equal(backend.splits, true);
+      await backend.store.create(jobRecord('s1'));
+      const runs: { attempt: number; resumedAttempt?: string }[] = [];
+      const chunkTries: { first: number; id: string; attemptId: string; generation: number }[] = [];
+      const countsDuringChunks: Awaited<ReturnType<typeof backend.counts>>[] = [];
+      const resumed = deferred();
+      const seconds = [1, 2, 3];
+      const worker = await backend.startWorker(
+        async (job) => {
+          runs.push(job.resumedAttempt ? { attempt: job.attempt, resumedAttempt: job.resumedAttempt } : { attempt: job.attempt });
+          if (!job.resumedAttempt)
+            return {
+              kind: 'split',
+              attemptId: 'attempt-token',
+              chunks: [
+                { first: 0, count: 2, seconds, carrier: {} },
+                { first: 2, count: 1, seconds, carrier: {} },
+              ],
+            };
+          resumed.resolve();
+          return { kind: 'completed' };
+        },
+        {
+          ...opts,
+          chunks: async (chunk) => {
+            chunkTries.push({ first: chunk.first, id: chunk.id, attemptId: chunk.attemptId, generation: chunk.generation });
+            assert.deepEqual(chunk.seconds, seconds);
+            countsDuringChunks.push(await backend.counts());
+            if (chunk.first === 0 && chunkTries.filter((t) => t.first === 0).length === 1) throw new Error('first try of chunk 0 fails');
+          },
+        },
+      );
+      await backend.enqueue('s1', {});
+      await resumed.promise;
+      assert.deepEqual(runs, [{ attempt: 1 }, { attempt: 1, resumedAttempt: 'attempt-token' }], 'one attempt, resumed once');
+      assert.deepEqual(
+        chunkTries.map((t) => t.first).sort((a, b) => a - b),
+        [0, 0, 2],
+      );
+      assert.equal(chunkTries.filter((t) => t.first === 0).length, 2, 'the failed chunk ran again');
+      assert.equal(chunkTries.filter((t) => t.first === 2).length, 1, 'the other chunk ran once');
+      for (const t of chunkTries)
+        assert.deepEqual(
+          { id: t.id, attemptId: t.attemptId, generation: t.generation },
+          { id: 's1', attemptId: 'attempt-token', generation: 0 },
+        );
+      for (const c of countsDuringChunks) {
+        assert.equal(c.waiting + c.delayed, 0, 'chunks never count as waiting');
+        assert.equal(c.active, 1, 'the job waiting for its chunks counts as running, once');
+      }
+      await waitFor('the job to leave the queue', async () => !(await backend.hasEntry('s1', 0)));
+      await worker.close();
+    } finally {
+      await q.cleanup();
+    }
+  },
+);

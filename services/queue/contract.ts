@@ -145,10 +145,52 @@ export interface QueuedJob {
   enqueuedAt: number;
   /** The record generation this entry was enqueued for (see `JobRecord.generation`). */
   generation: number;
+  /**
+   * Set when this run resumes an attempt that split its deck into chunks (`AttemptOutcome` `split`),
+   * once they have settled: that attempt's fence token. The same attempt goes on, it is not a new start.
+   */
+  resumedAttempt?: string;
 }
 
+/** One chunk of a split job: encode the pieces of slides `first` … `first + count - 1` into the piece cache. */
+export interface ChunkSpec {
+  first: number;
+  count: number;
+  /** Every slide's length in seconds (the frame plan rounds on the running total, so a chunk needs all of them). */
+  seconds: number[];
+  /** W3C trace context of the attempt that split the job: the chunk's span joins its trace. */
+  carrier: Record<string, string>;
+}
+
+/** What a chunk worker is handed. */
+export interface QueuedChunk extends ChunkSpec {
+  /** The job it belongs to, and the record generation it was split for (a chunk of an older one does nothing). */
+  id: string;
+  generation: number;
+  /** The record's fence token of the attempt that split it (a chunk of another attempt does nothing). */
+  attemptId: string;
+  /** When the chunk was queued, epoch ms (its span records the wait); absent when unknown. */
+  enqueuedAt?: number;
+}
+
+/**
+ * Runs one chunk. Unlike a `JobHandler` it throws on failure: the backend retries that chunk alone,
+ * and a chunk that never succeeds leaves its pieces to the job's own join. It never changes the job's record.
+ */
+export type ChunkHandler = (chunk: QueuedChunk, signal: AbortSignal) => Promise<void>;
+
 /** The handler's verdict on one attempt; the backend schedules accordingly. */
-export type AttemptOutcome = { kind: 'completed' } | { kind: 'retry'; delayMs: number } | { kind: 'failed' } | { kind: 'cancelled' };
+export type AttemptOutcome =
+  | { kind: 'completed' }
+  | { kind: 'retry'; delayMs: number }
+  | { kind: 'failed' }
+  | { kind: 'cancelled' }
+  /**
+   * The attempt handed its deck's pieces out as chunks (only on a backend with `splits`): the backend
+   * queues them as children of the job's entry and runs the same attempt again, `resumed`, once every
+   * chunk has settled (done or given up).
+   */
+  | { kind: 'split'; attemptId: string; chunks: ChunkSpec[] };
 
 /** Why the backend aborted a running attempt (`signal.reason`). */
 export type AbortReason = 'cancelled' | 'shutdown';
@@ -188,6 +230,8 @@ export interface WorkerOptions {
    * several processes; the status machine lets only the first one fail it). Must not reject.
    */
   onGaveUp: (report: GiveUpReport) => Promise<void>;
+  /** Runs the chunks of split jobs (a backend with `splits` consumes its chunk queue with it). */
+  chunks?: ChunkHandler;
 }
 
 /** How a worker closes: `drainMs` lets running attempts finish for that long before they are aborted. */
@@ -217,6 +261,11 @@ export interface QueueBackend {
   readonly messagingSystem: string;
   /** The queue's name (`messaging.destination.name`). */
   readonly queueName: string;
+  /**
+   * True when an attempt may split its job into chunks other workers run (BullMQ: child jobs on a
+   * queue of their own, never counted in `counts()`); the embedded backend encodes a deck in one process.
+   */
+  readonly splits: boolean;
   readonly store: JobStore;
   /**
    * Where state every API process must share lives (the per-client submission rate): a Redis

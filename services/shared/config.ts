@@ -194,6 +194,15 @@ const envSchema = z.object({
     shown: '`client`',
     doc: "`client`: a client's render pieces are reused only by that client; `shared`: by every client (one trusted team)",
   }),
+  // A deck this long (Redis layout) is split into chunks of pieces that any worker can encode.
+  RENDER_SPLIT_MIN_SLIDES: v(int(2, 100_000).default(40), {
+    shown: '`40`',
+    doc: 'Redis layout: a deck of at least this many slides is encoded in chunks any worker takes (queue `<RENDER_QUEUE_NAME>-chunks`), then joined',
+  }),
+  RENDER_SPLIT_CHUNK_SLIDES: v(int(1, 100_000).default(10), {
+    shown: '`10`',
+    doc: 'slides per chunk of a split deck',
+  }),
   // Applied by instrumentation/read-sampler.ts (which cannot import this module); validated here so a bad value stops start-up.
   RENDER_TRACE_READ_RATIO: v(z.coerce.number().min(0).max(1).default(0.05), {
     shown: '`0.05`',
@@ -357,6 +366,8 @@ const configSchema = envSchema.transform((e, ctx) => {
     /** FFmpeg runs one encode may start at once (RENDER_ENCODE_PARALLELISM, default: this machine's cores). */
     encodeParallelism: e.RENDER_ENCODE_PARALLELISM ?? os.availableParallelism(),
     pieceCache: Object.freeze({ maxBytes: e.RENDER_PIECE_CACHE_BYTES, scope: e.RENDER_PIECE_CACHE_SCOPE }),
+    /** Decks split into chunks across workers (Redis layout; needs the piece cache on). */
+    split: { minSlides: e.RENDER_SPLIT_MIN_SLIDES, chunkSlides: e.RENDER_SPLIT_CHUNK_SLIDES },
     /** Share of status-poll, job-list and admin-page traces recorded at the head (RENDER_TRACE_READ_RATIO). */
     traceReadRatio: e.RENDER_TRACE_READ_RATIO,
     heartbeatMs: e.RENDER_HEARTBEAT_MS,

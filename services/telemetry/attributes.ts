@@ -61,6 +61,14 @@ export const ATTR = Object.freeze({
   RENDER_PIECES_ENCODER_RUNS: 'render.pieces.encoder_runs',
   /** True when the joined AAC audio track came from the piece cache. */
   RENDER_PIECES_TRACK_REUSED: 'render.pieces.track_reused',
+  /** A split job: its chunk count (the attempt's span), and on a chunk's span its first slide, slides, the worker that ran it and its wait on the chunk queue. */
+  RENDER_SPLIT_CHUNKS: 'render.split.chunks',
+  /** True on the run that joins a split job once its chunks are done. */
+  RENDER_SPLIT_RESUMED: 'render.split.resumed',
+  RENDER_CHUNK_FIRST: 'render.chunk.first_slide',
+  RENDER_CHUNK_SLIDES: 'render.chunk.slides',
+  RENDER_CHUNK_WORKER: 'render.chunk.worker',
+  RENDER_CHUNK_QUEUE_WAIT_SECONDS: 'render.chunk.queue_wait_seconds',
   RENDER_ASSET_KIND: 'render.asset.kind',
   RENDER_ASSET_BYTES: 'render.asset.bytes',
   RENDER_ERROR_CATEGORY: 'render.error.category',

@@ -97,6 +97,24 @@ export async function withConsumerSpan<T>(
   }
 }
 
+/** The W3C trace context of the active span, to hand to work another process runs (a chunk of a split job). */
+export function activeCarrier(): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier;
+}
+
+/** Runs `fn` in a CONSUMER span whose parent is the context in `carrier` (a chunk's span under its job's trace, on any worker). */
+export async function withCarriedSpan<T>(
+  name: string,
+  carrier: Record<string, string>,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const parent = propagation.extract(context.active(), carrier);
+  return context.with(parent, () => withSpan(name, attributes, fn, SpanKind.CONSUMER));
+}
+
 /** Runs `fn` in an INTERNAL child span named after the stage; a thrown error marks the span and is rethrown. */
 export async function withSpan<T>(
   name: string,

@@ -12,6 +12,7 @@ import { ttsStage } from './stages/tts';
 import { checkDeckLength } from './stages/deck-length';
 import { encodeStage } from './stages/encode';
 import { storeStage, type StoreResult } from './stages/store';
+import type { SlideWork } from './stages/context';
 
 /** What a successful pipeline run produced. */
 export interface PipelineResult extends StoreResult {
@@ -19,12 +20,17 @@ export interface PipelineResult extends StoreResult {
 }
 
 /** Hooks the runner gives the pipeline to keep the job record current. */
-export interface PipelineHooks {
+export interface PipelineHooks<S = never> {
   onStage(stage: Stage): Promise<void>;
   onProgress(stage: Stage, fraction: number): void;
+  /**
+   * Called once the deck's audio is known (after tts): a value other than null stops the pipeline
+   * there and is returned (the runner hands the encode out as chunks of a split job).
+   */
+  split?(work: SlideWork[]): Promise<S | null>;
 }
 
-async function step<T>(ctx: StageContext, hooks: PipelineHooks, stage: Stage, fn: () => Promise<T>): Promise<T> {
+async function step<T, S>(ctx: StageContext, hooks: PipelineHooks<S>, stage: Stage, fn: () => Promise<T>): Promise<T> {
   throwIfAborted(ctx.signal);
   await hooks.onStage(stage);
   const started = performance.now();
@@ -38,7 +44,7 @@ async function step<T>(ctx: StageContext, hooks: PipelineHooks, stage: Stage, fn
 }
 
 /** Runs every stage in order; throws whatever the failing stage threw. */
-export async function runPipeline(ctx: StageContext, hooks: PipelineHooks): Promise<PipelineResult> {
+export async function runPipeline<S = never>(ctx: StageContext, hooks: PipelineHooks<S>): Promise<PipelineResult | { split: S }> {
   let work = await step(ctx, hooks, 'fetch', () => fetchStage(ctx));
   work = await step(ctx, hooks, 'tts', async () => {
     const spoken = await ttsStage(ctx, work);
@@ -46,6 +52,11 @@ export async function runPipeline(ctx: StageContext, hooks: PipelineHooks): Prom
     await checkDeckLength(ctx, spoken);
     return spoken;
   });
+  if (hooks.split) {
+    throwIfAborted(ctx.signal);
+    const split = await hooks.split(work);
+    if (split !== null) return { split };
+  }
   const encoded = await step(ctx, hooks, 'encode', () => encodeStage(ctx, work, (f) => hooks.onProgress('encode', f)));
   const stored = await step(ctx, hooks, 'store', () => storeStage(ctx, encoded.file, encoded.checked));
   return { ...stored, speed: encoded.speed };

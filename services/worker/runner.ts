@@ -20,6 +20,9 @@ import type { Logger } from '../telemetry/logger';
 import { recordEncode, recordInProgress, recordQueueWait } from '../telemetry/metrics';
 import { markSpanCancelled, withConsumerSpan } from '../telemetry/tracing';
 import { runPipeline } from './pipeline';
+import { slideSeconds } from './stages/encode';
+import { activeCarrier } from '../telemetry/tracing';
+import type { ChunkSpec } from '../queue/contract';
 import { ProgressWriter } from './progress-writer';
 import { volumes, waitForFreeSpace } from './storage-space';
 import { makeScratchDir } from './scratch';
@@ -70,7 +73,16 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
   // Still `processing` at the start of an attempt: the process running the previous one died mid-attempt
   // (a shutdown puts the record back to `queued`). The dead process could not say so; this one does,
   // and the logs alert WorkerLostMidAttempt counts these lines.
-  if (existing.status === 'processing')
+  // The run after a split job's chunks goes on with the attempt that split it (same fence, no new start);
+  // a run after a crash of that one has a higher attempt number and starts afresh.
+  const resumed =
+    job.resumedAttempt !== undefined &&
+    existing.status === 'processing' &&
+    existing.attemptId === job.resumedAttempt &&
+    existing.attempts === job.attempt
+      ? job.resumedAttempt
+      : null;
+  if (existing.status === 'processing' && !resumed)
     deps.logger.warn(
       { job_id: job.id, attempt: job.attempt, previous_attempt: existing.attempts },
       `${WORKER_LOST_LINE}: the previous attempt never finished, running the job again`,
@@ -83,7 +95,7 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
   const target = { messagingSystem: deps.backend.messagingSystem, queueName: deps.backend.queueName };
   return withConsumerSpan(job, target, async (span) => {
     const logger = deps.logger.child({ job_id: job.id, attempt: job.attempt });
-    const startedMs = Date.now();
+    const startedMs = resumed && existing.startedAt ? Date.parse(existing.startedAt) : Date.now();
     const queueWait = Math.max(0, (startedMs - job.enqueuedAt) / 1000);
     const req = existing.request;
     span.setAttributes({
@@ -97,15 +109,21 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
     });
     // The start gives this attempt its fence token: from here on only writes carrying it land, so when two
     // attempts of one job run at once (a lost lock), the one that started last owns the record and the other loses.
-    const started = await deps.lifecycle.start({
-      jobId: job.id,
-      attempt: job.attempt,
-      startedAt: new Date(startedMs),
-      queueWaitSeconds: queueWait,
-    });
+    const started = resumed
+      ? { owner: { jobId: job.id, attemptId: resumed, attempt: existing.attempts } }
+      : await deps.lifecycle.start({
+          jobId: job.id,
+          attempt: job.attempt,
+          startedAt: new Date(startedMs),
+          queueWaitSeconds: queueWait,
+        });
     if (!started) return cancelled(span, logger);
     const { owner } = started;
-    recordQueueWait(queueWait);
+    if (resumed) span.setAttribute(ATTR.RENDER_SPLIT_RESUMED, true);
+    else recordQueueWait(queueWait);
+    const { minSlides, chunkSlides } = deps.config.split;
+    // A long deck is handed out as chunks any worker can take (a backend that splits, the piece cache on); once.
+    const splits = deps.backend.splits && !resumed && deps.config.pieceCache.maxBytes > 0 && req.slides.length >= minSlides;
     recordInProgress(1);
     const untrack = trackActiveJob(
       req.slides.reduce((sum, slide) => sum + slide.duration, 0),
@@ -138,9 +156,25 @@ async function runAttempt(deps: JobHandlerDeps, job: QueuedJob, signal: AbortSig
             logger.debug({ stage }, 'stage started');
           },
           onProgress: (stage, fraction) => progress.report(stage, fraction),
+          split: splits
+            ? async (work): Promise<ChunkSpec[]> => {
+                const seconds = await slideSeconds(work, signal);
+                const carrier = activeCarrier();
+                const chunks: ChunkSpec[] = [];
+                for (let first = 0; first < seconds.length; first += chunkSlides)
+                  chunks.push({ first, count: Math.min(chunkSlides, seconds.length - first), seconds, carrier });
+                return chunks;
+              }
+            : undefined,
         },
       );
       progress.stop();
+      if ('split' in result) {
+        await deps.lifecycle.progress(owner, { stage: 'encode' });
+        span.setAttribute(ATTR.RENDER_SPLIT_CHUNKS, result.split.length);
+        logger.info({ chunks: result.split.length, chunk_slides: chunkSlides }, 'deck split into chunks');
+        return { kind: 'split', attemptId: owner.attemptId, chunks: result.split };
+      }
       // Only the attempt that wins the final status update publishes its object; a loser deletes its own.
       const done = await publishOutput({ lifecycle: deps.lifecycle, storage: deps.storage, logger }, owner, {
         outputKey: result.outputKey,

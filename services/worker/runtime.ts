@@ -12,6 +12,7 @@ import { startRetention } from './retention';
 import { freeBytes, volumes } from './storage-space';
 import { startJobs, type Jobs, type JobsOptions } from '../jobs';
 import { createJobHandler, type JobHandlerDeps } from './runner';
+import { createChunkHandler } from './chunk';
 import { sweepStale } from './scratch';
 import { waitForStorage } from './storage-wait';
 
@@ -51,6 +52,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     heartbeatMs: config.heartbeatMs,
     // A job the queue gave up on (its workers kept dying) is failed by the lifecycle, with its webhook.
     onGaveUp: lifecycle.onGaveUp,
+    // Chunks of split jobs (a backend that splits): any worker takes them, beside its own jobs.
+    chunks: backend.splits ? createChunkHandler(options) : undefined,
   });
   setMemoryLimit(config.memoryLimitBytes);
   const stopObserving = observeHeartbeat(() => handle.lastHeartbeatAt());

@@ -50,7 +50,8 @@ export async function freshQueue(kind: BackendKind, bullmq: BullmqOptions = {}) 
 export async function deleteRedisKeys(url: string, queueName: string): Promise<void> {
   const redis = new IORedis(url, { maxRetriesPerRequest: 1 });
   try {
-    for (const pattern of [`render-o11y:${queueName}:*`, `bull:${queueName}:*`]) {
+    // The chunk queue of split jobs too (`<queue>-chunks`).
+    for (const pattern of [`render-o11y:${queueName}:*`, `bull:${queueName}:*`, `bull:${queueName}-chunks:*`]) {
       const stream = redis.scanStream({ match: pattern, count: 500 });
       for await (const keys of stream) if ((keys as string[]).length) await redis.del(...(keys as string[]));
     }

@@ -1,8 +1,18 @@
 /** One BullMQ consumer: runs the handler per job, turns outcomes into BullMQ moves, and listens for cancels. */
 import os from 'node:os';
-import { DelayedError, QueueEvents, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, QueueEvents, WaitingChildrenError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AbortReason, AttemptOutcome, CloseOptions, GiveUpReport, JobHandler, WorkerHandle, WorkerOptions } from '../contract';
+import type {
+  AbortReason,
+  AttemptOutcome,
+  ChunkHandler,
+  CloseOptions,
+  GiveUpReport,
+  JobHandler,
+  QueuedChunk,
+  WorkerHandle,
+  WorkerOptions,
+} from '../contract';
 import type { Logger } from 'pino';
 import { generationOfBullmqJobId, idOfBullmqJobId, type RedisKeys } from './keys';
 import { withTimeout } from '../../shared/timeout';
@@ -19,7 +29,17 @@ export interface BullmqJobData {
   generation?: number;
   /** Starts interrupted by a worker shutdown: BullMQ counts them in `attemptsStarted`, we do not. */
   interrupted?: number;
+  /** Set when the attempt split the job into chunks: the fence token of that attempt, which the run after the chunks resumes. */
+  split?: string;
 }
+
+/** The chunk queue of a render queue: chunks of split jobs, never counted in the render queue's figures. */
+export function chunkQueueName(queueName: string): string {
+  return `${queueName}-chunks`;
+}
+
+/** Tries of one chunk (a failed chunk is retried alone; one that never succeeds leaves its pieces to the join). */
+const CHUNK_ATTEMPTS = 3;
 
 /** How often a running attempt's durable cancel flag is checked (pub/sub is the fast path; this one survives a missed message). */
 const CANCEL_CHECK_MS = 1000;
@@ -59,6 +79,14 @@ export class BullmqWorkerHandle implements WorkerHandle {
   private heartbeat: NodeJS.Timeout | undefined;
   private lastBeat: number | null = null;
   private closed: Promise<void> | undefined;
+  /** Chunks of split jobs: where this process adds them, and (with a chunk handler) its consumer of them. */
+  private readonly chunkQueue: Queue<QueuedChunk>;
+  private readonly chunkConn: Redis | undefined;
+  private readonly chunkWorker: Worker<QueuedChunk> | undefined;
+  private readonly chunksRunning = new Map<
+    string,
+    { controller: AbortController; id: string; generation: number; done: Promise<unknown> }
+  >();
 
   constructor(
     private readonly deps: BullmqWorkerDeps,
@@ -78,6 +106,21 @@ export class BullmqWorkerHandle implements WorkerHandle {
       autorun: false,
     });
     this.worker.on('error', (err) => deps.logger.warn({ err }, 'bullmq worker error'));
+    this.chunkQueue = new Queue<QueuedChunk>(chunkQueueName(deps.queueName), { connection: deps.client });
+    this.chunkQueue.on('error', (err) => deps.logger.warn({ err }, 'bullmq chunk queue error'));
+    const chunks = options.chunks;
+    if (chunks) {
+      this.chunkConn = connectRedis(deps.redisUrl, true, deps.logger, 'chunk-worker');
+      this.chunkWorker = new Worker<QueuedChunk>(chunkQueueName(deps.queueName), (job, token) => this.runChunk(chunks, job, token), {
+        connection: this.chunkConn,
+        concurrency: options.concurrency,
+        lockDuration: deps.tuning.lockDurationMs,
+        stalledInterval: deps.tuning.stalledIntervalMs,
+        maxStalledCount: deps.tuning.maxStalledCount,
+        autorun: false,
+      });
+      this.chunkWorker.on('error', (err) => deps.logger.warn({ err }, 'bullmq chunk worker error'));
+    }
     // A job stalled past maxStalledCount is failed by the worker that next takes it (this event, here),
     // or by another process (the queue's event stream, below): both report, the status machine lets one win.
     this.worker.on('failed', (job, err) => {
@@ -117,12 +160,35 @@ export class BullmqWorkerHandle implements WorkerHandle {
     this.cancelCheck = setInterval(() => void this.checkCancelFlags(), CANCEL_CHECK_MS);
     this.cancelCheck.unref();
     void this.worker.run().catch((err) => this.deps.logger.error({ err }, 'bullmq worker stopped'));
+    void this.chunkWorker?.run().catch((err) => this.deps.logger.error({ err }, 'bullmq chunk worker stopped'));
+  }
+
+  /** Runs one chunk; a shutdown hands it back untried, a cancel ends it, a failure ends this try (BullMQ retries it). */
+  private async runChunk(handler: ChunkHandler, job: Job<QueuedChunk>, token?: string): Promise<void> {
+    const controller = new AbortController();
+    const key = job.id ?? '';
+    const done = handler({ ...job.data, enqueuedAt: job.timestamp }, controller.signal);
+    this.chunksRunning.set(key, { controller, id: job.data.id, generation: job.data.generation, done: done.catch(() => undefined) });
+    try {
+      await done;
+    } catch (err) {
+      // A cancelled job's chunk is done with: nothing to retry, and its job's entry goes on to settle.
+      if (controller.signal.reason === 'cancelled') return;
+      if (controller.signal.reason !== 'shutdown') throw err;
+      await this.retryMove('chunk hand-back', job.data.id, () => job.moveToDelayed(Date.now(), token));
+      throw new DelayedError();
+    } finally {
+      this.chunksRunning.delete(key);
+    }
   }
 
   /** Aborts running attempts whose durable cancel flag is set (a cancel whose pub/sub message this process missed). */
   private async checkCancelFlags(): Promise<void> {
-    if (this.running.size === 0) return;
-    const runs = [...this.running.entries()];
+    const runs: [string, { generation: number }][] = [
+      ...this.running.entries(),
+      ...[...this.chunksRunning.values()].map((c): [string, { generation: number }] => [c.id, c]),
+    ];
+    if (runs.length === 0) return;
     try {
       const flags = await withTimeout(
         this.deps.client.mget(...runs.map(([id, r]) => this.deps.keys.cancelFlag(id, r.generation))),
@@ -144,6 +210,7 @@ export class BullmqWorkerHandle implements WorkerHandle {
   /** Aborts the attempt of `id` if this process runs it. */
   abort(id: string, reason: AbortReason): void {
     this.running.get(id)?.controller.abort(reason);
+    for (const chunk of this.chunksRunning.values()) if (chunk.id === id) chunk.controller.abort(reason);
   }
 
   close(options: CloseOptions = {}): Promise<void> {
@@ -155,6 +222,7 @@ export class BullmqWorkerHandle implements WorkerHandle {
     // Stop fetching first; let running attempts finish for up to drainMs (heartbeats and cancel checks
     // go on), then abort the rest: each aborted attempt hands its job back before BullMQ finishes closing.
     const stopping = this.worker.close();
+    const chunksStopping = this.chunkWorker?.close();
     if (this.running.size > 0 && drainMs > 0) {
       this.deps.logger.info({ running: this.running.size, drain_ms: drainMs }, 'draining: letting running attempts finish');
       let deadline: NodeJS.Timeout | undefined;
@@ -166,15 +234,24 @@ export class BullmqWorkerHandle implements WorkerHandle {
     }
     clearInterval(this.heartbeat);
     clearInterval(this.cancelCheck);
-    for (const run of this.running.values()) run.controller.abort('shutdown' satisfies AbortReason);
-    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    for (const run of [...this.running.values(), ...this.chunksRunning.values()]) run.controller.abort('shutdown' satisfies AbortReason);
+    await Promise.allSettled([...this.running.values(), ...this.chunksRunning.values()].map((r) => r.done));
+    await withTimeout(chunksStopping ?? Promise.resolve(), 5000, 'bullmq chunk worker close').catch(() =>
+      this.chunkWorker?.close(true).catch(() => {}),
+    );
+    await withTimeout(this.chunkQueue.close(), 2000, 'bullmq chunk queue close').catch(() => {});
     await withTimeout(stopping, 5000, 'bullmq worker close').catch((err) => {
       this.deps.logger.warn({ err }, 'bullmq worker did not close in time; forcing');
       return this.worker.close(true).catch(() => {});
     });
     await withTimeout(removeHeartbeat(this.deps.client, this.deps.keys, this.id), 1000, 'heartbeat removal').catch(() => {});
     await withTimeout(this.events.close(), 2000, 'queue events close').catch(() => {});
-    await Promise.all([closeRedis(this.sub), closeRedis(this.conn), closeRedis(this.eventsConn)]);
+    await Promise.all([
+      closeRedis(this.sub),
+      closeRedis(this.conn),
+      closeRedis(this.eventsConn),
+      ...(this.chunkConn ? [closeRedis(this.chunkConn)] : []),
+    ]);
     this.onClosed();
   }
 
@@ -182,16 +259,20 @@ export class BullmqWorkerHandle implements WorkerHandle {
     const { id, carrier, enqueuedAt } = job.data;
     const generation = job.data.generation ?? 0;
     const interrupted = job.data.interrupted ?? 0;
+    // A split entry runs again only once its chunks have settled; after a crash between adding them and
+    // waiting for them, it goes back to waiting (the crash still counts when it resumes).
+    if (job.data.split !== undefined && (await job.moveToWaitingChildren(token ?? ''))) throw new WaitingChildrenError();
     const controller = new AbortController();
     // A crash (stalled job) counts as an attempt; a start interrupted by a clean shutdown does not.
     const attemptNo = Math.max(1, job.attemptsStarted - interrupted);
-    const attempt = this.handler({ id, attempt: attemptNo, carrier, enqueuedAt, generation }, controller.signal).catch(
-      async (err): Promise<AttemptOutcome> => {
-        this.deps.logger.error({ err, job_id: id }, 'job handler threw; the job is dropped (handlers must not throw)');
-        await this.report({ id, generation, reason: 'handler-threw', detail: err instanceof Error ? err.message : String(err) });
-        return { kind: 'failed' };
-      },
-    );
+    const attempt = this.handler(
+      { id, attempt: attemptNo, carrier, enqueuedAt, generation, resumedAttempt: job.data.split },
+      controller.signal,
+    ).catch(async (err): Promise<AttemptOutcome> => {
+      this.deps.logger.error({ err, job_id: id }, 'job handler threw; the job is dropped (handlers must not throw)');
+      await this.report({ id, generation, reason: 'handler-threw', detail: err instanceof Error ? err.message : String(err) });
+      return { kind: 'failed' };
+    });
     this.running.set(id, { controller, done: attempt, generation });
     let outcome: AttemptOutcome;
     try {
@@ -202,9 +283,34 @@ export class BullmqWorkerHandle implements WorkerHandle {
     if (controller.signal.reason === 'shutdown') {
       // Hand the job straight back without consuming an attempt; if Redis stays gone, stalled recovery does it later (counted).
       await this.retryMove('hand-back', id, async () => {
-        await job.updateData({ ...job.data, interrupted: interrupted + 1 });
+        await job.updateData({ ...job.data, interrupted: interrupted + 1, split: undefined });
         await job.moveToDelayed(Date.now(), token);
       });
+      throw new DelayedError();
+    }
+    if (outcome.kind === 'split') {
+      // The chunks become children of this entry; it waits for them and runs again (the same attempt:
+      // not counted, `split` set) on whichever worker takes it once they have all settled. A chunk that
+      // fails every try is ignored, so the resumed run encodes its pieces itself.
+      await job.updateData({ ...job.data, interrupted: interrupted + 1, split: outcome.attemptId });
+      const parent = { id: job.id ?? '', queue: job.queueQualifiedName };
+      await this.chunkQueue.addBulk(
+        outcome.chunks.map((chunk) => ({
+          name: 'chunk',
+          data: { ...chunk, id, generation, attemptId: outcome.attemptId },
+          opts: {
+            parent,
+            attempts: CHUNK_ATTEMPTS,
+            backoff: { type: 'fixed', delay: 500 },
+            ignoreDependencyOnFailure: true,
+            removeOnComplete: true,
+            removeOnFail: true,
+          },
+        })),
+      );
+      if (await job.moveToWaitingChildren(token ?? '')) throw new WaitingChildrenError();
+      // Every chunk settled already: run again now.
+      await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
     if (outcome.kind === 'retry') {
@@ -212,7 +318,7 @@ export class BullmqWorkerHandle implements WorkerHandle {
       // A Redis blip must not turn a scheduled retry into a failure: retry the move (bounded); if it
       // never lands the job stays active and stalled recovery runs it again, never WORKER_LOST.
       await this.retryMove('retry scheduling', id, async () => {
-        await job.updateData({ ...job.data, enqueuedAt: runAt });
+        await job.updateData({ ...job.data, enqueuedAt: runAt, split: undefined });
         await job.moveToDelayed(runAt, token);
       });
       throw new DelayedError();

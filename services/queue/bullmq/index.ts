@@ -33,6 +33,7 @@ const DEFAULT_TUNING: StallTuning = { lockDurationMs: 10_000, stalledIntervalMs:
 /** `QueueBackend` over Redis with BullMQ. */
 export class BullmqBackend implements QueueBackend {
   readonly kind = 'bullmq' as const;
+  readonly splits = true;
   readonly messagingSystem = 'bullmq';
   readonly store: RedisJobStore;
   readonly outbox: RedisOutbox;
@@ -114,6 +115,9 @@ export class BullmqBackend implements QueueBackend {
       } catch {
         // A worker took it between our read and the removal (it is locked now): signal it instead.
       }
+    } else if (state === 'waiting-children') {
+      // Split into chunks: the entry and the chunks not yet taken go; running chunks are signalled below.
+      await job.remove({ removeChildren: true }).catch(() => undefined);
     } else if (state !== 'active') {
       return 'not-found';
     }
@@ -124,12 +128,13 @@ export class BullmqBackend implements QueueBackend {
   }
 
   async counts(): Promise<QueueCounts> {
-    const c = await this.queue.getJobCounts('wait', 'prioritized', 'active', 'delayed');
+    // A job waiting for its chunks is running; the chunks (their own queue) are never counted.
+    const c = await this.queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'waiting-children');
     const [oldest] = await this.queue.getWaiting(0, 0);
     const enqueuedAt = oldest ? (oldest.data.enqueuedAt ?? oldest.timestamp) : null;
     return {
       waiting: (c.wait ?? 0) + (c.prioritized ?? 0),
-      active: c.active ?? 0,
+      active: (c.active ?? 0) + (c['waiting-children'] ?? 0),
       delayed: c.delayed ?? 0,
       oldestWaitingAgeSeconds: enqueuedAt === null ? 0 : Math.max(0, (Date.now() - enqueuedAt) / 1000),
     };

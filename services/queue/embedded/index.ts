@@ -12,6 +12,7 @@ import { isAlive } from '../liveness';
 /** `QueueBackend` over `<dataDir>/render.db`. */
 export class EmbeddedBackend implements QueueBackend {
   readonly kind = 'embedded' as const;
+  readonly splits = false;
   readonly messagingSystem = 'render-o11y.embedded';
   readonly queueName: string;
   readonly store: SqliteJobStore;
