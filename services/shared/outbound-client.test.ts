@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
-import diagnostics from 'node:diagnostics_channel';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -12,19 +11,7 @@ import { UrlNotAllowedError } from './errors';
 import { refusedAddressReason } from './url-policy';
 import { OutboundClient, type ResolvedAddress } from './outbound-client';
 import { type Canary, listenCanary } from '../../test/support/worker';
-
-/** Counts every client socket Node creates (net.connect/tls.connect) while `fn` runs. */
-async function socketsCreatedDuring(fn: () => Promise<void>): Promise<number> {
-  let created = 0;
-  const onSocket = () => void created++;
-  diagnostics.subscribe('net.client.socket', onSocket);
-  try {
-    await fn();
-  } finally {
-    diagnostics.unsubscribe('net.client.socket', onSocket);
-  }
-  return created;
-}
+import { connectionsDuring } from '../../test/support/sockets';
 
 async function refusal(promise: Promise<unknown>): Promise<UrlNotAllowedError> {
   const err = await promise.then(
@@ -65,7 +52,7 @@ test('every spelling of this host is refused before connecting; the loopback can
     `http://[::]:${p}/a.png`,
     `https://127.0.0.1:${p}/a.png`,
   ];
-  const sockets = await socketsCreatedDuring(async () => {
+  const { sockets } = await connectionsDuring(async () => {
     for (const url of spellings) {
       await refusal(client.send(url));
       await refusal(client.send(url, { method: 'POST', body: '{}' }));
@@ -112,7 +99,7 @@ test('names resolving to private, link-local, CGNAT, reserved or multicast addre
     },
   });
   const literals = ['http://10.0.0.1/x', 'http://169.254.169.254/latest/meta-data/', 'http://[fd00::1]/x', 'http://[fe80::1]/x'];
-  const sockets = await socketsCreatedDuring(async () => {
+  const { sockets } = await connectionsDuring(async () => {
     for (const name of Object.keys(answers)) await refusal(client.send(`http://${name}/asset.png`));
     for (const url of literals) await refusal(client.send(url));
   });
@@ -171,11 +158,12 @@ test('control: the socket counter and a canary do see a connection that is allow
   const control = (await listenCanary('127.0.0.1')) as Canary;
   const client = new OutboundClient({ allowPrivate: true, connectTimeoutMs: 2000 });
   try {
-    const sockets = await socketsCreatedDuring(async () => {
+    const { sockets, attempted } = await connectionsDuring(async () => {
       // The canary hangs up at once, so the request fails; what matters is that it was reached.
       await client.send(`http://127.0.0.1:${control.port}/x`).catch(() => undefined);
     });
     assert.ok(sockets >= 1, 'the counter sees sockets');
+    assert.ok(attempted.includes('127.0.0.1'), `the counter sees where they connect: ${attempted.join(', ')}`);
     assert.ok(control.hits() >= 1, 'the canary sees connections');
   } finally {
     await client.close();

@@ -6,13 +6,13 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import diagnostics from 'node:diagnostics_channel';
 import { createEmbeddedBackend } from '../queue/embedded';
 import { newJobRecord, type JobRecord } from '../shared/job';
 import { createLocalStorage } from '../storage/local';
 import { OutboundClient, type ResolvedAddress } from '../shared/outbound-client';
 import { startWorkerRuntime } from './runtime';
 import { deck, listenCanary, quietLogger, testConfig } from '../../test/support/worker';
+import { connectionsDuring } from '../../test/support/sockets';
 
 test('assets on names resolving to loopback, private or metadata addresses fail the job at once; webhooks to them are dropped', {
   timeout: 60_000,
@@ -33,6 +33,7 @@ test('assets on names resolving to loopback, private or metadata addresses fail 
   const { config, cleanup } = testConfig({ RENDER_ALLOW_PRIVATE_URLS: 'false', RENDER_MAX_ATTEMPTS: '3', RENDER_HEARTBEAT_MS: '200' });
   const backend = await createEmbeddedBackend(config, quietLogger);
   const webhooks: Promise<boolean>[] = [];
+  let delivered: boolean[] = [];
   const worker = await startWorkerRuntime({
     backend,
     config,
@@ -41,36 +42,37 @@ test('assets on names resolving to loopback, private or metadata addresses fail 
     outbound,
     onWebhook: (d) => webhooks.push(d),
   });
-  let sockets = 0;
-  const onSocket = () => void sockets++;
-  diagnostics.subscribe('net.client.socket', onSocket);
   try {
     const urls = [
       `http://cdn.example.test:${port}/private/slide.png?token=abc`,
       'http://intranet.example.test/slide.png',
       'http://metadata.example.test/latest/meta-data/iam',
     ];
-    for (const imageUrl of urls) {
-      const id = randomUUID();
-      const request = deck({
-        slides: [{ title: 'a', duration: 1, imageUrl }],
-        webhookUrl: `http://hooks.example.test:${port}/hook/secret-path`,
-      });
-      await backend.store.create(newJobRecord(id, request, config.maxAttempts));
-      await backend.enqueue(id, {});
-      const job = await settle(() => backend.store.get(id));
-      assert.equal(job.status, 'failed', imageUrl);
-      assert.deepEqual(
-        [job.error?.code, job.error?.category, job.error?.retryable, job.attempts],
-        ['URL_NOT_ALLOWED', 'validation', false, 1],
-        imageUrl,
-      );
-      const { host } = new URL(imageUrl);
-      assert.ok(job.error?.message.includes(host), 'the message names scheme, host and port');
-      assert.ok(!/slide\.png|token|meta-data/.test(job.error?.message ?? ''), `no path or query in ${job.error?.message}`);
-    }
+    const { sockets } = await connectionsDuring(async () => {
+      for (const imageUrl of urls) {
+        const id = randomUUID();
+        const request = deck({
+          slides: [{ title: 'a', duration: 1, imageUrl }],
+          webhookUrl: `http://hooks.example.test:${port}/hook/secret-path`,
+        });
+        await backend.store.create(newJobRecord(id, request, config.maxAttempts));
+        await backend.enqueue(id, {});
+        const job = await settle(() => backend.store.get(id));
+        assert.equal(job.status, 'failed', imageUrl);
+        assert.deepEqual(
+          [job.error?.code, job.error?.category, job.error?.retryable, job.attempts],
+          ['URL_NOT_ALLOWED', 'validation', false, 1],
+          imageUrl,
+        );
+        const { host } = new URL(imageUrl);
+        assert.ok(job.error?.message.includes(host), 'the message names scheme, host and port');
+        assert.ok(!/slide\.png|token|meta-data/.test(job.error?.message ?? ''), `no path or query in ${job.error?.message}`);
+      }
+      // The webhook deliveries settle inside the window too: a refused one must not have dialled either.
+      delivered = await Promise.all(webhooks);
+    });
     assert.deepEqual(
-      await Promise.all(webhooks),
+      delivered,
       webhooks.map(() => false),
       'every webhook to a loopback name was refused',
     );
@@ -78,7 +80,6 @@ test('assets on names resolving to loopback, private or metadata addresses fail 
     assert.equal(canary.hits(), 0, 'the loopback canary heard nothing');
     assert.equal(sockets, 0, 'no connection was attempted to any of these addresses');
   } finally {
-    diagnostics.unsubscribe('net.client.socket', onSocket);
     await worker.close();
     await backend.close();
     await outbound.close();

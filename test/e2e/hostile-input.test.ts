@@ -9,6 +9,7 @@ import net from 'node:net';
 import { bombPng, concatList, hlsPlaylist } from '../support/hostile-media';
 import { startTestService, type TestApi } from '../support/embedded';
 import { call, postJson } from '../support/http';
+import { connectionsDuring, isLoopbackAddress } from '../support/sockets';
 
 const config = { width: 160, height: 90, fps: 5, quality: 'low' };
 
@@ -68,23 +69,31 @@ describe('default settings: URLs naming this host', () => {
       '[fd00::1]',
     ];
     let tried = 0;
-    for (const host of hosts) {
-      const url = `http://${host}:${p}/x.png`;
-      for (const [body, path] of [
-        [{ title: 't', config, slides: [{ title: 'a', imageUrl: url }] }, 'slides.0.imageUrl'],
-        [{ title: 't', config, slides: [{ title: 'a' }, { title: 'b', audioUrl: url }] }, 'slides.1.audioUrl'],
-        [{ title: 't', config, slides: [{ title: 'a' }], webhookUrl: url }, 'webhookUrl'],
-      ] as const) {
-        const r = await postJson(`${api.url}/api/jobs`, body);
-        assert.equal(r.status, 400, `${path} = ${url}`);
-        assert.equal(r.body.error.code, 'URL_NOT_ALLOWED');
-        assert.deepEqual(
-          r.body.error.details.map((d: { path: string }) => d.path),
-          [path],
-        );
-        tried++;
+    // The API and its worker run in this process: every connection it attempts is seen here.
+    const { attempted } = await connectionsDuring(async () => {
+      for (const host of hosts) {
+        const url = `http://${host}:${p}/x.png`;
+        for (const [body, path] of [
+          [{ title: 't', config, slides: [{ title: 'a', imageUrl: url }] }, 'slides.0.imageUrl'],
+          [{ title: 't', config, slides: [{ title: 'a' }, { title: 'b', audioUrl: url }] }, 'slides.1.audioUrl'],
+          [{ title: 't', config, slides: [{ title: 'a' }], webhookUrl: url }, 'webhookUrl'],
+        ] as const) {
+          const r = await postJson(`${api.url}/api/jobs`, body);
+          assert.equal(r.status, 400, `${path} = ${url}`);
+          assert.equal(r.body.error.code, 'URL_NOT_ALLOWED');
+          assert.deepEqual(
+            r.body.error.details.map((d: { path: string }) => d.path),
+            [path],
+          );
+          tried++;
+        }
       }
-    }
+    });
+    assert.deepEqual(
+      attempted.filter((address) => !isLoopbackAddress(address)),
+      [],
+      'refused at submit: no connection to the private, link-local or ULA literals (only loopback dialled)',
+    );
     assert.equal(trap.hits(), 0);
     assert.equal((await call(`${api.url}/healthz`)).status, 200, 'the service stays up');
     console.log(`refused ${tried} submissions naming this host`);
