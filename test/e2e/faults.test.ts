@@ -16,11 +16,8 @@
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { verifySignature } from '../../services/jobs/webhook-signature';
 import { markdownTable } from '../../scripts/readme-tables';
 import { freePortPlan, type RunningPart, startCollector, startToxiproxy } from '../../stack/launch';
 import { getJob, submitJob, tinyDeck, type ApiJob } from '../support/jobs';
@@ -29,6 +26,7 @@ import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
 import { startS3Emulator, type S3Emulator } from '../support/s3-emulator';
 import { REPO_ROOT, startService, type RunningService } from '../support/service';
 import { type Toxic, ToxiproxyClient } from '../support/toxiproxy';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
 const SECRET = 'faults-e2e-secret';
 /** How long each toxic stays on unless its fault says: the fault being survived, not a wait for an event. */
@@ -140,44 +138,6 @@ const DOC = path.join(REPO_ROOT, 'docs', 'RELIABILITY.md');
 const START_MARK = '<!-- fault-table:start -->';
 const END_MARK = '<!-- fault-table:end -->';
 
-/** One webhook request as the receiver saw it. */
-interface Seen {
-  event: string;
-  jobId: string;
-  eventId: string;
-  signed: boolean;
-}
-
-/** A webhook receiver on loopback checking each signature with SECRET. */
-async function receiver(): Promise<{ port: number; seen: Seen[]; close(): Promise<void> }> {
-  const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const parsed = JSON.parse(body) as { event: string; job: { id: string } };
-      seen.push({
-        event: parsed.event,
-        jobId: parsed.job.id,
-        eventId: String(req.headers['x-render-event-id']),
-        signed: verifySignature(String(req.headers['x-render-signature']), body, SECRET),
-      });
-      res.writeHead(200).end();
-    });
-  });
-  server.keepAliveTimeout = 1000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    port: (server.address() as AddressInfo).port,
-    seen,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
-}
-
 /** `render_jobs_total{status="completed"}` of the worker's `/metrics`. */
 async function completedCount(worker: RunningService): Promise<number> {
   const metrics = await (await fetch(`${worker.url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
@@ -207,7 +167,7 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
   let s3: S3Emulator | undefined;
   let collector: RunningPart | undefined;
   let toxiproxy: RunningPart | undefined;
-  let hook: Awaited<ReturnType<typeof receiver>> | undefined;
+  let hook: WebhookReceiver | undefined;
   let api: RunningService | undefined;
   let worker: RunningService | undefined;
   let proxy: ToxiproxyClient;
@@ -219,7 +179,7 @@ describe('faults from Toxiproxy between the services and Redis, the storage, the
     redis = await startPrivateRedis();
     s3 = await startS3Emulator({ buckets: ['renders'] });
     collector = await startCollector({ dir: path.join(dir, 'collector'), ports: plan });
-    hook = await receiver();
+    hook = await startWebhookReceiver(SECRET, { keepAliveTimeoutMs: 1000 });
     toxiproxy = await startToxiproxy({ dir: path.join(dir, 'toxiproxy'), ports: plan });
     proxy = new ToxiproxyClient(toxiproxy.urls.http!);
     const upstreams: Record<Component, string> = {

@@ -9,62 +9,19 @@
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { verifySignature } from '../../services/jobs/webhook-signature';
 import { startService, type RunningService, type ServiceOptions } from '../support/service';
 import { waitFor } from '../support/ports';
 import { getJob, submitJob, waitForStatus } from '../support/jobs';
 import { descendants } from './process-tree';
+import { startWebhookReceiver, type SeenWebhook, type WebhookReceiver } from '../support/webhook-receiver';
 
 const SECRET = 'lifecycle-e2e-secret';
 
 /** These tests restart services many times on a shared, busy machine: a start may take longer than the default wait. */
 const start = (options: ServiceOptions) => startService({ readyTimeoutMs: 90_000, ...options });
-
-/** One webhook request as the receiver saw it. */
-interface Seen {
-  event: string;
-  jobId: string;
-  status: string;
-  eventId: string;
-  signed: boolean;
-}
-
-/** A webhook receiver on loopback that checks each signature with SECRET. */
-async function receiver(): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
-  const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
-    // An asset that never arrives: an attempt fetching it runs until its worker is killed.
-    if (req.url?.startsWith('/hang')) return;
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const parsed = JSON.parse(body) as { event: string; job: { id: string; status: string } };
-      seen.push({
-        event: parsed.event,
-        jobId: parsed.job.id,
-        status: parsed.job.status,
-        eventId: String(req.headers['x-render-event-id']),
-        signed: verifySignature(String(req.headers['x-render-signature']), body, SECRET),
-      });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    seen,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 /** Runs for minutes unless killed or cancelled; small frames keep the encode cheap. */
 const longDeck = (hook: string) => ({
@@ -81,7 +38,7 @@ const hangingDeck = (hook: string) => ({
 });
 
 /** Waits for the one delivery of `event` for `jobId` and checks it is signed with an outbox event id. */
-async function delivered(hook: { seen: Seen[] }, jobId: string, event: string, status: string): Promise<Seen> {
+async function delivered(hook: { seen: SeenWebhook[] }, jobId: string, event: string, status: string): Promise<SeenWebhook> {
   await waitFor(`${event} for ${jobId}`, () => hook.seen.some((s) => s.jobId === jobId && s.event === event), 60_000);
   const all = hook.seen.filter((s) => s.jobId === jobId && s.event === event);
   assert.equal(new Set(all.map((s) => s.eventId)).size, 1, `one ${event} event (retries keep its id)`);
@@ -121,10 +78,10 @@ async function attemptRunning(api: string, id: string, attempt: number, timeoutM
 }
 
 describe('final-status webhooks on the embedded default', { timeout: 240_000 }, () => {
-  let hook: Awaited<ReturnType<typeof receiver>>;
+  let hook: WebhookReceiver;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-lifecycle-'));
   beforeAll(async () => {
-    hook = await receiver();
+    hook = await startWebhookReceiver(SECRET, { hangPrefix: '/hang' });
   });
   afterAll(async () => {
     await hook.close();
@@ -166,7 +123,7 @@ describe('final-status webhooks on the embedded default', { timeout: 240_000 }, 
 
 describe('final-status webhooks in the Redis layout (API + worker processes)', { timeout: 480_000 }, () => {
   const redisUrl = process.env.REDIS_TEST_URL;
-  let hook: Awaited<ReturnType<typeof receiver>>;
+  let hook: WebhookReceiver;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-lifecycle-redis-'));
   // Above BullMQ's stall limit (5): BullMQ gives up on a job whose worker keeps dying before the runner would.
   const env = {
@@ -180,7 +137,7 @@ describe('final-status webhooks in the Redis layout (API + worker processes)', {
   let api: RunningService | undefined;
   beforeAll(async () => {
     assert.ok(redisUrl, 'REDIS_TEST_URL is not set: run through scripts/with-redis.sh (make test does)');
-    hook = await receiver();
+    hook = await startWebhookReceiver(SECRET, { hangPrefix: '/hang' });
     api = await start({ entry: 'services/api/main.ts', dataDir, env });
   });
   afterAll(async () => {
