@@ -25,17 +25,20 @@ function ping(port: number): boolean {
   }
 }
 
-/** Starts redis-server with `appendonly yes` (as docker-compose runs it) in a temp dir. */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/**
+ * Starts redis-server in a temp dir with `appendonly yes` (as docker-compose runs it), or without
+ * persistence for a bench that measures reads (`{ appendonly: false }`).
+ */
+export async function startPrivateRedis(options: { appendonly?: boolean } = {}): Promise<PrivateRedis> {
+  const persistence = options.appendonly === false ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always'];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'render-o11y-redis-'));
   const port = await freePort();
   let running = false;
   const start = async () => {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--dir', dir],
-      { stdio: 'ignore', detached: false },
-    );
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--save', '', '--dir', dir], {
+      stdio: 'ignore',
+      detached: false,
+    });
     child.unref();
     await waitFor('private redis up', () => ping(port), 10_000, 50);
     running = true;
