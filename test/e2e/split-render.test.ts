@@ -10,14 +10,16 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { receivedSpans, spanAttribute, startOtlpSink, type OtlpSink } from '../support/otlp-receiver';
 import { submitJob, waitForStatus } from '../support/jobs';
 import { waitFor } from '../support/ports';
 import { startService, type RunningService } from '../support/service';
-import { ffmpegUnder } from './process-tree';
+import { descendants, ffmpegUnder } from './process-tree';
 
 const redisUrl = process.env.REDIS_TEST_URL;
 
@@ -167,47 +169,76 @@ describe('a deck split across two workers over Redis', { timeout: 300_000 }, () 
   test('kill -9 of a worker in the middle of a chunk: the job still completes once, on attempt 1, with the same frames', {
     timeout: 240_000,
   }, async () => {
-    const submitted = await submitJob(api!.url, longDeck('killed worker'));
-    const single = await submitJob(reference!.url, longDeck('killed worker'));
-    const chunksDone = () => workers.reduce((n, w) => n + (w.output().match(/chunk encoded/g)?.length ?? 0), 0);
-    const before = chunksDone();
-    const splitLines = () => workers.reduce((n, w) => n + (w.output().match(/deck split into chunks/g)?.length ?? 0), 0);
-    const splitsBefore = splitLines();
-    let victim: RunningService | undefined;
-    await waitFor(
-      'a worker in the middle of a chunk',
-      async () => {
-        if (chunksDone() - before >= 4) throw new Error('the chunks ran out before one could be interrupted');
-        // The job's own run stops once it has split the deck: until every chunk is done, an ffmpeg under a worker is a chunk's.
-        victim = splitLines() > splitsBefore ? workers.find((w) => ffmpegUnder(w.child.pid!).length > 0) : undefined;
-        return victim !== undefined;
-      },
-      90_000,
-      20,
-    );
-    orphans.push(...ffmpegUnder(victim!.child.pid!));
-    victim!.child.kill('SIGKILL');
-    assert.equal(await victim!.stop(), null);
-    const done = await waitForStatus(api!.url, submitted.id, ['completed', 'failed', 'cancelled'], 180_000);
-    assert.equal(done.status, 'completed', JSON.stringify(done.error));
-    assert.equal(done.attempts, 1, 'only the chunk was lost, not the attempt');
-    const completions = workers
-      .flatMap((w) => w.output().split('\n'))
-      .filter((line) => line.includes(done.id) && line.includes('"transition":"complete"'));
-    assert.equal(completions.length, 1, 'completed once');
-    // The chunk the victim was encoding ran again on the survivor: every chunk was encoded by someone.
-    const encodedChunks = workers
-      .flatMap((w) => w.output().split('\n'))
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { msg?: string; job_id?: string; chunk_first_slide?: number })
-      .filter((entry) => entry.msg === 'chunk encoded' && entry.job_id === done.id)
-      .map((entry) => Number(entry.chunk_first_slide));
-    assert.deepEqual(
-      [...new Set(encodedChunks)].sort((a, b) => a - b),
-      [0, 2, 4, 6, 8, 10],
-    );
-    const cold = await waitForStatus(reference!.url, single.id, ['completed', 'failed'], 120_000);
-    assert.equal(cold.status, 'completed', JSON.stringify(cold.error));
-    assert.equal(await frames(api!.url, done.id), await frames(reference!.url, cold.id));
+    // Slide 3 has an image that only the job's first run and the chunk of slides 2–3 fetch (chunk 0's
+    // borrowed slide is 2, chunk 4's own are 4–5). Its second request, the chunk's, is held: the worker
+    // making it is in the middle of that chunk, found by the connection's owner, and killed there. Polling
+    // for an FFmpeg under a worker instead raced the chunks on a quiet machine (they were all done first).
+    const image = path.join(scratch, 'slide-3.png');
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=steelblue:s=160x120', '-frames:v', '1', '-y', image]);
+    const png = readFileSync(image);
+    let heldRequests = 0;
+    let chunkFetch: (port: number) => void = () => undefined;
+    const chunkFetched = new Promise<number>((resolve) => {
+      chunkFetch = resolve;
+    });
+    const held: http.ServerResponse[] = [];
+    const assets = http.createServer((req, res) => {
+      // Only the split job's URL is counted and held; the reference render reads the same bytes elsewhere.
+      if (req.url === '/held.png' && ++heldRequests === 2) {
+        held.push(res);
+        return chunkFetch(req.socket.remotePort!);
+      }
+      res.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    });
+    await new Promise<void>((r) => assets.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(assets.address() as AddressInfo).port}`;
+    const withImage = (url: string) => {
+      const d = longDeck('killed worker');
+      d.slides[3] = { ...d.slides[3]!, imageUrl: url } as (typeof d.slides)[number];
+      return d;
+    };
+    try {
+      const submitted = await submitJob(api!.url, withImage(`${base}/held.png`));
+      const single = await submitJob(reference!.url, withImage(`${base}/reference.png`));
+      const port = await Promise.race([
+        chunkFetched,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no chunk fetched slide 3 within 120 s')), 120_000)),
+      ]);
+      // The worker process that owns the client end of that connection.
+      const owner = Number(
+        /pid=(\d+)/.exec(execFileSync('ss', ['-tnpH', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8' }))?.[1],
+      );
+      const victim = workers.find((w) => w.child.pid === owner || descendants(w.child.pid!).some((d) => d.pid === owner));
+      assert.ok(victim, `the connection on port ${port} belongs to pid ${owner}, which is no worker's`);
+      orphans.push(...ffmpegUnder(victim.child.pid!));
+      victim.child.kill('SIGKILL');
+      assert.equal(await victim.stop(), null);
+      for (const res of held) res.destroy();
+      const done = await waitForStatus(api!.url, submitted.id, ['completed', 'failed', 'cancelled'], 180_000);
+      assert.equal(done.status, 'completed', JSON.stringify(done.error));
+      assert.equal(done.attempts, 1, 'only the chunk was lost, not the attempt');
+      const completions = workers
+        .flatMap((w) => w.output().split('\n'))
+        .filter((line) => line.includes(done.id) && line.includes('"transition":"complete"'));
+      assert.equal(completions.length, 1, 'completed once');
+      // The chunk the victim was in ran again on the survivor: every chunk was encoded by someone.
+      const encodedChunks = workers
+        .flatMap((w) => w.output().split('\n'))
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg?: string; job_id?: string; chunk_first_slide?: number })
+        .filter((entry) => entry.msg === 'chunk encoded' && entry.job_id === done.id)
+        .map((entry) => Number(entry.chunk_first_slide));
+      assert.deepEqual(
+        [...new Set(encodedChunks)].sort((a, b) => a - b),
+        [0, 2, 4, 6, 8, 10],
+      );
+      const cold = await waitForStatus(reference!.url, single.id, ['completed', 'failed'], 120_000);
+      assert.equal(cold.status, 'completed', JSON.stringify(cold.error));
+      assert.equal(await frames(api!.url, done.id), await frames(reference!.url, cold.id));
+    } finally {
+      for (const res of held) res.destroy();
+      assets.closeAllConnections();
+      await new Promise<void>((r) => assets.close(() => r()));
+    }
   });
 });
