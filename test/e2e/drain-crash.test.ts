@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startService, type RunningService } from '../support/service';
-import { waitFor } from '../support/ports';
+import { WaitAborted, waitFor } from '../support/ports';
+import { FINAL_STATUSES, type JobStatus } from '../../services/shared/job';
 import { getJob, submitJob, waitForStatus, type ApiJob } from '../support/jobs';
 import { alive, storedRecord } from '../support/records';
 import { ffmpegUnder } from './process-tree';
@@ -47,7 +48,11 @@ async function encoding(svc: RunningService, id: string): Promise<number[]> {
     `job ${id} encoding`,
     async () => {
       const j = await getJob(svc.url, id);
-      if (j.status !== 'processing' && j.status !== 'queued') throw new Error(`job ended ${j.status}`);
+      if (j.status !== 'processing' && j.status !== 'queued') {
+        // A final status: what is waited for can no longer happen. `retrying`: not yet.
+        if (FINAL_STATUSES.includes(j.status as JobStatus)) throw new WaitAborted(`job ended ${j.status}`);
+        return false;
+      }
       pids = ffmpegUnder(svc.child.pid!);
       return j.stage === 'encode' && pids.length > 0;
     },

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startService, TELEMETRY_BY_DEFAULT, type RunningService } from '../support/service';
-import { freePort, waitFor } from '../support/ports';
+import { freePort, WaitAborted, waitFor } from '../support/ports';
+import { FINAL_STATUSES, type JobStatus } from '../../services/shared/job';
 import { submitJob, getJob, waitForStatus } from '../support/jobs';
 import { ffmpegUnder, probe } from './process-tree';
 
@@ -112,7 +113,11 @@ describe('embedded single process', { timeout: 240_000 }, () => {
       'the job to reach encode with ffmpeg running',
       async () => {
         const j = await getJob(svc!.url, job.id);
-        if (j.status !== 'processing' && j.status !== 'queued') throw new Error(`job ended ${j.status}`);
+        if (j.status !== 'processing' && j.status !== 'queued') {
+          // A final status: what is waited for can no longer happen. `retrying`: not yet.
+          if (FINAL_STATUSES.includes(j.status as JobStatus)) throw new WaitAborted(`job ended ${j.status}`);
+          return false;
+        }
         return j.stage === 'encode' && ffmpegUnder(pid).length > 0;
       },
       60_000,

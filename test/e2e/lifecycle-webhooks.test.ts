@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startService, type RunningService, type ServiceOptions } from '../support/service';
-import { waitFor } from '../support/ports';
+import { WaitAborted, waitFor } from '../support/ports';
 import { getJob, submitJob, waitForStatus } from '../support/jobs';
 import { descendants } from './process-tree';
 import { startWebhookReceiver, type SeenWebhook, type WebhookReceiver } from '../support/webhook-receiver';
@@ -69,7 +69,7 @@ async function attemptRunning(api: string, id: string, attempt: number, timeoutM
     `job ${id} running attempt ${attempt}`,
     async () => {
       const j = await getJob(api, id);
-      if (j.status === 'completed' || j.status === 'cancelled') throw new Error(`job ended ${j.status}`);
+      if (j.status === 'completed' || j.status === 'cancelled') throw new WaitAborted(`job ended ${j.status}`);
       return j.status === 'processing' && j.attempts === attempt;
     },
     timeoutMs,

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startService, type RunningService } from '../support/service';
-import { waitFor } from '../support/ports';
+import { WaitAborted, waitFor } from '../support/ports';
 import { getJob, submitJob, tinyDeck, waitForStatus } from '../support/jobs';
 import { ffmpegUnder } from './process-tree';
 
@@ -72,7 +72,8 @@ describe('API + two workers over Redis', { timeout: 300_000 }, () => {
       'a worker to be encoding the long job',
       async () => {
         const j = await getJob(api!.url, job.id);
-        if (j.status === 'completed' || j.status === 'failed') throw new Error(`job ended ${j.status} before it could be interrupted`);
+        if (j.status === 'completed' || j.status === 'failed')
+          throw new WaitAborted(`job ended ${j.status} before it could be interrupted`);
         // Only this job is in flight, so the worker with an ffmpeg child is the one encoding it.
         victim = workers.find((w) => ffmpegUnder(w.child.pid!).length > 0);
         return j.stage === 'encode' && victim !== undefined;
